@@ -1,0 +1,75 @@
+"""Fixtures shared by every app's tests: two tenants, staff, a customer, API clients."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from core.models import ApiToken, Membership, Tenant, User
+from core.roles import Role
+from core.tenancy import tenant_context
+
+
+@pytest.fixture
+def tenant(db):
+    return Tenant.objects.create(name="Sieć Alfa", slug="alfa")
+
+
+@pytest.fixture
+def other_tenant(db):
+    return Tenant.objects.create(name="Sieć Beta", slug="beta")
+
+
+@pytest.fixture
+def in_tenant(tenant):
+    """Activates ``tenant`` for code called directly by the test."""
+    with tenant_context(tenant):
+        yield tenant
+
+
+def make_staff(tenant, username, role=Role.ADMIN, password="s3cret-pass"):
+    user = User.objects.create_user(username=username, password=password,
+                                    first_name=username.capitalize(), last_name="Testowy")
+    Membership.objects.create(user=user, tenant=tenant, role=role)
+    return user
+
+
+@pytest.fixture
+def staff(tenant):
+    return make_staff(tenant, "anna")
+
+
+@pytest.fixture
+def other_staff(other_tenant):
+    return make_staff(other_tenant, "bartek")
+
+
+@pytest.fixture
+def customer(in_tenant, staff):
+    from customers.services import customer_create
+
+    return customer_create(actor=staff, first_name="Jan", last_name="Kowalski",
+                           pesel="44051401458", status="connected")
+
+
+def token_client(user, tenant) -> APIClient:
+    key = ApiToken.new_key()
+    ApiToken.objects.create(user=user, tenant=tenant, key_hash=ApiToken.hash_key(key),
+                            prefix=key[:8])
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
+@pytest.fixture
+def api_client(staff, tenant):
+    return token_client(staff, tenant)
+
+
+@pytest.fixture
+def other_api_client(other_staff, other_tenant):
+    return token_client(other_staff, other_tenant)
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    client.force_login(staff)
+    return client

@@ -1,0 +1,2 @@
+def tenant(request):
+    return {"active_tenant": getattr(request, "tenant", None)}

@@ -1,0 +1,55 @@
+"""Staff roles within a tenant and the Django permissions each role grants.
+
+A user may belong to several tenants with a different role in each; the permissions
+in force are those of the role in the *active* tenant (see ``core.backends``).
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Administrator")
+    ACCOUNTANT = "accountant", _("Accountant")
+    OPERATOR = "operator", _("Operator")
+    TECHNICIAN = "technician", _("Technician")
+
+
+# Patterns are "app_label.codename"; a trailing "*" matches a codename prefix.
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    Role.ADMIN: ("*",),
+    Role.OPERATOR: (
+        "customers.*",
+        "documents.view_*",
+        "core.view_actionlog",
+    ),
+    Role.ACCOUNTANT: (
+        "customers.view_*",
+        "customers.add_bankaccount",
+        "customers.delete_bankaccount",
+        "customers.add_annotation",
+        "core.view_actionlog",
+    ),
+    Role.TECHNICIAN: (
+        "customers.view_*",
+        "customers.change_address",
+        "customers.add_address",
+        "customers.add_annotation",
+        "customers.add_scan",
+        "core.view_actionlog",
+    ),
+}
+
+# Reserved for tenant administrators whatever the patterns above say.
+ADMIN_ONLY = {"core.change_tenantsetting", "core.change_membership", "core.add_membership"}
+
+
+def role_grants(role: str, perm: str) -> bool:
+    if perm in ADMIN_ONLY:
+        return role == Role.ADMIN
+    for pattern in ROLE_PERMISSIONS.get(role, ()):
+        if pattern == "*" or pattern == perm:
+            return True
+        if pattern.endswith("*") and perm.startswith(pattern[:-1]):
+            return True
+    return False

@@ -1,0 +1,93 @@
+"""Tenant scoping: the one mechanism every read and write of tenant-owned rows goes through.
+
+A tenant is one ISP.  The active tenant lives in a context variable set by
+``TenantMiddleware`` for staff pages, by the API authentication for API calls, and by
+``tenant_context()`` for tasks, commands and tests.  The default manager of every
+``TenantOwned`` model filters by it and *fails closed*: with no active tenant a query
+raises ``TenantNotSet`` instead of returning every tenant's rows.  Another tenant's
+object is therefore simply not found (a 404), and forms, serializers and related
+managers inherit the same filter because Django builds them from the default manager.
+
+Cross-tenant work that truly needs it (the platform's own maintenance, benchmarks)
+uses ``Model.all_tenants`` explicitly, so it is visible in review.
+"""
+
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from django.db import models
+
+_current_tenant: ContextVar = ContextVar("current_tenant", default=None)
+
+
+class TenantNotSet(RuntimeError):
+    """A tenant-owned table was queried with no active tenant."""
+
+
+class CrossTenantWrite(RuntimeError):
+    """A row of one tenant was about to be saved while another tenant is active."""
+
+
+def current_tenant():
+    tenant = _current_tenant.get()
+    if tenant is None:
+        raise TenantNotSet("No active tenant: wrap the work in tenant_context(tenant).")
+    return tenant
+
+
+def current_tenant_or_none():
+    return _current_tenant.get()
+
+
+def activate_tenant(tenant):
+    """Set the active tenant; returns the token for ``deactivate_tenant``."""
+    return _current_tenant.set(tenant)
+
+
+def deactivate_tenant(token) -> None:
+    _current_tenant.reset(token)
+
+
+@contextmanager
+def tenant_context(tenant):
+    token = _current_tenant.set(tenant)
+    try:
+        yield tenant
+    finally:
+        _current_tenant.reset(token)
+
+
+class TenantQuerySet(models.QuerySet):
+    pass
+
+
+class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
+    def get_queryset(self):
+        return super().get_queryset().filter(tenant=current_tenant())
+
+
+class TenantOwned(models.Model):
+    """Abstract base of every row that belongs to one ISP."""
+
+    tenant = models.ForeignKey(
+        "core.Tenant", on_delete=models.PROTECT, related_name="+", editable=False
+    )
+
+    objects = TenantManager()
+    all_tenants = models.Manager()
+
+    class Meta:
+        abstract = True
+        base_manager_name = "all_tenants"
+
+    def save(self, *args, **kwargs):
+        # Infrastructure, not business logic: stamp the active tenant on new rows and
+        # refuse to write a row of another tenant.
+        active = _current_tenant.get()
+        if self.tenant_id is None and active is not None:
+            self.tenant = active
+        elif active is not None and self.tenant_id != active.pk:
+            raise CrossTenantWrite(
+                f"{type(self).__name__} of tenant {self.tenant_id} saved under tenant {active.pk}"
+            )
+        super().save(*args, **kwargs)

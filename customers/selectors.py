@@ -1,0 +1,107 @@
+"""Reads of the customer card; these own every select_related / prefetch_related."""
+
+import re
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from core.models import ActionLog
+
+from .models import (
+    Address,
+    Annotation,
+    AttributeValue,
+    Customer,
+    Folder,
+    GroupMembership,
+    Scan,
+)
+
+
+def normalize_query(query: str) -> list[str]:
+    """Search terms as stored in ``search_text``.
+
+    A query that is a number written with spaces, dashes or a leading + (a phone, NIP,
+    account) becomes its bare digits; otherwise each word is one lower-cased term.
+    """
+    query = (query or "").strip().lower()
+    if not query:
+        return []
+    if re.fullmatch(r"[+\d][\d\s\-()/]*", query):
+        digits = re.sub(r"\D", "", query)
+        if digits.startswith("48") and len(digits) == 11:
+            digits = digits[2:]
+        return [digits]
+    return query.split()
+
+
+def customer_list(*, query: str = "", status: str = "", group_id=None) -> QuerySet:
+    """Customers of the active tenant matching every term of ``query``."""
+    customers = Customer.objects.all()
+    for term in normalize_query(query):
+        customers = customers.filter(search_text__contains=term)
+    if status:
+        customers = customers.filter(status=status)
+    if group_id:
+        customers = customers.filter(group_memberships__group_id=group_id)
+    return customers.order_by("number")
+
+
+def customer_get(*, pk) -> Customer:
+    return Customer.objects.get(pk=pk)
+
+
+def customer_card_get(*, pk) -> Customer:
+    """The customer with everything the customers app's card sections show.
+
+    One query per related table, whatever their sizes.
+    """
+    return (
+        Customer.objects.prefetch_related(
+            "phones", "emails", "consents",
+            Prefetch("addresses", queryset=Address.objects.order_by("kind", "id")),
+            Prefetch("attributes",
+                     queryset=AttributeValue.objects.select_related("attribute_type")),
+            Prefetch("folders", queryset=Folder.objects.order_by("name")),
+            Prefetch("scans", queryset=Scan.objects.select_related("folder")),
+            "bank_accounts",
+            Prefetch("group_memberships",
+                     queryset=GroupMembership.objects.select_related("group")),
+            Prefetch("annotations",
+                     queryset=Annotation.objects.select_related("created_by")),
+        )
+        .select_related("panel_account")
+        .get(pk=pk)
+    )
+
+
+def action_log_list(*, customer, kind: str = "", actor: str = "") -> QuerySet:
+    """The customer's action log, newest first, optionally by kind and actor name."""
+    entries = ActionLog.objects.filter(customer=customer)
+    if kind:
+        entries = entries.filter(Q(kind=kind) | Q(kind__startswith=kind + "."))
+    if actor:
+        entries = entries.filter(actor_name__icontains=actor)
+    return entries.order_by("-at", "-id")
+
+
+def action_log_kinds(*, customer) -> list[str]:
+    return list(ActionLog.objects.filter(customer=customer).order_by("kind")
+                .values_list("kind", flat=True).distinct())
+
+
+def customer_clipboard_text(customer: Customer) -> str:
+    """"Kopiuj dane do schowka": the data staff paste into letters and e-mails."""
+    from .validators import format_account, format_phone
+
+    lines = [customer.display_name, f"Nr klienta: {customer.number}"]
+    if customer.pesel:
+        lines.append(f"PESEL: {customer.pesel}")
+    if customer.nip:
+        lines.append(f"NIP: {customer.nip}")
+    for address in customer.addresses.all():
+        lines.append(f"{address.get_kind_display()}: {address}")
+    lines += [format_phone(p.number) for p in customer.phones.all()]
+    lines += [e.address for e in customer.emails.all()]
+    if customer.virtual_account:
+        lines.append(f"Rachunek: {format_account(customer.virtual_account)}")
+    return "\n".join(lines)

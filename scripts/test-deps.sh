@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# System packages the test suite drives for real: Chromium (browser tests), gettext
+# (compiling translations), PostgreSQL server binaries when no server answers.
+set -euo pipefail
+need=()
+command -v chromium >/dev/null || need+=(chromium)
+command -v chromedriver >/dev/null || need+=(chromium-driver)
+command -v msgfmt >/dev/null || need+=(gettext)
+if ! command -v pg_isready >/dev/null; then need+=(postgresql-client); fi
+if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && [ -z "${DATABASE_URL:-}" ] \
+   && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  need+=(postgresql)
+fi
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "Missing system packages: ${need[*]} (run as root or install them)" >&2; exit 1
+  fi
+  echo "Installing ${need[*]} ..."
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
