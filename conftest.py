@@ -1,11 +1,26 @@
 """Fixtures shared by every app's tests: two tenants, staff, a customer, API clients."""
 
 import pytest
+from django.test import Client
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from core.models import ApiToken, Membership, Tenant, User
 from core.roles import Role
 from core.tenancy import tenant_context
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Tests read messages in English; Polish is tested explicitly where it matters."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def client():
+    """The browser-like client asks for English unless a test sends another language."""
+    return Client(headers={"accept-language": "en"})
 
 
 @pytest.fixture
@@ -54,7 +69,7 @@ def token_client(user, tenant) -> APIClient:
     key = ApiToken.new_key()
     ApiToken.objects.create(user=user, tenant=tenant, key_hash=ApiToken.hash_key(key),
                             prefix=key[:8])
-    client = APIClient()
+    client = APIClient(headers={"accept-language": "en"})
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 

@@ -2,8 +2,10 @@
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions
+from rest_framework import exceptions, serializers
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from .authentication import TenantModelPermissions
 
 
 def exception_handler(exc, context):
@@ -16,3 +18,58 @@ def exception_handler(exc, context):
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     return drf_exception_handler(exc, context)
+
+
+class TenantActionPermissions(TenantModelPermissions):
+    """Model permissions by HTTP method, unless the view names those an action needs.
+
+    ``action_permissions = {"pin": ["customers.change_annotation"]}``: pinning is a POST
+    but changes an annotation, so "add" is the wrong permission for it. The view's
+    queryset is still built first, so another tenant's customer is a 404 before any 403.
+    """
+
+    def has_permission(self, request, view):
+        perms = getattr(view, "action_permissions", {}).get(getattr(view, "action", None))
+        if perms is None:
+            return super().has_permission(request, view)
+        if not request.user or not request.user.is_authenticated:
+            return False
+        self._queryset(view)
+        return request.user.has_perms(perms)
+
+
+class TenantPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """An id of a row of the active tenant.
+
+    ``Model.objects.all()`` cannot be a class attribute: the scoped manager asks for the
+    tenant when the queryset is built, and at import time there is none. The queryset is
+    therefore built per request, so another tenant's id is "does not exist" (a 400).
+    """
+
+    def __init__(self, *, model, **kwargs):
+        self.model = model
+        # Only names the model for the schema; lookups go through get_queryset().
+        kwargs["queryset"] = model.all_tenants.none()
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return self.model.objects.all()
+
+
+class TenantModelViewMixin:
+    """``get_queryset`` from ``model`` through the scoped manager.
+
+    ``queryset = Model.objects.all()`` would be built at import time, with no tenant. While
+    drf-spectacular generates the schema there is no request and no tenant either; it only
+    needs the model, so it gets an empty queryset of it.
+    """
+
+    model = None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.model.all_tenants.none()
+        return self.scoped_queryset()
+
+    def scoped_queryset(self):
+        return self.model.objects.all()

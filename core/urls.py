@@ -1,2 +1,12 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
 
-urlpatterns = []
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("tenant/switch/", views.tenant_switch, name="tenant_switch"),
+    path("settings/", views.tenant_settings, name="tenant_settings"),
+]

@@ -40,8 +40,9 @@ class Customer(TenantOwned):
     spouse_first_name = models.CharField(_("spouse's first name"), max_length=100, blank=True)
     spouse_last_name = models.CharField(_("spouse's last name"), max_length=150, blank=True)
     spouse_pesel = models.CharField(_("spouse's PESEL"), max_length=11, blank=True)
+    # Unique per tenant: each ISP has its own collecting account range at its bank.
     virtual_account = models.CharField(_("individual account number"), max_length=26,
-                                       unique=True, null=True, blank=True)
+                                       null=True, blank=True)
     # Lower-cased name, ids, digits of phones, e-mails and addresses: one trigram-indexed
     # column makes every search of the list a single index scan.
     search_text = models.TextField(default="", editable=False)
@@ -54,6 +55,8 @@ class Customer(TenantOwned):
         ordering = ["number"]
         constraints = [
             models.UniqueConstraint(fields=["tenant", "number"], name="customer_number_uniq"),
+            models.UniqueConstraint(fields=["tenant", "virtual_account"],
+                                    name="customer_virtual_account_uniq"),
         ]
         verbose_name = _("customer")
         verbose_name_plural = _("customers")

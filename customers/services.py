@@ -44,6 +44,14 @@ from .scans import sniff_scan
 
 # --------------------------------------------------------------------------- customer
 
+def _field(name: str, clean, *args):
+    """Run a validator and attach its message to the field ``name``."""
+    try:
+        return clean(*args)
+    except ValidationError as e:
+        raise ValidationError({name: e.messages}) from None
+
+
 CUSTOMER_FIELDS = (
     "kind", "status", "first_name", "last_name", "company_name", "pesel", "nip", "regon",
     "id_document_type", "id_document_number", "spouse_first_name", "spouse_last_name",
@@ -193,7 +201,7 @@ def _flags(obj, for_notifications, for_invoices):
 
 def phone_add(*, actor, customer: Customer, number: str, label: str = "",
               for_notifications: bool = True, for_invoices: bool = False) -> Phone:
-    e164 = validators.clean_phone(number)
+    e164 = _field("number", validators.clean_phone, number)
     if Phone.objects.filter(customer=customer, number=e164).exists():
         raise ValidationError({"number": [_("The customer already has this phone number.")]})
     with transaction.atomic():
@@ -212,7 +220,7 @@ def phone_update(*, actor, phone: Phone, number: str | None = None, label: str |
     fields = ("number", "label", "for_notifications", "for_invoices")
     before = {f: getattr(phone, f) for f in fields}
     if number is not None:
-        phone.number = validators.clean_phone(number)
+        phone.number = _field("number", validators.clean_phone, number)
         if Phone.objects.filter(customer_id=phone.customer_id,
                                 number=phone.number).exclude(pk=phone.pk).exists():
             raise ValidationError({"number": [_("The customer already has this phone number.")]})
@@ -548,7 +556,7 @@ def _staff(actor):
 
 def bank_account_add(*, actor, customer: Customer, iban: str,
                      description: str = "") -> BankAccount:
-    compact = validators.clean_iban(iban)
+    compact = _field("iban", validators.clean_iban, iban)
     if compact[2:] == customer.virtual_account:
         raise ValidationError({"iban": [_("This is the customer's individual account "
                                           "at the ISP, not their own.")]})

@@ -1,0 +1,108 @@
+"""Staff pages of the platform: login, tenant switch, tenant settings."""
+
+from functools import wraps
+from itertools import groupby
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from . import selectors, services
+from .forms import TenantSettingForm, TenantSwitchForm, apply_service_errors
+from .middleware import SESSION_KEY
+from .tenant_settings import Category, settings_list
+
+
+def staff_view(permission: str | None = None):
+    """A logged-in staff page within the active tenant, guarded by ``permission``.
+
+    A user who belongs to no tenant gets a page saying so; a missing permission within
+    one's own tenant is a 403 (another tenant's objects are 404s further on).
+    """
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapper(request, *args, **kwargs):
+            if request.tenant is None:
+                return render(request, "core/no_tenant.html", status=403)
+            if permission and not request.user.has_perm(permission):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+@staff_view()
+@require_GET
+def home(request):
+    return redirect("customers:list")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def tenant_switch(request):
+    """GET: the switcher's menu (loaded by htmx); POST: make a tenant one is a member of active."""
+    if request.method == "GET":
+        return render(request, "core/_tenant_menu.html",
+                      {"memberships": selectors.membership_list(user=request.user)})
+    form = TenantSwitchForm(request.POST)
+    tenant = None
+    if form.is_valid():
+        tenant = selectors.membership_tenant_for(user=request.user,
+                                                 tenant_id=form.cleaned_data["tenant_id"])
+    if tenant is None or tenant.pk != form.cleaned_data.get("tenant_id"):
+        messages.error(request, _("You are not a member of that tenant."))
+    else:
+        request.session[SESSION_KEY] = tenant.pk
+        messages.success(request, _("You now work in %(tenant)s.") % {"tenant": tenant.name})
+    # The page one came from shows the previous tenant's objects: start from the list.
+    return redirect("customers:list")
+
+
+_INPUT_TYPES = {int: "number", bool: "bool", str: "text"}
+
+
+@staff_view("core.view_tenantsetting")
+@require_http_methods(["GET", "POST"])
+def tenant_settings(request):
+    bound = None
+    if request.method == "POST":
+        if not request.user.has_perm("core.change_tenantsetting"):
+            raise PermissionDenied
+        bound = TenantSettingForm(request.POST)
+        if bound.is_valid():
+            try:
+                services.tenant_setting_set(actor=request.user, key=bound.cleaned_data["key"],
+                                            raw_value=bound.cleaned_data["value"])
+            except ValidationError as e:
+                apply_service_errors(bound, e)
+            else:
+                messages.success(request, _("The setting was saved."))
+                return redirect("tenant_settings")
+    rows = []
+    for definition, value, changed in settings_list(tenant=request.tenant):
+        form = bound if bound is not None and bound.data.get("key") == definition.key else \
+            TenantSettingForm(initial={"key": definition.key, "value": value},
+                              auto_id=f"setting_{definition.key.replace('.', '_')}_%s")
+        rows.append({"definition": definition, "value": value, "changed": changed,
+                     "form": form, "input": _INPUT_TYPES.get(definition.type, "text")})
+    categories = [
+        {"label": Category.LABELS.get(category, category), "rows": list(items)}
+        for category, items in groupby(rows, key=lambda r: r["definition"].category)
+    ]
+    return render(request, "core/tenant_settings.html", {
+        "categories": categories,
+        "can_change": request.user.has_perm("core.change_tenantsetting"),
+    }, status=400 if bound is not None else 200)
