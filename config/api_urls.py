@@ -2,6 +2,11 @@
 
 from rest_framework.routers import DefaultRouter
 
+from customers import api as customers_api
+
+app_name = "api"
+
 router = DefaultRouter()
+customers_api.register(router)
 
 urlpatterns = router.urls

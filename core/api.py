@@ -2,7 +2,10 @@
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions, serializers
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
+from drf_spectacular.drainage import add_trace_message
+from drf_spectacular.plumbing import get_view_model
+from rest_framework import exceptions, pagination, serializers
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .authentication import TenantModelPermissions
@@ -73,3 +76,36 @@ class TenantModelViewMixin:
 
     def scoped_queryset(self):
         return self.model.objects.all()
+
+
+class TenantDjangoFilterExtension(DjangoFilterExtension):
+    """Documents django-filter parameters without an active tenant.
+
+    drf-spectacular asks the model's default manager for an empty queryset; the scoped
+    manager refuses without a tenant, so the unscoped base manager (``all_tenants`` for
+    tenant-owned models) is asked instead. The queryset is empty and never evaluated.
+    """
+
+    priority = 1
+
+    def get_schema_operation_parameters(self, auto_schema, *args, **kwargs):
+        model = get_view_model(auto_schema.view)
+        if not model:
+            return []
+        filterset_class = self.target.get_filterset_class(auto_schema.view,
+                                                          model._base_manager.none())
+        if not filterset_class:
+            return []
+        result = []
+        with add_trace_message(filterset_class):
+            for field_name, filter_field in filterset_class.base_filters.items():
+                result += self.resolve_filter_field(auto_schema, model, filterset_class,
+                                                    field_name, filter_field)
+        return result
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    """``?page=`` and, for clients that want fewer or more rows, ``?page_size=`` (≤ 200)."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 200

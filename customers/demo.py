@@ -9,6 +9,7 @@ The generators of identity numbers (PESEL, ID card, NIP, REGON, IBAN, phones) ar
 used by the benchmark's bulk seeding.
 """
 
+import contextlib
 import datetime
 import random
 from dataclasses import dataclass
@@ -96,6 +97,11 @@ def ascii_fold(text: str) -> str:
 
 
 _SURNAME_ENDINGS = (("ski", "ska"), ("cki", "cka"), ("dzki", "dzka"))
+
+
+def _local_part(text: str) -> str:
+    """Letters and digits of ``text`` fit for an e-mail address: "Łucja" → "lucja"."""
+    return "".join(c for c in ascii_fold(text.lower()) if c.isascii() and c.isalnum())
 
 
 def female_last_name(last_name: str) -> str:
@@ -253,7 +259,7 @@ def demo_load(*, customers_per_tenant: int = 200, seed: int = 2025) -> DemoResul
     counts = {}
     with transaction.atomic():
         tenants = {}
-        for index, spec in enumerate(DEMO_TENANTS):
+        for spec in DEMO_TENANTS:
             # core has no tenant service yet; the platform's own rows are created here.
             tenants[spec.slug] = Tenant.objects.create(name=spec.name, slug=spec.slug,
                                                        nip=spec.nip)
@@ -262,7 +268,7 @@ def demo_load(*, customers_per_tenant: int = 200, seed: int = 2025) -> DemoResul
             admin = users[f"admin-{spec.slug}"]
             operator = users[f"operator-{spec.slug}"]
             with tenant_context(tenants[spec.slug]):
-                counts[spec.slug] = _TenantBuilder(
+                counts[spec.slug] = DemoTenantBuilder(
                     spec, admin=admin, operator=operator, seed=seed + index,
                 ).build(customers_per_tenant)
     return DemoResult(True, counts, panel_logins=tuple(f"{t.slug}-demo" for t in DEMO_TENANTS))
@@ -284,7 +290,7 @@ def _create_staff(tenants: dict) -> dict[str, User]:
     return users
 
 
-class _TenantBuilder:
+class DemoTenantBuilder:
     def __init__(self, spec: DemoTenant, *, admin: User, operator: User, seed: int):
         self.spec = spec
         self.admin = admin
@@ -301,6 +307,13 @@ class _TenantBuilder:
     # ----------------------------------------------------------------- catalogue
 
     def build(self, count: int) -> int:
+        self.catalogue()
+        for i in range(count):
+            self.add_customer(panel_demo=i == 0)
+        return count
+
+    def catalogue(self) -> None:
+        """Groups with their default templates, attribute types, the streets to live on."""
         self.groups = {name: services.group_create(actor=self.admin, name=name,
                                                    description=description)
                        for name, description in GROUPS}
@@ -318,15 +331,14 @@ class _TenantBuilder:
             actor=self.admin, name=name, value_type=value_type, choices=choices)
             for name, value_type, choices in ATTRIBUTES}
         self.streets = [self.fake.street_name() for _ in range(40)]
+
+    def add_customer(self, *, panel_demo: bool = False) -> Customer:
+        """One customer with a full card; ``catalogue()`` must have run in this tenant."""
         statuses, weights = zip(*STATUSES, strict=True)
-        for i in range(count):
-            status = self.rng.choices(statuses, weights)[0]
-            if self.rng.random() < 0.2:
-                customer = self.company(status)
-            else:
-                customer = self.person(status)
-            self.card(customer, first=i == 0)
-        return count
+        status = self.rng.choices(statuses, weights)[0]
+        customer = self.company(status) if self.rng.random() < 0.2 else self.person(status)
+        self.card(customer, panel_demo=panel_demo)
+        return customer
 
     # ----------------------------------------------------------------- customers
 
@@ -390,7 +402,7 @@ class _TenantBuilder:
             fields["longitude"] = Decimal(f"{city.lon + rng.uniform(-0.04, 0.04):.6f}")
         return fields
 
-    def card(self, customer: Customer, *, first: bool) -> None:
+    def card(self, customer: Customer, *, panel_demo: bool) -> None:
         rng, actor = self.rng, self.actor()
         company = customer.kind == Customer.Kind.COMPANY
         sunny = not company and rng.random() < 0.15
@@ -408,12 +420,10 @@ class _TenantBuilder:
         if rng.random() < 0.35:
             city = next(c for c in self.spec.cities if c.name == residence["city"])
             number = landline_phone(rng, city.area_code) if company else mobile_phone(rng)
-            try:
+            with contextlib.suppress(ValidationError):  # the same number drawn twice
                 services.phone_add(actor=actor, customer=customer, number=number,
                                    label="biuro" if company else "drugi",
                                    for_notifications=False)
-            except ValidationError:
-                pass  # the same number drawn twice
         for address in self.emails(customer)[: rng.choice((0, 1, 1, 1, 2))]:
             services.email_add(actor=actor, customer=customer, address=address,
                                for_invoices=rng.random() < 0.5)
@@ -449,7 +459,7 @@ class _TenantBuilder:
         if rng.random() < 0.08:
             services.bank_account_add(actor=actor, customer=customer,
                                       iban=polish_iban(rng), description="Konto do zwrotów")
-        if first:
+        if panel_demo:
             # A known panel login per ISP; the password is printed by the command.
             services.panel_credentials_set(actor=self.admin, customer=customer,
                                            login=f"{self.spec.slug}-demo",
@@ -462,11 +472,10 @@ class _TenantBuilder:
     def emails(self, customer: Customer) -> list[str]:
         rng = self.rng
         if customer.kind == Customer.Kind.COMPANY:
-            base = ascii_fold((customer.last_name or customer.company_name.split()[0]).lower())
-            base = "".join(c for c in base if c.isalnum()) or "firma"
+            base = _local_part(customer.last_name or customer.company_name.split()[0]) or "firma"
             return [f"biuro@{base}.pl", f"faktury@{base}.pl"]
-        first = ascii_fold(customer.first_name.lower())
-        last = ascii_fold(customer.last_name.lower())
+        first = _local_part(customer.first_name.split()[0])
+        last = _local_part(customer.last_name)
         suffix = str(rng.randrange(1, 99)) if rng.random() < 0.4 else ""
         return [f"{first}.{last}{suffix}@{rng.choice(EMAIL_DOMAINS)}",
                 f"{first[0]}{last}@{rng.choice(EMAIL_DOMAINS)}"]
@@ -475,13 +484,11 @@ class _TenantBuilder:
         wanted = ["Firmy" if company else "Abonenci domowi"]
         if sunny:
             wanted.append("Bloki Osiedle Słoneczne")
-        if self.rng.random() < 0.05:
+        # The no-conflict rule: VIP names the private persons' contract template, which
+        # differs from the companies' one, so only private persons become VIPs (the
+        # service would refuse a company that is in "Firmy").
+        if not company and self.rng.random() < 0.05:
             wanted.append("VIP")
         for name in wanted:
-            try:
-                services.customer_group_add(actor=self.admin, customer=customer,
-                                            group=self.groups[name])
-            except ValidationError:
-                # The no-conflict rule: VIP names the private persons' contract, so a
-                # company cannot join it; the service refuses and the demo moves on.
-                pass
+            services.customer_group_add(actor=self.admin, customer=customer,
+                                        group=self.groups[name])

@@ -13,7 +13,8 @@ def _groups(request):
 class CustomerFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Customer.Status.choices)
     kind = django_filters.ChoiceFilter(choices=Customer.Kind.choices)
-    group = django_filters.ModelChoiceFilter(queryset=_groups, field_name="group_memberships__group")
+    group = django_filters.ModelChoiceFilter(queryset=_groups,
+                                             field_name="group_memberships__group")
 
     class Meta:
         model = Customer

@@ -34,10 +34,25 @@ def normalize_query(query: str) -> list[str]:
     return query.split()
 
 
+SEARCH_MIN_LENGTH = 3
+
+
 def customer_list(*, query: str = "", status: str = "", group_id=None) -> QuerySet:
-    """Customers of the active tenant matching every term of ``query``."""
+    """Customers of the active tenant matching every term of ``query``.
+
+    A 26-digit term is an individual account (exact, indexed); a query whose terms are
+    all shorter than three characters matches a customer number exactly, or nothing,
+    because the trigram index cannot serve it and a scan of every customer is too slow.
+    """
     customers = Customer.objects.all()
-    for term in normalize_query(query):
+    terms = normalize_query(query)
+    if len(terms) == 1 and len(terms[0]) == 26 and terms[0].isdigit():
+        return customers.filter(virtual_account=terms[0]).order_by("number")
+    if terms and all(len(t) < SEARCH_MIN_LENGTH for t in terms):
+        if len(terms) == 1 and terms[0].isdigit():
+            return customers.filter(number=int(terms[0])).order_by("number")
+        return customers.none()
+    for term in terms:
         customers = customers.filter(search_text__contains=term)
     if status:
         customers = customers.filter(status=status)

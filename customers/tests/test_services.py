@@ -462,3 +462,15 @@ def test_saving_another_tenants_row_is_refused(customer, other_tenant):
         customer.last_name = "Hacked"
         with pytest.raises(CrossTenantWrite):
             customer.save()
+
+
+# ------------------------------------------------------------------ search
+
+def test_search_by_account_number_and_short_queries(in_tenant, staff, customer):
+    other = services.customer_create(actor=staff, last_name="Ox")
+    spaced = " ".join(customer.virtual_account[i:i + 4] for i in range(0, 26, 4))
+    assert list(selectors.customer_list(query=spaced)) == [customer]
+    assert list(selectors.customer_list(query=str(other.number))) == [other]
+    assert list(selectors.customer_list(query="ox")) == []  # too short to search names
+    assert list(selectors.customer_list(query="kowal")) == [customer]
+    assert list(selectors.customer_list(query="jan kow")) == [customer]

@@ -1,0 +1,60 @@
+"""Reads of the staff pages: the selectors' rows, made ready to show (no further queries)."""
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Prefetch
+
+from . import selectors
+from .models import Address, AttributeType, Customer, CustomerGroup, Phone
+from .validators import format_account, format_phone
+
+LIST_PAGE_SIZE = 50
+
+
+def customer_list_page(*, query: str = "", status: str = "", group_id=None,
+                       page_number=1, per_page: int = LIST_PAGE_SIZE) -> Page:
+    """One page of ``selectors.customer_list`` with each customer's first phone and city.
+
+    Queries: the count, the page, its phones, its residence addresses.
+    """
+    customers = selectors.customer_list(query=query, status=status, group_id=group_id) \
+        .prefetch_related(
+            Prefetch("phones", queryset=Phone.objects.order_by("id")),
+            Prefetch("addresses", to_attr="residences",
+                     queryset=Address.objects.filter(kind=Address.Kind.RESIDENCE)),
+        )
+    page = Paginator(customers, per_page).get_page(page_number)
+    page.object_list = list(page.object_list)
+    for customer in page.object_list:
+        phones = list(customer.phones.all())
+        customer.first_phone = format_phone(phones[0].number) if phones else ""
+        customer.city = customer.residences[0].city if customer.residences else ""
+    return page
+
+
+def group_list():
+    """The tenant's customer groups with their number of customers (one query)."""
+    return list(CustomerGroup.objects.annotate(customer_count=Count("memberships"))
+                .order_by("name"))
+
+
+def attribute_type_list():
+    return list(AttributeType.objects.order_by("name"))
+
+
+def customer_card_display(*, pk) -> Customer:
+    """``selectors.customer_card_get`` with the formatted numbers the card shows."""
+    customer = selectors.customer_card_get(pk=pk)
+    for phone in customer.phones.all():
+        phone.display = format_phone(phone.number)
+    for account in customer.bank_accounts.all():
+        account.display = format_account(account.iban)
+    customer.account_display = (format_account(customer.virtual_account)
+                                if customer.virtual_account else "")
+    try:
+        customer.panel = customer.panel_account
+    except Customer.panel_account.RelatedObjectDoesNotExist:
+        customer.panel = None
+    customer.pinned_annotations = [a for a in customer.annotations.all() if a.pinned]
+    customer.member_group_ids = {m.group_id for m in customer.group_memberships.all()}
+    customer.clipboard_text = selectors.customer_clipboard_text(customer)
+    return customer

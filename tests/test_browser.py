@@ -1,0 +1,99 @@
+"""The customer card in real headless Chromium: search, edit a phone, pin an annotation."""
+
+import os
+
+import pytest
+
+from conftest import make_staff
+from core.models import Tenant
+from core.tenancy import tenant_context
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls of the test are
+# still plain synchronous calls.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture
+def browser_page():
+    playwright = sync_api.sync_playwright().start()
+    browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                         args=CHROMIUM_ARGS)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        yield page
+    finally:
+        context.close()
+        browser.close()
+        playwright.stop()
+
+
+@pytest.mark.browser
+def test_staff_edits_phone_and_pins_annotation(transactional_db, live_server, browser_page,
+                                               settings, tmp_path):
+    from customers import services
+
+    settings.MEDIA_ROOT = tmp_path
+    tenant = Tenant.objects.create(name="Sieć Alfa", slug="alfa")
+    staff = make_staff(tenant, "anna")
+    with tenant_context(tenant):
+        customer = services.customer_create(actor=staff, first_name="Jan",
+                                            last_name="Kowalski", status="connected")
+        services.customer_create(actor=staff, first_name="Ewa", last_name="Nowak")
+        services.phone_add(actor=staff, customer=customer, number="601234567")
+        services.address_add(actor=staff, customer=customer, kind="residence",
+                             street="Długa", building_no="5", postal_code="00-950",
+                             city="Warszawa")
+        note = services.annotation_add(actor=staff, customer=customer,
+                                       text="Klucz u sąsiada")
+    page = browser_page
+    expect = sync_api.expect
+
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", "anna")
+    page.fill("#id_password", "s3cret-pass")
+    page.locator("main").get_by_role("button", name="Log in").click()
+    expect(page.locator("h1")).to_have_text("Customers")
+
+    page.fill("input[name=q]", "owals")
+    page.press("input[name=q]", "Enter")
+    rows = page.locator("#customer-list tbody tr")
+    expect(rows).to_have_count(1)
+    rows.get_by_role("link", name="Jan Kowalski").click()
+    expect(page.locator("h1")).to_have_text("Jan Kowalski")
+
+    # Edit the phone on its page; back on the card the new number shows.
+    page.locator("#phones").get_by_role("link", name="edit").click()
+    page.fill("#id_number", "602 345 678")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#phones .phone-number")).to_have_text("+48 602 345 678")
+
+    # Add a phone in place (htmx): the section and the action log update without a reload.
+    page.locator("#section-data summary", has_text="Add phone").click()
+    page.fill("#phone_add_number", "603 000 111")
+    page.locator("#section-data form[hx-post$='/phones/add/'] button[type=submit]").click()
+    expect(page.locator("#phones")).to_contain_text("+48 603 000 111")
+    expect(page.locator("#action-log")).to_contain_text("phone.add")
+
+    # Pin the annotation: it moves above the customer data.
+    expect(page.locator("#pinned-annotations")).to_have_count(0)
+    page.locator(f"#annotation-{note.pk}").get_by_role("button", name="Pin").click()
+    pinned = page.locator("#pinned-annotations")
+    expect(pinned).to_contain_text("Klucz u sąsiada")
+    # Both measured at once: the redirect to #section-annotations scrolls smoothly.
+    assert page.evaluate("""() => {
+        const top = (id) => document.getElementById(id).getBoundingClientRect().top;
+        return top("pinned-annotations") < top("section-data");
+    }""")
+
+    log = page.locator("#action-log")
+    expect(log).to_contain_text("phone.update")
+    expect(log).to_contain_text("+48602345678")
+    expect(log).to_contain_text("annotation.pin")
+    page.screenshot(path="/tmp/card.png", full_page=True)

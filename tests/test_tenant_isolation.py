@@ -1,0 +1,429 @@
+"""Every URL of the project, tried by another tenant: nothing of tenant A is read or changed.
+
+The test walks the URL resolver, so a page or endpoint added later is covered without
+editing it. URL keyword arguments name objects by convention:
+
+* ``<lower-case model class name>_id`` (``customer_id``, ``phone_id``, ``bankaccount_id``…)
+  or ``..._pk`` (the API's ``customer_pk``);
+* ``pk`` in an API route: an object of the viewset's model (``queryset.model`` or ``model``).
+
+Each object kwarg is filled with tenant A's object. A user of tenant B then sends every
+method to it and must get 404 (or 405 where the route does not take the method); 403 is
+not accepted: it would admit that the object exists. Routes without object kwargs (lists,
+forms, the API root) are read and posted to by B, and none of A's identifying strings may
+appear in what B gets back. Afterwards every tenant-owned row of A is compared with a
+snapshot taken before, and A's own user opens each URL to prove it was a real one.
+
+A kwarg the test cannot map to a model fails the test: teach it below, don't skip it.
+"""
+
+import datetime
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.urls.resolvers import RegexPattern, RoutePattern
+
+from conftest import token_client
+from core.models import Membership
+from core.sections import card_sections_for
+from core.tenancy import TenantOwned, tenant_context
+from customers import services
+from customers.tests.factories import VALID_IBAN, VALID_PESEL, png_bytes
+
+# Framework routes that hold no tenant data, skipped on purpose. Keep each one explained.
+SKIPPED_PREFIXES = {
+    "admin/": "Django admin: platform superusers only (is_staff), not tenant staff",
+    "i18n/": "set_language: stores the chosen language in the session",
+    "api/schema/": "the OpenAPI document describes the API, it has no rows",
+    "api/docs/": "Swagger UI: a static page that loads the schema",
+    "static/": "static files",
+    "media/": "served by the web server in production; scans go through scan views",
+}
+SKIPPED_NAMES = {
+    "login": "the login form: no tenant yet",
+    "logout": "logging tenant B's user out would end the test's session",
+}
+
+# Kwargs that are not objects, with the values to try.
+NON_OBJECT_KWARGS = {
+    # A card section of the customer (core.sections); every registered one is tried.
+    "key": lambda: [s.key for s in card_sections_for(_AllPermissions())],
+}
+
+METHODS = ("get", "post", "put", "patch", "delete")
+OK_FOR_OBJECT_ROUTES = {404, 405}
+
+
+class _AllPermissions:
+    def has_perm(self, perm):
+        return True
+
+
+# --------------------------------------------------------------------------- URL walk
+
+@dataclass
+class Route:
+    patterns: list
+    callback: object
+    name: str | None
+    namespace: str
+    kwargs: list = field(default_factory=list)
+
+    @property
+    def description(self) -> str:
+        return "".join(str(p) for p in self.patterns) + (
+            f"  [{self.namespace}:{self.name}]" if self.namespace else f"  [{self.name}]")
+
+    @property
+    def prefix(self) -> str:
+        return "".join(_literal(p) for p in self.patterns)
+
+
+def _walk(resolver, patterns=(), namespaces=()):
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            yield from _walk(entry, (*patterns, entry.pattern),
+                             (*namespaces, entry.namespace) if entry.namespace else namespaces)
+        elif isinstance(entry, URLPattern):
+            all_patterns = [*patterns, entry.pattern]
+            kwargs = []
+            for p in all_patterns:
+                if isinstance(p, RoutePattern):
+                    kwargs += list(p.converters)
+                else:
+                    kwargs += list(p.regex.groupindex)
+            yield Route(all_patterns, entry.callback, entry.name, ":".join(namespaces), kwargs)
+
+
+def _literal(pattern) -> str:
+    """The pattern's text up to its first parameter: enough to match the skip prefixes."""
+    text = str(pattern)
+    if isinstance(pattern, RegexPattern):
+        text = text.lstrip("^")
+        text = re.split(r"[(\[?*+$\\]", text, maxsplit=1)[0]
+    return text.split("<", 1)[0]
+
+
+def _fill_regex(regex: str, values: dict) -> str:
+    """A URL matching ``regex`` with its named groups replaced by ``values``."""
+    out, i = [], 0
+    regex = regex.lstrip("^")
+    while i < len(regex):
+        if regex.startswith("(?P<", i):
+            name = regex[i + 4:regex.index(">", i)]
+            depth, j = 0, i
+            while True:  # find the group's closing parenthesis
+                c = regex[j]
+                if c == "\\":
+                    j += 2
+                    continue
+                if c == "[":
+                    j = regex.index("]", j + 1) + 1
+                    continue
+                depth += {"(": 1, ")": -1}.get(c, 0)
+                j += 1
+                if depth == 0:
+                    break
+            out.append(str(values[name]))
+            i = j
+        elif regex[i] == "\\":
+            out.append(regex[i + 1])
+            i += 2
+        elif regex[i] == "$":
+            i += 1
+        elif regex[i] == "?" and out:
+            # An optional character ("/?"): keep it, it is what the router writes.
+            i += 1
+        else:
+            out.append(regex[i])
+            i += 1
+    return "".join(out)
+
+
+def _fill_route(route: str, values: dict) -> str:
+    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), route)
+
+
+def build_url(route: Route, values: dict) -> str:
+    parts = []
+    for p in route.patterns:
+        if isinstance(p, RoutePattern):
+            parts.append(_fill_route(str(p), values))
+        else:
+            parts.append(_fill_regex(str(p), values))
+    url = "/" + "".join(parts)
+    match = resolve(url)
+    as_text = {k: str(v) for k, v in values.items()}
+    assert match.func is route.callback and \
+        {k: str(v) for k, v in match.kwargs.items()} == as_text, \
+        f"The test built {url} for {route.description}, but it resolves elsewhere: " \
+        f"teach build_url this pattern."
+    return url
+
+
+def skip_reason(route: Route) -> str | None:
+    if "format" in route.kwargs:
+        return "format-suffix duplicate of a route that is tested without the suffix"
+    for prefix, reason in SKIPPED_PREFIXES.items():
+        if route.prefix.startswith(prefix):
+            return reason
+    if route.name in SKIPPED_NAMES and not route.namespace:
+        return SKIPPED_NAMES[route.name]
+    return None
+
+
+def view_model(callback):
+    """The model of a DRF viewset or a Django class-based view, for its ``pk`` kwarg."""
+    cls = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
+    queryset = getattr(cls, "queryset", None)
+    if queryset is not None:
+        return queryset.model
+    return getattr(cls, "model", None)
+
+
+MODELS_BY_NAME = {m.__name__.lower(): m for m in apps.get_models()}
+
+
+def kwarg_model(route: Route, kwarg: str):
+    if kwarg == "pk":
+        return view_model(route.callback)
+    for suffix in ("_id", "_pk"):
+        if kwarg.endswith(suffix):
+            return MODELS_BY_NAME.get(kwarg[: -len(suffix)])
+    return None
+
+
+# --------------------------------------------------------------------------- tenant A's data
+
+NEEDLES = ("Alfowski", VALID_PESEL, "601234567", "601 234 567", "NotatkaAlfa", "GrupaAlfa",
+           "TeczkaAlfa", "AtrybutAlfa", "WartoscAlfa", "skan-alfa", "Alfowa 7",
+           "61109010140000071219812874", "alfowski.login")
+
+
+@pytest.fixture
+def tenant_a_card(tenant, staff, settings, tmp_path):
+    """One customer of tenant A with one of every sub-object, built through the services."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    with tenant_context(tenant):
+        customer = services.customer_create(actor=staff, first_name="Jan", last_name="Alfowski",
+                                            pesel=VALID_PESEL, status="connected")
+        objects = {
+            "customer": customer,
+            "phone": services.phone_add(actor=staff, customer=customer,
+                                        number="+48 601 234 567"),
+            "email": services.email_add(actor=staff, customer=customer,
+                                        address="jan.alfowski@example.com"),
+            "consent": services.consent_set(actor=staff, customer=customer, kind="marketing",
+                                            granted=True, given_on=datetime.date(2024, 1, 2)),
+            "address": services.address_add(actor=staff, customer=customer, kind="residence",
+                                            street="Alfowa", building_no="7",
+                                            postal_code="00-950", city="Warszawa"),
+        }
+        attribute_type = services.attribute_type_create(actor=staff, name="AtrybutAlfa",
+                                                        value_type="text")
+        objects["attributetype"] = attribute_type
+        objects["attributevalue"] = services.attribute_set(
+            actor=staff, customer=customer, attribute_type=attribute_type, value="WartoscAlfa")
+        folder = services.folder_create(actor=staff, customer=customer, name="TeczkaAlfa")
+        objects["folder"] = folder
+        objects["scan"] = services.scan_add(
+            actor=staff, customer=customer, folder=folder,
+            uploaded_file=SimpleUploadedFile("skan-alfa.png", png_bytes()))
+        objects["bankaccount"] = services.bank_account_add(actor=staff, customer=customer,
+                                                           iban=VALID_IBAN)
+        group = services.group_create(actor=staff, name="GrupaAlfa")
+        objects["customergroup"] = group
+        objects["groupmembership"] = services.customer_group_add(actor=staff,
+                                                                 customer=customer, group=group)
+        objects["annotation"] = services.annotation_add(actor=staff, customer=customer,
+                                                        text="NotatkaAlfa tajna", pinned=True)
+        objects["panelaccount"] = services.panel_credentials_set(
+            actor=staff, customer=customer, login="alfowski.login", password="haslo-alfa-123")
+    objects["user"] = staff
+    objects["tenant"] = tenant
+    objects["membership"] = Membership.objects.get(user=staff, tenant=tenant)
+    return objects
+
+
+def object_for(model, objects, tenant):
+    for obj in objects.values():
+        if type(obj) is model:
+            return obj
+    if issubclass(model, TenantOwned):
+        found = model.all_tenants.filter(tenant=tenant).first()
+        if found is not None:
+            return found
+    pytest.fail(f"Tenant A has no {model.__name__} to try its routes with: build one in "
+                f"tenant_a_card.")
+
+
+def snapshot(tenant) -> dict:
+    """Every tenant-owned row of ``tenant``, field by field."""
+    return {
+        model._meta.label: list(model.all_tenants.filter(tenant=tenant).order_by("pk").values())
+        for model in apps.get_models() if issubclass(model, TenantOwned)
+    }
+
+
+def body_text(response) -> str:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode("utf-8", "replace")
+    return response.content.decode("utf-8", "replace")
+
+
+def leaked(response) -> list[str]:
+    text = body_text(response).lower()
+    return [n for n in NEEDLES if n.lower() in text]
+
+
+# --------------------------------------------------------------------------- the test
+
+def routes_to_try():
+    tried, skipped = [], []
+    for route in _walk(get_resolver()):
+        reason = skip_reason(route)
+        (skipped if reason else tried).append(route)
+    return tried, skipped
+
+
+def kwarg_values(route, objects, tenant) -> list[dict]:
+    """The kwarg sets to try for ``route`` (several when a non-object kwarg has choices)."""
+    fixed, choices = {}, {}
+    for kwarg in route.kwargs:
+        if kwarg in NON_OBJECT_KWARGS:
+            choices[kwarg] = NON_OBJECT_KWARGS[kwarg]()
+            continue
+        model = kwarg_model(route, kwarg)
+        if model is None:
+            pytest.fail(f"URL kwarg {kwarg!r} of {route.description} names no model: call it "
+                        f"<model>_id, or teach NON_OBJECT_KWARGS what it is.")
+        fixed[kwarg] = object_for(model, objects, tenant).pk
+    sets = [fixed]
+    for kwarg, values in choices.items():
+        sets = [{**s, kwarg: v} for s in sets for v in values]
+    return sets
+
+
+def payload(objects) -> dict:
+    """Plausible input of every form and endpoint, naming A's objects where ids are asked."""
+    return {
+        "tenant": objects["tenant"].pk, "tenant_id": objects["tenant"].pk,
+        "customer": objects["customer"].pk, "number": "+48 601 000 111",
+        "first_name": "Hacked", "last_name": "Hacked", "company_name": "Hacked",
+        "text": "Hacked", "name": "Hacked", "description": "Hacked", "label": "Hacked",
+        "login": "hacked.login", "password": "hacked-password-1", "pinned": True,
+        "value": "1", "address": "hacked@example.com", "iban": "PL27114020040000300201355387",
+        "kind": "installation", "building_no": "1", "postal_code": "00-001", "city": "Hacked",
+        "granted": False, "given_on": "2024-01-01", "status": "suspended",
+        "group": objects["customergroup"].pk, "attribute_type": objects["attributetype"].pk,
+        "folder": objects["folder"].pk,
+    }
+
+
+def send(client, method, url, data, *, api: bool):
+    if method == "get":
+        return client.get(url)
+    if api:
+        return client.generic(method.upper(), url, json.dumps(data),
+                              content_type="application/json")
+    if method == "post":
+        return client.post(url, data)
+    return client.generic(method.upper(), url, "", content_type="application/x-www-form-urlencoded")
+
+
+def session_client(user) -> Client:
+    client = Client(headers={"accept-language": "en"})
+    client.force_login(user)
+    return client
+
+
+def clients_of(user, tenant):
+    """Session and token clients; a crash is reported as a 500 and the walk goes on."""
+    session, token = session_client(user), token_client(user, tenant)
+    session.raise_request_exception = token.raise_request_exception = False
+    return session, token
+
+
+def test_other_tenant_can_neither_read_nor_change_anything(
+        tenant_a_card, tenant, staff, other_tenant, other_staff):
+    with tenant_context(other_tenant):
+        services.customer_create(actor=other_staff, first_name="Piotr", last_name="Betowski")
+    objects = tenant_a_card
+    before = snapshot(tenant)
+    scan_file = objects["scan"].file.path
+    routes, skipped = routes_to_try()
+    assert any(r.prefix.startswith("api/v1/") for r in routes), "the API routes were not found"
+
+    b_session, b_token = clients_of(other_staff, other_tenant)
+    data = payload(objects)
+    failures, object_urls, list_urls = [], [], []
+
+    for route in routes:
+        api = route.prefix.startswith("api/")
+        has_objects = any(k not in NON_OBJECT_KWARGS for k in route.kwargs)
+        for values in kwarg_values(route, objects, tenant):
+            url = build_url(route, values)
+            clients = (b_token, b_session) if api else (b_session,)
+            (object_urls if has_objects else list_urls).append((url, api))
+            for client in clients:
+                methods = METHODS if has_objects else ("get", "post")
+                for method in methods:
+                    response = send(client, method, url, data, api=api)
+                    where = f"{method.upper()} {url} ({route.description})"
+                    if has_objects and response.status_code not in OK_FOR_OBJECT_ROUTES:
+                        failures.append(f"{where}: {response.status_code}, expected 404/405")
+                    if response.status_code >= 500:
+                        failures.append(f"{where}: server error {response.status_code}")
+                    if leaks := leaked(response):
+                        failures.append(f"{where}: shows tenant A's {leaks}")
+
+    # Anything B posted (a tenant switch naming A, say) must not open A's data afterwards.
+    for url, api in list_urls:
+        for client in (b_token, b_session) if api else (b_session,):
+            # A prefix of A's name: it matches A's rows but its echo is no needle.
+            if leaks := leaked(client.get(url, {"search": "alfowsk", "q": "alfowsk"})):
+                failures.append(f"GET {url} after the walk: shows tenant A's {leaks}")
+
+    assert not failures, "\n".join(failures)
+    assert snapshot(tenant) == before, "tenant A's data changed"
+    assert Path(scan_file).read_bytes() == png_bytes()
+
+    # The URLs were real: A's own user finds every object B was refused.
+    a_session, a_token = clients_of(staff, tenant)
+    for url, api in object_urls:
+        response = (a_token if api else a_session).get(url)
+        assert response.status_code != 404 and response.status_code < 500, \
+            f"GET {url} as tenant A: {response.status_code}; the test built a wrong URL"
+    a_lists = " ".join(body_text((a_token if api else a_session).get(url))
+                       for url, api in list_urls)
+    assert "Alfowski" in a_lists, "A's own lists never show A's customer: the needles are blind"
+
+
+def test_every_route_is_tried_or_skipped_for_a_stated_reason():
+    routes, skipped = routes_to_try()
+    assert routes and all(skip_reason(r) for r in skipped)
+    # Skips are framework routes only: nothing under the API or the customers app.
+    assert not [r.description for r in skipped
+                if r.prefix.startswith(("api/v1/", "customers/")) and "format" not in r.kwargs]
+
+
+@pytest.mark.parametrize("kwarg,model", [
+    ("customer_id", "Customer"), ("customer_pk", "Customer"), ("bankaccount_id", "BankAccount"),
+    ("groupmembership_id", "GroupMembership"), ("attributevalue_id", "AttributeValue"),
+])
+def test_kwarg_convention_maps_to_models(kwarg, model):
+    route = Route([], None, None, "", [kwarg])
+    assert kwarg_model(route, kwarg).__name__ == model
+
+
+def test_unmappable_kwarg_fails_loudly(tenant_a_card, tenant):
+    route = Route([RoutePattern("things/<int:thing_id>/")], None, "thing", "", ["thing_id"])
+    with pytest.raises(pytest.fail.Exception, match="names no model"):
+        kwarg_values(route, tenant_a_card, tenant)
