@@ -99,6 +99,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
+# The one-time panel PIN is shown once as a message: keep messages server-side.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
 LANGUAGE_CODE = "pl"
 LANGUAGES = [("pl", "Polski"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]

@@ -5,7 +5,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .actionlog import action_log
-from .models import TenantSetting
+from .models import ApiToken, Membership, Tenant, TenantSetting
+from .roles import Role
 from .tenant_settings import REGISTRY
 
 
@@ -34,3 +35,35 @@ def tenant_setting_set(*, actor, key: str, raw_value) -> TenantSetting:
                        message=_("Setting “%(label)s” changed") % {"label": definition.label},
                        changes={key: [before, value]})
     return setting
+
+
+def tenant_create(*, name: str, slug: str, nip: str = "") -> Tenant:
+    """A new ISP on the platform (a platform operator's action, not a tenant's)."""
+    from django.utils.text import slugify
+
+    name, slug = (name or "").strip(), slugify(slug or "")
+    if not name or not slug:
+        raise ValidationError(_("A tenant needs a name and a short name."))
+    if Tenant.objects.filter(slug=slug).exists():
+        raise ValidationError({"slug": [_("A tenant with this short name exists.")]})
+    return Tenant.objects.create(name=name, slug=slug, nip=nip)
+
+
+def membership_set(*, user, tenant: Tenant, role: str) -> Membership:
+    """Give ``user`` a role in ``tenant`` (or change it)."""
+    if role not in Role.values:
+        raise ValidationError({"role": [_("Unknown role.")]})
+    with transaction.atomic():
+        membership, _created = Membership.objects.update_or_create(
+            user=user, tenant=tenant, defaults={"role": role})
+    return membership
+
+
+def api_token_create(*, user, tenant: Tenant, name: str = "") -> tuple[ApiToken, str]:
+    """A new API key for ``user`` in ``tenant``; the key is returned once, only its hash kept."""
+    if not Membership.objects.filter(user=user, tenant=tenant).exists():
+        raise ValidationError(_("The user is not a member of this tenant."))
+    key = ApiToken.new_key()
+    token = ApiToken.objects.create(user=user, tenant=tenant, name=name[:100],
+                                    key_hash=ApiToken.hash_key(key), prefix=key[:8])
+    return token, key

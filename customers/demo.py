@@ -20,8 +20,9 @@ from django.db import transaction
 from faker import Faker
 from stdnum.iso7064 import mod_97_10
 
-from core.models import Membership, Tenant, User
+from core.models import Tenant, User
 from core.roles import Role
+from core.services import membership_set, tenant_create
 from core.tenancy import tenant_context
 from documents.models import DocumentType
 from documents.services import document_template_create
@@ -260,9 +261,7 @@ def demo_load(*, customers_per_tenant: int = 200, seed: int = 2025) -> DemoResul
     with transaction.atomic():
         tenants = {}
         for spec in DEMO_TENANTS:
-            # core has no tenant service yet; the platform's own rows are created here.
-            tenants[spec.slug] = Tenant.objects.create(name=spec.name, slug=spec.slug,
-                                                       nip=spec.nip)
+            tenants[spec.slug] = tenant_create(name=spec.name, slug=spec.slug, nip=spec.nip)
         users = _create_staff(tenants)
         for index, spec in enumerate(DEMO_TENANTS):
             admin = users[f"admin-{spec.slug}"]
@@ -284,8 +283,7 @@ def _create_staff(tenants: dict) -> dict[str, User]:
                                             last_name=login.last_name,
                                             email=f"{login.username}@example.com")
         for slug, role in login.roles:
-            Membership.objects.get_or_create(user=user, tenant=tenants[slug],
-                                             defaults={"role": role})
+            membership_set(user=user, tenant=tenants[slug], role=role)
         users[login.username] = user
     return users
 

@@ -79,7 +79,7 @@ def test_staff_edits_phone_and_pins_annotation(transactional_db, live_server, br
     page.fill("#phone_add_number", "603 000 111")
     page.locator("#section-data form[hx-post$='/phones/add/'] button[type=submit]").click()
     expect(page.locator("#phones")).to_contain_text("+48 603 000 111")
-    expect(page.locator("#action-log")).to_contain_text("phone.add")
+    expect(page.locator("#action-log")).to_contain_text("Phone +48603000111 added")
 
     # Pin the annotation: it moves above the customer data.
     expect(page.locator("#pinned-annotations")).to_have_count(0)

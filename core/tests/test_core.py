@@ -68,3 +68,25 @@ def test_session_tenant_is_trusted_only_for_members(client, tenant, other_tenant
     session.save()
     response = client.get("/api/v1/", HTTP_ACCEPT="application/json")
     assert response.wsgi_request.tenant == tenant
+
+
+def test_api_token_command_prints_a_working_key(tenant, staff, customer):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from rest_framework.test import APIClient
+
+    out = StringIO()
+    call_command("create_api_token", staff.username, tenant.slug, stdout=out)
+    client = APIClient(headers={"accept-language": "en"})
+    client.credentials(HTTP_AUTHORIZATION=f"Token {out.getvalue().strip()}")
+    response = client.get("/api/v1/customers/")
+    assert response.status_code == 200
+    assert response.json()["results"][0]["last_name"] == "Kowalski"
+
+
+def test_api_token_needs_membership(tenant, other_tenant, staff):
+    from core.services import api_token_create
+
+    with pytest.raises(ValidationError):
+        api_token_create(user=staff, tenant=other_tenant)
