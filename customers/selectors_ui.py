@@ -2,12 +2,21 @@
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Prefetch
+from django.urls import reverse
 
 from . import selectors
 from .models import Address, AttributeType, Customer, CustomerGroup, Phone
 from .validators import format_account, format_phone
 
 LIST_PAGE_SIZE = 50
+
+
+STATUS_BADGES = {
+    Customer.Status.CONNECTED: "text-bg-success",
+    Customer.Status.INTERESTED: "text-bg-info",
+    Customer.Status.SUSPENDED: "text-bg-warning",
+    Customer.Status.DEBT_COLLECTION: "text-bg-danger",
+}
 
 
 def customer_list_page(*, query: str = "", status: str = "", group_id=None,
@@ -17,14 +26,18 @@ def customer_list_page(*, query: str = "", status: str = "", group_id=None,
     Queries: the count, the page, its phones, its residence addresses.
     """
     customers = selectors.customer_list(query=query, status=status, group_id=group_id) \
-        .prefetch_related(
+        .defer("search_text").prefetch_related(
             Prefetch("phones", queryset=Phone.objects.order_by("id")),
             Prefetch("addresses", to_attr="residences",
                      queryset=Address.objects.filter(kind=Address.Kind.RESIDENCE)),
         )
     page = Paginator(customers, per_page).get_page(page_number)
     page.object_list = list(page.object_list)
+    # One reverse() for the page, not two per row.
+    card_url = reverse("customers:card", kwargs={"customer_id": 0})[:-2] + "{}/"
     for customer in page.object_list:
+        customer.card_url = card_url.format(customer.pk)
+        customer.status_badge = STATUS_BADGES.get(customer.status, "text-bg-secondary")
         phones = list(customer.phones.all())
         customer.first_phone = format_phone(phones[0].number) if phones else ""
         customer.city = customer.residences[0].city if customer.residences else ""
