@@ -1,6 +1,7 @@
 """Reads of the staff pages: the selectors' rows, made ready to show (no further queries)."""
 
-from django.core.paginator import Page, Paginator
+from dataclasses import dataclass
+
 from django.db.models import Count, Prefetch
 from django.urls import reverse
 
@@ -19,29 +20,65 @@ STATUS_BADGES = {
 }
 
 
+@dataclass
+class ListPage:
+    """One page of customers. ``count`` is known only when the whole result is on page 1;
+    otherwise the page asks ``customer_count`` separately, so a broad search is not kept
+    waiting while every match is counted."""
+
+    rows: list
+    number: int
+    has_next: bool
+    count: int | None
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+
 def customer_list_page(*, query: str = "", status: str = "", group_id=None,
-                       page_number=1, per_page: int = LIST_PAGE_SIZE) -> Page:
+                       page_number=1, per_page: int = LIST_PAGE_SIZE) -> ListPage:
     """One page of ``selectors.customer_list`` with each customer's first phone and city.
 
-    Queries: the count, the page, its phones, its residence addresses.
+    Queries: the page (one row more than shown, to know whether a next page exists), its
+    phones, its residence addresses.
     """
+    try:
+        number = max(1, int(page_number or 1))
+    except (TypeError, ValueError):
+        number = 1
     customers = selectors.customer_list(query=query, status=status, group_id=group_id) \
         .defer("search_text").prefetch_related(
             Prefetch("phones", queryset=Phone.objects.order_by("id")),
             Prefetch("addresses", to_attr="residences",
                      queryset=Address.objects.filter(kind=Address.Kind.RESIDENCE)),
         )
-    page = Paginator(customers, per_page).get_page(page_number)
-    page.object_list = list(page.object_list)
+    offset = (number - 1) * per_page
+    rows = list(customers[offset:offset + per_page + 1])
+    has_next = len(rows) > per_page
+    rows = rows[:per_page]
     # One reverse() for the page, not two per row.
     card_url = reverse("customers:card", kwargs={"customer_id": 0})[:-2] + "{}/"
-    for customer in page.object_list:
+    for customer in rows:
         customer.card_url = card_url.format(customer.pk)
         customer.status_badge = STATUS_BADGES.get(customer.status, "text-bg-secondary")
         phones = list(customer.phones.all())
         customer.first_phone = format_phone(phones[0].number) if phones else ""
         customer.city = customer.residences[0].city if customer.residences else ""
-    return page
+    count = len(rows) if number == 1 and not has_next else None
+    return ListPage(rows=rows, number=number, has_next=has_next, count=count)
+
+
+def customer_count(*, query: str = "", status: str = "", group_id=None) -> int:
+    return selectors.customer_list(query=query, status=status, group_id=group_id).count()
 
 
 def group_list():

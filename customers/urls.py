@@ -8,6 +8,7 @@ C = "<int:customer_id>/"
 
 urlpatterns = [
     path("", customers.customer_list, name="list"),
+    path("count/", customers.customer_count, name="count"),
     path("new/", customers.customer_create, name="create"),
     path("groups/", groups.group_list, name="groups"),
     path("attribute-types/", attributes.attribute_types, name="attribute_types"),

@@ -30,7 +30,7 @@ def card_url(customer):
 
 
 def list_numbers(response):
-    return [c.number for c in response.context["page"]]
+    return [c.number for c in response.context["page"].rows]
 
 
 def new_customer(staff, **fields):
@@ -90,6 +90,17 @@ def test_list_pages_by_fifty(staff_client, staff, in_tenant):
     assert list_numbers(first) == list(range(1, 51))
     assert list_numbers(second) == [51]
     assert "page=2" in first.content.decode()
+    assert "page=3" not in second.content.decode()  # no next page after the last
+    # A full page does not count every match itself; the count comes by htmx.
+    assert reverse("customers:count") in first.content.decode()
+    count = staff_client.get(reverse("customers:count"), {"q": "klient"})
+    assert count.content.decode().strip() == "51 customers"
+
+
+def test_list_count_shown_at_once_when_everything_fits(staff_client, customer):
+    response = staff_client.get(reverse("customers:list"), {"q": "kowal"})
+    assert "1 customer" in response.content.decode()
+    assert reverse("customers:count") not in response.content.decode()
 
 
 def test_list_query_count(staff_client, staff, in_tenant, django_assert_num_queries):
@@ -99,9 +110,9 @@ def test_list_query_count(staff_client, staff, in_tenant, django_assert_num_quer
         services.address_add(actor=staff, customer=c, kind="residence", building_no="1",
                              postal_code="00-950", city="Warszawa")
     staff_client.get(reverse("customers:list"))  # the first request stores the tenant
-    # session, user, membership (tenant), role (permissions), count, page of customers,
-    # their phones, their residence addresses, the groups of the filter
-    with django_assert_num_queries(9):
+    # session, user, membership (tenant), role (permissions), page of customers (one row
+    # more than shown, so no COUNT), their phones, their residence addresses, the groups
+    with django_assert_num_queries(8):
         response = staff_client.get(reverse("customers:list"))
     assert "Warszawa" in response.content.decode()
 

@@ -33,6 +33,18 @@ def customer_list(request):
     })
 
 
+@staff_view("customers.view_customer")
+@require_GET
+def customer_count(request):
+    """The number of customers the list's filters match; the list page loads it by htmx."""
+    filters = CustomerListFilterForm(request.GET)
+    filters.is_valid()
+    data = filters.cleaned_data
+    count = selectors_ui.customer_count(query=data.get("q", ""), status=data.get("status", ""),
+                                        group_id=data.get("group"))
+    return render(request, "customers/_count.html", {"count": count})
+
+
 @staff_view("customers.add_customer")
 @require_http_methods(["GET", "POST"])
 def customer_create(request):
