@@ -130,3 +130,21 @@ class ActionLog(TenantOwned):
         indexes = [models.Index(fields=["tenant", "customer", "-at"], name="actionlog_customer_at")]
         verbose_name = _("action log entry")
         verbose_name_plural = _("action log")
+
+
+class NumberSeries(TenantOwned):
+    """The last number given in one series and period (e.g. contracts of 2026).
+
+    ``core.numbering.number_next`` locks this row, so numbers are unique and without gaps
+    among the transactions that commit.
+    """
+
+    series = models.CharField(max_length=60)
+    period = models.CharField(max_length=10, blank=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "series", "period"],
+                                               name="numberseries_uniq")]
+        verbose_name = _("number series")
+        verbose_name_plural = _("number series")

@@ -15,8 +15,10 @@ class Category:
     CUSTOMER = "customer"
     FINANCE = "finance"
     COMPUTER = "computer"
+    DOCUMENTS = "documents"
 
     LABELS = {
+        DOCUMENTS: _("Documents"),
         CUSTOMER: _("Customer"),
         FINANCE: _("Finance"),
         COMPUTER: _("Computer"),

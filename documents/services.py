@@ -1,16 +1,80 @@
-"""Every write of document templates; each one is recorded in the action log."""
+"""Every write of the documents engine; each one is recorded in the action log.
+
+Issuing takes the number in a short transaction that locks the number series, then
+renders the PDF outside any lock and stores it; a template error is found before any
+number is taken, so a broken template issues nothing.
+"""
+
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.actionlog import action_log
+from core.numbering import number_next, pattern_validate
+from core.tenancy import current_tenant
+from core.tenant_settings import setting_get
+from customers.models import Customer, GroupDefaultTemplate
+from customers.scans import sniff_scan
 
-from .models import DocumentTemplate, DocumentType
+from . import rendering
+from .models import (
+    Document,
+    DocumentBatch,
+    DocumentDownload,
+    DocumentFile,
+    DocumentScan,
+    DocumentTemplate,
+    DocumentTemplateVersion,
+    DocumentType,
+)
+
+DOCUMENT_LANGUAGE = "pl"
+
+SAMPLE_BODY = """<h1>{{ document.type|capfirst }} nr {{ document.number }}</h1>
+<p>{{ tenant.name }}, {{ document.date }}</p>
+<p><strong>{{ customer.name }}</strong> (nr klienta {{ customer.number }})<br>
+{{ addresses.residence.text }}</p>
+"""
+
+# --------------------------------------------------------------------------- templates
 
 
-def document_template_create(*, actor, document_type: str, name: str) -> DocumentTemplate:
-    """Create a template of ``document_type`` in the active tenant; names are unique per type."""
+def _check_template(body: str, css: str, document_type: str) -> None:
+    """Render the body on a sample customer; a broken template is refused with its line."""
+    try:
+        rendering.render_html(body, sample_context(document_type))
+    except rendering.TemplateError as e:
+        raise ValidationError({"body": [str(e)]}) from None
+    if len(css) > rendering.MAX_TEMPLATE_CHARS:
+        raise ValidationError({"css": [_("The style sheet is too long.")]})
+
+
+def sample_context(document_type: str) -> dict:
+    """The documented context filled with a made-up customer: for previews and checks."""
+    from customers.models import Address
+
+    tenant = current_tenant()
+    customer = Customer(tenant=tenant, number=1234, first_name="Jan", last_name="Przykładowy",
+                        pesel="44051401458", status=Customer.Status.CONNECTED,
+                        virtual_account="66105000020000000000001234")
+    residence = Address(kind="residence", street="Długa", building_no="5", apartment_no="2",
+                        postal_code="00-950", city="Warszawa")
+    with translation.override(DOCUMENT_LANGUAGE):
+        return rendering.document_context(
+            tenant=tenant, customer=customer, addresses=[residence], phones=["+48601234567"],
+            emails=["jan@example.pl"], number="UM/2026/1",
+            document_type_label=str(DocumentType(document_type).label),
+            issued_on=timezone.localdate())
+
+
+def document_template_create(*, actor, document_type: str, name: str, body: str = SAMPLE_BODY,
+                             css: str = "", is_default: bool = False) -> DocumentTemplate:
+    """Create a template (version 1) in the active tenant; names are unique per type."""
     name = (name or "").strip()
     errors = {}
     if document_type not in DocumentType.values:
@@ -19,11 +83,17 @@ def document_template_create(*, actor, document_type: str, name: str) -> Documen
         errors["name"] = [_("This field is required.")]
     if errors:
         raise ValidationError(errors)
+    _check_template(body, css, document_type)
     if DocumentTemplate.objects.filter(document_type=document_type, name__iexact=name).exists():
         raise ValidationError({"name": [_("A template of this type and name exists.")]})
     try:
         with transaction.atomic():
-            template = DocumentTemplate.objects.create(document_type=document_type, name=name)
+            if is_default:
+                DocumentTemplate.objects.filter(document_type=document_type,
+                                                is_default=True).update(is_default=False)
+            template = DocumentTemplate.objects.create(document_type=document_type, name=name,
+                                                       is_default=is_default)
+            _new_version(template, body, css, actor)
             action_log(actor=actor, kind="document_template.create",
                        message=_("Document template “%(n)s” (%(t)s) created")
                        % {"n": name, "t": DocumentType(document_type).label})
@@ -31,3 +101,322 @@ def document_template_create(*, actor, document_type: str, name: str) -> Documen
         # A concurrent creation of the same name won the race.
         raise ValidationError({"name": [_("A template of this type and name exists.")]}) from None
     return template
+
+
+def _new_version(template, body, css, actor) -> DocumentTemplateVersion:
+    last = template.versions.order_by("-version").values_list("version", flat=True).first()
+    version = DocumentTemplateVersion.objects.create(
+        template=template, version=(last or 0) + 1, body=body, css=css,
+        created_by=actor if getattr(actor, "is_staff", None) is not None else None)
+    template.current_version = version
+    template.save(update_fields=["current_version"])
+    return version
+
+
+def document_template_update(*, actor, template: DocumentTemplate, body: str, css: str = "",
+                             name: str | None = None,
+                             is_default: bool | None = None) -> DocumentTemplate:
+    """Save a new version of the template; documents already issued keep theirs."""
+    _check_template(body, css, template.document_type)
+    with transaction.atomic():
+        template = DocumentTemplate.objects.select_for_update().get(pk=template.pk)
+        current = template.current_version
+        if name is not None and name.strip() and name.strip() != template.name:
+            if DocumentTemplate.objects.filter(document_type=template.document_type,
+                                               name__iexact=name.strip()) \
+                    .exclude(pk=template.pk).exists():
+                raise ValidationError({"name": [_("A template of this type and name exists.")]})
+            template.name = name.strip()
+        if is_default is not None and is_default != template.is_default:
+            if is_default:
+                DocumentTemplate.objects.filter(document_type=template.document_type,
+                                                is_default=True).update(is_default=False)
+            template.is_default = is_default
+        template.save(update_fields=["name", "is_default"])
+        if current is None or current.body != body or current.css != css:
+            version = _new_version(template, body, css, actor)
+            action_log(actor=actor, kind="document_template.update",
+                       message=_("Document template “%(n)s” saved as version %(v)s")
+                       % {"n": template.name, "v": version.version})
+    return template
+
+
+def template_preview(*, template: DocumentTemplate, body: str, css: str = "") -> bytes:
+    """A PDF of unsaved template text on the sample customer; raises ``ValidationError``."""
+    _check_template(body, css, template.document_type)
+    context = sample_context(template.document_type)
+    with translation.override(DOCUMENT_LANGUAGE):
+        html = rendering.render_html(body, context)
+        return rendering.render_pdf(html_body=html, css=css, number=context["document"]["number"],
+                                    code="ABN000000000")
+
+
+def template_choose(*, customer: Customer, document_type: str,
+                    chosen: DocumentTemplate | None = None) -> DocumentTemplate:
+    """The chosen template, else the default of the customer's groups, else the tenant's."""
+    if chosen is not None:
+        if chosen.document_type != document_type:
+            raise ValidationError({"template": [_("The template is of another type.")]})
+        return chosen
+    group_default = (GroupDefaultTemplate.objects
+                     .filter(group__memberships__customer=customer, document_type=document_type)
+                     .select_related("template").first())
+    if group_default is not None:
+        return group_default.template
+    default = DocumentTemplate.objects.filter(document_type=document_type, is_default=True).first()
+    if default is None:
+        raise ValidationError({"template": [_(
+            "There is no template for “%(t)s”: choose one or set a default.")
+            % {"t": DocumentType(document_type).label}]})
+    return default
+
+
+# --------------------------------------------------------------------------- issuing
+
+def _render(document: Document, version: DocumentTemplateVersion) -> bytes:
+    customer = (Customer.objects.prefetch_related("addresses", "phones", "emails")
+                .get(pk=document.customer_id))
+    with translation.override(DOCUMENT_LANGUAGE):
+        context = rendering.document_context(
+            tenant=current_tenant(), customer=customer, addresses=customer.addresses.all(),
+            phones=[p.number for p in customer.phones.all()],
+            emails=[e.address for e in customer.emails.all()], number=document.number,
+            document_type_label=str(DocumentType(document.document_type).label),
+            issued_on=timezone.localtime(document.issued_at).date(),
+            parent_number=document.parent.number if document.parent_id else "")
+        html = rendering.render_html(version.body, context)
+        return rendering.render_pdf(html_body=html, css=version.css, number=document.number,
+                                    code=document.code)
+
+
+def _store_file(document: Document, pdf: bytes, actor) -> DocumentFile:
+    last = document.files.order_by("-version").values_list("version", flat=True).first()
+    version = (last or 0) + 1
+    stored = DocumentFile(document=document, version=version, created_by=_staff(actor))
+    stored.file.save(f"{document.code}-v{version}.pdf", ContentFile(pdf), save=False)
+    stored.save()
+    return stored
+
+
+def _staff(actor):
+    return actor if actor is not None and not isinstance(actor, Customer) else None
+
+
+def document_issue(*, actor, customer: Customer, document_type: str,
+                   template: DocumentTemplate | None = None, parent: Document | None = None,
+                   title: str = "", batch: DocumentBatch | None = None) -> Document:
+    """Issue a document: choose the template, take the next number, render and store the PDF.
+
+    Locks the number series only while the number is taken (first transaction). The PDF is
+    rendered after that commit; should rendering still fail, the document is removed again.
+    """
+    if document_type not in DocumentType.values:
+        raise ValidationError({"document_type": [_("Unknown document type.")]})
+    if parent is not None and parent.customer_id != customer.pk:
+        raise ValidationError({"parent": [_("The related document is another customer's.")]})
+    if document_type in (DocumentType.ANNEX, DocumentType.TERMINATION) and (
+            parent is None or parent.document_type != DocumentType.CONTRACT):
+        raise ValidationError({"parent": [_("An annex or a termination refers to a contract.")]})
+    chosen = template_choose(customer=customer, document_type=document_type, chosen=template)
+    version = chosen.current_version
+    _check_template(version.body, version.css, document_type)
+    pattern = pattern_validate(setting_get(f"documents.number_pattern.{document_type}"))
+    with transaction.atomic():
+        number = number_next(series=f"document.{document_type}", pattern=pattern,
+                             when=timezone.localdate())
+        document = Document.objects.create(
+            customer=customer, document_type=document_type, number=number,
+            template_version=version, parent=parent, title=title.strip()[:200],
+            batch=batch, issued_by=_staff(actor))
+    try:
+        pdf = _render(document, version)
+        with transaction.atomic():
+            _store_file(document, pdf, actor)
+            action_log(actor=actor, customer=customer, kind="document.issue",
+                       message=_("Document %(n)s issued (%(t)s, template “%(tpl)s” v%(v)s)")
+                       % {"n": number, "t": DocumentType(document_type).label,
+                          "tpl": chosen.name, "v": version.version})
+    except Exception:
+        Document.objects.filter(pk=document.pk).delete()
+        raise
+    return document
+
+
+def document_regenerate(*, actor, document: Document) -> DocumentFile:
+    """Render the document again from current customer data with its own template version;
+    the previous file is kept as an earlier version."""
+    pdf = _render(document, document.template_version)
+    with transaction.atomic():
+        Document.objects.select_for_update().get(pk=document.pk)
+        stored = _store_file(document, pdf, actor)
+        action_log(actor=actor, customer=document.customer, kind="document.regenerate",
+                   message=_("Document %(n)s regenerated (file version %(v)s)")
+                   % {"n": document.number, "v": stored.version})
+    return stored
+
+
+# --------------------------------------------------------------------------- approval
+
+def document_approve(*, actor, document: Document) -> Document:
+    """The padlock: approve an unapproved document. Locks the document row."""
+    with transaction.atomic():
+        document = Document.objects.select_for_update().select_related("customer") \
+            .get(pk=document.pk)
+        if document.status == Document.Status.APPROVED:
+            raise ValidationError(_("Document %(n)s was already approved on %(at)s.")
+                                  % {"n": document.number,
+                                     "at": timezone.localtime(document.approved_at)
+                                     .strftime("%Y-%m-%d %H:%M")})
+        document.status = Document.Status.APPROVED
+        document.approved_at = timezone.now()
+        document.approved_by = _staff(actor)
+        document.save(update_fields=["status", "approved_at", "approved_by"])
+        action_log(actor=actor, customer=document.customer, kind="document.approve",
+                   message=_("Document %(n)s approved") % {"n": document.number})
+    return document
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    ok: bool
+    code: str
+    message: str
+    document: Document | None = None
+
+
+def document_approve_by_code(*, actor, code: str) -> ScanResult:
+    """"Zatwierdź dokument": one code typed by a barcode reader. Never raises; an unknown
+    code, an approved document or another tenant's document changes nothing."""
+    import re
+
+    code = (code or "").strip().upper()
+    match = re.fullmatch(r"ABN(\d{9})", code)
+    if not match:
+        return ScanResult(False, code, _("Unknown code “%(c)s”.") % {"c": code[:40]})
+    document = Document.objects.filter(pk=int(match.group(1))).first()
+    if document is None:
+        exists_elsewhere = Document.all_tenants.filter(pk=int(match.group(1))).exists()
+        return ScanResult(False, code, _("%(c)s is not a document of this ISP.") % {"c": code}
+                          if exists_elsewhere else _("Unknown code “%(c)s”.") % {"c": code})
+    try:
+        document = document_approve(actor=actor, document=document)
+    except ValidationError as e:
+        return ScanResult(False, code, e.messages[0], document)
+    return ScanResult(True, code, _("%(n)s approved (%(c)s).")
+                      % {"n": document.number, "c": document.customer.display_name}, document)
+
+
+# --------------------------------------------------------------------------- files
+
+def document_download_record(*, document: Document, via: str, ip: str | None, user=None,
+                             customer: Customer | None = None) -> DocumentDownload:
+    """"Historia pobrań": one row per download, whoever downloaded it."""
+    return DocumentDownload.objects.create(document=document, via=via, ip=ip, user=user,
+                                           customer=customer)
+
+
+def document_scan_add(*, actor, document: Document, uploaded_file) -> DocumentScan:
+    """Attach the signed copy (pdf, jpg or png, recognised by content)."""
+    limit_mb = setting_get("customer.scan_max_mb")
+    if uploaded_file.size > limit_mb * 1024 * 1024:
+        raise ValidationError({"file": [_("The file is larger than %(mb)s MB.")
+                                        % {"mb": limit_mb}]})
+    content_type = sniff_scan(uploaded_file)
+    if content_type not in ("application/pdf", "image/jpeg", "image/png"):
+        raise ValidationError({"file": [_("A signed copy must be a PDF, JPG or PNG file; "
+                                          "this file's content is none of them.")]})
+    name = (getattr(uploaded_file, "name", "") or "scan").rsplit("/", 1)[-1][:255]
+    scan = DocumentScan(document=document, content_type=content_type, original_name=name,
+                        uploaded_by=_staff(actor))
+    with transaction.atomic():
+        scan.file.save(f"{document.code}-scan", uploaded_file, save=False)
+        scan.save()
+        action_log(actor=actor, customer=document.customer, kind="document.scan",
+                   message=_("Signed copy “%(f)s” added to %(n)s")
+                   % {"f": name, "n": document.number})
+    return scan
+
+
+def document_print_pdf(*, document: Document) -> bytes:
+    """The current generated PDF followed by the signed copies."""
+    current = document.files.order_by("-version").first()
+    if current is None:
+        raise ValidationError(_("The document has no file."))
+    parts = [current.file.open("rb").read()]
+    current.file.close()
+    for scan in document.scans.all():
+        with scan.file.open("rb") as handle:
+            parts.append(handle.read())
+    return rendering.merge_pdfs(parts) if len(parts) > 1 else parts[0]
+
+
+# --------------------------------------------------------------------------- bulk
+
+def document_batch_start(*, actor, group, document_type: str,
+                         template: DocumentTemplate | None = None) -> DocumentBatch:
+    """Generate a document for every customer of ``group`` in Celery; queues on commit."""
+    from .tasks import document_batch_item
+
+    if document_type not in DocumentType.values:
+        raise ValidationError({"document_type": [_("Unknown document type.")]})
+    if template is not None and template.document_type != document_type:
+        raise ValidationError({"template": [_("The template is of another type.")]})
+    customer_ids = list(Customer.objects.filter(group_memberships__group=group)
+                        .order_by("number").values_list("pk", flat=True))
+    if not customer_ids:
+        raise ValidationError({"group": [_("The group has no customers.")]})
+    tenant = current_tenant()
+    with transaction.atomic():
+        batch = DocumentBatch.objects.create(group=group, document_type=document_type,
+                                             template=template, total=len(customer_ids),
+                                             created_by=_staff(actor))
+        action_log(actor=actor, kind="document.batch",
+                   message=_("Bulk generation of %(t)s for group “%(g)s” started (%(n)s)")
+                   % {"t": DocumentType(document_type).label, "g": group.name,
+                      "n": len(customer_ids)})
+        transaction.on_commit(lambda: [
+            document_batch_item.delay(tenant.pk, batch.pk, customer_id,
+                                      getattr(actor, "pk", None))
+            for customer_id in customer_ids])
+    return batch
+
+
+def document_batch_item_run(*, batch: DocumentBatch, customer: Customer, actor) -> None:
+    """One customer of a batch; the last one to finish merges the PDFs."""
+    try:
+        document_issue(actor=actor, customer=customer, document_type=batch.document_type,
+                       template=batch.template, batch=batch)
+        failed = 0
+    except Exception as e:
+        failed = 1
+        with transaction.atomic():
+            locked = DocumentBatch.objects.select_for_update().get(pk=batch.pk)
+            locked.errors = [*locked.errors, f"{customer.number}: {e}"][:100]
+            locked.save(update_fields=["errors"])
+    DocumentBatch.objects.filter(pk=batch.pk).update(done=F("done") + 1,
+                                                     failed=F("failed") + failed)
+    batch.refresh_from_db()
+    if batch.done == batch.total:
+        document_batch_finish(batch=batch)
+
+
+def document_batch_finish(*, batch: DocumentBatch) -> DocumentBatch:
+    """Merge the batch's documents into one PDF; runs once (the batch row is locked)."""
+    with transaction.atomic():
+        batch = DocumentBatch.objects.select_for_update().get(pk=batch.pk)
+        if batch.status != DocumentBatch.Status.RUNNING:
+            return batch
+        parts = []
+        for document in (batch.documents.order_by("customer__number")
+                         .prefetch_related("files")):
+            newest = max(document.files.all(), key=lambda f: f.version)
+            with newest.file.open("rb") as handle:
+                parts.append(handle.read())
+        if parts:
+            batch.merged_file.save(f"batch-{batch.pk}.pdf",
+                                   ContentFile(rendering.merge_pdfs(parts)), save=False)
+        batch.status = DocumentBatch.Status.DONE if batch.failed < batch.total \
+            else DocumentBatch.Status.FAILED
+        batch.finished_at = timezone.now()
+        batch.save(update_fields=["merged_file", "status", "finished_at"])
+    return batch

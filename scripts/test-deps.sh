@@ -6,6 +6,12 @@ need=()
 command -v chromium >/dev/null || need+=(chromium)
 command -v chromedriver >/dev/null || need+=(chromium-driver)
 command -v msgfmt >/dev/null || need+=(gettext)
+command -v pdftoppm >/dev/null || need+=(poppler-utils)   # PDF pages to PNG (barcode test)
+command -v zbarimg >/dev/null || need+=(zbar-tools)       # decodes the printed barcode
+# WeasyPrint renders with Pango; DejaVu has the Polish letters.
+dpkg -s libpango-1.0-0 >/dev/null 2>&1 || need+=(libpango-1.0-0)
+dpkg -s libpangoft2-1.0-0 >/dev/null 2>&1 || need+=(libpangoft2-1.0-0)
+dpkg -s fonts-dejavu-core >/dev/null 2>&1 || need+=(fonts-dejavu-core)
 if ! command -v pg_isready >/dev/null; then need+=(postgresql-client); fi
 if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && [ -z "${DATABASE_URL:-}" ] \
    && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
