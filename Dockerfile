@@ -16,6 +16,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     MEDIA_ROOT=/app/var/media
 WORKDIR /app
 
+# WeasyPrint renders the documents' PDFs with Pango; DejaVu has the Polish letters.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+       fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first, in their own layer: they change less often than the code.
 # "--group" (PEP 735 dependency groups) needs pip >= 25.1.
 COPY pyproject.toml ./

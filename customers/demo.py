@@ -24,6 +24,7 @@ from core.models import Tenant, User
 from core.roles import Role
 from core.services import membership_set, tenant_create
 from core.tenancy import tenant_context
+from documents import demo_templates
 from documents.models import DocumentType
 from documents.services import document_template_create
 
@@ -200,6 +201,7 @@ TEMPLATES = (
     ("Firmy", DocumentType.TERMINATION, "Wypowiedzenie umowy"),
     ("Bloki Osiedle Słoneczne", DocumentType.ANNEX, "Aneks – modernizacja FTTH os. Słoneczne"),
     ("VIP", DocumentType.CONTRACT, "Umowa abonencka – klient indywidualny"),
+    (None, DocumentType.LETTER, "Pismo ogólne"),
     ("VIP", DocumentType.LETTER, "Pismo powitalne VIP"),
     (None, DocumentType.PAYMENT_DEMAND, "Wezwanie do zapłaty"),
     (None, DocumentType.PROTOCOL, "Protokół odbioru instalacji"),
@@ -319,8 +321,11 @@ class DemoTenantBuilder:
         for group_name, doc_type, name in TEMPLATES:
             key = (doc_type, name)
             if key not in templates:
-                templates[key] = document_template_create(actor=self.admin,
-                                                          document_type=doc_type, name=name)
+                first_of_type = not any(t == doc_type for t, _n in templates)
+                templates[key] = document_template_create(
+                    actor=self.admin, document_type=doc_type, name=name,
+                    body=demo_templates.BODIES[doc_type], css=demo_templates.CSS,
+                    is_default=first_of_type)
             if group_name:
                 services.group_default_template_set(
                     actor=self.admin, group=self.groups[group_name], document_type=doc_type,

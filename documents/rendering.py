@@ -139,7 +139,11 @@ def render_pdf(*, html_body: str, css: str, number: str, code: str) -> bytes:
 
     WeasyPrint is imported here: it needs Pango from the system, and nothing else does.
     """
-    import weasyprint
+    try:
+        import weasyprint
+    except OSError as e:  # the system library is missing
+        raise RuntimeError("PDF rendering needs Pango: apt-get install libpango-1.0-0 "
+                           f"libpangoft2-1.0-0 fonts-dejavu-core ({e})") from e
 
     svg = base64.b64encode(barcode_svg(code)).decode()
     html = (
