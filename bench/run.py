@@ -493,7 +493,10 @@ def machine() -> dict:
             "date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")}
 
 
-def write_results(figures: dict, markdown: str) -> None:
+def write_results(figures: dict, markdown: str, *, start: str = SECTION_START,
+                  end: str = SECTION_END) -> None:
+    """Merge ``figures`` into results.json and put ``markdown`` between the markers
+    ``start`` and ``end`` of RESULTS.md (each benchmark has its own pair)."""
     path = BENCH_DIR / "results.json"
     merged = json.loads(path.read_text()) if path.exists() else {}
     merged.update(figures)
@@ -501,9 +504,9 @@ def write_results(figures: dict, markdown: str) -> None:
 
     md = BENCH_DIR / "RESULTS.md"
     text = md.read_text() if md.exists() else "# Benchmarks\n"
-    section = f"{SECTION_START}\n{markdown.strip()}\n{SECTION_END}"
-    if SECTION_START in text and SECTION_END in text:
-        text = re.sub(re.escape(SECTION_START) + ".*?" + re.escape(SECTION_END),
+    section = f"{start}\n{markdown.strip()}\n{end}"
+    if start in text and end in text:
+        text = re.sub(re.escape(start) + ".*?" + re.escape(end),
                       lambda _m: section, text, flags=re.S)
     else:
         text = text.rstrip() + "\n\n" + section + "\n"

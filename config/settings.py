@@ -162,6 +162,8 @@ SPECTACULAR_SETTINGS = {
         "CustomerKindEnum": "customers.models.Customer.Kind",
         "AddressKindEnum": "customers.models.Address.Kind",
         "ConsentKindEnum": "customers.models.Consent.Kind",
+        "CustomerStatusEnum": "customers.models.Customer.Status",
+        "DocumentStatusEnum": "documents.models.Document.Status",
     },
 }
 
@@ -179,4 +181,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # WeasyPrint logs every rendering step at INFO.
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }

@@ -10,4 +10,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("", include("core.urls")),
     path("customers/", include("customers.urls")),
+    path("documents/", include("documents.urls")),
 ]

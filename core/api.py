@@ -5,7 +5,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.drainage import add_trace_message
 from drf_spectacular.plumbing import get_view_model
-from rest_framework import exceptions, pagination, serializers
+from rest_framework import exceptions, pagination, serializers, status, viewsets
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .authentication import TenantModelPermissions
@@ -109,3 +110,20 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+class TenantViewSet(TenantModelViewMixin, viewsets.GenericViewSet):
+    permission_classes = [TenantActionPermissions]
+    pagination_class = PageNumberPagination
+    # Opt-in per viewset: an undeclared ordering would accept any serializer field.
+    filter_backends = []
+
+    def parsed(self, serializer_class, *, partial=False) -> dict:
+        """The request's input; handlers look their object up first, so a foreign id is 404."""
+        serializer = serializer_class(data=self.request.data, partial=partial,
+                                      context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def respond(self, instance, status_code=status.HTTP_201_CREATED) -> Response:
+        return Response(self.get_serializer(instance).data, status=status_code)

@@ -13,13 +13,13 @@ from django.utils.functional import cached_property
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from core.api import PageNumberPagination, TenantActionPermissions, TenantModelViewMixin
+from core.api import TenantViewSet
 from core.models import ActionLog
 
 from . import selectors, serializers, services
@@ -66,23 +66,6 @@ def annotation_list(*, customer) -> QuerySet:
 
 
 # --------------------------------------------------------------------------- base classes
-
-class TenantViewSet(TenantModelViewMixin, viewsets.GenericViewSet):
-    permission_classes = [TenantActionPermissions]
-    pagination_class = PageNumberPagination
-    # Opt-in per viewset: an undeclared ordering would accept any serializer field.
-    filter_backends = []
-
-    def parsed(self, serializer_class, *, partial=False) -> dict:
-        """The request's input; handlers look their object up first, so a foreign id is 404."""
-        serializer = serializer_class(data=self.request.data, partial=partial,
-                                      context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
-
-    def respond(self, instance, status_code=status.HTTP_201_CREATED) -> Response:
-        return Response(self.get_serializer(instance).data, status=status_code)
-
 
 @extend_schema(parameters=[CUSTOMER_PK])
 class CustomerNestedViewSet(TenantViewSet):

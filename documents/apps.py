@@ -28,3 +28,11 @@ class DocumentsConfig(AppConfig):
                 pattern=rf"{DATE_PART}\{{N(:\d{{1,2}})?\}}{DATE_PART}",
                 pattern_message=_("Use the tokens {YYYY}, {YY}, {MM}, {DD} and {N}."),
             ))
+
+        from core.sections import CardSection, register_card_section
+
+        from .views.card import documents_section_context
+
+        register_card_section(CardSection(
+            "documents", _("Documents"), 400, "documents/card/section.html",
+            "documents.view_document", context=documents_section_context))

@@ -141,10 +141,12 @@ def document_template_update(*, actor, template: DocumentTemplate, body: str, cs
     return template
 
 
-def template_preview(*, template: DocumentTemplate, body: str, css: str = "") -> bytes:
+def template_preview(*, document_type: str, body: str, css: str = "") -> bytes:
     """A PDF of unsaved template text on the sample customer; raises ``ValidationError``."""
-    _check_template(body, css, template.document_type)
-    context = sample_context(template.document_type)
+    if document_type not in DocumentType.values:
+        raise ValidationError({"document_type": [_("Unknown document type.")]})
+    _check_template(body, css, document_type)
+    context = sample_context(document_type)
     with translation.override(DOCUMENT_LANGUAGE):
         html = rendering.render_html(body, context)
         return rendering.render_pdf(html_body=html, css=css, number=context["document"]["number"],

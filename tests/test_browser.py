@@ -97,3 +97,55 @@ def test_staff_edits_phone_and_pins_annotation(transactional_db, live_server, br
     expect(log).to_contain_text("+48602345678")
     expect(log).to_contain_text("annotation.pin")
     page.screenshot(path="/tmp/card.png", full_page=True)
+
+
+@pytest.mark.browser
+def test_barcode_reader_approves_documents_at_the_station(transactional_db, live_server,
+                                                          browser_page, settings, tmp_path):
+    """A USB reader types each code and Enter: one line per code, the input keeps focus."""
+    from customers import services as customer_services
+    from documents import services
+
+    settings.MEDIA_ROOT = tmp_path
+    tenant = Tenant.objects.create(name="Sieć Alfa", slug="alfa")
+    staff = make_staff(tenant, "anna")
+    with tenant_context(tenant):
+        customer = customer_services.customer_create(actor=staff, first_name="Jan",
+                                                     last_name="Kowalski")
+        services.document_template_create(actor=staff, document_type="contract",
+                                          name="Umowa", body="<p>{{ document.number }}</p>",
+                                          is_default=True)
+        first, second = (services.document_issue(actor=staff, customer=customer,
+                                                 document_type="contract") for _ in range(2))
+    page = browser_page
+    expect = sync_api.expect
+
+    page.goto(f"{live_server.url}/login/?next=/documents/approve/")
+    page.fill("#id_username", "anna")
+    page.fill("#id_password", "s3cret-pass")
+    page.locator("main").get_by_role("button", name="Log in").click()
+    expect(page.locator("h1")).to_have_text("Approve documents")
+    code_input = page.locator("#approve-code")
+    expect(code_input).to_be_focused()
+
+    # As fast as a reader: no waiting between the codes.
+    for code in (first.code, "ABN999999999", second.code):
+        page.keyboard.type(code)
+        page.keyboard.press("Enter")
+
+    lines = page.locator("#approve-results li")
+    expect(lines).to_have_count(3)
+    # The newest line is on top.
+    expect(lines.nth(0)).to_contain_text(second.number)
+    expect(lines.nth(1)).to_contain_text("Unknown code “ABN999999999”")
+    expect(lines.nth(2)).to_contain_text(first.number)
+    expect(page.locator("#approve-results li.list-group-item-success")).to_have_count(2)
+    expect(page.locator("#approve-results li.list-group-item-danger")).to_have_count(1)
+    expect(page.locator("#approve-results")).to_contain_text("Jan Kowalski")
+    expect(code_input).to_have_value("")
+    expect(code_input).to_be_focused()
+    with tenant_context(tenant):
+        first.refresh_from_db()
+        second.refresh_from_db()
+    assert first.status == second.status == "approved"
+    page.screenshot(path="/tmp/approve.png", full_page=True)

@@ -204,12 +204,14 @@ def kwarg_model(route: Route, kwarg: str):
 
 NEEDLES = ("Alfowski", VALID_PESEL, "601234567", "601 234 567", "NotatkaAlfa", "GrupaAlfa",
            "TeczkaAlfa", "AtrybutAlfa", "WartoscAlfa", "skan-alfa", "Alfowa 7",
-           "61109010140000071219812874", "alfowski.login")
+           "61109010140000071219812874", "alfowski.login", "SzablonAlfa", "TytulAlfa")
 
 
 @pytest.fixture
-def tenant_a_card(tenant, staff, settings, tmp_path):
+def tenant_a_card(tenant, staff, settings, tmp_path, django_capture_on_commit_callbacks):
     """One customer of tenant A with one of every sub-object, built through the services."""
+    from documents import services as document_services
+
     settings.MEDIA_ROOT = tmp_path / "media"
     with tenant_context(tenant):
         customer = services.customer_create(actor=staff, first_name="Jan", last_name="Alfowski",
@@ -246,6 +248,24 @@ def tenant_a_card(tenant, staff, settings, tmp_path):
                                                         text="NotatkaAlfa tajna", pinned=True)
         objects["panelaccount"] = services.panel_credentials_set(
             actor=staff, customer=customer, login="alfowski.login", password="haslo-alfa-123")
+        # Documents: a template, an issued document with a signed copy and a download,
+        # and a finished bulk generation (Celery is eager; it is queued on commit).
+        objects["documenttemplate"] = document_services.document_template_create(
+            actor=staff, document_type="contract", name="SzablonAlfa", is_default=True,
+            body="<p>{{ document.number }} {{ customer.name }}</p>")
+        document = document_services.document_issue(actor=staff, customer=customer,
+                                                     document_type="contract",
+                                                     title="TytulAlfa")
+        objects["document"] = document
+        objects["documentfile"] = document.files.get()
+        objects["documentscan"] = document_services.document_scan_add(
+            actor=staff, document=document,
+            uploaded_file=SimpleUploadedFile("podpis-alfa.png", png_bytes()))
+        objects["documentdownload"] = document_services.document_download_record(
+            document=document, via="staff", ip="192.0.2.1", user=staff)
+        with django_capture_on_commit_callbacks(execute=True):
+            objects["documentbatch"] = document_services.document_batch_start(
+                actor=staff, group=group, document_type="contract")
     objects["user"] = staff
     objects["tenant"] = tenant
     objects["membership"] = Membership.objects.get(user=staff, tenant=tenant)

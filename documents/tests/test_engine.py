@@ -201,7 +201,7 @@ def test_template_versions_kept_by_issued_documents(full_customer, staff, contra
 
 
 def test_preview_renders_sample_customer(in_tenant, contract_template):
-    pdf = services.template_preview(template=contract_template, body=CONTRACT_BODY)
+    pdf = services.template_preview(document_type="contract", body=CONTRACT_BODY)
     assert "Jan Przykładowy" in pdf_text(pdf)
 
 

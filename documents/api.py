@@ -1,0 +1,243 @@
+"""REST API of the documents engine.
+
+* ``/api/v1/customers/{customer_pk}/documents/`` — a customer's documents: list, issue,
+  download, print (with the signed copies), approve, regenerate, add a signed copy and
+  the download history;
+* ``/api/v1/documents/approve-code/`` — what a barcode reader at the desk sends;
+* ``/api/v1/document-templates/`` — the tenant's templates (every change is a version).
+
+Views parse, call one service or selector, and serialize; every queryset goes through
+the scoped managers, so another tenant's customer, document or template is a 404. The
+``*_list`` / ``*_get`` functions below are this module's selectors: they own the
+annotations and prefetches the serializers rely on.
+"""
+
+import io
+
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import FileResponse
+from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from core.api import TenantViewSet
+from core.http import client_ip
+from customers.api import CustomerNestedViewSet
+
+from . import serializers, services
+from .filters import DocumentFilter, DocumentTemplateFilter
+from .models import (
+    Document,
+    DocumentDownload,
+    DocumentFile,
+    DocumentScan,
+    DocumentTemplate,
+)
+
+PDF_RESPONSE = {(200, "application/pdf"): OpenApiTypes.BINARY}
+
+
+# --------------------------------------------------------------------------- selectors
+
+def document_list(*, customer) -> QuerySet:
+    """A customer's documents, newest first, with what each list row shows: the current
+    file's version and the number of signed copies (subqueries of the page query) and the
+    ids of the documents that refer to it (one prefetch)."""
+    current_version = (DocumentFile.objects.filter(document=OuterRef("pk"))
+                       .order_by("-version").values("version")[:1])
+    scans = (DocumentScan.objects.filter(document=OuterRef("pk")).order_by()
+             .values("document").annotate(n=Count("pk")).values("n"))
+    return (Document.objects.filter(customer=customer)
+            .select_related("approved_by")
+            .annotate(current_file_version=Subquery(current_version,
+                                                    output_field=IntegerField()),
+                      scans_count=Coalesce(Subquery(scans, output_field=IntegerField()), 0))
+            .prefetch_related(Prefetch("children",
+                                       queryset=Document.objects.order_by("pk")
+                                       .only("pk", "parent_id"))))
+
+
+def document_file_current(*, document: Document) -> DocumentFile | None:
+    return DocumentFile.objects.filter(document=document).order_by("-version").first()
+
+
+def document_download_list(*, document: Document) -> QuerySet:
+    return DocumentDownload.objects.filter(document=document).select_related("user")
+
+
+def document_template_list() -> QuerySet:
+    return DocumentTemplate.objects.select_related("current_version")
+
+
+def _pdf_name(document: Document, suffix: str = "") -> str:
+    # Numbers look like "UM/2026/7": slashes are not allowed in a file name.
+    return f"{document.number.replace('/', '-')}{suffix}.pdf"
+
+
+# --------------------------------------------------------------------------- documents
+
+@extend_schema_view(
+    create=extend_schema(request=serializers.DocumentIssueSerializer,
+                         responses={201: serializers.DocumentSerializer}),
+)
+class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CustomerNestedViewSet):
+    """A customer's documents; issuing renders the PDF before it answers."""
+
+    model = Document
+    serializer_class = serializers.DocumentSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = DocumentFilter
+    action_permissions = {
+        "approve": ["documents.change_document"],
+        "regenerate": ["documents.change_document"],
+        "scans": ["documents.add_documentscan"],
+        "downloads": ["documents.view_documentdownload"],
+    }
+
+    def scoped_queryset(self):
+        return document_list(customer=self.customer)
+
+    def _fresh(self, document: Document) -> Document:
+        return document_list(customer=self.customer).get(pk=document.pk)
+
+    def create(self, request, customer_pk=None):
+        data = self.parsed(serializers.DocumentIssueSerializer)
+        document = services.document_issue(actor=request.user, customer=self.customer,
+                                           **data)
+        return self.respond(self._fresh(document))
+
+    def _record_download(self, document: Document) -> None:
+        services.document_download_record(document=document, via=DocumentDownload.Via.API,
+                                          ip=client_ip(self.request), user=self.request.user)
+
+    @extend_schema(responses=PDF_RESPONSE)
+    @action(detail=True, methods=["get"])
+    def download(self, request, customer_pk=None, pk=None):
+        """The current generated PDF; the download is recorded in its history."""
+        document = self.get_object()
+        stored = document_file_current(document=document)
+        if stored is None:
+            raise NotFound(_("The document has no file."))
+        self._record_download(document)
+        return FileResponse(stored.file.open("rb"), as_attachment=True,
+                            filename=_pdf_name(document), content_type="application/pdf")
+
+    @extend_schema(responses=PDF_RESPONSE)
+    @action(detail=True, methods=["get"], url_path="print", url_name="print")
+    def print_pdf(self, request, customer_pk=None, pk=None):
+        """The generated PDF followed by the signed copies; recorded like a download."""
+        document = self.get_object()
+        pdf = services.document_print_pdf(document=document)
+        self._record_download(document)
+        return FileResponse(io.BytesIO(pdf), as_attachment=True,
+                            filename=_pdf_name(document, "-print"),
+                            content_type="application/pdf")
+
+    @extend_schema(request=None, responses=serializers.DocumentSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, customer_pk=None, pk=None):
+        """The padlock; an approved document answers 400 with when it was approved."""
+        document = services.document_approve(actor=request.user, document=self.get_object())
+        return self.respond(self._fresh(document), status.HTTP_200_OK)
+
+    @extend_schema(request=None, responses=serializers.DocumentSerializer)
+    @action(detail=True, methods=["post"])
+    def regenerate(self, request, customer_pk=None, pk=None):
+        """A new file from current customer data; the previous file is kept."""
+        document = self.get_object()
+        services.document_regenerate(actor=request.user, document=document)
+        return self.respond(self._fresh(document), status.HTTP_200_OK)
+
+    @extend_schema(request=serializers.DocumentScanInputSerializer,
+                   responses={201: serializers.DocumentScanSerializer})
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    def scans(self, request, customer_pk=None, pk=None):
+        """Attach the signed copy (PDF, JPG or PNG, recognised by its content)."""
+        document = self.get_object()  # first: another tenant's document is a 404
+        data = self.parsed(serializers.DocumentScanInputSerializer)
+        scan = services.document_scan_add(actor=request.user, document=document,
+                                          uploaded_file=data["file"])
+        return Response(serializers.DocumentScanSerializer(scan).data,
+                        status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=serializers.DocumentDownloadSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def downloads(self, request, customer_pk=None, pk=None):
+        """"Historia pobrań": who downloaded the document, when, from where; newest first."""
+        page = self.paginate_queryset(document_download_list(document=self.get_object()))
+        return self.get_paginated_response(
+            serializers.DocumentDownloadSerializer(page, many=True).data)
+
+
+class DocumentCodeViewSet(TenantViewSet):
+    """The desk's barcode reader: one scanned code approves one document."""
+
+    model = Document
+    serializer_class = serializers.ApproveCodeResultSerializer
+    pagination_class = None
+    action_permissions = {"approve_code": ["documents.change_document"]}
+
+    @extend_schema(request=serializers.ApproveCodeInputSerializer,
+                   responses=serializers.ApproveCodeResultSerializer)
+    @action(detail=False, methods=["post"], url_path="approve-code")
+    def approve_code(self, request):
+        """Always 200: ``ok`` false (unknown code, already approved, another ISP's) is a
+        scan result to show beside the code, not an error of the request."""
+        data = self.parsed(serializers.ApproveCodeInputSerializer)
+        result = services.document_approve_by_code(actor=request.user, code=data["code"])
+        return Response(serializers.ApproveCodeResultSerializer(
+            serializers.ApproveCodeResultSerializer.from_result(result)).data)
+
+
+# --------------------------------------------------------------------------- templates
+
+@extend_schema_view(
+    create=extend_schema(request=serializers.DocumentTemplateInputSerializer,
+                         responses={201: serializers.DocumentTemplateSerializer}),
+    partial_update=extend_schema(request=serializers.DocumentTemplateUpdateSerializer,
+                                 responses=serializers.DocumentTemplateSerializer),
+)
+class DocumentTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    """The tenant's document templates; a template that does not render is refused with
+    its line, and nothing is saved."""
+
+    model = DocumentTemplate
+    serializer_class = serializers.DocumentTemplateSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = DocumentTemplateFilter
+
+    def scoped_queryset(self):
+        return document_template_list()
+
+    def create(self, request):
+        data = self.parsed(serializers.DocumentTemplateInputSerializer)
+        template = services.document_template_create(actor=request.user, **data)
+        return self.respond(document_template_list().get(pk=template.pk))
+
+    def partial_update(self, request, pk=None):
+        template = self.get_object()  # first: another tenant's template is a 404, not a 400
+        data = self.parsed(serializers.DocumentTemplateUpdateSerializer, partial=True)
+        current = template.current_version
+        # A PATCH of the name alone keeps the body and style: the service takes both.
+        template = services.document_template_update(
+            actor=request.user, template=template,
+            body=data.get("body", current.body if current else ""),
+            css=data.get("css", current.css if current else ""),
+            name=data.get("name"), is_default=data.get("is_default"))
+        return self.respond(document_template_list().get(pk=template.pk), status.HTTP_200_OK)
+
+
+def register(router) -> None:
+    """Add the documents engine's routes to the project's one router."""
+    router.register(r"customers/(?P<customer_pk>\d+)/documents", DocumentViewSet,
+                    basename="customer-documents")
+    router.register("documents", DocumentCodeViewSet, basename="document")
+    router.register("document-templates", DocumentTemplateViewSet,
+                    basename="document-template")

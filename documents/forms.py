@@ -1,0 +1,111 @@
+"""Input of the documents pages; the services validate the meaning, these only parse."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from core.forms import BootstrapForm
+from customers.models import CustomerGroup
+
+from .models import Document, DocumentTemplate, DocumentType
+
+EMPTY = [("", "—")]
+
+
+def _template_choices(templates, document_type=None):
+    return EMPTY + [(t.pk, f"{t.get_document_type_display()}: {t.name}" if document_type is None
+                     else t.name)
+                    for t in templates
+                    if document_type is None or t.document_type == document_type]
+
+
+class DocumentIssueForm(BootstrapForm):
+    """Issue a document on the card. Choices come from lists the section already read,
+    so showing the form costs no query."""
+
+    document_type = forms.ChoiceField(label=_("document type"), choices=DocumentType.choices)
+    template = forms.TypedChoiceField(label=_("template"), required=False, coerce=int,
+                                      empty_value=None,
+                                      help_text=_("Empty: the default of the customer's "
+                                                  "groups, else the tenant's default."))
+    parent = forms.TypedChoiceField(label=_("contract (for an annex or a termination)"),
+                                    required=False, coerce=int, empty_value=None)
+    title = forms.CharField(label=_("title"), max_length=200, required=False)
+
+    def __init__(self, *args, templates=(), contracts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.templates = {t.pk: t for t in templates}
+        self.fields["template"].choices = _template_choices(templates)
+        self.fields["parent"].choices = EMPTY + list(contracts)
+
+
+class LetterForm(BootstrapForm):
+    """"Wygeneruj pismo": a letter from one of the tenant's letter templates."""
+
+    template = forms.TypedChoiceField(label=_("letter template"), coerce=int)
+    title = forms.CharField(label=_("title"), max_length=200, required=False)
+
+    def __init__(self, *args, templates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.templates = {t.pk: t for t in templates if t.document_type == DocumentType.LETTER}
+        self.fields["template"].choices = _template_choices(templates, DocumentType.LETTER)
+
+
+class RegenerateForm(forms.Form):
+    document = forms.ModelMultipleChoiceField(queryset=Document.all_tenants.none(),
+                                              error_messages={"required": _(
+                                                  "Choose the documents to regenerate.")})
+
+    def __init__(self, *args, customer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["document"].queryset = Document.objects.filter(customer=customer) \
+            .select_related("customer", "template_version", "parent").order_by("pk")
+
+
+class DocumentScanForm(BootstrapForm):
+    file = forms.FileField(label=_("signed copy"), widget=forms.ClearableFileInput(
+        attrs={"accept": ".pdf,.jpg,.jpeg,.png"}))
+
+
+class ApproveCodeForm(forms.Form):
+    code = forms.CharField(max_length=100, required=False)
+
+
+class TemplateForm(BootstrapForm):
+    """A template's text; on the create page also its type."""
+
+    document_type = forms.ChoiceField(label=_("document type"), choices=DocumentType.choices)
+    name = forms.CharField(label=_("name"), max_length=200, required=False)
+    is_default = forms.BooleanField(label=_("default for its type"), required=False)
+    body = forms.CharField(label=_("body (HTML)"), strip=False, widget=forms.Textarea(
+        attrs={"rows": 22, "spellcheck": "false"}))
+    css = forms.CharField(label=_("style (CSS)"), required=False, strip=False,
+                          widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}))
+
+    def __init__(self, *args, creating: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not creating:
+            del self.fields["document_type"]
+        for name in ("body", "css"):
+            self.fields[name].widget.attrs["class"] += " font-monospace"
+
+
+class PreviewForm(forms.Form):
+    document_type = forms.ChoiceField(choices=DocumentType.choices, required=False)
+    body = forms.CharField(strip=False)
+    css = forms.CharField(strip=False, required=False)
+
+
+class BatchForm(BootstrapForm):
+    group = forms.ModelChoiceField(label=_("customer group"),
+                                   queryset=CustomerGroup.all_tenants.none())
+    document_type = forms.ChoiceField(label=_("document type"), choices=DocumentType.choices)
+    template = forms.ModelChoiceField(label=_("template"), required=False,
+                                      queryset=DocumentTemplate.all_tenants.none(),
+                                      help_text=_("Empty: each customer's default."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The active tenant's rows: the manager reads the tenant when asked, not at import.
+        self.fields["group"].queryset = CustomerGroup.objects.order_by("name")
+        self.fields["template"].queryset = DocumentTemplate.objects.order_by("document_type",
+                                                                             "name")
