@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "core",
     "customers",
     "documents",
+    "finance",
 ]
 
 MIDDLEWARE = [
