@@ -5,3 +5,31 @@ from django.utils.translation import gettext_lazy as _
 class FinanceConfig(AppConfig):
     name = "finance"
     verbose_name = _("Finance")
+
+    def ready(self):
+        from core.tenant_settings import Category, SettingDef, register
+
+        register(
+            SettingDef(
+                key="finance.invoice_number_pattern", category=Category.FINANCE, type=str,
+                default="FV/{YYYY}/{MM}/{N}", label=_("Invoice number pattern"),
+                help_text=_("Tokens: {YYYY} {YY} {MM} {DD} and the running number {N}."),
+                pattern=r"[^{}]*(\{(YYYY|YY|MM|DD)\}[^{}]*)*\{N(:\d{1,2})?\}"
+                        r"[^{}]*(\{(YYYY|YY|MM|DD)\}[^{}]*)*",
+                pattern_message=_("Use the tokens {YYYY}, {YY}, {MM}, {DD} and {N}."),
+            ),
+            SettingDef(
+                key="finance.payment_days", category=Category.FINANCE, type=int, default=14,
+                label=_("Days to pay an invoice"), min_value=0, max_value=365,
+            ),
+            SettingDef(
+                key="finance.edycja_faktur", category=Category.FINANCE, type=str,
+                default="unsettled",
+                label=_("Invoice statuses in which an invoice may still be edited"),
+                help_text=_("Comma-separated: unsettled, partially_settled, settled; "
+                            "empty: never."),
+                pattern=r"((unsettled|partially_settled|settled)(,\s*)?)*",
+                pattern_message=_("Use unsettled, partially_settled and settled, "
+                                  "separated by commas."),
+            ),
+        )

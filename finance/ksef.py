@@ -31,7 +31,8 @@ from typing import Literal, NamedTuple
 
 from lxml import etree
 
-from finance.money import round_grosz
+from finance.money import RateTotal, line_net, round_grosz
+from finance.money import vat_summary as money_vat_summary
 
 NAMESPACE = "http://crd.gov.pl/wzor/2025/06/25/13775/"
 SYSTEM_INFO = "Abonent"
@@ -95,7 +96,7 @@ class InvoiceLine:
     def net(self) -> Decimal:
         if not isinstance(self.quantity, Decimal):
             raise TypeError(f"quantity must be Decimal, not {type(self.quantity).__name__}")
-        return round_grosz(self.quantity * self.net_unit_price)
+        return line_net(self.quantity, self.net_unit_price)
 
 
 @dataclass(frozen=True)
@@ -134,27 +135,12 @@ class Invoice:
         return vat_summary(self.lines)
 
 
-class RateTotal(NamedTuple):
-    net: Decimal
-    vat: Decimal
-    gross: Decimal
-
-
 def vat_summary(lines: list[InvoiceLine]) -> dict[str, RateTotal]:
-    """Net, VAT and gross per rate, in FA(3) field order. VAT is rounded once per rate on
-    that rate's net total (each line's net is itself rounded to the grosz first)."""
-    nets: dict[str, Decimal] = {}
+    """Net, VAT and gross per rate, in FA(3) field order (``finance.money.vat_summary``)."""
     for line in lines:
         if line.vat_rate not in RATES:
             raise ValueError(f"unknown VAT rate {line.vat_rate!r}; expected one of {list(RATES)}")
-        nets[line.vat_rate] = nets.get(line.vat_rate, Decimal("0.00")) + line.net
-    summary = {}
-    for rate, spec in RATES.items():
-        if rate in nets:
-            net = nets[rate]
-            vat = round_grosz(net * spec.factor)
-            summary[rate] = RateTotal(net, vat, net + vat)
-    return summary
+    return money_vat_summary((line.vat_rate, line.net) for line in lines)
 
 
 def invoice_xml(invoice: Invoice, *, created_at: datetime | None = None) -> bytes:

@@ -5,6 +5,7 @@ per line and summed.
 """
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 GROSZ = Decimal("0.01")
 
@@ -21,3 +22,38 @@ def to_money(value) -> Decimal:
         raise TypeError("money must not pass through float")
     text = str(value).strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
     return round_grosz(Decimal(text))
+
+
+# VAT rates as an invoice line names them; the factor multiplies a rate's net total.
+VAT_RATES: dict[str, Decimal] = {
+    "23": Decimal("0.23"), "8": Decimal("0.08"), "5": Decimal("0.05"),
+    "0": Decimal("0"), "zw": Decimal("0"), "np": Decimal("0"), "np II": Decimal("0"),
+}
+
+
+class RateTotal(NamedTuple):
+    net: Decimal
+    vat: Decimal
+    gross: Decimal
+
+
+def line_net(quantity: Decimal, net_unit_price: Decimal) -> Decimal:
+    return round_grosz(quantity * net_unit_price)
+
+
+def vat_summary(items) -> dict[str, RateTotal]:
+    """``items``: (vat_rate, line net) pairs → per-rate totals in ``VAT_RATES`` order.
+
+    VAT is rounded once per rate on that rate's net total, never per line.
+    """
+    nets: dict[str, Decimal] = {}
+    for rate, net in items:
+        if rate not in VAT_RATES:
+            raise ValueError(f"unknown VAT rate {rate!r}; expected one of {list(VAT_RATES)}")
+        nets[rate] = nets.get(rate, Decimal("0.00")) + net
+    summary = {}
+    for rate, factor in VAT_RATES.items():
+        if rate in nets:
+            vat = round_grosz(nets[rate] * factor)
+            summary[rate] = RateTotal(nets[rate], vat, nets[rate] + vat)
+    return summary

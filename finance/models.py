@@ -1,0 +1,144 @@
+"""The customer's ledger: every financial document is an immutable entry.
+
+A document either charges the customer (``debit``: invoice, KW, interest note, debit
+note, upward correction, technical charge) or pays/credits them (``credit``: KP, bank
+transfer, downward correction, technical credit). The balance is Σcredit − Σdebit (negative:
+the customer owes). ``Allocation`` links what pays to what is owed; the status of a
+receivable (settled, partially settled, unsettled) derives from its allocations.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from core.tenancy import TenantOwned
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class Kind(models.TextChoices):
+    INVOICE = "invoice", _("invoice")
+    CORRECTION = "correction", _("correction")
+    KP = "kp", _("KP (cash in)")
+    KW = "kw", _("KW (cash out)")
+    BANK_TRANSFER = "bank_transfer", _("bank transfer")
+    INTEREST_NOTE = "interest_note", _("interest note")
+    DEBIT_NOTE = "debit_note", _("debit note")
+    TECHNICAL = "technical", _("technical transaction")
+
+
+class CustomerAccount(TenantOwned):
+    """The cached balance of one customer, updated in the transaction that changes the
+    ledger; its row is also the lock every money service takes first."""
+
+    customer = models.OneToOneField("customers.Customer", on_delete=models.PROTECT,
+                                    related_name="finance_account")
+    balance = models.DecimalField(**MONEY, default=0)
+
+    class Meta:
+        verbose_name = _("customer account")
+
+
+class FinanceDocument(TenantOwned):
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT,
+                                 related_name="finance_documents")
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
+    number = models.CharField(_("number"), max_length=60)
+    issue_date = models.DateField(_("date"))
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    debit = models.DecimalField(_("debit"), **MONEY, default=0)
+    credit = models.DecimalField(_("credit"), **MONEY, default=0)
+    title = models.CharField(_("title"), max_length=500, blank=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    corrects = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="corrections")
+    cash_register = models.ForeignKey("CashRegister", null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="documents")
+    # Bank transfers: the bank's reference (unique per account) and the source account.
+    bank_reference = models.CharField(max_length=100, blank=True)
+    bank_account = models.CharField(max_length=34, blank=True)
+    counterparty_account = models.CharField(max_length=34, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["issue_date", "id"]
+        constraints = [
+            # One side only; both zero only for a correction of data (no amounts).
+            models.CheckConstraint(condition=Q(debit__gte=0, credit__gte=0)
+                                   & (Q(debit=0) | Q(credit=0))
+                                   & (~Q(debit=0, credit=0) | Q(kind="correction")),
+                                   name="financedocument_one_side"),
+            models.UniqueConstraint(fields=["tenant", "kind", "number"],
+                                    name="financedocument_number_uniq"),
+            models.UniqueConstraint(fields=["tenant", "bank_account", "bank_reference"],
+                                    condition=~Q(bank_reference=""),
+                                    name="financedocument_bank_reference_uniq"),
+        ]
+        indexes = [models.Index(fields=["tenant", "customer", "issue_date"],
+                                name="financedoc_customer_date")]
+        verbose_name = _("financial document")
+        verbose_name_plural = _("financial documents")
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def amount(self):
+        return self.debit or self.credit
+
+
+class InvoiceLine(TenantOwned):
+    document = models.ForeignKey(FinanceDocument, on_delete=models.CASCADE,
+                                 related_name="lines")
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(_("name"), max_length=250)
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3)
+    unit = models.CharField(_("unit"), max_length=20, default="szt.")
+    net_unit_price = models.DecimalField(_("net unit price"), max_digits=14, decimal_places=2)
+    vat_rate = models.CharField(_("VAT rate"), max_length=6)
+    gtu = models.CharField("GTU", max_length=6, blank=True)
+    net = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["document", "position"]
+        constraints = [models.UniqueConstraint(fields=["document", "position"],
+                                               name="invoiceline_position_uniq")]
+
+
+class CashRegister(TenantOwned):
+    """A cash desk with its own KP/KW numbering."""
+
+    name = models.CharField(_("name"), max_length=100)
+    symbol = models.SlugField(_("symbol"), max_length=20)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "symbol"],
+                                               name="cashregister_symbol_uniq")]
+
+    def __str__(self):
+        return self.name
+
+
+class Allocation(TenantOwned):
+    """``amount`` of ``payment`` (a credit document) settles ``receivable`` (a debit one)."""
+
+    payment = models.ForeignKey(FinanceDocument, on_delete=models.PROTECT,
+                                related_name="allocations_out")
+    receivable = models.ForeignKey(FinanceDocument, on_delete=models.PROTECT,
+                                   related_name="allocations_in")
+    amount = models.DecimalField(**MONEY)
+    rule = models.CharField(max_length=20)  # named, due, not_due, manual
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_positive"),
+            models.CheckConstraint(condition=~Q(payment=F("receivable")),
+                                   name="allocation_not_self"),
+        ]

@@ -1,0 +1,518 @@
+"""Every write of the ledger.
+
+Each top-level service runs in ``transaction.atomic(durable=True)`` and locks the
+customer's ``CustomerAccount`` row first, so two money operations on one customer never
+interleave; the cached balance is updated in the same transaction. After a new document
+the customer's open payments settle open receivables automatically (``_allocate``).
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import DecimalField, F, Q, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.actionlog import action_log
+from core.numbering import number_next, pattern_validate
+from core.tenancy import current_tenant
+from core.tenant_settings import setting_get
+from customers.models import Customer
+
+from .models import Allocation, CashRegister, CustomerAccount, FinanceDocument, InvoiceLine, Kind
+from .money import VAT_RATES, line_net, to_money, vat_summary
+
+ZERO = Decimal("0.00")
+_SUM = {"output_field": DecimalField(max_digits=14, decimal_places=2)}
+
+
+def _staff(actor):
+    return actor if actor is not None and not isinstance(actor, Customer) else None
+
+
+def _lock_account(customer: Customer) -> CustomerAccount:
+    """The customer's account row, locked; every money service takes this lock first.
+
+    Another tenant's customer is not found, as everywhere else."""
+    if customer.tenant_id != current_tenant().pk:
+        raise Customer.DoesNotExist("Customer matching query does not exist.")
+    account = CustomerAccount.objects.select_for_update().filter(customer=customer).first()
+    if account is None:
+        try:
+            with transaction.atomic():
+                CustomerAccount.objects.create(customer=customer)
+        except IntegrityError:
+            pass  # created by a concurrent transaction
+        account = CustomerAccount.objects.select_for_update().get(customer=customer)
+    return account
+
+
+def _own(document: FinanceDocument) -> FinanceDocument:
+    """The document as the active tenant sees it: another tenant's is DoesNotExist (404)."""
+    return FinanceDocument.objects.select_related("customer").get(pk=document.pk)
+
+
+def _post(account: CustomerAccount, document: FinanceDocument) -> None:
+    account.balance = account.balance + document.credit - document.debit
+    account.save(update_fields=["balance"])
+
+
+def ledger_balance(customer: Customer) -> Decimal:
+    """Σcredit − Σdebit of the ledger itself (the cached balance must equal it)."""
+    totals = FinanceDocument.objects.filter(customer=customer).aggregate(
+        c=Coalesce(Sum("credit"), Value(ZERO), **_SUM),
+        d=Coalesce(Sum("debit"), Value(ZERO), **_SUM))
+    return totals["c"] - totals["d"]
+
+
+# --------------------------------------------------------------------------- allocation
+
+def _receivables(customer):
+    return (FinanceDocument.objects.filter(customer=customer, debit__gt=0)
+            .annotate(allocated=Coalesce(Sum("allocations_in__amount"), Value(ZERO), **_SUM))
+            .filter(allocated__lt=F("debit")))
+
+
+def _payments(customer):
+    return (FinanceDocument.objects.filter(customer=customer, credit__gt=0)
+            .annotate(allocated=Coalesce(Sum("allocations_out__amount"), Value(ZERO), **_SUM))
+            .filter(allocated__lt=F("credit")))
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"\s+", "", text or "").upper()
+
+
+def _allocate(customer: Customer, actor) -> list[Allocation]:
+    """Settle open receivables with open payments (call with the account locked).
+
+    Civil Code art. 451: a payment goes first to the document its title names, then to
+    due documents by earliest due date, then to documents not yet due.
+    """
+    today = timezone.localdate()
+    open_receivables = {r.pk: r for r in _receivables(customer)}
+    remaining = {pk: r.debit - r.allocated for pk, r in open_receivables.items()}
+    made = []
+    for payment in _payments(customer).order_by("issue_date", "id"):
+        left = payment.credit - payment.allocated
+        title = _normalise(payment.title)
+
+        def order(r, title=title):
+            named = bool(title) and _normalise(r.number) in title
+            due = r.due_date or r.issue_date
+            return (0 if named else 1 if due <= today else 2, due, r.issue_date, r.pk)
+
+        for receivable in sorted(open_receivables.values(), key=order):
+            if left <= 0:
+                break
+            open_amount = remaining[receivable.pk]
+            if open_amount <= 0:
+                continue
+            amount = min(left, open_amount)
+            rule = order(receivable)[0]
+            made.append(Allocation(tenant=customer.tenant, payment=payment,
+                                   receivable=receivable, amount=amount,
+                                   rule=("named", "due", "not_due")[rule],
+                                   created_by=_staff(actor)))
+            remaining[receivable.pk] -= amount
+            left -= amount
+    Allocation.objects.bulk_create(made)  # bulk_create skips save(): tenant set above
+    return made
+
+
+@dataclass(frozen=True)
+class Settlement:
+    total: Decimal
+    paid: Decimal
+
+    @property
+    def open(self) -> Decimal:
+        return self.total - self.paid
+
+    @property
+    def status(self) -> str:
+        if self.paid >= self.total:
+            return "settled"
+        return "partially_settled" if self.paid > 0 else "unsettled"
+
+
+def invoice_settlement(invoice: FinanceDocument) -> Settlement:
+    """What an invoice and its corrections come to, and how much of it is paid."""
+    group = FinanceDocument.objects.filter(Q(pk=invoice.pk) | Q(corrects=invoice))
+    debit = group.aggregate(v=Coalesce(Sum("debit"), Value(ZERO), **_SUM))["v"]
+    down = group.filter(kind=Kind.CORRECTION).aggregate(
+        v=Coalesce(Sum("credit"), Value(ZERO), **_SUM))["v"]
+    paid = Allocation.objects.filter(receivable__in=group).exclude(
+        payment__corrects=invoice).aggregate(v=Coalesce(Sum("amount"), Value(ZERO), **_SUM))["v"]
+    return Settlement(total=debit - down, paid=paid)
+
+
+# --------------------------------------------------------------------------- invoices
+
+@dataclass(frozen=True)
+class Line:
+    name: str
+    quantity: Decimal
+    net_unit_price: Decimal
+    vat_rate: str
+    unit: str = "szt."
+    gtu: str = ""
+
+
+def _clean_lines(lines, *, allow_negative=False) -> list[Line]:
+    if not lines:
+        raise ValidationError({"lines": [_("An invoice needs at least one line.")]})
+    cleaned = []
+    for index, raw in enumerate(lines, start=1):
+        line = raw if isinstance(raw, Line) else Line(**raw)
+        try:
+            quantity = Decimal(str(line.quantity))
+            price = to_money(line.net_unit_price)
+        except (ArithmeticError, ValueError, TypeError):
+            raise ValidationError({"lines": [_("Line %(n)s: the quantity or the price is not "
+                                               "a number.") % {"n": index}]}) from None
+        if not line.name.strip():
+            raise ValidationError({"lines": [_("Line %(n)s needs a name.") % {"n": index}]})
+        if line.vat_rate not in VAT_RATES:
+            raise ValidationError({"lines": [_("Line %(n)s: unknown VAT rate “%(r)s”.")
+                                             % {"n": index, "r": line.vat_rate}]})
+        if not allow_negative and (quantity <= 0 or price < 0):
+            raise ValidationError({"lines": [_("Line %(n)s: the quantity must be positive and "
+                                               "the price not negative.") % {"n": index}]})
+        cleaned.append(Line(line.name.strip(), quantity, price, line.vat_rate,
+                            line.unit or "szt.", line.gtu or ""))
+    return cleaned
+
+
+def _gross(lines: list[Line]) -> Decimal:
+    summary = vat_summary((line.vat_rate, line_net(line.quantity, line.net_unit_price))
+                          for line in lines)
+    return sum((t.gross for t in summary.values()), ZERO)
+
+
+def _write_lines(document, lines):
+    InvoiceLine.objects.bulk_create([
+        InvoiceLine(tenant=document.tenant, document=document, position=i, name=line.name,
+                    quantity=line.quantity,
+                    unit=line.unit, net_unit_price=line.net_unit_price, vat_rate=line.vat_rate,
+                    gtu=line.gtu, net=line_net(line.quantity, line.net_unit_price))
+        for i, line in enumerate(lines, start=1)])
+
+
+def _number(kind: str, pattern: str, when: date) -> str:
+    return number_next(series=f"finance.{kind}", pattern=pattern_validate(pattern), when=when)
+
+
+def invoice_issue(*, actor, customer: Customer, lines, issue_date: date | None = None,
+                  due_date: date | None = None) -> FinanceDocument:
+    """A VAT invoice: number from the tenant's pattern (gapless: taken in this transaction),
+    gross = Σ per-rate totals. Locks the customer's account; settles with open credit."""
+    lines = _clean_lines(lines)
+    gross = _gross(lines)
+    if gross <= 0:
+        raise ValidationError({"lines": [_("An invoice's total must be above zero.")]})
+    issue_date = issue_date or timezone.localdate()
+    due_date = due_date or issue_date + timedelta(days=setting_get("finance.payment_days"))
+    if due_date < issue_date:
+        raise ValidationError({"due_date": [_("The due date is before the issue date.")]})
+    with transaction.atomic(durable=True):
+        account = _lock_account(customer)
+        number = _number(Kind.INVOICE, setting_get("finance.invoice_number_pattern"), issue_date)
+        invoice = FinanceDocument.objects.create(
+            customer=customer, kind=Kind.INVOICE, number=number, issue_date=issue_date,
+            due_date=due_date, debit=gross, created_by=_staff(actor))
+        _write_lines(invoice, lines)
+        _post(account, invoice)
+        _allocate(customer, actor)
+        action_log(actor=actor, customer=customer, kind="finance.invoice",
+                   message=_("Invoice %(n)s issued: %(a)s PLN") % {"n": number, "a": gross})
+    return invoice
+
+
+def invoice_update(*, actor, invoice: FinanceDocument, lines) -> FinanceDocument:
+    """Edit an invoice under its number, allowed only in the statuses listed in the tenant
+    setting ``finance.edycja_faktur`` (default: unsettled); otherwise correct it."""
+    lines = _clean_lines(lines)
+    gross = _gross(lines)
+    if gross <= 0:
+        raise ValidationError({"lines": [_("An invoice's total must be above zero.")]})
+    allowed = {s.strip() for s in setting_get("finance.edycja_faktur").split(",") if s.strip()}
+    invoice = _own(invoice)
+    with transaction.atomic(durable=True):
+        account = _lock_account(invoice.customer)
+        invoice = FinanceDocument.objects.select_for_update().get(pk=invoice.pk)
+        if invoice.kind != Kind.INVOICE:
+            raise ValidationError(_("Only an invoice can be edited."))
+        status = invoice_settlement(invoice).status
+        if status not in allowed or invoice.corrections.exists():
+            raise ValidationError(_("Invoice %(n)s is %(s)s and cannot be edited any more "
+                                    "(tenant setting “edycja_faktur”); issue a correction.")
+                                  % {"n": invoice.number, "s": status.replace("_", " ")})
+        paid = invoice_settlement(invoice).paid
+        if gross < paid:
+            raise ValidationError({"lines": [_("The new total is below what was already paid "
+                                               "(%(p)s PLN).") % {"p": paid}]})
+        before = invoice.debit
+        invoice.lines.all().delete()
+        _write_lines(invoice, lines)
+        account.balance += before - gross
+        account.save(update_fields=["balance"])
+        invoice.debit = gross
+        invoice.save(update_fields=["debit"])
+        _allocate(invoice.customer, actor)
+        action_log(actor=actor, customer=invoice.customer, kind="finance.invoice_edit",
+                   message=_("Invoice %(n)s edited") % {"n": invoice.number},
+                   changes={"gross": [str(before), str(gross)]})
+    return invoice
+
+
+def correction_issue(*, actor, invoice: FinanceDocument, lines, reason: str,
+                     issue_date: date | None = None) -> tuple[FinanceDocument, list[str]]:
+    """A correcting invoice: ``lines`` are the invoice as it should be now.
+
+    The difference is a new ledger document referring to the invoice: downward it credits
+    the customer — allocations above the corrected total are released into credit —,
+    upward it is a new receivable that reopens the invoice; a correction of data alone
+    moves no money. Returns the correction and warnings for the operator.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("A correction needs its reason.")]})
+    lines = _clean_lines(lines, allow_negative=False) if lines else []
+    issue_date = issue_date or timezone.localdate()
+    warnings = []
+    invoice = _own(invoice)
+    with transaction.atomic(durable=True):
+        account = _lock_account(invoice.customer)
+        invoice = FinanceDocument.objects.select_for_update().get(pk=invoice.pk)
+        if invoice.kind != Kind.INVOICE:
+            raise ValidationError(_("Only an invoice can be corrected."))
+        settlement = invoice_settlement(invoice)
+        new_total = _gross(lines) if lines else ZERO
+        difference = new_total - settlement.total
+        number = _number(Kind.CORRECTION, "FK/" + setting_get(
+            "finance.invoice_number_pattern").split("/", 1)[-1], issue_date)
+        correction = FinanceDocument.objects.create(
+            customer=invoice.customer, kind=Kind.CORRECTION, number=number,
+            issue_date=issue_date, due_date=invoice.due_date if difference > 0 else None,
+            debit=max(difference, ZERO), credit=max(-difference, ZERO), corrects=invoice,
+            reason=reason, created_by=_staff(actor))
+        if lines:
+            _write_lines(correction, lines)
+        if difference < 0:
+            group = [invoice, *invoice.corrections.filter(debit__gt=0).order_by("id")]
+            _release_over_allocation(group, settlement.paid - new_total)
+            _settle_group(correction, group, actor)
+        _post(account, correction)
+        _allocate(invoice.customer, actor)
+        if new_total == 0:
+            warnings.append(_("The invoice was corrected to zero: check the cycle counter of "
+                              "the payment schedule."))
+        action_log(actor=actor, customer=invoice.customer, kind="finance.correction",
+                   message=_("Correction %(c)s of invoice %(n)s: %(d)s PLN (%(r)s)")
+                   % {"c": number, "n": invoice.number, "d": difference, "r": reason})
+    return correction, warnings
+
+
+def _release_over_allocation(group, excess: Decimal) -> None:
+    """Shrink the newest payment allocations on the invoice and its upward corrections by
+    ``excess``: that money becomes the customer's credit again."""
+    for allocation in (Allocation.objects.select_for_update()
+                       .filter(receivable__in=group).exclude(rule="correction").order_by("-id")):
+        if excess <= 0:
+            break
+        cut = min(excess, allocation.amount)
+        if cut == allocation.amount:
+            allocation.delete()
+        else:
+            allocation.amount -= cut
+            allocation.save(update_fields=["amount"])
+        excess -= cut
+
+
+def _settle_group(correction, group, actor) -> None:
+    """A downward correction pays its own invoice (and upward corrections of it) as far as
+    they are still open; anything left stays as the customer's credit."""
+    left = correction.credit
+    for receivable in group:
+        taken = Allocation.objects.filter(receivable=receivable).aggregate(
+            v=Coalesce(Sum("amount"), Value(ZERO), **_SUM))["v"]
+        part = min(left, receivable.debit - taken)
+        if part > 0:
+            Allocation.objects.create(payment=correction, receivable=receivable, amount=part,
+                                      rule="correction", created_by=_staff(actor))
+            left -= part
+
+
+# --------------------------------------------------------------------------- payments
+
+def _positive(amount, field="amount") -> Decimal:
+    try:
+        value = to_money(amount)
+    except (ArithmeticError, ValueError, TypeError):
+        raise ValidationError({field: [_("Enter an amount.")]}) from None
+    if value <= 0:
+        raise ValidationError({field: [_("The amount must be above zero.")]})
+    return value
+
+
+def kp_issue(*, actor, customer: Customer, register: CashRegister, amount=None,
+             invoices=(), title: str = "", issue_date: date | None = None) -> FinanceDocument:
+    """KP ("Kasa Przyjęła", cash in). Ticked ``invoices`` become its positions and are
+    settled first; ``amount`` defaults to what they still owe."""
+    issue_date = issue_date or timezone.localdate()
+    with transaction.atomic(durable=True):
+        account = _lock_account(customer)
+        ticked = list(FinanceDocument.objects.filter(customer=customer, debit__gt=0,
+                                                     pk__in=[i.pk for i in invoices]))
+        open_amounts = {r.pk: r.debit - r.allocated for r in _receivables(customer)
+                        .filter(pk__in=[t.pk for t in ticked])}
+        owed = sum(open_amounts.values(), ZERO)
+        value = _positive(amount) if amount is not None else owed
+        if value <= 0:
+            raise ValidationError({"amount": [_("The amount must be above zero.")]})
+        if len(ticked) != len(invoices):
+            raise ValidationError({"invoices": [_("An invoice is not this customer's.")]})
+        number = _number(f"kp.{register.symbol}", f"KP/{register.symbol.upper()}/{{YYYY}}/{{N}}",
+                         issue_date)
+        kp = FinanceDocument.objects.create(
+            customer=customer, kind=Kind.KP, number=number, issue_date=issue_date, credit=value,
+            cash_register=register, created_by=_staff(actor),
+            title=title or ", ".join(t.number for t in ticked))
+        left = value
+        for receivable in sorted(ticked, key=lambda r: (r.due_date or r.issue_date, r.pk)):
+            part = min(left, open_amounts.get(receivable.pk, ZERO))
+            if part > 0:
+                Allocation.objects.create(payment=kp, receivable=receivable, amount=part,
+                                          rule="named", created_by=_staff(actor))
+                left -= part
+        _post(account, kp)
+        _allocate(customer, actor)
+        action_log(actor=actor, customer=customer, kind="finance.kp",
+                   message=_("KP %(n)s: %(a)s PLN") % {"n": number, "a": value})
+    return kp
+
+
+def _simple_document(*, actor, customer, kind, side, amount, title, number_pattern, series,
+                     issue_date=None, due_date=None, reason="", log_message, **extra):
+    value = _positive(amount)
+    issue_date = issue_date or timezone.localdate()
+    with transaction.atomic(durable=True):
+        account = _lock_account(customer)
+        number = _number(series, number_pattern, issue_date) if number_pattern else extra.pop(
+            "number")
+        try:
+            with transaction.atomic():
+                document = FinanceDocument.objects.create(
+                    customer=customer, kind=kind, number=number, issue_date=issue_date,
+                    due_date=due_date if side == "debit" else None, title=title, reason=reason,
+                    created_by=_staff(actor), **{side: value}, **extra)
+        except IntegrityError:
+            raise ValidationError(_("This transfer was already recorded (the same bank "
+                                    "reference).")) from None
+        _post(account, document)
+        _allocate(customer, actor)
+        action_log(actor=actor, customer=customer, kind=f"finance.{kind}",
+                   message=log_message % {"n": number, "a": value})
+    return document
+
+
+def kw_issue(*, actor, customer: Customer, register: CashRegister, amount, title: str = "",
+             issue_date: date | None = None) -> FinanceDocument:
+    """KW ("Kasa Wydała", cash out), e.g. a refund of credit: charges the balance."""
+    return _simple_document(
+        actor=actor, customer=customer, kind=Kind.KW, side="debit", amount=amount, title=title,
+        number_pattern=f"KW/{register.symbol.upper()}/{{YYYY}}/{{N}}",
+        series=f"kw.{register.symbol}", issue_date=issue_date, cash_register=register,
+        due_date=issue_date or timezone.localdate(), log_message=_("KW %(n)s: %(a)s PLN"))
+
+
+def bank_transfer_record(*, actor, customer: Customer, amount, booking_date: date, title: str,
+                         bank_reference: str = "", bank_account: str = "",
+                         counterparty_account: str = "") -> FinanceDocument:
+    """A transfer received (imported or typed by hand); the bank reference is unique per
+    account, so the same transfer is never recorded twice."""
+    number = bank_reference or f"BANK/{booking_date:%Y%m%d}/{timezone.now():%H%M%S%f}"
+    return _simple_document(
+        actor=actor, customer=customer, kind=Kind.BANK_TRANSFER, side="credit", amount=amount,
+        title=title, number_pattern=None, series=None, issue_date=booking_date,
+        number=number[:60], bank_reference=bank_reference, bank_account=bank_account,
+        counterparty_account=counterparty_account,
+        log_message=_("Bank transfer %(n)s: %(a)s PLN"))
+
+
+def debit_note_issue(*, actor, customer: Customer, amount, title: str,
+                     due_date: date | None = None) -> FinanceDocument:
+    """Nota obciążeniowa: a charge outside VAT (e.g. the fee of a payment demand)."""
+    if not (title or "").strip():
+        raise ValidationError({"title": [_("A debit note needs its title.")]})
+    today = timezone.localdate()
+    return _simple_document(
+        actor=actor, customer=customer, kind=Kind.DEBIT_NOTE, side="debit", amount=amount,
+        title=title.strip(), number_pattern="NO/{YYYY}/{N}", series=Kind.DEBIT_NOTE,
+        due_date=due_date or today + timedelta(days=setting_get("finance.payment_days")),
+        log_message=_("Debit note %(n)s: %(a)s PLN"))
+
+
+def technical_issue(*, actor, customer: Customer, amount, charge: bool,
+                    reason: str) -> FinanceDocument:
+    """An administrative charge or credit; not recommended, so a reason is mandatory."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("A technical transaction needs its reason.")]})
+    return _simple_document(
+        actor=actor, customer=customer, kind=Kind.TECHNICAL,
+        side="debit" if charge else "credit", amount=amount, title=reason, reason=reason,
+        number_pattern="TECH/{YYYY}/{N}", series=Kind.TECHNICAL,
+        due_date=timezone.localdate(), log_message=_("Technical transaction %(n)s: %(a)s PLN"))
+
+
+# --------------------------------------------------------------------------- manual links
+
+def allocation_link(*, actor, payment: FinanceDocument, receivable: FinanceDocument,
+                    amount=None) -> Allocation:
+    """"Powiąż nierozliczone transakcje": link a payment to a receivable by hand."""
+    payment, receivable = _own(payment), _own(receivable)
+    if payment.customer_id != receivable.customer_id:
+        raise ValidationError(_("Both documents must be the same customer's."))
+    with transaction.atomic(durable=True):
+        _lock_account(payment.customer)
+        free = {p.pk: p.credit - p.allocated for p in _payments(payment.customer)}.get(
+            payment.pk, ZERO)
+        owed = {r.pk: r.debit - r.allocated for r in _receivables(payment.customer)}.get(
+            receivable.pk, ZERO)
+        value = min(free, owed) if amount is None else _positive(amount)
+        if value <= 0 or value > free or value > owed:
+            raise ValidationError({"amount": [_(
+                "At most %(m)s PLN can be linked: what is left of the payment and of the "
+                "receivable.") % {"m": min(free, owed)}]})
+        allocation = Allocation.objects.create(payment=payment, receivable=receivable,
+                                               amount=value, rule="manual",
+                                               created_by=_staff(actor))
+        action_log(actor=actor, customer=payment.customer, kind="finance.link",
+                   message=_("%(p)s linked to %(r)s: %(a)s PLN")
+                   % {"p": payment.number, "r": receivable.number, "a": value})
+    return allocation
+
+
+def allocations_remove(*, actor, document: FinanceDocument) -> int:
+    """"Usuń powiązania": unlink a document from everything it pays or is paid by (the
+    money stays on the ledger as unsettled amounts; links of corrections stay)."""
+    document = _own(document)
+    with transaction.atomic(durable=True):
+        _lock_account(document.customer)
+        links = Allocation.objects.filter(Q(payment=document) | Q(receivable=document)) \
+            .exclude(rule="correction")
+        count = links.count()
+        links.delete()
+        action_log(actor=actor, customer=document.customer, kind="finance.unlink",
+                   message=_("Links of %(n)s removed (%(c)s)") % {"n": document.number,
+                                                                  "c": count})
+    return count
+
+
