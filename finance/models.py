@@ -142,3 +142,53 @@ class Allocation(TenantOwned):
             models.CheckConstraint(condition=~Q(payment=F("receivable")),
                                    name="allocation_not_self"),
         ]
+
+
+class BankImport(TenantOwned):
+    """One statement file imported; its lines are ``BankLine`` rows."""
+
+    file_name = models.CharField(max_length=255)
+    format = models.CharField(max_length=30)
+    account = models.CharField(_("account"), max_length=34)
+    statement_id = models.CharField(max_length=200, blank=True)
+    lines_total = models.PositiveIntegerField(default=0)
+    lines_new = models.PositiveIntegerField(default=0)
+    lines_duplicate = models.PositiveIntegerField(default=0)
+    lines_unidentified = models.PositiveIntegerField(default=0)
+    imported_at = models.DateTimeField(auto_now_add=True)
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-imported_at"]
+
+
+class BankLine(TenantOwned):
+    """A statement line as the bank sent it, how it was identified, and what it became."""
+
+    class Status(models.TextChoices):
+        BOOKED = "booked", _("booked")
+        UNIDENTIFIED = "unidentified", _("unidentified")
+        OUTGOING = "outgoing", _("outgoing")
+
+    bank_import = models.ForeignKey(BankImport, on_delete=models.PROTECT, related_name="lines")
+    account = models.CharField(max_length=34)
+    line_identity = models.CharField(max_length=64)
+    bank_reference = models.CharField(max_length=100, blank=True)
+    booking_date = models.DateField()
+    amount = models.DecimalField(**MONEY)
+    title = models.CharField(max_length=1000, blank=True)
+    counterparty_name = models.CharField(max_length=300, blank=True)
+    counterparty_account = models.CharField(max_length=34, blank=True)
+    virtual_account = models.CharField(max_length=34, blank=True)
+    status = models.CharField(max_length=15, choices=Status.choices)
+    rule = models.CharField(max_length=20, blank=True)  # which identification rule matched
+    customer = models.ForeignKey("customers.Customer", null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    document = models.OneToOneField(FinanceDocument, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="bank_line")
+
+    class Meta:
+        ordering = ["booking_date", "id"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "account", "line_identity"],
+                                               name="bankline_identity_uniq")]

@@ -31,8 +31,12 @@ ZERO = Decimal("0.00")
 _SUM = {"output_field": DecimalField(max_digits=14, decimal_places=2)}
 
 
-def _staff(actor):
+def staff_or_none(actor):
+    """The staff user behind an action (None for the system or a customer)."""
     return actor if actor is not None and not isinstance(actor, Customer) else None
+
+
+_staff = staff_or_none
 
 
 def _lock_account(customer: Customer) -> CustomerAccount:
@@ -399,10 +403,11 @@ def kp_issue(*, actor, customer: Customer, register: CashRegister, amount=None,
 
 
 def _simple_document(*, actor, customer, kind, side, amount, title, number_pattern, series,
-                     issue_date=None, due_date=None, reason="", log_message, **extra):
+                     issue_date=None, due_date=None, reason="", log_message, durable=True,
+                     **extra):
     value = _positive(amount)
     issue_date = issue_date or timezone.localdate()
-    with transaction.atomic(durable=True):
+    with transaction.atomic(durable=durable):
         account = _lock_account(customer)
         number = _number(series, number_pattern, issue_date) if number_pattern else extra.pop(
             "number")
@@ -434,15 +439,16 @@ def kw_issue(*, actor, customer: Customer, register: CashRegister, amount, title
 
 def bank_transfer_record(*, actor, customer: Customer, amount, booking_date: date, title: str,
                          bank_reference: str = "", bank_account: str = "",
-                         counterparty_account: str = "") -> FinanceDocument:
+                         counterparty_account: str = "", nested: bool = False) -> FinanceDocument:
     """A transfer received (imported or typed by hand); the bank reference is unique per
-    account, so the same transfer is never recorded twice."""
+    account, so the same transfer is never recorded twice. ``nested``: called inside the
+    bank import's own transaction."""
     number = bank_reference or f"BANK/{booking_date:%Y%m%d}/{timezone.now():%H%M%S%f}"
     return _simple_document(
         actor=actor, customer=customer, kind=Kind.BANK_TRANSFER, side="credit", amount=amount,
         title=title, number_pattern=None, series=None, issue_date=booking_date,
         number=number[:60], bank_reference=bank_reference, bank_account=bank_account,
-        counterparty_account=counterparty_account,
+        counterparty_account=counterparty_account, durable=not nested,
         log_message=_("Bank transfer %(n)s: %(a)s PLN"))
 
 
