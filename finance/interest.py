@@ -81,7 +81,7 @@ def _half_year_starts(first: date, last: date):
         day = _next_half_year(day)
 
 
-def rate_table(kind: InterestKind) -> list[tuple[date, Decimal]]:
+def rate_table(kind: InterestKind, *, references=None) -> list[tuple[date, Decimal]]:
     """(effective date, annual % rate) rows, sorted; each rate holds until the next row.
 
     STATUTORY: the reference rate + 5.5 pp, changing with the reference rate, from
@@ -89,9 +89,10 @@ def rate_table(kind: InterestKind) -> list[tuple[date, Decimal]]:
     force on 1 January / 1 July + the margin in force then (8 pp to 2019, 10 pp from 2020),
     fixed for the half-year even when the reference rate changes inside it. The rows run
     to the first half-year after the latest reference-rate change, so the last row stays
-    right for every later half-year until the next change is entered.
+    right for every later half-year until the next change is entered. ``references``
+    (effective date, reference rate) replaces the shipped NBP history (the editable table).
     """
-    refs = interest_rates.reference_rates()
+    refs = sorted(references) if references is not None else interest_rates.reference_rates()
     kind = InterestKind(kind)
     if kind is InterestKind.STATUTORY:
         since = interest_rates.STATUTORY_SINCE

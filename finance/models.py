@@ -192,3 +192,50 @@ class BankLine(TenantOwned):
         ordering = ["booking_date", "id"]
         constraints = [models.UniqueConstraint(fields=["tenant", "account", "line_identity"],
                                                name="bankline_identity_uniq")]
+
+
+class ReferenceRate(models.Model):
+    """The NBP reference rate from a date: the base of statutory and commercial interest.
+
+    Platform-wide (the law is the same for every ISP); shipped from
+    ``finance.interest_rates`` and edited in the admin when the NBP changes it.
+    """
+
+    effective_from = models.DateField(_("effective from"), unique=True)
+    rate = models.DecimalField(_("reference rate (%)"), max_digits=5, decimal_places=2)
+
+    class Meta:
+        ordering = ["effective_from"]
+        verbose_name = _("NBP reference rate")
+        verbose_name_plural = _("NBP reference rates")
+        constraints = [models.CheckConstraint(condition=Q(rate__gte=0),
+                                              name="referencerate_not_negative")]
+
+    def __str__(self):
+        return f"{self.effective_from}: {self.rate} %"
+
+
+class InterestNoteItem(TenantOwned):
+    """The interest on one receivable, up to ``until``, charged by an interest note."""
+
+    note = models.ForeignKey(FinanceDocument, on_delete=models.PROTECT, related_name="items")
+    receivable = models.ForeignKey(FinanceDocument, on_delete=models.PROTECT,
+                                   related_name="interest_items")
+    until = models.DateField()
+    amount = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["note", "id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0),
+                                              name="interestnoteitem_positive")]
+
+
+class InterestWaiver(TenantOwned):
+    """Interest on a receivable deleted from the list: irreversible, never charged."""
+
+    receivable = models.OneToOneField(FinanceDocument, on_delete=models.PROTECT,
+                                      related_name="interest_waiver")
+    reason = models.CharField(_("reason"), max_length=500)
+    waived_at = models.DateTimeField(auto_now_add=True)
+    waived_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                  on_delete=models.SET_NULL, related_name="+")
