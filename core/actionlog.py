@@ -24,6 +24,13 @@ def diff_fields(instance, before: dict, fields) -> dict:
     return changes
 
 
+def staff_of(actor):
+    """The staff user behind an action: None for the system or a customer in the panel."""
+    from customers.models import Customer
+
+    return actor if actor is not None and not isinstance(actor, Customer) else None
+
+
 def action_log(*, actor, kind: str, message: str, customer=None, changes=None) -> ActionLog:
     """Record one change.
 

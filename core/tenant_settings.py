@@ -5,6 +5,7 @@ in ``TenantSetting``.  Everything reads a value through ``setting_get``.
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -38,6 +39,9 @@ class SettingDef:
     pattern: str | None = None
     pattern_message: str = ""
     choices: tuple = field(default=())
+    # For rules a pattern can't say: takes the stripped text, returns the value to store,
+    # raises ValidationError.
+    validator: Callable | None = None
 
     def clean(self, raw):
         """Parse and validate a value typed by an admin; raises ``ValidationError``."""
@@ -64,7 +68,7 @@ class SettingDef:
             raise ValidationError(self.pattern_message or _("The value has a wrong format."))
         if self.choices and value not in [c[0] for c in self.choices]:
             raise ValidationError(_("Choose one of the listed values."))
-        return value
+        return self.validator(value) if self.validator else value
 
 
 REGISTRY: dict[str, SettingDef] = {}

@@ -16,7 +16,7 @@ from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 from stdnum.iso7064 import mod_97_10
 
-from core.actionlog import action_log, diff_fields
+from core.actionlog import action_log, diff_fields, staff_of
 from core.models import Tenant
 from core.tenancy import current_tenant
 from core.tenant_settings import setting_get
@@ -40,7 +40,7 @@ from .models import (
     Phone,
     Scan,
 )
-from .scans import sniff_scan
+from .scans import upload_check
 
 # --------------------------------------------------------------------------- customer
 
@@ -214,27 +214,40 @@ def phone_add(*, actor, customer: Customer, number: str, label: str = "",
     return phone
 
 
+def _contact_update(contact, *, actor, key: str, value, clean, duplicate: str, label,
+                    for_notifications, for_invoices, kind: str, message) -> None:
+    """Edit a phone or an e-mail: its value (field ``key``, cleaned by ``clean``), label
+    and flags; the log keeps before and after. ``message(contact)`` says what changed."""
+    fields = (key, "label", "for_notifications", "for_invoices")
+    before = {f: getattr(contact, f) for f in fields}
+    if value is not None:
+        setattr(contact, key, clean(value))
+        if type(contact).objects.filter(customer_id=contact.customer_id,
+                                        **{key: getattr(contact, key)}) \
+                .exclude(pk=contact.pk).exists():
+            raise ValidationError({key: [duplicate]})
+    if label is not None:
+        contact.label = label.strip()
+    _flags(contact, for_notifications, for_invoices)
+    changes = diff_fields(contact, before, fields)
+    if not changes:
+        return
+    with transaction.atomic():
+        contact.save()
+        customer_reindex(contact.customer)
+        action_log(actor=actor, customer=contact.customer, kind=kind,
+                   message=message(contact), changes=changes)
+
+
 def phone_update(*, actor, phone: Phone, number: str | None = None, label: str | None = None,
                  for_notifications: bool | None = None,
                  for_invoices: bool | None = None) -> Phone:
-    fields = ("number", "label", "for_notifications", "for_invoices")
-    before = {f: getattr(phone, f) for f in fields}
-    if number is not None:
-        phone.number = _field("number", validators.clean_phone, number)
-        if Phone.objects.filter(customer_id=phone.customer_id,
-                                number=phone.number).exclude(pk=phone.pk).exists():
-            raise ValidationError({"number": [_("The customer already has this phone number.")]})
-    if label is not None:
-        phone.label = label.strip()
-    _flags(phone, for_notifications, for_invoices)
-    changes = diff_fields(phone, before, fields)
-    if not changes:
-        return phone
-    with transaction.atomic():
-        phone.save()
-        customer_reindex(phone.customer)
-        action_log(actor=actor, customer=phone.customer, kind="phone.update",
-                   message=_("Phone %(n)s changed") % {"n": phone.number}, changes=changes)
+    _contact_update(
+        phone, actor=actor, key="number", value=number,
+        clean=lambda v: _field("number", validators.clean_phone, v),
+        duplicate=_("The customer already has this phone number."), label=label,
+        for_notifications=for_notifications, for_invoices=for_invoices, kind="phone.update",
+        message=lambda c: _("Phone %(n)s changed") % {"n": c.number})
     return phone
 
 
@@ -277,24 +290,11 @@ def _clean_email(address: str) -> str:
 def email_update(*, actor, email: Email, address: str | None = None, label: str | None = None,
                  for_notifications: bool | None = None,
                  for_invoices: bool | None = None) -> Email:
-    fields = ("address", "label", "for_notifications", "for_invoices")
-    before = {f: getattr(email, f) for f in fields}
-    if address is not None:
-        email.address = _clean_email(address)
-        if Email.objects.filter(customer_id=email.customer_id,
-                                address=email.address).exclude(pk=email.pk).exists():
-            raise ValidationError({"address": [_("The customer already has this e-mail.")]})
-    if label is not None:
-        email.label = label.strip()
-    _flags(email, for_notifications, for_invoices)
-    changes = diff_fields(email, before, fields)
-    if not changes:
-        return email
-    with transaction.atomic():
-        email.save()
-        customer_reindex(email.customer)
-        action_log(actor=actor, customer=email.customer, kind="email.update",
-                   message=_("E-mail %(a)s changed") % {"a": email.address}, changes=changes)
+    _contact_update(
+        email, actor=actor, key="address", value=address, clean=_clean_email,
+        duplicate=_("The customer already has this e-mail."), label=label,
+        for_notifications=for_notifications, for_invoices=for_invoices, kind="email.update",
+        message=lambda c: _("E-mail %(a)s changed") % {"a": c.address})
     return email
 
 
@@ -514,20 +514,14 @@ def folder_update(*, actor, folder: Folder, name: str | None = None,
 def scan_add(*, actor, customer: Customer, uploaded_file, folder: Folder | None = None,
              description: str = "") -> Scan:
     """Store a scan: pdf, jpg, png or gif recognised by content, within the tenant's limit."""
-    limit_mb = setting_get("customer.scan_max_mb")
-    if uploaded_file.size > limit_mb * 1024 * 1024:
-        raise ValidationError({"file": [_("The file is larger than %(mb)s MB.")
-                                        % {"mb": limit_mb}]})
-    content_type = sniff_scan(uploaded_file)
-    if content_type is None:
-        raise ValidationError({"file": [_("Only PDF, JPG, PNG and GIF files are accepted; "
-                                          "this file's content is none of them.")]})
+    checked = upload_check(uploaded_file, refusal=_(
+        "Only PDF, JPG, PNG and GIF files are accepted; this file's content is none of them."))
     if folder is not None and folder.customer_id != customer.pk:
         raise ValidationError({"folder": [_("The folder belongs to another customer.")]})
-    name = (getattr(uploaded_file, "name", "") or "scan").rsplit("/", 1)[-1][:255]
+    name = checked.name
     scan = Scan(customer=customer, folder=folder, original_name=name,
-                content_type=content_type, size=uploaded_file.size,
-                description=description.strip(), uploaded_by=_staff(actor))
+                content_type=checked.content_type, size=uploaded_file.size,
+                description=description.strip(), uploaded_by=staff_of(actor))
     with transaction.atomic():
         scan.file.save(name, uploaded_file, save=False)
         try:
@@ -546,10 +540,6 @@ def scan_remove(*, actor, scan: Scan) -> None:
         action_log(actor=actor, customer=scan.customer, kind="scan.remove",
                    message=_("Scan “%(n)s” removed") % {"n": scan.original_name})
         transaction.on_commit(lambda: scan.file.delete(save=False))
-
-
-def _staff(actor):
-    return actor if actor is not None and not isinstance(actor, Customer) else None
 
 
 # --------------------------------------------------------------------------- bank accounts
@@ -672,7 +662,7 @@ def annotation_add(*, actor, customer: Customer, text: str, pinned: bool = False
         raise ValidationError({"text": [_("An annotation cannot be empty.")]})
     with transaction.atomic():
         annotation = Annotation.objects.create(customer=customer, text=text, pinned=pinned,
-                                               created_by=_staff(actor))
+                                               created_by=staff_of(actor))
         action_log(actor=actor, customer=customer, kind="annotation.add",
                    message=_("Annotation added: %(t)s") % {"t": text[:80]})
     return annotation

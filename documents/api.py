@@ -14,8 +14,6 @@ annotations and prefetches the serializers rely on.
 
 import io
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
-from django.db.models.functions import Coalesce
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -31,13 +29,11 @@ from core.api import TenantViewSet
 from core.http import client_ip
 from customers.api import CustomerNestedViewSet
 
-from . import serializers, services
+from . import selectors, serializers, services
 from .filters import DocumentFilter, DocumentTemplateFilter
 from .models import (
     Document,
     DocumentDownload,
-    DocumentFile,
-    DocumentScan,
     DocumentTemplate,
 )
 
@@ -45,36 +41,6 @@ PDF_RESPONSE = {(200, "application/pdf"): OpenApiTypes.BINARY}
 
 
 # --------------------------------------------------------------------------- selectors
-
-def document_list(*, customer) -> QuerySet:
-    """A customer's documents, newest first, with what each list row shows: the current
-    file's version and the number of signed copies (subqueries of the page query) and the
-    ids of the documents that refer to it (one prefetch)."""
-    current_version = (DocumentFile.objects.filter(document=OuterRef("pk"))
-                       .order_by("-version").values("version")[:1])
-    scans = (DocumentScan.objects.filter(document=OuterRef("pk")).order_by()
-             .values("document").annotate(n=Count("pk")).values("n"))
-    return (Document.objects.filter(customer=customer)
-            .select_related("approved_by")
-            .annotate(current_file_version=Subquery(current_version,
-                                                    output_field=IntegerField()),
-                      scans_count=Coalesce(Subquery(scans, output_field=IntegerField()), 0))
-            .prefetch_related(Prefetch("children",
-                                       queryset=Document.objects.order_by("pk")
-                                       .only("pk", "parent_id"))))
-
-
-def document_file_current(*, document: Document) -> DocumentFile | None:
-    return DocumentFile.objects.filter(document=document).order_by("-version").first()
-
-
-def document_download_list(*, document: Document) -> QuerySet:
-    return DocumentDownload.objects.filter(document=document).select_related("user")
-
-
-def document_template_list() -> QuerySet:
-    return DocumentTemplate.objects.select_related("current_version")
-
 
 def _pdf_name(document: Document, suffix: str = "") -> str:
     # Numbers look like "UM/2026/7": slashes are not allowed in a file name.
@@ -102,10 +68,10 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Customer
     }
 
     def scoped_queryset(self):
-        return document_list(customer=self.customer)
+        return selectors.document_api_list(customer=self.customer)
 
     def _fresh(self, document: Document) -> Document:
-        return document_list(customer=self.customer).get(pk=document.pk)
+        return selectors.document_api_list(customer=self.customer).get(pk=document.pk)
 
     def create(self, request, customer_pk=None):
         data = self.parsed(serializers.DocumentIssueSerializer)
@@ -122,7 +88,7 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Customer
     def download(self, request, customer_pk=None, pk=None):
         """The current generated PDF; the download is recorded in its history."""
         document = self.get_object()
-        stored = document_file_current(document=document)
+        stored = selectors.document_file_current(document=document)
         if stored is None:
             raise NotFound(_("The document has no file."))
         self._record_download(document)
@@ -171,7 +137,8 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Customer
     @action(detail=True, methods=["get"])
     def downloads(self, request, customer_pk=None, pk=None):
         """"Historia pobrań": who downloaded the document, when, from where; newest first."""
-        page = self.paginate_queryset(document_download_list(document=self.get_object()))
+        page = self.paginate_queryset(
+            selectors.document_download_queryset(document=self.get_object()))
         return self.get_paginated_response(
             serializers.DocumentDownloadSerializer(page, many=True).data)
 
@@ -214,12 +181,12 @@ class DocumentTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     filterset_class = DocumentTemplateFilter
 
     def scoped_queryset(self):
-        return document_template_list()
+        return selectors.document_template_queryset()
 
     def create(self, request):
         data = self.parsed(serializers.DocumentTemplateInputSerializer)
         template = services.document_template_create(actor=request.user, **data)
-        return self.respond(document_template_list().get(pk=template.pk))
+        return self.respond(selectors.document_template_queryset().get(pk=template.pk))
 
     def partial_update(self, request, pk=None):
         template = self.get_object()  # first: another tenant's template is a 404, not a 400
@@ -231,7 +198,8 @@ class DocumentTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
             body=data.get("body", current.body if current else ""),
             css=data.get("css", current.css if current else ""),
             name=data.get("name"), is_default=data.get("is_default"))
-        return self.respond(document_template_list().get(pk=template.pk), status.HTTP_200_OK)
+        return self.respond(selectors.document_template_queryset().get(pk=template.pk),
+                            status.HTTP_200_OK)
 
 
 def register(router) -> None:

@@ -2,15 +2,13 @@ from django.apps import AppConfig
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-# Any text with date tokens, around exactly one running number {N} / {N:5}.
-DATE_PART = r"[^{}]*(\{(YYYY|YY|MM|DD)\}[^{}]*)*"
-
 
 class DocumentsConfig(AppConfig):
     name = "documents"
     verbose_name = _("Documents")
 
     def ready(self):
+        from core.numbering import pattern_validate
         from core.tenant_settings import Category, SettingDef, register
 
         from .models import DocumentType
@@ -25,8 +23,7 @@ class DocumentsConfig(AppConfig):
                 label=format_lazy("{}: {}", _("Number pattern"), label),
                 help_text=_("Tokens: {YYYY} {YY} {MM} {DD} and the running number {N} "
                             "({N:5} pads it to 5 digits)."),
-                pattern=rf"{DATE_PART}\{{N(:\d{{1,2}})?\}}{DATE_PART}",
-                pattern_message=_("Use the tokens {YYYY}, {YY}, {MM}, {DD} and {N}."),
+                validator=pattern_validate,
             ))
 
         from core.sections import CardSection, register_card_section

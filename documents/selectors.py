@@ -1,6 +1,7 @@
 """Reads of the documents pages; these own every select_related / prefetch_related."""
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from .models import (
     Document,
@@ -72,9 +73,8 @@ def document_get(*, pk, customer_id=None) -> Document:
 
 
 def document_download_list(*, document: Document) -> list[DocumentDownload]:
-    """"Historia pobrań" of one document, newest first (one query)."""
-    return list(document.downloads.select_related("user", "customer")
-                .order_by("-at", "-id")[:DOWNLOAD_HISTORY_LIMIT])
+    """"Historia pobrań" of one document, the newest ones (one query)."""
+    return list(document_download_queryset(document=document)[:DOWNLOAD_HISTORY_LIMIT])
 
 
 def batch_list(*, limit: int = BATCH_LIST_LIMIT) -> list[DocumentBatch]:
@@ -88,3 +88,30 @@ def batch_get(*, pk) -> DocumentBatch:
 
 def document_file_current(*, document: Document) -> DocumentFile | None:
     return document.files.order_by("-version").first()
+
+
+def document_api_list(*, customer) -> QuerySet:
+    """A customer's documents, newest first, with what each list row shows: the current
+    file's version and the number of signed copies (subqueries of the page query) and the
+    ids of the documents that refer to it (one prefetch)."""
+    current_version = (DocumentFile.objects.filter(document=OuterRef("pk"))
+                       .order_by("-version").values("version")[:1])
+    scans = (DocumentScan.objects.filter(document=OuterRef("pk")).order_by()
+             .values("document").annotate(n=Count("pk")).values("n"))
+    return (Document.objects.filter(customer=customer)
+            .select_related("approved_by")
+            .annotate(current_file_version=Subquery(current_version,
+                                                    output_field=IntegerField()),
+                      scans_count=Coalesce(Subquery(scans, output_field=IntegerField()), 0))
+            .prefetch_related(Prefetch("children",
+                                       queryset=Document.objects.order_by("pk")
+                                       .only("pk", "parent_id"))))
+
+
+def document_template_queryset() -> QuerySet:
+    return DocumentTemplate.objects.select_related("current_version")
+
+
+def document_download_queryset(*, document: Document) -> QuerySet:
+    """"Historia pobrań" of one document, newest first, for paging."""
+    return document.downloads.select_related("user", "customer").order_by("-at", "-id")

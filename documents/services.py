@@ -1,8 +1,8 @@
 """Every write of the documents engine; each one is recorded in the action log.
 
 Issuing takes the number in a short transaction that locks the number series, then
-renders the PDF outside any lock and stores it; a template error is found before any
-number is taken, so a broken template issues nothing.
+renders the PDF outside any lock and stores it. A template is checked when each version
+is saved, so a broken template is never stored and never issues anything.
 """
 
 from dataclasses import dataclass
@@ -14,12 +14,12 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from core.actionlog import action_log
+from core.actionlog import action_log, staff_of
 from core.numbering import number_next, pattern_validate
 from core.tenancy import current_tenant
 from core.tenant_settings import setting_get
 from customers.models import Customer, GroupDefaultTemplate
-from customers.scans import sniff_scan
+from customers.scans import upload_check
 
 from . import rendering
 from .models import (
@@ -107,7 +107,7 @@ def _new_version(template, body, css, actor) -> DocumentTemplateVersion:
     last = template.versions.order_by("-version").values_list("version", flat=True).first()
     version = DocumentTemplateVersion.objects.create(
         template=template, version=(last or 0) + 1, body=body, css=css,
-        created_by=actor if getattr(actor, "is_staff", None) is not None else None)
+        created_by=staff_of(actor))
     template.current_version = version
     template.save(update_fields=["current_version"])
     return version
@@ -194,14 +194,10 @@ def _render(document: Document, version: DocumentTemplateVersion) -> bytes:
 def _store_file(document: Document, pdf: bytes, actor) -> DocumentFile:
     last = document.files.order_by("-version").values_list("version", flat=True).first()
     version = (last or 0) + 1
-    stored = DocumentFile(document=document, version=version, created_by=_staff(actor))
+    stored = DocumentFile(document=document, version=version, created_by=staff_of(actor))
     stored.file.save(f"{document.code}-v{version}.pdf", ContentFile(pdf), save=False)
     stored.save()
     return stored
-
-
-def _staff(actor):
-    return actor if actor is not None and not isinstance(actor, Customer) else None
 
 
 def document_issue(*, actor, customer: Customer, document_type: str,
@@ -220,8 +216,8 @@ def document_issue(*, actor, customer: Customer, document_type: str,
             parent is None or parent.document_type != DocumentType.CONTRACT):
         raise ValidationError({"parent": [_("An annex or a termination refers to a contract.")]})
     chosen = template_choose(customer=customer, document_type=document_type, chosen=template)
+    # The version was checked when it was saved (create/update refuse a broken template).
     version = chosen.current_version
-    _check_template(version.body, version.css, document_type)
     pattern = pattern_validate(setting_get(f"documents.number_pattern.{document_type}"))
     with transaction.atomic():
         number = number_next(series=f"document.{document_type}", pattern=pattern,
@@ -229,7 +225,7 @@ def document_issue(*, actor, customer: Customer, document_type: str,
         document = Document.objects.create(
             customer=customer, document_type=document_type, number=number,
             template_version=version, parent=parent, title=title.strip()[:200],
-            batch=batch, issued_by=_staff(actor))
+            batch=batch, issued_by=staff_of(actor))
     try:
         pdf = _render(document, version)
         with transaction.atomic():
@@ -271,7 +267,7 @@ def document_approve(*, actor, document: Document) -> Document:
                                      .strftime("%Y-%m-%d %H:%M")})
         document.status = Document.Status.APPROVED
         document.approved_at = timezone.now()
-        document.approved_by = _staff(actor)
+        document.approved_by = staff_of(actor)
         document.save(update_fields=["status", "approved_at", "approved_by"])
         action_log(actor=actor, customer=document.customer, kind="document.approve",
                    message=_("Document %(n)s approved") % {"n": document.number})
@@ -319,17 +315,14 @@ def document_download_record(*, document: Document, via: str, ip: str | None, us
 
 def document_scan_add(*, actor, document: Document, uploaded_file) -> DocumentScan:
     """Attach the signed copy (pdf, jpg or png, recognised by content)."""
-    limit_mb = setting_get("customer.scan_max_mb")
-    if uploaded_file.size > limit_mb * 1024 * 1024:
-        raise ValidationError({"file": [_("The file is larger than %(mb)s MB.")
-                                        % {"mb": limit_mb}]})
-    content_type = sniff_scan(uploaded_file)
-    if content_type not in ("application/pdf", "image/jpeg", "image/png"):
-        raise ValidationError({"file": [_("A signed copy must be a PDF, JPG or PNG file; "
-                                          "this file's content is none of them.")]})
-    name = (getattr(uploaded_file, "name", "") or "scan").rsplit("/", 1)[-1][:255]
-    scan = DocumentScan(document=document, content_type=content_type, original_name=name,
-                        uploaded_by=_staff(actor))
+    checked = upload_check(
+        uploaded_file, accepted=("application/pdf", "image/jpeg", "image/png"),
+        refusal=_("A signed copy must be a PDF, JPG or PNG file; this file's content is "
+                  "none of them."))
+    name = checked.name
+    scan = DocumentScan(document=document, content_type=checked.content_type,
+                        original_name=name,
+                        uploaded_by=staff_of(actor))
     with transaction.atomic():
         scan.file.save(f"{document.code}-scan", uploaded_file, save=False)
         scan.save()
@@ -371,7 +364,7 @@ def document_batch_start(*, actor, group, document_type: str,
     with transaction.atomic():
         batch = DocumentBatch.objects.create(group=group, document_type=document_type,
                                              template=template, total=len(customer_ids),
-                                             created_by=_staff(actor))
+                                             created_by=staff_of(actor))
         action_log(actor=actor, kind="document.batch",
                    message=_("Bulk generation of %(t)s for group “%(g)s” started (%(n)s)")
                    % {"t": DocumentType(document_type).label, "g": group.name,

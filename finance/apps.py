@@ -7,6 +7,7 @@ class FinanceConfig(AppConfig):
     verbose_name = _("Finance")
 
     def ready(self):
+        from core.numbering import pattern_validate
         from core.tenant_settings import Category, SettingDef, register
 
         register(
@@ -14,9 +15,7 @@ class FinanceConfig(AppConfig):
                 key="finance.invoice_number_pattern", category=Category.FINANCE, type=str,
                 default="FV/{YYYY}/{MM}/{N}", label=_("Invoice number pattern"),
                 help_text=_("Tokens: {YYYY} {YY} {MM} {DD} and the running number {N}."),
-                pattern=r"[^{}]*(\{(YYYY|YY|MM|DD)\}[^{}]*)*\{N(:\d{1,2})?\}"
-                        r"[^{}]*(\{(YYYY|YY|MM|DD)\}[^{}]*)*",
-                pattern_message=_("Use the tokens {YYYY}, {YY}, {MM}, {DD} and {N}."),
+                validator=pattern_validate,
             ),
             SettingDef(
                 key="finance.payment_days", category=Category.FINANCE, type=int, default=14,

@@ -11,10 +11,11 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.actionlog import action_log
+from core.actionlog import action_log, staff_of
 from core.tenant_settings import setting_get
 from customers.models import Customer
 
@@ -51,9 +52,9 @@ def current_rate_table(kind: InterestKind = InterestKind.STATUTORY):
 
 
 def _payments(receivable) -> list[Payment]:
+    """What paid the receivable, dated by the paying document (allocations prefetched)."""
     return [Payment(on=a.payment.issue_date, amount=a.amount)
-            for a in Allocation.objects.filter(receivable=receivable)
-            .select_related("payment").order_by("payment__issue_date", "id")]
+            for a in receivable.allocations_in.all()]
 
 
 def _interest_until(receivable, payments, until, table) -> tuple[Decimal, date, bool]:
@@ -79,9 +80,14 @@ def interest_list(*, customer: Customer, until: date | None = None,
         charged[item.receivable_id] = max(charged.get(item.receivable_id, item.until),
                                           item.until)
     items = []
-    for receivable in (FinanceDocument.objects
-                       .filter(customer=customer, kind=Kind.INVOICE, due_date__lt=until)
-                       .exclude(pk__in=waived).order_by("due_date", "id")):
+    receivables = (
+        FinanceDocument.objects
+        .filter(customer=customer, kind=Kind.INVOICE, due_date__lt=until)
+        .exclude(pk__in=waived).order_by("due_date", "id")
+        .prefetch_related(Prefetch(
+            "allocations_in", queryset=Allocation.objects.select_related("payment")
+            .order_by("payment__issue_date", "id"))))
+    for receivable in receivables:
         payments = _payments(receivable)
         total, end, paid = _interest_until(receivable, payments, until, table)
         before = charged.get(receivable.pk)
@@ -112,19 +118,19 @@ def interest_note_issue(*, actor, customer: Customer, receivables,
     total = sum((i.amount for i in items), ZERO)
     today = timezone.localdate()
     with transaction.atomic(durable=True):
-        account = services._lock_account(customer)
-        number = services._number(Kind.INTEREST_NOTE, "NOD/{YYYY}/{N}", today)
+        account = services.account_lock(customer)
+        number = services.number_take(Kind.INTEREST_NOTE, "NOD/{YYYY}/{N}", today)
         note = FinanceDocument.objects.create(
             customer=customer, kind=Kind.INTEREST_NOTE, number=number, issue_date=today,
             due_date=today + timedelta(days=setting_get("finance.payment_days")), debit=total,
             title=_("Interest for late payment: %(n)s")
             % {"n": ", ".join(i.receivable.number for i in items)},
-            created_by=services.staff_or_none(actor))
+            created_by=staff_of(actor))
         InterestNoteItem.objects.bulk_create([
             InterestNoteItem(tenant=note.tenant, note=note, receivable=i.receivable,
                              until=i.until, amount=i.amount) for i in items])
-        services._post(account, note)
-        services._allocate(customer, actor)
+        services.ledger_post(account, note)
+        services.allocate_open(customer, actor)
         action_log(actor=actor, customer=customer, kind="finance.interest_note",
                    message=_("Interest note %(n)s: %(a)s PLN") % {"n": number, "a": total})
     return note
@@ -137,12 +143,12 @@ def interest_waive(*, actor, receivable: FinanceDocument, reason: str) -> Intere
         raise ValidationError({"reason": [_("Say why the interest is waived.")]})
     receivable = FinanceDocument.objects.get(pk=receivable.pk)
     with transaction.atomic(durable=True):
-        services._lock_account(receivable.customer)
+        services.account_lock(receivable.customer)
         if InterestWaiver.objects.filter(receivable=receivable).exists():
             raise ValidationError(_("The interest on %(n)s was already waived.")
                                   % {"n": receivable.number})
         waiver = InterestWaiver.objects.create(receivable=receivable, reason=reason,
-                                               waived_by=services.staff_or_none(actor))
+                                               waived_by=staff_of(actor))
         action_log(actor=actor, customer=receivable.customer, kind="finance.interest_waive",
                    message=_("Interest on %(n)s deleted from the list: %(r)s")
                    % {"n": receivable.number, "r": reason})

@@ -18,7 +18,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.actionlog import action_log
+from core.actionlog import action_log, staff_of
 from core.numbering import number_next, pattern_validate
 from core.tenancy import current_tenant
 from core.tenant_settings import setting_get
@@ -31,15 +31,9 @@ ZERO = Decimal("0.00")
 _SUM = {"output_field": DecimalField(max_digits=14, decimal_places=2)}
 
 
-def staff_or_none(actor):
-    """The staff user behind an action (None for the system or a customer)."""
-    return actor if actor is not None and not isinstance(actor, Customer) else None
 
 
-_staff = staff_or_none
-
-
-def _lock_account(customer: Customer) -> CustomerAccount:
+def account_lock(customer: Customer) -> CustomerAccount:
     """The customer's account row, locked; every money service takes this lock first.
 
     Another tenant's customer is not found, as everywhere else."""
@@ -61,7 +55,8 @@ def _own(document: FinanceDocument) -> FinanceDocument:
     return FinanceDocument.objects.select_related("customer").get(pk=document.pk)
 
 
-def _post(account: CustomerAccount, document: FinanceDocument) -> None:
+def ledger_post(account: CustomerAccount, document: FinanceDocument) -> None:
+    """Move the cached balance by a new document (with the account locked)."""
     account.balance = account.balance + document.credit - document.debit
     account.save(update_fields=["balance"])
 
@@ -92,7 +87,7 @@ def _normalise(text: str) -> str:
     return re.sub(r"\s+", "", text or "").upper()
 
 
-def _allocate(customer: Customer, actor) -> list[Allocation]:
+def allocate_open(customer: Customer, actor) -> list[Allocation]:
     """Settle open receivables with open payments (call with the account locked).
 
     Civil Code art. 451: a payment goes first to the document its title names, then to
@@ -122,7 +117,7 @@ def _allocate(customer: Customer, actor) -> list[Allocation]:
             made.append(Allocation(tenant=customer.tenant, payment=payment,
                                    receivable=receivable, amount=amount,
                                    rule=("named", "due", "not_due")[rule],
-                                   created_by=_staff(actor)))
+                                   created_by=staff_of(actor)))
             remaining[receivable.pk] -= amount
             left -= amount
     Allocation.objects.bulk_create(made)  # bulk_create skips save(): tenant set above
@@ -208,7 +203,8 @@ def _write_lines(document, lines):
         for i, line in enumerate(lines, start=1)])
 
 
-def _number(kind: str, pattern: str, when: date) -> str:
+def number_take(kind: str, pattern: str, when: date) -> str:
+    """The next number of a finance series; inside the caller's transaction (gapless)."""
     return number_next(series=f"finance.{kind}", pattern=pattern_validate(pattern), when=when)
 
 
@@ -225,14 +221,15 @@ def invoice_issue(*, actor, customer: Customer, lines, issue_date: date | None =
     if due_date < issue_date:
         raise ValidationError({"due_date": [_("The due date is before the issue date.")]})
     with transaction.atomic(durable=True):
-        account = _lock_account(customer)
-        number = _number(Kind.INVOICE, setting_get("finance.invoice_number_pattern"), issue_date)
+        account = account_lock(customer)
+        number = number_take(Kind.INVOICE, setting_get("finance.invoice_number_pattern"),
+                             issue_date)
         invoice = FinanceDocument.objects.create(
             customer=customer, kind=Kind.INVOICE, number=number, issue_date=issue_date,
-            due_date=due_date, debit=gross, created_by=_staff(actor))
+            due_date=due_date, debit=gross, created_by=staff_of(actor))
         _write_lines(invoice, lines)
-        _post(account, invoice)
-        _allocate(customer, actor)
+        ledger_post(account, invoice)
+        allocate_open(customer, actor)
         action_log(actor=actor, customer=customer, kind="finance.invoice",
                    message=_("Invoice %(n)s issued: %(a)s PLN") % {"n": number, "a": gross})
     return invoice
@@ -248,7 +245,7 @@ def invoice_update(*, actor, invoice: FinanceDocument, lines) -> FinanceDocument
     allowed = {s.strip() for s in setting_get("finance.edycja_faktur").split(",") if s.strip()}
     invoice = _own(invoice)
     with transaction.atomic(durable=True):
-        account = _lock_account(invoice.customer)
+        account = account_lock(invoice.customer)
         invoice = FinanceDocument.objects.select_for_update().get(pk=invoice.pk)
         if invoice.kind != Kind.INVOICE:
             raise ValidationError(_("Only an invoice can be edited."))
@@ -268,7 +265,7 @@ def invoice_update(*, actor, invoice: FinanceDocument, lines) -> FinanceDocument
         account.save(update_fields=["balance"])
         invoice.debit = gross
         invoice.save(update_fields=["debit"])
-        _allocate(invoice.customer, actor)
+        allocate_open(invoice.customer, actor)
         action_log(actor=actor, customer=invoice.customer, kind="finance.invoice_edit",
                    message=_("Invoice %(n)s edited") % {"n": invoice.number},
                    changes={"gross": [str(before), str(gross)]})
@@ -292,28 +289,28 @@ def correction_issue(*, actor, invoice: FinanceDocument, lines, reason: str,
     warnings = []
     invoice = _own(invoice)
     with transaction.atomic(durable=True):
-        account = _lock_account(invoice.customer)
+        account = account_lock(invoice.customer)
         invoice = FinanceDocument.objects.select_for_update().get(pk=invoice.pk)
         if invoice.kind != Kind.INVOICE:
             raise ValidationError(_("Only an invoice can be corrected."))
         settlement = invoice_settlement(invoice)
         new_total = _gross(lines) if lines else ZERO
         difference = new_total - settlement.total
-        number = _number(Kind.CORRECTION, "FK/" + setting_get(
+        number = number_take(Kind.CORRECTION, "FK/" + setting_get(
             "finance.invoice_number_pattern").split("/", 1)[-1], issue_date)
         correction = FinanceDocument.objects.create(
             customer=invoice.customer, kind=Kind.CORRECTION, number=number,
             issue_date=issue_date, due_date=invoice.due_date if difference > 0 else None,
             debit=max(difference, ZERO), credit=max(-difference, ZERO), corrects=invoice,
-            reason=reason, created_by=_staff(actor))
+            reason=reason, created_by=staff_of(actor))
         if lines:
             _write_lines(correction, lines)
         if difference < 0:
             group = [invoice, *invoice.corrections.filter(debit__gt=0).order_by("id")]
             _release_over_allocation(group, settlement.paid - new_total)
             _settle_group(correction, group, actor)
-        _post(account, correction)
-        _allocate(invoice.customer, actor)
+        ledger_post(account, correction)
+        allocate_open(invoice.customer, actor)
         if new_total == 0:
             warnings.append(_("The invoice was corrected to zero: check the cycle counter of "
                               "the payment schedule."))
@@ -349,7 +346,7 @@ def _settle_group(correction, group, actor) -> None:
         part = min(left, receivable.debit - taken)
         if part > 0:
             Allocation.objects.create(payment=correction, receivable=receivable, amount=part,
-                                      rule="correction", created_by=_staff(actor))
+                                      rule="correction", created_by=staff_of(actor))
             left -= part
 
 
@@ -371,7 +368,7 @@ def kp_issue(*, actor, customer: Customer, register: CashRegister, amount=None,
     settled first; ``amount`` defaults to what they still owe."""
     issue_date = issue_date or timezone.localdate()
     with transaction.atomic(durable=True):
-        account = _lock_account(customer)
+        account = account_lock(customer)
         ticked = list(FinanceDocument.objects.filter(customer=customer, debit__gt=0,
                                                      pk__in=[i.pk for i in invoices]))
         open_amounts = {r.pk: r.debit - r.allocated for r in _receivables(customer)
@@ -382,46 +379,48 @@ def kp_issue(*, actor, customer: Customer, register: CashRegister, amount=None,
             raise ValidationError({"amount": [_("The amount must be above zero.")]})
         if len(ticked) != len(invoices):
             raise ValidationError({"invoices": [_("An invoice is not this customer's.")]})
-        number = _number(f"kp.{register.symbol}", f"KP/{register.symbol.upper()}/{{YYYY}}/{{N}}",
+        number = number_take(f"kp.{register.symbol}",
+                             f"KP/{register.symbol.upper()}/{{YYYY}}/{{N}}",
                          issue_date)
         kp = FinanceDocument.objects.create(
             customer=customer, kind=Kind.KP, number=number, issue_date=issue_date, credit=value,
-            cash_register=register, created_by=_staff(actor),
+            cash_register=register, created_by=staff_of(actor),
             title=title or ", ".join(t.number for t in ticked))
         left = value
         for receivable in sorted(ticked, key=lambda r: (r.due_date or r.issue_date, r.pk)):
             part = min(left, open_amounts.get(receivable.pk, ZERO))
             if part > 0:
                 Allocation.objects.create(payment=kp, receivable=receivable, amount=part,
-                                          rule="named", created_by=_staff(actor))
+                                          rule="named", created_by=staff_of(actor))
                 left -= part
-        _post(account, kp)
-        _allocate(customer, actor)
+        ledger_post(account, kp)
+        allocate_open(customer, actor)
         action_log(actor=actor, customer=customer, kind="finance.kp",
                    message=_("KP %(n)s: %(a)s PLN") % {"n": number, "a": value})
     return kp
 
 
-def _simple_document(*, actor, customer, kind, side, amount, title, number_pattern, series,
-                     issue_date=None, due_date=None, reason="", log_message, durable=True,
-                     **extra):
+def _simple_document(*, actor, customer, kind, side, amount, title, log_message,
+                     number_pattern=None, series=None, number=None, issue_date=None,
+                     due_date=None, reason="", durable=True, **extra):
+    """One document on one side of the ledger: numbered from ``number_pattern`` in the
+    transaction, or ``number`` as given (a bank reference)."""
     value = _positive(amount)
     issue_date = issue_date or timezone.localdate()
     with transaction.atomic(durable=durable):
-        account = _lock_account(customer)
-        number = _number(series, number_pattern, issue_date) if number_pattern else extra.pop(
-            "number")
+        account = account_lock(customer)
+        number = number or number_take(series, number_pattern, issue_date)
         try:
             with transaction.atomic():
                 document = FinanceDocument.objects.create(
                     customer=customer, kind=kind, number=number, issue_date=issue_date,
                     due_date=due_date if side == "debit" else None, title=title, reason=reason,
-                    created_by=_staff(actor), **{side: value}, **extra)
+                    created_by=staff_of(actor), **{side: value}, **extra)
         except IntegrityError:
             raise ValidationError(_("This transfer was already recorded (the same bank "
                                     "reference).")) from None
-        _post(account, document)
-        _allocate(customer, actor)
+        ledger_post(account, document)
+        allocate_open(customer, actor)
         action_log(actor=actor, customer=customer, kind=f"finance.{kind}",
                    message=log_message % {"n": number, "a": value})
     return document
@@ -446,8 +445,8 @@ def bank_transfer_record(*, actor, customer: Customer, amount, booking_date: dat
     number = bank_reference or f"BANK/{booking_date:%Y%m%d}/{timezone.now():%H%M%S%f}"
     return _simple_document(
         actor=actor, customer=customer, kind=Kind.BANK_TRANSFER, side="credit", amount=amount,
-        title=title, number_pattern=None, series=None, issue_date=booking_date,
-        number=number[:60], bank_reference=bank_reference, bank_account=bank_account,
+        title=title, issue_date=booking_date, number=number[:60],
+        bank_reference=bank_reference, bank_account=bank_account,
         counterparty_account=counterparty_account, durable=not nested,
         log_message=_("Bank transfer %(n)s: %(a)s PLN"))
 
@@ -487,7 +486,7 @@ def allocation_link(*, actor, payment: FinanceDocument, receivable: FinanceDocum
     if payment.customer_id != receivable.customer_id:
         raise ValidationError(_("Both documents must be the same customer's."))
     with transaction.atomic(durable=True):
-        _lock_account(payment.customer)
+        account_lock(payment.customer)
         free = {p.pk: p.credit - p.allocated for p in _payments(payment.customer)}.get(
             payment.pk, ZERO)
         owed = {r.pk: r.debit - r.allocated for r in _receivables(payment.customer)}.get(
@@ -499,7 +498,7 @@ def allocation_link(*, actor, payment: FinanceDocument, receivable: FinanceDocum
                 "receivable.") % {"m": min(free, owed)}]})
         allocation = Allocation.objects.create(payment=payment, receivable=receivable,
                                                amount=value, rule="manual",
-                                               created_by=_staff(actor))
+                                               created_by=staff_of(actor))
         action_log(actor=actor, customer=payment.customer, kind="finance.link",
                    message=_("%(p)s linked to %(r)s: %(a)s PLN")
                    % {"p": payment.number, "r": receivable.number, "a": value})
@@ -511,7 +510,7 @@ def allocations_remove(*, actor, document: FinanceDocument) -> int:
     money stays on the ledger as unsettled amounts; links of corrections stay)."""
     document = _own(document)
     with transaction.atomic(durable=True):
-        _lock_account(document.customer)
+        account_lock(document.customer)
         links = Allocation.objects.filter(Q(payment=document) | Q(receivable=document)) \
             .exclude(rule="correction")
         count = links.count()

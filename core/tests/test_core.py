@@ -23,6 +23,8 @@ def test_setting_default_comes_from_code_until_tenant_changes_it(tenant, other_t
     ("customer.panel_lock_minutes", "abc", "whole number"),
     ("customer.panel_lock_minutes", "0", "at least 1"),
     ("finance.bank_sort_code", "1234", "exactly 8 digits"),
+    ("documents.number_pattern.contract", "UM/{YYYY}", "running number {N}"),
+    ("finance.invoice_number_pattern", "FV/{X}/{N}", "Unknown token"),
 ])
 def test_setting_values_are_validated(key, raw, message):
     with pytest.raises(ValidationError) as error:

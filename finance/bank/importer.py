@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from core.actionlog import action_log
+from core.actionlog import action_log, staff_of
 from core.tenancy import current_tenant
 from customers.models import BankAccount, Customer
 from customers.services import bank_account_add
@@ -109,7 +109,7 @@ def bank_statement_import(*, actor, data: bytes, file_name: str = "",
         batch = BankImport.objects.create(
             file_name=file_name[:255], format=statement.format, account=statement.account,
             statement_id=statement.statement_id[:200], lines_total=len(statement.lines),
-            imported_by=ledger.staff_or_none(actor))
+            imported_by=staff_of(actor))
         for line in statement.lines:
             if line.line_identity in known:
                 batch.lines_duplicate += 1

@@ -73,3 +73,18 @@ def test_the_editable_reference_rates_drive_the_list(late_invoice, customer):
     ReferenceRate.objects.filter(effective_from=date(2026, 3, 5)).update(rate=Decimal("4.00"))
     [item] = interest_list(customer=customer, until=date(2026, 11, 23))
     assert item.amount > Decimal("39.38")  # 27 days at 9.50 % instead of 9.25 %
+
+
+def test_the_list_costs_the_same_queries_for_one_or_many_invoices(
+        late_invoice, customer, staff, django_assert_num_queries):
+    # reference rates, waivers, charged items, the invoices, their allocations (+ payments)
+    with django_assert_num_queries(5):
+        assert len(interest_list(customer=customer, until=date(2026, 11, 23))) == 1
+    for day in (3, 4, 5):
+        services.invoice_issue(
+            actor=staff, customer=customer, issue_date=date(2025, 10, day),
+            due_date=date(2025, 10, day + 14),
+            lines=[{"name": "Abonament", "quantity": Decimal(1),
+                    "net_unit_price": Decimal("100"), "vat_rate": "23"}])
+    with django_assert_num_queries(5):
+        assert len(interest_list(customer=customer, until=date(2026, 11, 23))) == 4
