@@ -4,11 +4,13 @@ from rest_framework.routers import DefaultRouter
 
 from customers import api as customers_api
 from documents import api as documents_api
+from finance import api as finance_api
 
 app_name = "api"
 
 router = DefaultRouter()
 customers_api.register(router)
 documents_api.register(router)
+finance_api.register(router)
 
 urlpatterns = router.urls

@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("core.urls")),
     path("customers/", include("customers.urls")),
     path("documents/", include("documents.urls")),
+    path("finance/", include("finance.urls")),
 ]

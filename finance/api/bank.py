@@ -1,0 +1,5 @@
+"""Finance API: bank."""
+
+
+def register(router) -> None:
+    """Add this part's viewsets to the router."""
