@@ -266,6 +266,13 @@ def tenant_a_card(tenant, staff, settings, tmp_path, django_capture_on_commit_ca
         with django_capture_on_commit_callbacks(execute=True):
             objects["documentbatch"] = document_services.document_batch_start(
                 actor=staff, group=group, document_type="contract")
+        # Finance: each part of the finance app adds the objects its routes name, in its
+        # own block below (ledger, print, billing, bank, exports).
+        # --- finance ledger
+        # --- finance print
+        # --- finance billing
+        # --- finance bank
+        # --- finance exports
     objects["user"] = staff
     objects["tenant"] = tenant
     objects["membership"] = Membership.objects.get(user=staff, tenant=tenant)
