@@ -21,9 +21,12 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.OPERATOR: (
         "customers.*",
         "documents.view_*",
+        "finance.view_*",
+        "finance.add_financedocument",  # cash in at the desk, invoices by hand
         "core.view_actionlog",
     ),
     Role.ACCOUNTANT: (
+        "finance.*",
         "customers.view_*",
         "customers.add_bankaccount",
         "customers.delete_bankaccount",
