@@ -33,7 +33,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "bench"
-BENCH_DB = "abonent_bench"
+BENCH_DB = os.environ.get("BENCH_DB", "abonent_bench")  # another name: a separate copy
 SECTION_START = "<!-- bench:customers:start -->"
 SECTION_END = "<!-- bench:customers:end -->"
 
