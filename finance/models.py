@@ -100,6 +100,9 @@ class InvoiceLine(TenantOwned):
     net_unit_price = models.DecimalField(_("net unit price"), max_digits=14, decimal_places=2)
     vat_rate = models.CharField(_("VAT rate"), max_length=6)
     gtu = models.CharField("GTU", max_length=6, blank=True)
+    # Goods/services of Annex 15 to the VAT act: with a gross total above 15,000 PLN the
+    # invoice must carry "mechanizm podzielonej płatności" (art. 106e ust. 1 pkt 18a).
+    annex15 = models.BooleanField(_("Annex 15 (split payment)"), default=False)
     net = models.DecimalField(**MONEY)
 
     class Meta:

@@ -161,6 +161,7 @@ class Line:
     vat_rate: str
     unit: str = "szt."
     gtu: str = ""
+    annex15: bool = False
 
 
 def _clean_lines(lines, *, allow_negative=False) -> list[Line]:
@@ -184,7 +185,7 @@ def _clean_lines(lines, *, allow_negative=False) -> list[Line]:
             raise ValidationError({"lines": [_("Line %(n)s: the quantity must be positive and "
                                                "the price not negative.") % {"n": index}]})
         cleaned.append(Line(line.name.strip(), quantity, price, line.vat_rate,
-                            line.unit or "szt.", line.gtu or ""))
+                            line.unit or "szt.", line.gtu or "", bool(line.annex15)))
     return cleaned
 
 
@@ -199,7 +200,8 @@ def _write_lines(document, lines):
         InvoiceLine(tenant=document.tenant, document=document, position=i, name=line.name,
                     quantity=line.quantity,
                     unit=line.unit, net_unit_price=line.net_unit_price, vat_rate=line.vat_rate,
-                    gtu=line.gtu, net=line_net(line.quantity, line.net_unit_price))
+                    gtu=line.gtu, annex15=line.annex15,
+                    net=line_net(line.quantity, line.net_unit_price))
         for i, line in enumerate(lines, start=1)])
 
 
