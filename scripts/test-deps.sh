@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# System packages the test suite drives for real: Chromium (browser tests), gettext
+# System packages the test suite drives for real: Chromium (browser tests), FreeRADIUS, gettext
 # (compiling translations), PostgreSQL server binaries when no server answers.
 set -euo pipefail
 need=()
@@ -8,6 +8,10 @@ command -v chromedriver >/dev/null || need+=(chromium-driver)
 command -v msgfmt >/dev/null || need+=(gettext)
 command -v pdftoppm >/dev/null || need+=(poppler-utils)   # PDF pages to PNG (barcode test)
 command -v zbarimg >/dev/null || need+=(zbar-tools)       # decodes the printed barcode
+# FreeRADIUS with rlm_rest and radclient: the RADIUS tests run the shipped configuration.
+command -v freeradius >/dev/null || need+=(freeradius)
+dpkg -s freeradius-rest >/dev/null 2>&1 || need+=(freeradius-rest)
+command -v radclient >/dev/null || need+=(freeradius-utils)
 # WeasyPrint renders with Pango; DejaVu has the Polish letters.
 dpkg -s libpango-1.0-0 >/dev/null 2>&1 || need+=(libpango-1.0-0)
 dpkg -s libpangoft2-1.0-0 >/dev/null 2>&1 || need+=(libpangoft2-1.0-0)

@@ -1,0 +1,164 @@
+"""REST API of the RADIUS app.
+
+* ``/api/v1/radius/nas/`` — NAS devices (the shared secret is write-only);
+* ``/api/v1/radius/pools/`` — IP pools;
+* ``/api/v1/radius/logins/`` — logins ("komputery"), ``?customer=``; ``disable``,
+  ``enable`` and ``reload`` ("Wymuś przeładowanie ustawień": CoA / Disconnect at once);
+  ``traffic`` (the statistics charts, ``?period=day|week|month|year``);
+* ``/api/v1/radius/sessions/`` — accounting sessions, ``?login=``, ``?open=true``.
+
+Views parse, call one service or selector, and serialize; every queryset goes through
+the scoped managers, so another tenant's row is a 404.
+"""
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from core.api import TenantViewSet
+
+from . import selectors, serializers, services
+from .models import IpPool, Login, Nas, RadiusSession
+
+
+def _writes(input_serializer, output_serializer, code=201):
+    return extend_schema(request=input_serializer, responses={code: output_serializer})
+
+
+def _id_param(request, name: str) -> int | None:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValidationError({name: [_("Enter a whole number.")]}) from None
+
+
+@extend_schema_view(
+    create=_writes(serializers.NasInputSerializer, serializers.NasSerializer),
+    partial_update=_writes(serializers.NasInputSerializer, serializers.NasSerializer, 200),
+)
+class NasViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    model = Nas
+    serializer_class = serializers.NasSerializer
+
+    def scoped_queryset(self):
+        return selectors.nas_list()
+
+    def create(self, request):
+        data = self.parsed(serializers.NasInputSerializer)
+        return self.respond(services.nas_create(actor=request.user, **data))
+
+    def partial_update(self, request, pk=None):
+        nas = self.get_object()
+        data = self.parsed(serializers.NasInputSerializer, partial=True)
+        return self.respond(services.nas_update(actor=request.user, nas=nas, **data),
+                            status.HTTP_200_OK)
+
+
+@extend_schema_view(create=_writes(serializers.IpPoolInputSerializer,
+                                   serializers.IpPoolSerializer))
+class IpPoolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    model = IpPool
+    serializer_class = serializers.IpPoolSerializer
+
+    def scoped_queryset(self):
+        return selectors.pool_list()
+
+    def create(self, request):
+        data = self.parsed(serializers.IpPoolInputSerializer)
+        return self.respond(services.pool_create(actor=request.user, **data))
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[OpenApiParameter("customer", int)]),
+    create=_writes(serializers.LoginInputSerializer, serializers.LoginSerializer),
+    partial_update=_writes(serializers.LoginUpdateSerializer, serializers.LoginSerializer,
+                           200),
+    disable=_writes(serializers.LoginDisableSerializer, serializers.LoginSerializer, 200),
+    enable=extend_schema(request=None, responses={200: serializers.LoginSerializer}),
+    reload=extend_schema(request=None, responses={200: serializers.LoginSerializer}),
+    traffic=extend_schema(parameters=[OpenApiParameter(
+        "period", str, enum=list(selectors.TRAFFIC_PERIODS),
+        description="day (bars of an hour), week and month (a day), year (a month)")],
+        responses={200: serializers.TrafficSerializer(many=True)}),
+)
+class LoginViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    model = Login
+    serializer_class = serializers.LoginSerializer
+    action_permissions = {
+        "disable": ["radius.change_login"],
+        "enable": ["radius.change_login"],
+        "reload": ["radius.change_login"],
+    }
+
+    def scoped_queryset(self):
+        if self.action == "list":
+            return selectors.login_list(customer_id=_id_param(self.request, "customer"))
+        return selectors.login_list()
+
+    def _fresh(self, login: Login, code=status.HTTP_200_OK):
+        return self.respond(selectors.login_list().get(pk=login.pk), code)
+
+    def create(self, request):
+        data = self.parsed(serializers.LoginInputSerializer)
+        login = services.login_create(actor=request.user, **data)
+        return self._fresh(login, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        login = self.get_object()
+        data = self.parsed(serializers.LoginUpdateSerializer, partial=True)
+        return self._fresh(services.login_update(actor=request.user, login=login, **data))
+
+    @action(detail=True, methods=["post"])
+    def disable(self, request, pk=None):
+        login = self.get_object()
+        data = self.parsed(serializers.LoginDisableSerializer)
+        return self._fresh(services.login_disable(actor=request.user, login=login, **data))
+
+    @action(detail=True, methods=["post"])
+    def enable(self, request, pk=None):
+        return self._fresh(services.login_enable(actor=request.user, login=self.get_object()))
+
+    @action(detail=True, methods=["post"])
+    def reload(self, request, pk=None):
+        login = self.get_object()
+        services.login_reload(actor=request.user, login=login)
+        return self._fresh(login)
+
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def traffic(self, request, pk=None):
+        """The statistics charts: traffic and average speed per bar."""
+        login = self.get_object()
+        period = request.query_params.get("period", "day")
+        if period not in selectors.TRAFFIC_PERIODS:
+            raise ValidationError({"period": [_("Choose one of: %(periods)s.") % {
+                "periods": ", ".join(selectors.TRAFFIC_PERIODS)}]})
+        bars = selectors.login_traffic(login_id=login.pk, period=period)
+        return Response(serializers.TrafficSerializer(bars, many=True).data)
+
+
+@extend_schema_view(list=extend_schema(parameters=[
+    OpenApiParameter("login", int), OpenApiParameter("open", bool)]))
+class RadiusSessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    model = RadiusSession
+    serializer_class = serializers.RadiusSessionSerializer
+
+    def scoped_queryset(self):
+        if self.action == "list":
+            return selectors.session_list(
+                login_id=_id_param(self.request, "login"),
+                open_only=self.request.query_params.get("open") in ("true", "1"))
+        return selectors.session_list()
+
+
+def register(router) -> None:
+    """Add the RADIUS routes to the project's one router."""
+    router.register("radius/nas", NasViewSet, basename="radius-nas")
+    router.register("radius/pools", IpPoolViewSet, basename="radius-pool")
+    router.register("radius/logins", LoginViewSet, basename="radius-login")
+    router.register("radius/sessions", RadiusSessionViewSet, basename="radius-session")

@@ -1,0 +1,46 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RadiusConfig(AppConfig):
+    name = "radius"
+    verbose_name = _("RADIUS")
+
+    def ready(self):
+        from core.tenant_settings import Category, SettingDef, register
+
+        from .patterns import login_pattern_validate, password_pattern_validate
+
+        register(
+            SettingDef(
+                key="computer.login_pattern", category=Category.COMPUTER, type=str,
+                default="k{N:5}", label=_("Pattern of generated logins"),
+                help_text=_("Tokens: the running number {N} ({N:5} pads it to 5 digits), "
+                            "the customer number {C}, {YYYY} {YY} {MM} {DD}."),
+                validator=login_pattern_validate,
+            ),
+            SettingDef(
+                key="computer.password_pattern", category=Category.COMPUTER, type=str,
+                default="{R:10}", label=_("Pattern of generated passwords"),
+                help_text=_("{R:n}: n random letters and digits, {D:n}: n random digits; "
+                            "other text is kept as typed."),
+                validator=password_pattern_validate,
+            ),
+            SettingDef(
+                key="computer.reload_every_minutes", category=Category.COMPUTER, type=int,
+                default=45, label=_("Reload the settings of online logins every (minutes)"),
+                help_text=_("CoA to the NAS, spread over the period; 0: never."),
+                min_value=0, max_value=1440,
+            ),
+            SettingDef(
+                key="computer.session_stale_minutes", category=Category.COMPUTER, type=int,
+                default=20, label=_("Close a session after no accounting for (minutes)"),
+                help_text=_("Several times the NAS's interim interval."),
+                min_value=5, max_value=10080,
+            ),
+            SettingDef(
+                key="computer.sample_retention_days", category=Category.COMPUTER, type=int,
+                default=400, label=_("Keep traffic samples for (days)"),
+                min_value=7, max_value=3650,
+            ),
+        )

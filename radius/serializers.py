@@ -1,0 +1,113 @@
+"""API shapes of the RADIUS app.
+
+Read serializers render rows the selectors loaded (no queries of their own); input
+serializers only parse, every write goes to one service. A NAS's shared secret is never
+read back through the API; a login's password is, as the card shows it.
+"""
+
+from rest_framework import serializers
+
+from core.api import TenantPrimaryKeyRelatedField
+from customers.models import Address, Customer
+
+from .models import IpPool, Login, LoginAttribute, Nas, NasKind, RadiusSession
+
+
+class NasSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Nas
+        fields = ["id", "name", "ip", "kind", "coa_port", "created_at"]
+        read_only_fields = fields
+
+
+class NasInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    ip = serializers.CharField(max_length=45)
+    secret = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
+    kind = serializers.ChoiceField(choices=NasKind.choices, required=False)
+    coa_port = serializers.IntegerField(required=False)
+
+
+class IpPoolSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = IpPool
+        fields = ["id", "name", "network", "range_start", "range_end", "gateway",
+                  "ipv6_prefix", "ipv6_prefix_length", "created_at"]
+        read_only_fields = fields
+
+
+class IpPoolInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    network = serializers.CharField(max_length=18)
+    range_start = serializers.CharField(max_length=15)
+    range_end = serializers.CharField(max_length=15)
+    gateway = serializers.CharField(max_length=15, required=False, allow_blank=True,
+                                    allow_null=True)
+    ipv6_prefix = serializers.CharField(max_length=43, required=False, allow_blank=True)
+    ipv6_prefix_length = serializers.IntegerField(required=False, allow_null=True)
+
+
+class LoginAttributeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LoginAttribute
+        fields = ["attribute", "op", "value"]
+
+
+class LoginSerializer(serializers.ModelSerializer):
+    attributes = LoginAttributeSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Login
+        fields = ["id", "customer", "auth_type", "login", "password", "mac", "pool", "ip",
+                  "ip_reserved", "installation_address", "enabled", "disabled_reason",
+                  "nases", "attributes", "reload_status", "reload_at", "reload_detail",
+                  "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class LoginInputSerializer(serializers.Serializer):
+    """The fields of ``services.login_create`` / ``login_update``; empty login or password
+    on create: generated from the tenant's patterns."""
+
+    customer = TenantPrimaryKeyRelatedField(model=Customer)
+    auth_type = serializers.ChoiceField(choices=Login.AuthType.choices, required=False)
+    login = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    password = serializers.CharField(max_length=128, required=False, allow_blank=True,
+                                     trim_whitespace=False)
+    mac = serializers.CharField(max_length=17, required=False, allow_blank=True)
+    pool = TenantPrimaryKeyRelatedField(model=IpPool, required=False, allow_null=True)
+    ip = serializers.CharField(max_length=15, required=False, allow_blank=True,
+                               allow_null=True)
+    ip_reserved = serializers.BooleanField(required=False)
+    installation_address = TenantPrimaryKeyRelatedField(model=Address, required=False,
+                                                        allow_null=True)
+    nases = TenantPrimaryKeyRelatedField(model=Nas, many=True, required=False)
+    attributes = LoginAttributeSerializer(many=True, required=False)
+
+    def validate_attributes(self, value):
+        return [(a["attribute"], a["op"], a["value"]) for a in value]
+
+
+class LoginUpdateSerializer(LoginInputSerializer):
+    customer = None
+
+
+class LoginDisableSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class RadiusSessionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RadiusSession
+        fields = ["id", "login", "nas", "nas_ip", "username", "acct_session_id", "framed_ip",
+                  "calling_station_id", "started_at", "updated_at", "stopped_at",
+                  "session_time", "input_bytes", "output_bytes", "terminate_cause"]
+        read_only_fields = fields
+
+
+class TrafficSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    download_bytes = serializers.IntegerField()
+    upload_bytes = serializers.IntegerField()
+    download_bps = serializers.IntegerField()
+    upload_bps = serializers.IntegerField()

@@ -1,0 +1,32 @@
+"""Every write of the RADIUS app: NAS devices, pools, logins, and what FreeRADIUS reports.
+
+Staff services validate first (``ValidationError`` with a clear message, nothing
+written), write in one transaction and record the action log. A service that changes
+what a login sends stores the login's snapshot (``radius.attributes``) in the same
+transaction. Callers import from here: ``from radius.services import login_create``.
+"""
+
+from .accounting import (
+    Accounting,
+    accounting_record,
+    auth_event_record,
+    logins_reload_periodic,
+    samples_prune,
+    sessions_close_stale,
+)
+from .base import login_snapshot_refresh
+from .logins import (
+    login_create,
+    login_disable,
+    login_enable,
+    login_reload,
+    login_update,
+)
+from .network import nas_create, nas_update, pool_create, radius_key_create, radius_key_revoke
+
+__all__ = [
+    "Accounting", "accounting_record", "auth_event_record", "login_create", "login_disable",
+    "login_enable", "login_reload", "login_snapshot_refresh", "login_update",
+    "logins_reload_periodic", "nas_create", "nas_update", "pool_create", "radius_key_create",
+    "radius_key_revoke", "samples_prune", "sessions_close_stale",
+]

@@ -1,0 +1,56 @@
+from celery import shared_task
+
+from core.models import Tenant, User
+from core.tenancy import tenant_context
+
+
+@shared_task(bind=True, max_retries=4, acks_late=True)
+def login_reload(self, tenant_id: int, login_id: int, disconnect: bool = False,
+                 actor_id: int | None = None, periodic: bool = False):
+    """``services.login_reload``; a NAS that did not answer is tried again with backoff."""
+    from . import services
+    from .models import Login
+
+    with tenant_context(Tenant.objects.get(pk=tenant_id)):
+        login = Login.objects.filter(pk=login_id).first()
+        if login is None:
+            return None
+        status = services.login_reload(
+            actor=User.objects.filter(pk=actor_id).first() if actor_id else None,
+            login=login, disconnect=disconnect, periodic=periodic)
+    # Run eagerly (no broker, development), a retry would block the caller: not then.
+    if status == Login.ReloadStatus.TIMEOUT and not self.request.is_eager \
+            and self.request.retries < self.max_retries:
+        raise self.retry(countdown=30 * 2 ** self.request.retries)
+    return status
+
+
+@shared_task
+def logins_reload_periodic():
+    """Every minute (beat): each tenant's share of the regular reload."""
+    from django.utils import timezone
+
+    from . import services
+
+    minute = int(timezone.now().timestamp() // 60)
+    for tenant in Tenant.objects.all():
+        with tenant_context(tenant):
+            services.logins_reload_periodic(minute=minute)
+
+
+@shared_task
+def sessions_close_stale():
+    from . import services
+
+    for tenant in Tenant.objects.all():
+        with tenant_context(tenant):
+            services.sessions_close_stale()
+
+
+@shared_task
+def samples_prune():
+    from . import services
+
+    for tenant in Tenant.objects.all():
+        with tenant_context(tenant):
+            services.samples_prune()

@@ -1,0 +1,137 @@
+"""Forced reload: CoA and Disconnect to a real RADIUS peer (FreeRADIUS acting as the NAS)."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from core.models import ActionLog
+from radius.models import Login
+from radius.services import (
+    Accounting,
+    accounting_record,
+    login_create,
+    login_disable,
+    login_reload,
+    login_update,
+    nas_create,
+)
+from radius.tests.freeradius import SECRET
+
+pytestmark = pytest.mark.radius
+
+
+def nas_for(peer, *, secret=SECRET, kind="mikrotik"):
+    return dict(name="BRAS 1", ip="127.0.0.1", secret=secret, kind=kind,
+                coa_port=peer.auth_port)
+
+
+@pytest.fixture
+def online(customer, staff):
+    """Log "alice" in: a login with attributes and an open session on the NAS."""
+
+    def make(peer, *, session_id="81a00003", **nas):
+        bras = nas_create(actor=staff, **{**nas_for(peer), **nas})
+        alice = login_create(actor=staff, customer=customer, login="alice", password="pw",
+                             ip="100.64.0.10",
+                             attributes=[("Mikrotik-Rate-Limit", ":=", "10M/20M")])
+        accounting_record(Accounting(
+            status="Start", nas_ip=bras.ip, event_at=datetime.now(UTC), username="alice",
+            unique_id="u-1", acct_session_id=session_id, framed_ip="100.64.0.10"))
+        return alice
+
+    return make
+
+
+def test_force_reload_sends_the_attributes_by_coa_and_records_the_ack(coa_peer, online, staff):
+    alice = online(coa_peer)
+
+    assert login_reload(actor=staff, login=alice) == "ack"
+
+    log = coa_peer.output()
+    assert "Received CoA-Request" in log
+    assert 'Mikrotik-Rate-Limit = "10M/20M"' in log
+    alice.refresh_from_db()
+    assert alice.reload_status == Login.ReloadStatus.ACK
+    assert alice.reload_detail == "CoA BRAS 1: applied by the NAS"
+    assert ActionLog.objects.filter(kind="login.reload", customer=alice.customer).exists()
+
+
+def test_unknown_session_is_a_nak_with_its_error_cause(coa_peer, online, staff):
+    alice = online(coa_peer, session_id="gone")
+
+    assert login_reload(actor=staff, login=alice) == "nak"
+
+    alice.refresh_from_db()
+    assert alice.reload_detail == \
+        "CoA BRAS 1: refused by the NAS (Session-Context-Not-Found)"
+
+
+def test_wrong_secret_is_a_timeout(coa_peer, online, staff):
+    alice = online(coa_peer, secret="not-the-secret")
+
+    assert login_reload(actor=staff, login=alice) == "timeout"
+    assert "invalid Request Authenticator" in coa_peer.output()
+
+
+def test_no_open_session_nothing_is_sent(coa_peer, customer, staff):
+    alice = login_create(actor=staff, customer=customer, login="alice", password="pw")
+
+    assert login_reload(actor=staff, login=alice) == "no_session"
+    assert "Received" not in coa_peer.output()
+
+
+def test_new_address_disconnects_the_session_after_commit(
+        coa_peer, online, staff, django_capture_on_commit_callbacks):
+    alice = online(coa_peer)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        login_update(actor=staff, login=alice, ip="100.64.0.11")
+
+    assert "Received Disconnect-Request" in coa_peer.output()
+    alice.refresh_from_db()
+    assert alice.reload_status == Login.ReloadStatus.ACK
+    assert alice.reload_detail.startswith("Disconnect BRAS 1")
+
+
+def test_disabling_a_login_disconnects_it(coa_peer, online, staff,
+                                          django_capture_on_commit_callbacks):
+    alice = online(coa_peer)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        login_disable(actor=staff, login=alice, reason="Unpaid")
+
+    assert "Received Disconnect-Request" in coa_peer.output()
+
+
+def test_a_speed_change_is_pushed_by_coa(coa_peer, online, staff,
+                                         django_capture_on_commit_callbacks):
+    alice = online(coa_peer)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        login_update(actor=staff, login=alice,
+                     attributes=[("Mikrotik-Rate-Limit", ":=", "20M/40M")])
+
+    assert 'Mikrotik-Rate-Limit = "20M/40M"' in coa_peer.output()
+
+
+def test_periodic_reload_reaches_every_online_login(coa_peer, online, customer, staff):
+    from core.models import TenantSetting
+    from radius.services import logins_reload_periodic
+
+    alice = online(coa_peer)
+    bob = login_create(actor=staff, customer=customer, login="bob", password="pw")
+    accounting_record(Accounting(
+        status="Start", nas_ip="127.0.0.1", event_at=datetime.now(UTC), username="bob",
+        unique_id="u-2", acct_session_id="81a00004"))
+    TenantSetting.objects.create(key="computer.reload_every_minutes", value=1)
+
+    assert logins_reload_periodic(minute=7) == 2
+
+    assert coa_peer.output().count("Received CoA-Request") == 2
+    alice.refresh_from_db()
+    bob.refresh_from_db()
+    assert (alice.reload_status, bob.reload_status) == ("ack", "nak")
+    # An ACK of the regular refresh is not worth an action-log entry; a NAK is.
+    assert list(ActionLog.objects.filter(kind="login.reload").values_list(
+        "customer", flat=True)) == [customer.pk]
+    assert "bob" in ActionLog.objects.get(kind="login.reload").message

@@ -1,0 +1,87 @@
+"""The rlm_rest endpoints as FreeRADIUS sees them, at the HTTP level."""
+
+import json
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from core.tenancy import tenant_context
+from customers.services import customer_create
+from radius.models import RadiusSession
+from radius.services import login_create
+
+
+def rest(name: str, key: str, attributes: dict, **headers):
+    body = {k: {"type": "string", "value": [v]} for k, v in attributes.items()}
+    return Client().post(reverse(f"radius:rest-{name}"), json.dumps(body),
+                         content_type="application/json",
+                         headers={"X-Abonent-Key": key, **headers})
+
+
+@pytest.fixture
+def jan(customer, staff):
+    return login_create(actor=staff, customer=customer, login="jan", password="Tajne-1",
+                        ip="10.0.0.5")
+
+
+def test_authorize_returns_the_password_without_xlat_and_the_address(radius_key, jan):
+    response = rest("authorize", radius_key, {"User-Name": "jan"})
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "control:Cleartext-Password": {"value": "Tajne-1", "do_xlat": False},
+        "reply:Framed-IP-Address": {"op": ":=", "value": ["10.0.0.5"], "do_xlat": False},
+    }
+
+
+def test_dhcp_client_is_found_by_its_mac(radius_key, customer, staff):
+    login_create(actor=staff, customer=customer, login="tv", auth_type="dhcp",
+                 mac="aa:bb:cc:dd:ee:01", ip="10.0.0.9")
+
+    response = rest("authorize", radius_key, {"User-Name": "AA-BB-CC-DD-EE-01"})
+
+    assert response.status_code == 200
+    assert response.json()["control:Auth-Type"] == "Accept"
+    assert "control:Cleartext-Password" not in response.json()
+
+
+def test_no_key_or_a_wrong_key_is_refused(jan):
+    assert rest("authorize", "", {"User-Name": "jan"}).status_code == 403
+    assert rest("authorize", "not-a-key", {"User-Name": "jan"}).status_code == 403
+    assert Client().get(reverse("radius:rest-authorize")).status_code == 405
+
+
+def test_other_tenants_key_does_not_find_this_tenants_login(jan, other_radius_key):
+    assert rest("authorize", other_radius_key, {"User-Name": "jan"}).status_code == 404
+
+
+def test_other_tenants_accounting_lands_in_its_own_tenant(
+        jan, radius_key, other_radius_key, other_tenant, other_staff):
+    with tenant_context(other_tenant):
+        piotr = customer_create(actor=other_staff, last_name="Betowski")
+        login_create(actor=other_staff, customer=piotr, login="jan", password="x")
+
+    response = rest("accounting", other_radius_key, {
+        "User-Name": "jan", "NAS-IP-Address": "127.0.0.1", "Acct-Status-Type": "Start",
+        "Acct-Session-Id": "1", "Acct-Unique-Session-Id": "u1"})
+
+    assert response.status_code == 204
+    assert not RadiusSession.objects.exists()  # the active test tenant is A
+    with tenant_context(other_tenant):
+        assert RadiusSession.objects.get().login.customer == piotr
+
+
+def test_broken_body_is_not_recorded(radius_key):
+    response = Client().post(reverse("radius:rest-accounting"), "{not json",
+                             content_type="application/json",
+                             headers={"X-Abonent-Key": radius_key})
+
+    assert response.status_code == 400
+
+
+def test_authorize_is_two_indexed_lookups(radius_key, jan, django_assert_num_queries):
+    # The key's tenant (unique key_hash), the login (unique (tenant, login)): the reply
+    # attributes are stored on the login, nothing else is read.
+    with django_assert_num_queries(2):
+        assert rest("authorize", radius_key, {"User-Name": "jan"}).status_code == 200

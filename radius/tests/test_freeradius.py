@@ -1,0 +1,178 @@
+"""A real FreeRADIUS (the shipped deploy/freeradius files) asking a live Abonent.
+
+Driven with radclient the way a NAS would: Access-Requests (PAP, CHAP) and
+Accounting-Requests on loopback ports.
+"""
+
+import pytest
+
+from radius.models import AuthEvent, RadiusSession, SessionSample
+from radius.services import login_create, login_disable, nas_create, pool_create
+from radius.tests.freeradius import radclient, radtest
+
+pytestmark = [pytest.mark.radius, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def nas(in_tenant, staff):
+    return nas_create(actor=staff, name="BRAS 1", ip="127.0.0.1", secret="testing123",
+                      kind="mikrotik")
+
+
+@pytest.fixture
+def pool(in_tenant, staff):
+    return pool_create(actor=staff, name="CGNAT", network="100.64.0.0/24",
+                       range_start="100.64.0.10", range_end="100.64.0.20",
+                       gateway="100.64.0.1")
+
+
+@pytest.fixture
+def alice(customer, staff, pool, nas):
+    return login_create(actor=staff, customer=customer, login="alice", password="p%{User-Name}",
+                        pool=pool, nases=[nas],
+                        attributes=[("Mikrotik-Rate-Limit", ":=", "10M/20M"),
+                                    ("Mikrotik-Address-List", "+=", "subscribers"),
+                                    ("Mikrotik-Address-List", "+=", "plan-10M")])
+
+
+def auth(server, **attributes):
+    return radclient(server, "auth", {"NAS-IP-Address": "127.0.0.1", **attributes})
+
+
+def test_pap_accept_carries_the_address_and_extra_attributes(radius_server, alice):
+    reply = auth(radius_server, **{"User-Name": "alice", "User-Password": "p%{User-Name}"})
+
+    assert reply.code == "Access-Accept", reply.output
+    assert reply.get("Framed-IP-Address") == ["100.64.0.10"]
+    assert reply.get("Mikrotik-Rate-Limit") == ["10M/20M"]
+    assert reply.get("Mikrotik-Address-List") == ["subscribers", "plan-10M"]
+    event = AuthEvent.objects.get()
+    assert (event.login, event.result) == (alice, "accept")
+
+
+def test_chap_accept(radius_server, alice):
+    reply = auth(radius_server, **{"User-Name": "alice", "CHAP-Password": "p%{User-Name}"})
+
+    assert reply.code == "Access-Accept", reply.output
+    assert reply.get("Framed-IP-Address") == ["100.64.0.10"]
+
+
+def test_mschapv2_accept_and_reject(radius_server, alice):
+    assert radtest(radius_server, "alice", "p%{User-Name}", method="mschap").code == \
+        "Access-Accept"
+    assert radtest(radius_server, "alice", "wrong", method="mschap").code == "Access-Reject"
+
+
+def test_password_is_not_expanded_by_freeradius(radius_server, alice):
+    # With xlat the stored "p%{User-Name}" would become "palice" and let that in.
+    reply = auth(radius_server, **{"User-Name": "alice", "User-Password": "palice"})
+
+    assert reply.code == "Access-Reject"
+
+
+def test_wrong_password_is_rejected_and_logged_with_the_reason(radius_server, alice):
+    reply = auth(radius_server, **{"User-Name": "alice", "User-Password": "guess"})
+
+    assert reply.code == "Access-Reject"
+    assert reply.get("Framed-IP-Address") == []
+    event = AuthEvent.objects.get()
+    assert (event.login, event.result) == (alice, "reject")
+    assert "password" in event.reason.lower()
+
+
+def test_unknown_login_is_rejected(radius_server, alice):
+    reply = auth(radius_server, **{"User-Name": "mallory", "User-Password": "p%{User-Name}"})
+
+    assert reply.code == "Access-Reject"
+    assert AuthEvent.objects.get().result == "reject"
+
+
+def test_disabled_login_is_rejected_with_a_reply_message(radius_server, alice, staff):
+    login_disable(actor=staff, login=alice, reason="Unpaid invoices")
+
+    reply = auth(radius_server, **{"User-Name": "alice", "User-Password": "p%{User-Name}"})
+
+    assert reply.code == "Access-Reject"
+    assert reply.get("Reply-Message") == ["Unpaid invoices"]
+
+
+def test_another_tenants_key_never_authorizes_this_tenants_login(
+        start_freeradius, alice, other_radius_key):
+    server_b = start_freeradius(other_radius_key)
+
+    reply = auth(server_b, **{"User-Name": "alice", "User-Password": "p%{User-Name}"})
+
+    assert reply.code == "Access-Reject"
+    assert reply.get("Framed-IP-Address") == []
+
+
+def test_backend_down_rejects_and_withholds_the_accounting_response(
+        start_freeradius, radius_key, alice):
+    from radius.tests.freeradius import closed_tcp_port
+
+    server = start_freeradius(radius_key, url=f"http://127.0.0.1:{closed_tcp_port()}")
+
+    reply = auth(server, **{"User-Name": "alice", "User-Password": "p%{User-Name}"})
+    assert reply.code == "Access-Reject"
+
+    reply = radclient(server, "acct", {
+        "User-Name": "alice", "NAS-IP-Address": "127.0.0.1", "Acct-Status-Type": "Start",
+        "Acct-Session-Id": "81a00001"}, timeout=1, retries=1)
+    assert reply.code is None, reply.output  # no Accounting-Response: the NAS retries
+    assert "No reply from server" in reply.output
+
+
+def acct(server, status, **attributes):
+    reply = radclient(server, "acct", {
+        "User-Name": "alice", "NAS-IP-Address": "127.0.0.1", "Acct-Session-Id": "81a00003",
+        "Framed-IP-Address": "100.64.0.10", "Calling-Station-Id": "AA:BB:CC:DD:EE:FF",
+        "Acct-Status-Type": status, **attributes})
+    assert reply.code == "Accounting-Response", reply.output
+    return reply
+
+
+def test_accounting_start_interim_stop_make_a_session_with_samples(radius_server, alice):
+    acct(radius_server, "Start", **{"Acct-Session-Time": 0})
+    session = RadiusSession.objects.get()
+    assert (session.login, session.stopped_at, session.framed_ip) == (alice, None,
+                                                                      "100.64.0.10")
+
+    acct(radius_server, "Interim-Update", **{
+        "Acct-Session-Time": 300, "Acct-Input-Octets": 1000, "Acct-Output-Octets": 500,
+        "Acct-Output-Gigawords": 1})
+    # A late retransmission of an older interim: counters go backwards, no sample.
+    acct(radius_server, "Interim-Update", **{
+        "Acct-Session-Time": 200, "Acct-Input-Octets": 10, "Acct-Output-Octets": 10})
+    acct(radius_server, "Stop", **{
+        "Acct-Session-Time": 600, "Acct-Input-Octets": 3000, "Acct-Output-Octets": 1500,
+        "Acct-Output-Gigawords": 1, "Acct-Terminate-Cause": "User-Request"})
+
+    session.refresh_from_db()
+    assert session.stopped_at is not None
+    assert session.terminate_cause == "User-Request"
+    assert (session.session_time, session.input_bytes, session.output_bytes) == \
+        (600, 3000, 2**32 + 1500)
+    samples = list(SessionSample.objects.values_list("seconds", "input_bytes",
+                                                     "output_bytes"))
+    assert samples == [(300, 1000, 2**32 + 500), (300, 2000, 1000)]
+
+
+def test_accounting_on_closes_the_nas_sessions(radius_server, alice):
+    acct(radius_server, "Start")
+
+    reply = radclient(radius_server, "acct", {"NAS-IP-Address": "127.0.0.1",
+                                              "Acct-Status-Type": "Accounting-On",
+                                              "Acct-Session-Id": "0"})
+
+    assert reply.code == "Accounting-Response", reply.output
+    assert RadiusSession.objects.get().stopped_at is not None
+
+
+def test_a_nas_without_nas_ip_address_is_known_by_the_packets_source(radius_server, alice):
+    reply = radclient(radius_server, "acct", {
+        "User-Name": "alice", "NAS-Identifier": "bras-1", "Acct-Status-Type": "Start",
+        "Acct-Session-Id": "81a00009"})
+
+    assert reply.code == "Accounting-Response", reply.output
+    session = RadiusSession.objects.get()
+    assert (session.nas_ip, session.nas.name) == ("127.0.0.1", "BRAS 1")

@@ -1,0 +1,164 @@
+"""The endpoints FreeRADIUS's rlm_rest calls (``deploy/freeradius``): lean Django views.
+
+FreeRADIUS POSTs the request's attributes as JSON (``{"User-Name": {"type": "string",
+"value": ["alice"]}, ...}``) with the tenant's key in ``X-Abonent-Key``. The HTTP status
+is what rlm_rest turns into a module result (``../shared/notes/freeradius-rest.md`` §3.3):
+
+* authorize — 200 with the password and reply attributes; 404 for an unknown login
+  (notfound → Access-Reject); 401 with a Reply-Message for a disabled login (reject);
+* accounting, post-auth — 204 when recorded; anything else (a bad key, a crash, the
+  server down) makes FreeRADIUS withhold the Accounting-Response, so the NAS retries;
+* a missing or wrong key is a 403 everywhere: authorize rejects, accounting retries.
+"""
+
+import hashlib
+import json
+from datetime import UTC, datetime, timedelta
+
+from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from core.models import Tenant
+from core.tenancy import tenant_context
+
+from . import selectors, services
+from .models import Login
+
+KEY_HEADER = "HTTP_X_ABONENT_KEY"
+RESULT_HEADER = "HTTP_X_ABONENT_RESULT"
+
+
+class BadRequest(ValueError):
+    pass
+
+
+def _attributes(request) -> dict:
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        raise BadRequest("body is not JSON") from None
+    if not isinstance(body, dict):
+        raise BadRequest("body is not a JSON object")
+    return body
+
+
+def _value(attributes: dict, name: str, default=None):
+    """The first value of attribute ``name`` as rlm_rest encodes it."""
+    entry = attributes.get(name)
+    if isinstance(entry, dict):
+        values = entry.get("value")
+        if isinstance(values, list) and values:
+            return values[0]
+    return default
+
+
+def _int(attributes: dict, name: str) -> int:
+    try:
+        return max(0, int(_value(attributes, name, 0)))
+    except (TypeError, ValueError):
+        raise BadRequest(f"{name} is not a number") from None
+
+
+def _event_time(attributes: dict) -> datetime:
+    """Event-Timestamp ("Jan  1 2026 12:10:00 UTC"), else now less Acct-Delay-Time."""
+    stamp = _value(attributes, "Event-Timestamp")
+    if stamp:
+        try:
+            return datetime.strptime(" ".join(str(stamp).split()),
+                                     "%b %d %Y %H:%M:%S %Z").replace(tzinfo=UTC)
+        except ValueError:
+            pass
+    return timezone.now() - timedelta(seconds=_int(attributes, "Acct-Delay-Time"))
+
+
+def freeradius_endpoint(view):
+    """Authenticate FreeRADIUS by its key and run ``view`` in the key's tenant."""
+
+    @csrf_exempt
+    @require_POST
+    def wrapper(request):
+        tenant_id = selectors.radius_key_tenant_id(request.META.get(KEY_HEADER, ""))
+        if tenant_id is None:
+            return JsonResponse({"error": "unknown FreeRADIUS key"}, status=403)
+        try:
+            attributes = _attributes(request)
+            with tenant_context(Tenant(pk=tenant_id)):
+                return view(request, attributes)
+        except BadRequest as e:
+            return JsonResponse({"error": str(e)}, status=400)
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+def _reject(message: str) -> JsonResponse:
+    # 401: rlm_rest parses the body of a reject, so the NAS gets the Reply-Message.
+    return JsonResponse({"reply:Reply-Message": {"value": message, "do_xlat": False}},
+                        status=401)
+
+
+@freeradius_endpoint
+def authorize(request, attributes):
+    """The login's password (FreeRADIUS checks PAP/CHAP/MS-CHAP) and reply attributes."""
+    username = str(_value(attributes, "User-Name", ""))
+    row = selectors.login_authorize_get(username=username)
+    if row is None:
+        return HttpResponse(status=404)
+    if not row["enabled"]:
+        return _reject(row["disabled_reason"] or _("This login is disabled."))
+    snapshot = row["radius_snapshot"]
+    nas_ip = _value(attributes, "NAS-IP-Address")
+    if snapshot.get("nas_ips") and nas_ip not in snapshot["nas_ips"]:
+        return _reject(_("This login may not connect through this NAS."))
+    answer = dict(snapshot.get("reply", {}))
+    if row["auth_type"] == Login.AuthType.DHCP:
+        # A DHCP client proves nothing but its MAC: knowing the MAC is the authorization.
+        answer["control:Auth-Type"] = "Accept"
+    else:
+        answer["control:Cleartext-Password"] = {"value": row["password"], "do_xlat": False}
+    return JsonResponse(answer)
+
+
+@freeradius_endpoint
+def post_auth(request, attributes):
+    """Record the answer FreeRADIUS gave: ``X-Abonent-Result`` says accept or reject."""
+    accepted = request.META.get(RESULT_HEADER, "").lower() == "accept"
+    reason = _value(attributes, "Module-Failure-Message") or ""
+    services.auth_event_record(
+        username=str(_value(attributes, "User-Name", "")), accepted=accepted,
+        reason=str(reason), nas_ip=_value(attributes, "NAS-IP-Address"),
+        calling_station_id=str(_value(attributes, "Calling-Station-Id", "")))
+    return HttpResponse(status=204)
+
+
+@freeradius_endpoint
+def accounting(request, attributes):
+    """Sessions and interim samples from Start / Interim-Update / Stop / Accounting-On/Off."""
+    nas_ip = _value(attributes, "NAS-IP-Address") or _value(attributes, "NAS-IPv6-Address")
+    if not nas_ip:
+        raise BadRequest("NAS-IP-Address is missing")
+    username = str(_value(attributes, "User-Name", ""))
+    session_id = str(_value(attributes, "Acct-Session-Id", ""))
+    unique_id = _value(attributes, "Acct-Unique-Session-Id") or hashlib.md5(
+        f"{nas_ip} {session_id} {username}".encode(), usedforsecurity=False).hexdigest()
+    services.accounting_record(services.Accounting(
+        status=str(_value(attributes, "Acct-Status-Type", "")),
+        nas_ip=nas_ip,
+        event_at=_event_time(attributes),
+        username=username,
+        unique_id=str(unique_id)[:64],
+        acct_session_id=session_id,
+        framed_ip=_value(attributes, "Framed-IP-Address"),
+        calling_station_id=str(_value(attributes, "Calling-Station-Id", "")),
+        session_time=_int(attributes, "Acct-Session-Time"),
+        input_bytes=_int(attributes, "Acct-Input-Octets")
+        + (_int(attributes, "Acct-Input-Gigawords") << 32),
+        output_bytes=_int(attributes, "Acct-Output-Octets")
+        + (_int(attributes, "Acct-Output-Gigawords") << 32),
+        terminate_cause=str(_value(attributes, "Acct-Terminate-Cause", "")),
+    ))
+    return HttpResponse(status=204)
