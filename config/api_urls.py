@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 from customers import api as customers_api
 from documents import api as documents_api
 from finance import api as finance_api
+from radius import api as radius_api
 
 app_name = "api"
 
@@ -12,5 +13,6 @@ router = DefaultRouter()
 customers_api.register(router)
 documents_api.register(router)
 finance_api.register(router)
+radius_api.register(router)
 
 urlpatterns = router.urls

@@ -8,6 +8,7 @@ under ``var/``, Celery tasks executed eagerly, DEBUG on.  Setting ``DATABASE_URL
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -20,6 +21,8 @@ SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me-in-produ
 DEBUG = env.bool("DEBUG", default=not PRODUCTION)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Fernet key(s) for NAS secrets and login passwords (radius/crypto.py); empty: from SECRET_KEY.
+RADIUS_ENCRYPTION_KEY = env("RADIUS_ENCRYPTION_KEY", default="")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -38,6 +41,7 @@ INSTALLED_APPS = [
     "customers",
     "documents",
     "finance",
+    "radius",
 ]
 
 MIDDLEWARE = [
@@ -131,6 +135,19 @@ CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+# Celery beat (``celery -A config beat``): periodic work of the apps.
+CELERY_BEAT_SCHEDULE = {
+    "finance-billing-run-daily": {
+        "task": "finance.tasks.billing_run_daily",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "radius-logins-reload-periodic": {
+        "task": "radius.tasks.logins_reload_periodic", "schedule": 60.0},
+    "radius-sessions-close-stale": {
+        "task": "radius.tasks.sessions_close_stale", "schedule": 300.0},
+    "radius-samples-prune": {
+        "task": "radius.tasks.samples_prune", "schedule": crontab(hour=3, minute=15)},
+}
 
 CACHES = {
     "default": env.cache("CACHE_URL", default=REDIS_URL or "locmemcache://")
@@ -165,6 +182,9 @@ SPECTACULAR_SETTINGS = {
         "ConsentKindEnum": "customers.models.Consent.Kind",
         "CustomerStatusEnum": "customers.models.Customer.Status",
         "DocumentStatusEnum": "documents.models.Document.Status",
+        "NasKindEnum": "radius.models.NasKind",
+        "FinanceDocumentKindEnum": "finance.models.Kind",
+        "SettlementStatusEnum": "finance.selectors.STATUS_CHOICES",
     },
 }
 

@@ -12,4 +12,5 @@ urlpatterns = [
     path("customers/", include("customers.urls")),
     path("documents/", include("documents.urls")),
     path("finance/", include("finance.urls")),
+    path("radius/", include("radius.urls")),
 ]

@@ -55,6 +55,14 @@ def number_next(*, series: str, pattern: str, when: date) -> str:
 
     Locks the series row until the caller's transaction ends.
     """
+    return number_block(series=series, pattern=pattern, when=when, count=1)[0]
+
+
+def number_block(*, series: str, pattern: str, when: date, count: int) -> list[str]:
+    """``count`` consecutive numbers of ``series`` with one lock of the series row; call
+    inside a transaction (a bulk run takes its numbers at once, still without gaps)."""
+    if count <= 0:
+        return []
     period = _period(pattern, when)
     row = NumberSeries.objects.select_for_update().filter(series=series, period=period).first()
     if row is None:
@@ -64,6 +72,7 @@ def number_next(*, series: str, pattern: str, when: date) -> str:
         except IntegrityError:
             pass  # created by a concurrent transaction: lock that one
         row = NumberSeries.objects.select_for_update().get(series=series, period=period)
-    row.last_number += 1
+    first = row.last_number + 1
+    row.last_number += count
     row.save(update_fields=["last_number"])
-    return number_format(pattern, when, row.last_number)
+    return [number_format(pattern, when, n) for n in range(first, first + count)]

@@ -23,6 +23,9 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "documents.view_*",
         "finance.view_*",
         "finance.add_financedocument",  # cash in at the desk, invoices by hand
+        "radius.view_*",
+        "radius.add_login",
+        "radius.change_login",
         "core.view_actionlog",
     ),
     Role.ACCOUNTANT: (
@@ -39,6 +42,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "customers.add_address",
         "customers.add_annotation",
         "customers.add_scan",
+        "radius.*",  # NAS devices, IP pools, logins
         "core.view_actionlog",
     ),
 }

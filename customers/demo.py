@@ -27,6 +27,7 @@ from core.tenancy import tenant_context
 from documents import demo_templates
 from documents.models import DocumentType
 from documents.services import document_template_create
+from finance.demo import finance_demo_build
 
 from . import services
 from .models import AttributeType, Consent, Customer
@@ -272,6 +273,12 @@ def demo_load(*, customers_per_tenant: int = 200, seed: int = 2025) -> DemoResul
                 counts[spec.slug] = DemoTenantBuilder(
                     spec, admin=admin, operator=operator, seed=seed + index,
                 ).build(customers_per_tenant)
+    # The money services open their own (durable) transactions, so the ledger is built
+    # once the customers are committed.
+    for index, spec in enumerate(DEMO_TENANTS):
+        with tenant_context(tenants[spec.slug]):
+            finance_demo_build(admin=users[f"admin-{spec.slug}"],
+                               operator=users[f"operator-{spec.slug}"], seed=seed + index)
     return DemoResult(True, counts, panel_logins=tuple(f"{t.slug}-demo" for t in DEMO_TENANTS))
 
 

@@ -1,9 +1,9 @@
 """Reads of the staff pages: the selectors' rows, made ready to show (no further queries)."""
 
-from dataclasses import dataclass
-
 from django.db.models import Count, Prefetch
 from django.urls import reverse
+
+from core.paging import SlicePage
 
 from . import selectors
 from .models import Address, AttributeType, Customer, CustomerGroup, Phone
@@ -20,28 +20,10 @@ STATUS_BADGES = {
 }
 
 
-@dataclass
-class ListPage:
+class ListPage(SlicePage):
     """One page of customers. ``count`` is known only when the whole result is on page 1;
     otherwise the page asks ``customer_count`` separately, so a broad search is not kept
     waiting while every match is counted."""
-
-    rows: list
-    number: int
-    has_next: bool
-    count: int | None
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def next_page_number(self) -> int:
-        return self.number + 1
-
-    @property
-    def previous_page_number(self) -> int:
-        return self.number - 1
 
 
 def customer_list_page(*, query: str = "", status: str = "", group_id=None,

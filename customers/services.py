@@ -20,6 +20,7 @@ from core.actionlog import action_log, diff_fields, staff_of
 from core.models import Tenant
 from core.tenancy import current_tenant
 from core.tenant_settings import setting_get
+from core.validation import field_clean as _field
 
 from . import validators
 from .models import (
@@ -43,14 +44,6 @@ from .models import (
 from .scans import upload_check
 
 # --------------------------------------------------------------------------- customer
-
-def _field(name: str, clean, *args):
-    """Run a validator and attach its message to the field ``name``."""
-    try:
-        return clean(*args)
-    except ValidationError as e:
-        raise ValidationError({name: e.messages}) from None
-
 
 CUSTOMER_FIELDS = (
     "kind", "status", "first_name", "last_name", "company_name", "pesel", "nip", "regon",

@@ -51,10 +51,12 @@ def _address(address) -> dict:
 
 
 def document_context(*, tenant, customer, addresses, phones, emails, number: str,
-                     document_type_label: str, issued_on, parent_number: str = "") -> dict:
+                     document_type_label: str, issued_on, parent_number: str = "",
+                     subscriptions=()) -> dict:
     """Everything a template may use (documented on the template editor page).
 
-    ``phones`` are E.164 strings, ``emails`` strings, ``addresses`` Address rows.
+    ``phones`` are E.164 strings, ``emails`` strings, ``addresses`` Address rows,
+    ``subscriptions`` dicts of the customer's tariffs (``finance.billing.contract_subscriptions``).
     """
     from customers.validators import format_account, format_phone
 
@@ -88,6 +90,7 @@ def document_context(*, tenant, customer, addresses, phones, emails, number: str
             "date": date_format(issued_on, "j E Y"), "date_iso": issued_on.isoformat(),
             "parent_number": parent_number,
         },
+        "subscriptions": list(subscriptions),
     }
 
 

@@ -12,6 +12,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core.actionlog import action_log, staff_of
@@ -54,6 +55,13 @@ def _check_template(body: str, css: str, document_type: str) -> None:
         raise ValidationError({"css": [_("The style sheet is too long.")]})
 
 
+def contract_subscriptions(*, customer: Customer) -> list[dict]:
+    """The customer's tariffs as templates see them (``subscriptions``); finance owns them."""
+    from finance.billing import contract_subscriptions as finance_subscriptions
+
+    return finance_subscriptions(customer=customer)
+
+
 def sample_context(document_type: str) -> dict:
     """The documented context filled with a made-up customer: for previews and checks."""
     from customers.models import Address
@@ -69,7 +77,10 @@ def sample_context(document_type: str) -> dict:
             tenant=tenant, customer=customer, addresses=[residence], phones=["+48601234567"],
             emails=["jan@example.pl"], number="UM/2026/1",
             document_type_label=str(DocumentType(document_type).label),
-            issued_on=timezone.localdate())
+            issued_on=timezone.localdate(), subscriptions=[{
+                "tariff": "Internet 300 Mb/s", "price_net": "64.23", "price_gross": "79.00",
+                "vat_rate": "23", "period": "miesięczny", "discount": "0.00",
+                "start": date_format(timezone.localdate(), "j E Y"), "end": ""}])
 
 
 def document_template_create(*, actor, document_type: str, name: str, body: str = SAMPLE_BODY,
@@ -185,7 +196,8 @@ def _render(document: Document, version: DocumentTemplateVersion) -> bytes:
             emails=[e.address for e in customer.emails.all()], number=document.number,
             document_type_label=str(DocumentType(document.document_type).label),
             issued_on=timezone.localtime(document.issued_at).date(),
-            parent_number=document.parent.number if document.parent_id else "")
+            parent_number=document.parent.number if document.parent_id else "",
+            subscriptions=contract_subscriptions(customer=customer))
         html = rendering.render_html(version.body, context)
         return rendering.render_pdf(html_body=html, css=version.css, number=document.number,
                                     code=document.code)

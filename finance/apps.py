@@ -32,3 +32,86 @@ class FinanceConfig(AppConfig):
                                   "separated by commas."),
             ),
         )
+        # --- ledger: the card's "Historia transakcji"
+        from core.sections import CardSection, register_card_section
+
+        from .views.ledger import history_section_context
+
+        register_card_section(CardSection(
+            "history", _("Transaction history"), 300, "finance/ledger/section.html",
+            "finance.view_financedocument", context=history_section_context))
+        # --- end ledger
+        # --- seller data (finance.seller.seller_party): invoices, KSeF and EDI++ exports
+        register(
+            SettingDef(
+                key="finance.seller_name", category=Category.FINANCE, type=str, default="",
+                label=_("Seller's name on invoices"),
+                help_text=_("Empty: the tenant's name."),
+            ),
+            SettingDef(
+                key="finance.seller_nip", category=Category.FINANCE, type=str, default="",
+                label=_("Seller's NIP"), help_text=_("Empty: the tenant's NIP."),
+                pattern=r"(\d{10})?", pattern_message=_("The NIP has exactly 10 digits."),
+            ),
+            SettingDef(
+                key="finance.seller_street", category=Category.FINANCE, type=str, default="",
+                label=_("Seller's street and number"),
+            ),
+            SettingDef(
+                key="finance.seller_postal_code", category=Category.FINANCE, type=str,
+                default="", label=_("Seller's postal code"),
+                pattern=r"(\d{2}-\d{3})?", pattern_message=_("Use the form 00-000."),
+            ),
+            SettingDef(
+                key="finance.seller_city", category=Category.FINANCE, type=str, default="",
+                label=_("Seller's city (also the place of issue)"),
+            ),
+            SettingDef(
+                key="finance.vat_exemption_basis", category=Category.FINANCE, type=str,
+                default="", label=_("Legal basis of the VAT exemption (zw)"),
+                help_text=_("Printed on invoices with exempt lines and sent to KSeF, "
+                            "e.g. “art. 43 ust. 1 pkt 37 ustawy o VAT”."),
+            ),
+        )
+        # --- end seller data
+        # --- print: "Rachunek" and "Odsetki ustawowe" on the card; the tenant's own account
+        register(SettingDef(
+            key="finance.seller_bank_account", category=Category.FINANCE, type=str,
+            default="", label=_("Seller's bank account"),
+            help_text=_("26 digits. Printed on invoices and payment slips of customers "
+                        "without an individual account number."),
+            pattern=r"(\d{26})?", pattern_message=_("The account number has 26 digits."),
+        ))
+        from core.sections import CardSection, register_card_section
+
+        from .views.account import account_section_context, interest_section_context
+
+        register_card_section(CardSection(
+            "account", _("Account"), 250, "finance/account/section.html",
+            "finance.view_financedocument", context=account_section_context))
+        register_card_section(CardSection(
+            "interest", _("Statutory interest"), 350, "finance/interest/section.html",
+            "finance.view_financedocument", context=interest_section_context))
+        # --- end print
+        # --- billing: the card's "Tariffs and payment schedule"
+        from core.sections import CardSection, register_card_section
+
+        from .views.billing import subscriptions_section_context
+
+        register_card_section(CardSection(
+            "subscriptions", _("Tariffs and payment schedule"), 450,
+            "finance/billing/section.html", "finance.view_subscription",
+            context=subscriptions_section_context))
+        # --- end billing
+        # --- bank: per-tenant CSV profiles of the bank import
+        from .bank.csv_profiles import csv_profiles_validate
+
+        register(SettingDef(
+            key="finance.bank_csv_profiles", category=Category.FINANCE, type=str, default="",
+            label=_("Bank CSV profiles"),
+            help_text=_("JSON: {\"name\": {\"columns\": {\"booking_date\": \"Data\", "
+                        "\"amount\": \"Kwota\", \"title\": \"Tytuł\"}, \"delimiter\": \";\"}}. "
+                        "Added to the built-in profiles; the upload form offers them."),
+            validator=csv_profiles_validate,
+        ))
+        # --- end bank

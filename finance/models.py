@@ -195,6 +195,9 @@ class BankLine(TenantOwned):
         ordering = ["booking_date", "id"]
         constraints = [models.UniqueConstraint(fields=["tenant", "account", "line_identity"],
                                                name="bankline_identity_uniq")]
+        # The unidentified queue, oldest first, stays an index scan with millions of lines.
+        indexes = [models.Index(fields=["tenant", "status", "booking_date"],
+                                name="bankline_queue")]
 
 
 class ReferenceRate(models.Model):
@@ -242,3 +245,167 @@ class InterestWaiver(TenantOwned):
     waived_at = models.DateTimeField(auto_now_add=True)
     waived_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
                                   on_delete=models.SET_NULL, related_name="+")
+
+
+# --------------------------------------------------------------------------- billing
+
+class Tariff(TenantOwned):
+    """What a subscription costs: a net price per period, billed in advance or in arrears.
+
+    Periods are calendar periods (a month, a quarter, a year); speeds are for RADIUS.
+    """
+
+    class Period(models.TextChoices):
+        MONTHLY = "monthly", _("monthly")
+        QUARTERLY = "quarterly", _("quarterly")
+        YEARLY = "yearly", _("yearly")
+
+    class Billing(models.TextChoices):
+        ADVANCE = "advance", _("in advance")
+        ARREARS = "arrears", _("in arrears")
+
+    name = models.CharField(_("name"), max_length=200)
+    net_price = models.DecimalField(_("net price"), **MONEY)
+    vat_rate = models.CharField(_("VAT rate"), max_length=6)
+    period = models.CharField(_("period"), max_length=10, choices=Period.choices,
+                              default=Period.MONTHLY)
+    billing = models.CharField(_("billing mode"), max_length=10, choices=Billing.choices,
+                               default=Billing.ADVANCE)
+    gtu = models.CharField("GTU", max_length=6, blank=True)
+    download_kbps = models.PositiveIntegerField(_("download (kbit/s)"), null=True, blank=True)
+    upload_kbps = models.PositiveIntegerField(_("upload (kbit/s)"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("tariff")
+        verbose_name_plural = _("tariffs")
+        constraints = [
+            models.CheckConstraint(condition=Q(net_price__gt=0), name="tariff_price_positive"),
+            models.CheckConstraint(condition=Q(vat_rate__in=["23", "8", "5", "0", "zw", "np",
+                                                             "np II"]),
+                                   name="tariff_vat_rate_known"),
+            models.CheckConstraint(condition=Q(period__in=["monthly", "quarterly", "yearly"]),
+                                   name="tariff_period_known"),
+            models.CheckConstraint(condition=Q(billing__in=["advance", "arrears"]),
+                                   name="tariff_billing_known"),
+            models.UniqueConstraint(fields=["tenant", "name"], name="tariff_name_uniq"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Subscription(TenantOwned):
+    """A customer's tariff from ``start_date`` to ``end_date`` (open-ended when empty).
+
+    ``cycles_billed`` is the cycle counter of the payment schedule ("licznik cykli" of the
+    "preliminarz płatności"): how many periods were invoiced. ``billed_until`` is the last
+    day of the last period the billing run has dealt with (invoiced or fully suspended);
+    the run starts from the day after it.
+    """
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT,
+                                 related_name="subscriptions")
+    tariff = models.ForeignKey(Tariff, on_delete=models.PROTECT, related_name="subscriptions")
+    start_date = models.DateField(_("start"))
+    end_date = models.DateField(_("end"), null=True, blank=True)
+    discount = models.DecimalField(_("discount (%)"), max_digits=5, decimal_places=2,
+                                   default=0)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    cycles_billed = models.PositiveIntegerField(_("cycle counter"), default=0)
+    billed_until = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["customer", "start_date", "id"]
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
+        constraints = [
+            models.CheckConstraint(condition=Q(discount__gte=0, discount__lte=100),
+                                   name="subscription_discount_range"),
+            models.CheckConstraint(condition=Q(end_date__isnull=True)
+                                   | Q(end_date__gte=F("start_date")),
+                                   name="subscription_end_after_start"),
+        ]
+
+    def __str__(self):
+        return f"{self.tariff} ({self.start_date})"
+
+
+class Suspension(TenantOwned):
+    """Days on which a subscription is not billed (both ends included)."""
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE,
+                                     related_name="suspensions")
+    date_from = models.DateField(_("from"))
+    date_to = models.DateField(_("to"))
+    reason = models.CharField(_("reason"), max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["subscription", "date_from"]
+        verbose_name = _("suspension")
+        verbose_name_plural = _("suspensions")
+        constraints = [models.CheckConstraint(condition=Q(date_to__gte=F("date_from")),
+                                              name="suspension_to_after_from")]
+
+
+class BillingRun(TenantOwned):
+    """One run of the billing (or its dry-run preview), for the billing page."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    run_date = models.DateField(_("billing date"))
+    dry_run = models.BooleanField(_("preview"), default=False)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.QUEUED)
+    customers_total = models.PositiveIntegerField(default=0)
+    customers_done = models.PositiveIntegerField(default=0)
+    invoices = models.PositiveIntegerField(_("invoices"), default=0)
+    lines = models.PositiveIntegerField(_("lines"), default=0)
+    net_total = models.DecimalField(_("net"), **MONEY, default=0)
+    gross_total = models.DecimalField(_("gross"), **MONEY, default=0)
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("billing run")
+        verbose_name_plural = _("billing runs")
+
+
+class BillingItem(TenantOwned):
+    """One period of one subscription dealt with by the billing run: invoiced (``invoice``)
+    or, fully suspended, skipped (no invoice, zero). Unique per subscription and period:
+    the database itself refuses to bill a period twice."""
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT,
+                                     related_name="billing_items")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    days = models.PositiveSmallIntegerField()  # days billed (pro-rata) of the period
+    net = models.DecimalField(**MONEY)
+    invoice = models.ForeignKey(FinanceDocument, null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="billing_items")
+
+    class Meta:
+        ordering = ["subscription", "period_start"]
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "period_start"],
+                                    name="billingitem_period_uniq"),
+            models.CheckConstraint(condition=Q(net__gte=0) & Q(period_end__gte=F("period_start")),
+                                   name="billingitem_sane"),
+        ]

@@ -164,7 +164,8 @@ class Line:
     annex15: bool = False
 
 
-def _clean_lines(lines, *, allow_negative=False) -> list[Line]:
+def _clean_lines(lines, *, allow_negative=False, allow_zero=False) -> list[Line]:
+    """``allow_zero``: a correction states a line cancelled by its quantity or price 0."""
     if not lines:
         raise ValidationError({"lines": [_("An invoice needs at least one line.")]})
     cleaned = []
@@ -181,7 +182,8 @@ def _clean_lines(lines, *, allow_negative=False) -> list[Line]:
         if line.vat_rate not in VAT_RATES:
             raise ValidationError({"lines": [_("Line %(n)s: unknown VAT rate “%(r)s”.")
                                              % {"n": index, "r": line.vat_rate}]})
-        if not allow_negative and (quantity <= 0 or price < 0):
+        if not allow_negative and (quantity < 0 or price < 0 or (quantity == 0
+                                                                 and not allow_zero)):
             raise ValidationError({"lines": [_("Line %(n)s: the quantity must be positive and "
                                                "the price not negative.") % {"n": index}]})
         cleaned.append(Line(line.name.strip(), quantity, price, line.vat_rate,
@@ -286,7 +288,7 @@ def correction_issue(*, actor, invoice: FinanceDocument, lines, reason: str,
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": [_("A correction needs its reason.")]})
-    lines = _clean_lines(lines, allow_negative=False) if lines else []
+    lines = _clean_lines(lines, allow_zero=True) if lines else []
     issue_date = issue_date or timezone.localdate()
     warnings = []
     invoice = _own(invoice)
@@ -477,6 +479,25 @@ def technical_issue(*, actor, customer: Customer, amount, charge: bool,
         side="debit" if charge else "credit", amount=amount, title=reason, reason=reason,
         number_pattern="TECH/{YYYY}/{N}", series=Kind.TECHNICAL,
         due_date=timezone.localdate(), log_message=_("Technical transaction %(n)s: %(a)s PLN"))
+
+
+def cash_register_create(*, actor, name: str, symbol: str) -> CashRegister:
+    """A cash desk; its symbol names its KP/KW number series and is unique per tenant."""
+    name, symbol = (name or "").strip(), (symbol or "").strip().lower()
+    if not name:
+        raise ValidationError({"name": [_("A cash register needs a name.")]})
+    if not re.fullmatch(r"[a-z0-9_-]{1,20}", symbol):
+        raise ValidationError({"symbol": [_("Use up to 20 letters, digits, - or _.")]})
+    with transaction.atomic(durable=True):
+        try:
+            with transaction.atomic():
+                register = CashRegister.objects.create(name=name, symbol=symbol)
+        except IntegrityError:
+            raise ValidationError({"symbol": [_("A cash register with this symbol already "
+                                                "exists.")]}) from None
+        action_log(actor=actor, kind="finance.cash_register",
+                   message=_("Cash register %(n)s (%(s)s) added") % {"n": name, "s": symbol})
+    return register
 
 
 # --------------------------------------------------------------------------- manual links

@@ -204,7 +204,9 @@ def kwarg_model(route: Route, kwarg: str):
 
 NEEDLES = ("Alfowski", VALID_PESEL, "601234567", "601 234 567", "NotatkaAlfa", "GrupaAlfa",
            "TeczkaAlfa", "AtrybutAlfa", "WartoscAlfa", "skan-alfa", "Alfowa 7",
-           "61109010140000071219812874", "alfowski.login", "SzablonAlfa", "TytulAlfa")
+           "61109010140000071219812874", "alfowski.login", "SzablonAlfa", "TytulAlfa",
+           "KasaAlfa", "KorektaAlfa", "KomputerAlfa", "PulaAlfa", "NasAlfa",
+           "TaryfaAlfa", "AbonamentAlfa", "ZawieszenieAlfa")
 
 
 @pytest.fixture
@@ -269,10 +271,84 @@ def tenant_a_card(tenant, staff, settings, tmp_path, django_capture_on_commit_ca
         # Finance: each part of the finance app adds the objects its routes name, in its
         # own block below (ledger, print, billing, bank, exports).
         # --- finance ledger
+        from finance import services as finance_services
+
+        # The invoice first: it is the FinanceDocument the routes get (edit, correct).
+        objects["cashregister"] = finance_services.cash_register_create(
+            actor=staff, name="KasaAlfa", symbol="alfa")
+        objects["financedocument"] = finance_services.invoice_issue(
+            actor=staff, customer=customer, lines=[{
+                "name": "Internet", "quantity": 1, "net_unit_price": "100.00",
+                "vat_rate": "23"}], due_date=datetime.date.today())
+        objects["finance_kp"] = finance_services.kp_issue(
+            actor=staff, customer=customer, register=objects["cashregister"],
+            amount="50.00", invoices=[objects["financedocument"]])
+        objects["finance_correction"] = finance_services.correction_issue(
+            actor=staff, invoice=objects["financedocument"], reason="KorektaAlfa", lines=[{
+                "name": "Internet", "quantity": 1, "net_unit_price": "90.00",
+                "vat_rate": "23"}])[0]
         # --- finance print
+        # An overdue invoice: the "Odsetki ustawowe" section has a row to show (and to
+        # refuse to B); the PDFs print the ledger's documents above.
+        from finance import services as finance_services
+
+        objects["finance_overdue"] = finance_services.invoice_issue(
+            actor=staff, customer=customer, issue_date=datetime.date(2025, 10, 1),
+            due_date=datetime.date(2025, 10, 31), lines=[{
+                "name": "Internet", "quantity": 1, "net_unit_price": "100.00",
+                "vat_rate": "23"}])
         # --- finance billing
+        # A tariff with a suspended subscription billed once (a run and its items).
+        from finance import billing as finance_billing
+
+        objects["tariff"] = finance_billing.tariff_create(
+            actor=staff, name="TaryfaAlfa", net_price="100.00", vat_rate="23")
+        objects["subscription"] = finance_billing.subscription_add(
+            actor=staff, customer=customer, tariff=objects["tariff"],
+            start_date=datetime.date(2026, 1, 1), note="AbonamentAlfa")
+        objects["suspension"] = finance_billing.subscription_suspend(
+            actor=staff, subscription=objects["subscription"],
+            date_from=datetime.date(2026, 3, 1), date_to=datetime.date(2026, 3, 31),
+            reason="ZawieszenieAlfa")
+        objects["billingrun"] = finance_billing.billing_run(
+            run_date=datetime.date(2026, 1, 1), actor=staff)
         # --- finance bank
+        # A statement with one line booked to the customer and one waiting in the queue.
+        from finance.bank.csv_profiles import PROFILES
+        from finance.bank.importer import bank_statement_import
+
+        statement = ("Data księgowania;Data waluty;Kontrahent;Rachunek kontrahenta;Tytuł;"
+                     "Uznania;Obciążenia;Waluta;Numer referencyjny;Rachunek wirtualny\n"
+                     f"02.03.2026;02.03.2026;PlatnikAlfa;;nr klienta {customer.number};"
+                     "10,00;;PLN;REFALFA1;\n"
+                     "02.03.2026;02.03.2026;NieznanyAlfa;;TytulBankAlfa;11,00;;PLN;REFALFA2;\n")
+        objects["bankimport"] = bank_statement_import(
+            actor=staff, data=statement.encode("cp1250"), file_name="wyciag-alfa.csv",
+            csv_profile=PROFILES["generic_pl"])
+        objects["bankline"] = objects["bankimport"].lines.get(status="unidentified")
         # --- finance exports
+        # Seller data, so that A's own KSeF XML of the ledger's invoice is a real file.
+        from core.services import tenant_setting_set
+
+        for key, value in (("finance.seller_nip", "5260001246"),
+                           ("finance.seller_street", "ul. Sprzedawcy 1"),
+                           ("finance.seller_city", "Warszawa")):
+            tenant_setting_set(actor=staff, key=key, raw_value=value)
+        # --- radius
+        # A NAS, a pool, a login of the customer with an open session (accounting).
+        from radius import services as radius_services
+
+        objects["nas"] = radius_services.nas_create(actor=staff, name="NasAlfa",
+                                                    ip="192.0.2.7", secret="sekret-alfa")
+        objects["ippool"] = radius_services.pool_create(
+            actor=staff, name="PulaAlfa", network="10.7.0.0/24", range_start="10.7.0.10",
+            range_end="10.7.0.20")
+        objects["login"] = radius_services.login_create(
+            actor=staff, customer=customer, login="KomputerAlfa", password="haslo-alfa-7",
+            pool=objects["ippool"], nases=[objects["nas"]])
+        radius_services.accounting_record(radius_services.Accounting(
+            status="Start", nas_ip="192.0.2.7", event_at=datetime.datetime.now(datetime.UTC),
+            username="KomputerAlfa", unique_id="sesja-alfa", acct_session_id="sesja-alfa"))
     objects["user"] = staff
     objects["tenant"] = tenant
     objects["membership"] = Membership.objects.get(user=staff, tenant=tenant)

@@ -49,6 +49,8 @@ CONTEXT_HELP = {
     "document.date_iso": gettext_lazy("date of issue, YYYY-MM-DD"),
     "document.parent_number": gettext_lazy("number of the contract an annex or a "
                                            "termination refers to"),
+    "subscriptions": gettext_lazy("list of the customer's tariffs: .tariff .price_net "
+                                  ".price_gross .vat_rate .period .discount .start .end"),
 }
 
 
@@ -56,6 +58,9 @@ def context_rows(document_type: str) -> list[dict]:
     """The names a template may use, with what they hold."""
     rows = []
     for group, values in services.sample_context(document_type).items():
+        if isinstance(values, list):  # a list of rows: one name, its fields in the help
+            rows.append({"name": group, "help": CONTEXT_HELP.get(group, "")})
+            continue
         for key in values:
             name = f"{group}.{key}"
             rows.append({"name": name, "help": CONTEXT_HELP.get(name, "")})

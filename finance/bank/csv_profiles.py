@@ -1,19 +1,23 @@
 """CSV statements, read through a profile that says where each field sits.
 
 Every bank exports CSV its own way (and changes it now and then), so the layout is data:
-a `CsvProfile` per bank. `PROFILES` holds two examples; the per-tenant storage of
-profiles comes with the import. CSV exports carry no balances, so the statement's
+a `CsvProfile` per bank. `PROFILES` holds two examples; a tenant adds its own (or
+replaces one of these) in the setting `finance.bank_csv_profiles`, JSON text read by
+`profiles_from_json` (see `csv_profiles`). CSV exports carry no balances, so the statement's
 opening and closing balances are None and nothing can be checked against them.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from finance.bank.parsers import (
@@ -74,15 +78,17 @@ class CsvProfile:
     def __post_init__(self):
         unknown = set(self.columns) - FIELDS
         if unknown:
-            raise ValueError(f"unknown CSV profile fields: {sorted(unknown)}")
+            raise ValueError(_("unknown CSV profile fields: %(fields)s; known: %(known)s")
+                             % {"fields": ", ".join(sorted(unknown)),
+                                "known": ", ".join(sorted(FIELDS))})
         if "booking_date" not in self.columns:
-            raise ValueError("a CSV profile needs a booking_date column")
+            raise ValueError(_("a CSV profile needs a booking_date column"))
         if ("amount" in self.columns) == ("credit" in self.columns or "debit" in self.columns):
-            raise ValueError("a CSV profile needs either amount, or credit and debit columns")
+            raise ValueError(_("a CSV profile needs either amount, or credit and debit columns"))
         if "amount" not in self.columns and not {"credit", "debit"} <= set(self.columns):
-            raise ValueError("a CSV profile needs both credit and debit columns")
+            raise ValueError(_("a CSV profile needs both credit and debit columns"))
         if not self.header and any(isinstance(c, str) for c in self.columns.values()):
-            raise ValueError("a CSV profile without a header names its columns by index")
+            raise ValueError(_("a CSV profile without a header names its columns by index"))
 
 
 PROFILES: dict[str, CsvProfile] = {
@@ -126,6 +132,86 @@ PROFILES: dict[str, CsvProfile] = {
         },
     ),
 }
+
+
+_OPTIONS = {  # what a profile may set in the tenant setting, and its type
+    "delimiter": str, "encoding": str, "skip_rows": int, "header": bool, "footer_rows": int,
+    "date_format": str, "decimal_comma": bool, "currency": str, "quotechar": str,
+}
+
+
+def profiles_from_json(text: str) -> dict[str, CsvProfile]:
+    """The profiles of the tenant setting: a JSON object {"name": {"columns": {field:
+    header name or 0-based index, …}, "delimiter": ";", "date_format": "%d.%m.%Y", …}}.
+    Raises ValidationError saying which profile is wrong and why."""
+    if not (text or "").strip():
+        return {}
+    try:
+        data = json.loads(text)
+    except ValueError as e:
+        raise ValidationError(_("CSV profiles are not valid JSON: %(error)s") % {"error": e}) \
+            from None
+    if not isinstance(data, dict):
+        raise ValidationError(_("CSV profiles must be a JSON object: {\"name\": {\"columns\": "
+                                "{…}, …}}."))
+    profiles = {}
+    for name, spec in data.items():
+        try:
+            profiles[name] = _profile(name, spec)
+        except ValueError as e:
+            raise ValidationError(_("CSV profile “%(name)s”: %(error)s")
+                                  % {"name": name, "error": e}) from None
+    return profiles
+
+
+def _profile(name: str, spec) -> CsvProfile:
+    if not re.fullmatch(r"[\w.-]{1,30}", name):
+        raise ValueError(_("a name has 1-30 letters, digits, dots, dashes or underscores"))
+    if not isinstance(spec, dict) or not isinstance(spec.get("columns"), dict):
+        raise ValueError(_("it needs “columns”: an object of field: column"))
+    unknown = set(spec) - set(_OPTIONS) - {"columns"}
+    if unknown:
+        raise ValueError(_("unknown options %(options)s") % {"options": ", ".join(sorted(unknown))})
+    for key, kind in _OPTIONS.items():
+        if key in spec and type(spec[key]) is not kind:
+            raise ValueError(_("“%(option)s” has the wrong type") % {"option": key})
+    for key, column in spec["columns"].items():
+        if not (isinstance(column, str) and column.strip()) and \
+                not (type(column) is int and column >= 0):
+            raise ValueError(_("the column of “%(field)s” must be a header name or an index "
+                               "from 0") % {"field": key})
+    if len(spec.get("delimiter", ";")) != 1 or len(spec.get("quotechar", '"')) != 1:
+        raise ValueError(_("the delimiter and the quote are one character each"))
+    if spec.get("skip_rows", 0) < 0 or spec.get("footer_rows", 0) < 0:
+        raise ValueError(_("rows to skip cannot be negative"))
+    if spec.get("encoding"):
+        try:
+            codecs.lookup(spec["encoding"])
+        except LookupError:
+            raise ValueError(_("unknown encoding “%(encoding)s”")
+                             % {"encoding": spec["encoding"]}) from None
+    if "%" not in spec.get("date_format", "%"):
+        raise ValueError(_("the date format needs codes such as %(example)s")
+                         % {"example": "%d.%m.%Y"})
+    options = {key: spec[key] for key in _OPTIONS if key in spec}
+    return CsvProfile(name=name, columns=dict(spec["columns"]), **options)
+
+
+def csv_profiles_validate(text: str) -> str:
+    """Validator of the setting `finance.bank_csv_profiles`."""
+    profiles_from_json(text)
+    return text
+
+
+def csv_profiles() -> dict[str, CsvProfile]:
+    """The built-in profiles and the active tenant's own (which win on a shared name)."""
+    from core.tenant_settings import setting_get
+
+    try:
+        own = profiles_from_json(setting_get("finance.bank_csv_profiles"))
+    except ValidationError:
+        own = {}  # stored before a rule tightened: the setting page shows what is wrong
+    return {**PROFILES, **own}
 
 
 @dataclass

@@ -5,81 +5,201 @@ reason. The import then runs in one transaction that holds an advisory lock on t
 statement's account, so two imports of one file (or of overlapping statements) cannot
 interleave; the unique (account, line identity) constraint backs that up. Lines already
 imported are counted as duplicates, never booked twice.
+
+The import is set-based, so a statement of 100,000 lines takes seconds, not an hour:
+every rule of the identification looks up all the file's values in one query, the
+transfers and lines are bulk-created in chunks, the balances of the customers paid move
+in one UPDATE, and the settlement replays ``services.allocate_open`` in memory for the
+customers who have open receivables — the same allocations, in the same order, as
+booking the lines one by one would make (``test_bank_setbased`` proves it).
 """
 
 import re
 import zlib
+from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
+import psycopg
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import BooleanField, DecimalField, F, Sum, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce, Concat, Right, Upper
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.actionlog import action_log, staff_of
+from core.models import ActionLog
 from core.tenancy import current_tenant
 from customers.models import BankAccount, Customer
 from customers.services import bank_account_add
 
 from .. import services as ledger
-from ..models import BankImport, BankLine, FinanceDocument
+from ..models import Allocation, BankImport, BankLine, CustomerAccount, FinanceDocument, Kind
 from .parsers import StatementLine, StatementParseError, parse_statement
 
 CUSTOMER_NUMBER = re.compile(r"(?:NR\.?\s*KLIENTA|KLIENT|KL\.|ID\s*KLIENTA)\s*[:#]?\s*(\d{1,12})",
                              re.IGNORECASE)
 DOCUMENT_NUMBER = re.compile(r"[A-Z]{1,5}/\d{2,4}(?:/\d{1,2}){0,2}/\d{1,9}", re.IGNORECASE)
+CHUNK = 5000  # rows per INSERT: big enough to be fast, small enough to report progress
+ZERO = Decimal("0.00")
+_SUM = {"output_field": DecimalField(max_digits=14, decimal_places=2)}
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
 @dataclass(frozen=True)
 class Identification:
-    customer: Customer | None
+    customer_id: int | None
     rule: str  # virtual_account, own_account, customer_number, document_number, name, ""
 
 
-def identify(line: StatementLine) -> Identification:
-    """Who paid, by the first rule that gives exactly one customer: the individual
-    (virtual) account → a known own account of the customer → a customer or invoice number
-    in the title → a unique name."""
-    digits = re.sub(r"\D", "", line.virtual_account or "")
-    if len(digits) == 26:
-        found = list(Customer.objects.filter(virtual_account=digits)[:2])
-        if len(found) == 1:
-            return Identification(found[0], "virtual_account")
-    elif digits:
-        # A bank's short id of the virtual account (mBank's "ID IPH"): its digits end the NRB.
-        found = list(Customer.objects.filter(virtual_account__endswith=digits[-16:])[:2])
-        if len(found) == 1:
-            return Identification(found[0], "virtual_account")
-    if line.counterparty_account:
-        account = line.counterparty_account
-        candidates = {account, "PL" + account} if account.isdigit() else {account}
-        owners = list(BankAccount.objects.filter(iban__in=candidates)
-                      .values_list("customer", flat=True).distinct()[:2])
-        if len(owners) == 1:
-            return Identification(Customer.objects.get(pk=owners[0]), "own_account")
-    title = line.title or ""
-    match = CUSTOMER_NUMBER.search(title)
-    if match:
-        customer = Customer.objects.filter(number=int(match.group(1))).first()
-        if customer is not None:
-            return Identification(customer, "customer_number")
-    numbers = [m.upper() for m in DOCUMENT_NUMBER.findall(title)]
+def _in(values, cast: str = "text") -> RawSQL:
+    """``field__in=_in(values)``: one array parameter instead of a placeholder per value,
+    for the small lookups of expressions (``Right``, ``Upper``); through the tenant-scoped
+    manager of the queried model."""
+    sql = {"text": "SELECT unnest(%s::text[])", "bigint": "SELECT unnest(%s::bigint[])"}[cast]
+    return RawSQL(sql, [list(values)])  # noqa: S611 - a fixed statement, values as a parameter
+
+
+def _any(model, field: str, values, cast: str = "text") -> RawSQL:
+    """``.filter(_any(Model, "field", values))``: ``field = ANY(array)``, for the big
+    lookups (100,000 values). PostgreSQL probes the index once per value, or hashes the
+    array for a scan; a semi-join with ``unnest`` can get a nested loop instead when the
+    statistics still describe the table before the last big import."""
+    column = model._meta.get_field(field).column
+    quote = connection.ops.quote_name
+    sql = f"{quote(model._meta.db_table)}.{quote(column)} = ANY(%s::{_CASTS[cast]}[])"
+    return RawSQL(sql, [list(values)], output_field=BooleanField())  # noqa: S611
+
+
+_CASTS = {"text": "text", "bigint": "bigint"}
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text or "")
+
+
+def _name_keys(name: str) -> tuple[str, set[tuple[str, str]]]:
+    """A payer's name as a company name and as (first, last) pairs, upper-cased."""
+    words = name.upper().split(" ")
+    pairs = set()
+    if len(words) >= 2:
+        pairs = {(words[0], " ".join(words[1:])), (" ".join(words[1:]), words[0])}
+    return name.upper(), pairs
+
+
+def identify_all(lines: list[StatementLine]) -> list[Identification]:
+    """Who paid each line, by the first rule that gives exactly one customer: the
+    individual (virtual) account → a known own account of the customer → a customer or
+    invoice number in the title → a unique name. One query per rule for the whole file."""
+    found: list[Identification | None] = [None] * len(lines)
+
+    def pending():
+        return [i for i, item in enumerate(found) if item is None]
+
+    # 1. The virtual account, whole (26 digits) or as a bank's short id of it (mBank's
+    # "ID IPH"): its digits end the NRB.
+    full, tails = {}, defaultdict(dict)
+    for i, line in enumerate(lines):
+        digits = _digits(line.virtual_account)
+        if len(digits) == 26:
+            full[i] = digits
+        elif digits:
+            tail = digits[-16:]
+            tails[len(tail)][i] = tail
+    if full:
+        owners = dict(Customer.objects.filter(_any(Customer, "virtual_account", set(full.values())))
+                      .values_list("virtual_account", "id"))
+        for i, digits in full.items():
+            if digits in owners:
+                found[i] = Identification(owners[digits], "virtual_account")
+    for length, wanted in tails.items():
+        matches = defaultdict(set)
+        for tail, pk in (Customer.objects.annotate(tail=Right("virtual_account", length))
+                         .filter(tail__in=_in(set(wanted.values())))
+                         .values_list("tail", "id")):
+            matches[tail].add(pk)
+        for i, tail in wanted.items():
+            if len(matches[tail]) == 1:
+                found[i] = Identification(next(iter(matches[tail])), "virtual_account")
+
+    # 2. A known own account of the customer (written as NRB or IBAN).
+    accounts = {i: lines[i].counterparty_account for i in pending()
+                if lines[i].counterparty_account}
+    if accounts:
+        candidates = set()
+        for account in accounts.values():
+            candidates |= {account, "PL" + account} if account.isdigit() else {account}
+        owners = defaultdict(set)
+        for iban, pk in (BankAccount.objects.filter(_any(BankAccount, "iban", candidates))
+                         .values_list("iban", "customer_id")):
+            owners[iban].add(pk)
+        for i, account in accounts.items():
+            pks = owners[account] | (owners["PL" + account] if account.isdigit() else set())
+            if len(pks) == 1:
+                found[i] = Identification(next(iter(pks)), "own_account")
+
+    # 3. A customer number, then an invoice number, in the title.
+    numbers = {}
+    for i in pending():
+        match = CUSTOMER_NUMBER.search(lines[i].title or "")
+        if match:
+            numbers[i] = int(match.group(1))
     if numbers:
-        owners = list(FinanceDocument.objects.filter(number__in=numbers, debit__gt=0)
-                      .values_list("customer", flat=True).distinct()[:2])
-        if len(owners) == 1:
-            return Identification(Customer.objects.get(pk=owners[0]), "document_number")
-    name = " ".join((line.counterparty_name or "").split())
-    if name:
-        words = name.split(" ")
-        query = Q(company_name__iexact=name)
-        if len(words) >= 2:
-            query |= Q(first_name__iexact=words[0], last_name__iexact=" ".join(words[1:]))
-            query |= Q(last_name__iexact=words[0], first_name__iexact=" ".join(words[1:]))
-        found = list(Customer.objects.filter(query)[:2])
-        if len(found) == 1:
-            return Identification(found[0], "name")
-    return Identification(None, "")
+        by_number = dict(Customer.objects
+                         .filter(_any(Customer, "number", set(numbers.values()), "bigint"))
+                         .values_list("number", "id"))
+        for i, number in numbers.items():
+            if number in by_number:
+                found[i] = Identification(by_number[number], "customer_number")
+    documents = {}
+    for i in pending():
+        named = {m.upper() for m in DOCUMENT_NUMBER.findall(lines[i].title or "")}
+        if named:
+            documents[i] = named
+    if documents:
+        owners = defaultdict(set)
+        for number, pk in (FinanceDocument.objects
+                           .filter(number__in=_in(set().union(*documents.values())), debit__gt=0)
+                           .values_list("number", "customer_id")):
+            owners[number].add(pk)
+        for i, named in documents.items():
+            pks = set().union(*(owners[n] for n in named))
+            if len(pks) == 1:
+                found[i] = Identification(next(iter(pks)), "document_number")
+
+    # 4. A unique name: the company's, or first and last name in either order.
+    names = {}
+    for i in pending():
+        name = " ".join((lines[i].counterparty_name or "").split())
+        if name:
+            names[i] = _name_keys(name)
+    if names:
+        companies = {company for company, _pairs in names.values()}
+        people = {"\x1f".join(pair) for _company, pairs in names.values() for pair in pairs}
+        by_company, by_person = defaultdict(set), defaultdict(set)
+        rows = (Customer.objects
+                .annotate(company=Upper("company_name"),
+                          person=Concat(Upper("first_name"), Value("\x1f"), Upper("last_name")))
+                .filter(company__in=_in(companies)).values_list("company", "person", "id")
+                .union(Customer.objects
+                       .annotate(company=Upper("company_name"),
+                                 person=Concat(Upper("first_name"), Value("\x1f"),
+                                               Upper("last_name")))
+                       .filter(person__in=_in(people)).values_list("company", "person", "id")))
+        for company, person, pk in rows:
+            by_company[company].add(pk)
+            by_person[person].add(pk)
+        for i, (company, pairs) in names.items():
+            pks = set(by_company[company])
+            for pair in pairs:
+                pks |= by_person["\x1f".join(pair)]
+            if len(pks) == 1:
+                found[i] = Identification(next(iter(pks)), "name")
+    return [item or Identification(None, "") for item in found]
 
 
 def _lock_statement_account(account: str) -> None:
@@ -89,34 +209,33 @@ def _lock_statement_account(account: str) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [8405, key - 2**31])
 
 
+def statement_parse(data: bytes, *, format: str | None = None, csv_profile=None):
+    """The statement of a file, or ValidationError {"file": ["line N: reason"]}."""
+    try:
+        return parse_statement(data, format=format, csv_profile=csv_profile)
+    except StatementParseError as e:
+        raise ValidationError({"file": [str(e)]}) from None
+
+
 def bank_statement_import(*, actor, data: bytes, file_name: str = "",
-                          format: str | None = None, csv_profile=None) -> BankImport:
+                          format: str | None = None, csv_profile=None,
+                          progress: Progress | None = None) -> BankImport:
     """Parse, identify and book a statement; see the module docstring for the guarantees.
 
     Identified credits become bank transfers on the customer's ledger (which settle the
     oldest unpaid invoices); unidentified ones wait in the queue; debits are recorded only.
+    Locks: the statement's account (advisory), then the accounts of the customers paid,
+    in id order. ``progress(stage, done, total)`` is called as the chunks are written.
     """
-    try:
-        statement = parse_statement(data, format=format, csv_profile=csv_profile)
-    except StatementParseError as e:
-        raise ValidationError({"file": [str(e)]}) from None
+    statement = statement_parse(data, format=format, csv_profile=csv_profile)
+    report = progress or (lambda stage, done, total: None)
     with transaction.atomic(durable=True):
         _lock_statement_account(statement.account)
-        known = set(BankLine.objects.filter(
-            account=statement.account,
-            line_identity__in=[line.line_identity for line in statement.lines])
-            .values_list("line_identity", flat=True))
         batch = BankImport.objects.create(
             file_name=file_name[:255], format=statement.format, account=statement.account,
             statement_id=statement.statement_id[:200], lines_total=len(statement.lines),
             imported_by=staff_of(actor))
-        for line in statement.lines:
-            if line.line_identity in known:
-                batch.lines_duplicate += 1
-                continue
-            known.add(line.line_identity)
-            batch.lines_new += 1
-            _book_line(actor, batch, statement.account, line)
+        _book(actor, batch, statement.account, statement.lines, report)
         batch.save(update_fields=["lines_new", "lines_duplicate", "lines_unidentified"])
         action_log(actor=actor, kind="finance.bank_import",
                    message=_("Statement %(s)s imported: %(n)s new, %(d)s already imported, "
@@ -126,40 +245,280 @@ def bank_statement_import(*, actor, data: bytes, file_name: str = "",
     return batch
 
 
-def _book_line(actor, batch: BankImport, account: str, line: StatementLine) -> BankLine:
-    row = BankLine(
-        bank_import=batch, account=account, line_identity=line.line_identity,
-        bank_reference=line.bank_reference[:100], booking_date=line.booking_date,
-        amount=line.amount, title=line.title[:1000],
-        counterparty_name=line.counterparty_name[:300],
-        counterparty_account=line.counterparty_account[:34],
-        virtual_account=line.virtual_account[:34])
-    if line.amount <= 0:
-        row.status = BankLine.Status.OUTGOING
-        row.save()
-        return row
-    found = identify(line)
-    if found.customer is None:
-        row.status = BankLine.Status.UNIDENTIFIED
-        batch.lines_unidentified += 1
-        row.save()
-        return row
-    row.customer, row.rule, row.status = found.customer, found.rule, BankLine.Status.BOOKED
-    row.document = _transfer(actor, row)
-    row.save()
-    return row
+def _book(actor, batch: BankImport, account: str, lines, report: Progress) -> None:
+    known = set(BankLine.objects.filter(
+        _any(BankLine, "line_identity", {line.line_identity for line in lines}),
+        account=account)
+        .values_list("line_identity", flat=True))
+    new = []
+    for line in lines:
+        if line.line_identity in known:
+            batch.lines_duplicate += 1
+            continue
+        known.add(line.line_identity)
+        new.append(line)
+    batch.lines_new = len(new)
+    report("identify", 0, len(new))
+    incoming = [line for line in new if line.amount > 0]
+    who = dict(zip(map(id, incoming), identify_all(incoming), strict=True))
 
+    tenant_id, staff = current_tenant().pk, staff_of(actor)
+    staff_id = staff.pk if staff is not None else None
+    now = timezone.now()
+    booked = [line for line in incoming if who[id(line)].customer_id is not None]
+    document_ids = _next_ids(FinanceDocument, len(booked))
+    transfers: list[_Transfer] = []
+    document_rows = []
+    for line, pk in zip(booked, document_ids, strict=True):
+        reference = line.bank_reference[:100] or line.line_identity[:40]
+        transfer = _Transfer(pk, who[id(line)].customer_id, reference[:60], line.booking_date,
+                             line.title[:500], line.amount)
+        transfers.append(transfer)
+        document_rows.append({
+            "id": pk, "tenant_id": tenant_id, "customer_id": transfer.customer_id,
+            "kind": Kind.BANK_TRANSFER, "number": transfer.number,
+            "issue_date": line.booking_date, "due_date": None, "debit": ZERO,
+            "credit": line.amount, "title": transfer.title, "reason": "", "corrects_id": None,
+            "cash_register_id": None, "bank_reference": reference, "bank_account": account,
+            "counterparty_account": line.counterparty_account[:34], "created_at": now,
+            "created_by_id": staff_id})
+    document_of = {id(line): pk for line, pk in zip(booked, document_ids, strict=True)}
+    line_rows = []
+    for line in new:
+        found = who.get(id(line))
+        if line.amount <= 0:
+            status = BankLine.Status.OUTGOING
+        elif found.customer_id is None:
+            status = BankLine.Status.UNIDENTIFIED
+            batch.lines_unidentified += 1
+        else:
+            status = BankLine.Status.BOOKED
+        line_rows.append({
+            "tenant_id": tenant_id, "bank_import_id": batch.pk, "account": account,
+            "line_identity": line.line_identity, "bank_reference": line.bank_reference[:100],
+            "booking_date": line.booking_date, "amount": line.amount,
+            "title": line.title[:1000], "counterparty_name": line.counterparty_name[:300],
+            "counterparty_account": line.counterparty_account[:34],
+            "virtual_account": line.virtual_account[:34], "status": status,
+            "rule": found.rule if found and status == BankLine.Status.BOOKED else "",
+            "customer_id": found.customer_id if status == BankLine.Status.BOOKED else None,
+            "document_id": document_of.get(id(line))})
+
+    report("book", 0, len(line_rows))
+    try:
+        with transaction.atomic():
+            _copy(FinanceDocument, document_rows)
+    except IntegrityError:
+        raise ValidationError(_("This transfer was already recorded (the same bank "
+                                "reference).")) from None
+    for start in range(0, len(line_rows), CHUNK):
+        _copy(BankLine, line_rows[start:start + CHUNK])
+        report("book", min(start + CHUNK, len(line_rows)), len(line_rows))
+    if transfers:
+        report("settle", 0, len(transfers))
+        _post(transfers)
+        _settle(transfers, staff_id, now)
+        _log_transfers(actor, transfers, now)
+    report("done", len(line_rows), len(line_rows))
+
+
+@dataclass
+class _Transfer:
+    """A bank transfer document being booked, or an open payment of the customer."""
+
+    pk: int
+    customer_id: int
+    number: str
+    issue_date: object
+    title: str
+    credit: Decimal
+    allocated: Decimal = ZERO
+
+
+def _next_ids(model, count: int) -> list[int]:
+    """``count`` primary keys from the table's sequence, so rows can be written by COPY
+    and still be referred to."""
+    if not count:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
+                       "FROM generate_series(1, %s)", [model._meta.db_table, count])
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+def _copy(model, rows: list[dict]) -> None:
+    """Write ``rows`` (attname → value) by COPY, ten times faster than INSERT.
+
+    The rows must name every column of the table but ``id`` (which may be given); if the
+    model has gained a column since, they are written by ``bulk_create`` instead, with
+    the model's defaults, slower but right."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    expected = {f.attname for f in model._meta.concrete_fields}
+    if set(columns) | {"id"} != expected | {"id"}:
+        model._base_manager.bulk_create([model(**row) for row in rows], batch_size=CHUNK)
+        return
+    names = ", ".join(connection.ops.quote_name(model._meta.get_field(c).column)
+                      for c in columns)
+    sql = f"COPY {model._meta.db_table} ({names}) FROM STDIN"
+    try:
+        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(tuple(row.values()))
+    except psycopg.errors.IntegrityError as e:
+        raise IntegrityError(str(e)) from e
+
+
+def _post(transfers: list[_Transfer]) -> None:
+    """Lock the accounts of the customers paid (created where missing), in id order —
+    the order every money service keeps — and move their cached balances in one UPDATE."""
+    totals = defaultdict(lambda: ZERO)
+    for transfer in transfers:
+        totals[transfer.customer_id] += transfer.credit
+    customers = sorted(totals)
+    tenant_id = current_tenant().pk
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO finance_customeraccount (tenant_id, customer_id, balance) "
+            "SELECT %s, unnest(%s::bigint[]), 0 ON CONFLICT (customer_id) DO NOTHING",
+            [tenant_id, customers])
+    list(CustomerAccount.objects.filter(_any(CustomerAccount, "customer", customers, "bigint"))
+         .order_by("id").select_for_update().values_list("id", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE finance_customeraccount AS a SET balance = a.balance + t.amount "
+            "FROM unnest(%s::bigint[], %s::numeric[]) AS t(customer_id, amount) "
+            "WHERE a.customer_id = t.customer_id AND a.tenant_id = %s",
+            [customers, [totals[pk] for pk in customers], tenant_id])
+
+
+@dataclass
+class _Receivable:
+    pk: int
+    number: str
+    due_date: object
+    issue_date: object
+    open: Decimal
+
+    def __post_init__(self):
+        self.key = _normalise(self.number)  # as a payer's title would name it
+
+
+def _settle(transfers: list[_Transfer], staff_id, now) -> None:
+    """``services.allocate_open`` after each transfer, replayed in memory.
+
+    Only customers with an open receivable can get an allocation, so those are read (two
+    queries), and for each of them the transfers are added one by one in file order, each
+    time settling every open payment (oldest first) against the receivables in the order
+    of Civil Code art. 451: the document the title names, then due ones by earliest due
+    date, then those not yet due.
+    """
+    paid = {transfer.customer_id for transfer in transfers}
+    receivables = defaultdict(list)
+    for pk, customer_id, number, due_date, issue_date, debit, allocated in (
+            FinanceDocument.objects
+            .filter(_any(FinanceDocument, "customer", paid, "bigint"), debit__gt=0)
+            .annotate(allocated=Coalesce(Sum("allocations_in__amount"), Value(ZERO), **_SUM))
+            .filter(allocated__lt=F("debit")).order_by()
+            .values_list("id", "customer_id", "number", "due_date", "issue_date", "debit",
+                         "allocated")):
+        receivables[customer_id].append(
+            _Receivable(pk, number, due_date, issue_date, debit - allocated))
+    if not receivables:
+        return
+    earlier = defaultdict(list)
+    for pk, customer_id, number, issue_date, title, credit, allocated in (
+            FinanceDocument.objects
+            .filter(_any(FinanceDocument, "customer", receivables, "bigint"), credit__gt=0)
+            .exclude(_any(FinanceDocument, "id", [t.pk for t in transfers], "bigint"))
+            .annotate(allocated=Coalesce(Sum("allocations_out__amount"), Value(ZERO), **_SUM))
+            .filter(allocated__lt=F("credit")).order_by()
+            .values_list("id", "customer_id", "number", "issue_date", "title", "credit",
+                         "allocated")):
+        earlier[customer_id].append(
+            _Transfer(pk, customer_id, number, issue_date, title, credit, allocated))
+    arriving = defaultdict(list)
+    for transfer in transfers:
+        if transfer.customer_id in receivables:
+            arriving[transfer.customer_id].append(transfer)
+    today, tenant_id = timezone.localdate(), current_tenant().pk
+    made = []
+    for customer_id, documents in arriving.items():
+        owed = receivables[customer_id]
+        payments = list(earlier[customer_id])
+        for document in documents:
+            payments.append(document)
+            for payment in sorted(payments, key=lambda p: (p.issue_date, p.pk)):
+                for receivable_id, amount, rule in _allocate_one(payment, owed, today):
+                    made.append({"tenant_id": tenant_id, "payment_id": payment.pk,
+                                 "receivable_id": receivable_id, "amount": amount,
+                                 "rule": rule, "created_at": now, "created_by_id": staff_id})
+    for start in range(0, len(made), CHUNK):
+        _copy(Allocation, made[start:start + CHUNK])
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"\s+", "", text or "").upper()
+
+
+def _allocate_one(payment: _Transfer, receivables: list[_Receivable], today):
+    """One payment's turn of ``allocate_open``: what is left of it settles the open
+    receivables in the order of art. 451; yields (receivable id, amount, rule)."""
+    left = payment.credit - payment.allocated
+    if left <= 0:
+        return
+    title = _normalise(payment.title)
+
+    def order(r):
+        named = bool(title) and r.key in title
+        due = r.due_date or r.issue_date
+        return (0 if named else 1 if due <= today else 2, due, r.issue_date, r.pk)
+
+    for receivable in sorted(receivables, key=order):
+        if left <= 0:
+            break
+        if receivable.open <= 0:
+            continue
+        amount = min(left, receivable.open)
+        receivable.open -= amount
+        payment.allocated += amount
+        left -= amount
+        yield receivable.pk, amount, ("named", "due", "not_due")[order(receivable)[0]]
+
+
+def _log_transfers(actor, transfers: list[_Transfer], now) -> None:
+    """The entry ``bank_transfer_record`` writes on the customer's log, one per transfer."""
+    actor_user_id = actor_customer_id = None
+    if actor is None:
+        actor_kind, actor_name = ActionLog.ActorKind.SYSTEM, _("System")
+    elif isinstance(actor, Customer):
+        actor_kind, actor_customer_id = ActionLog.ActorKind.CUSTOMER, actor.pk
+        actor_name = actor.display_name
+    else:
+        actor_kind, actor_user_id = ActionLog.ActorKind.STAFF, actor.pk
+        actor_name = actor.get_full_name() or actor.get_username()
+    message, tenant_id = _("Bank transfer %(n)s: %(a)s PLN"), current_tenant().pk
+    rows = [{"tenant_id": tenant_id, "at": now, "actor_kind": actor_kind,
+             "actor_user_id": actor_user_id, "actor_customer_id": actor_customer_id,
+             "actor_name": actor_name, "customer_id": transfer.customer_id,
+             "kind": f"finance.{Kind.BANK_TRANSFER}",
+             "message": message % {"n": transfer.number, "a": transfer.credit},
+             "changes": "{}"} for transfer in transfers]
+    for start in range(0, len(rows), CHUNK):
+        _copy(ActionLog, rows[start:start + CHUNK])
 
 def _transfer(actor, row: BankLine) -> FinanceDocument:
     return ledger.bank_transfer_record(
         actor=actor, customer=row.customer, amount=row.amount, booking_date=row.booking_date,
-        title=row.title, bank_reference=row.bank_reference or row.line_identity[:40],
+        title=row.title[:500], bank_reference=row.bank_reference or row.line_identity[:40],
         bank_account=row.account, counterparty_account=row.counterparty_account, nested=True)
 
 
 def bank_line_assign(*, actor, line: BankLine, customer: Customer) -> BankLine:
     """Book an unidentified line to ``customer`` by hand; the payer's account is then
-    remembered as the customer's own, so the next transfer from it is recognised."""
+    remembered as the customer's own, so the next transfer from it is recognised.
+    Locks the line, then the customer's account (in ``bank_transfer_record``)."""
     with transaction.atomic(durable=True):
         line = BankLine.objects.select_for_update().get(pk=line.pk)
         if line.status != BankLine.Status.UNIDENTIFIED:
@@ -176,4 +535,7 @@ def bank_line_assign(*, actor, line: BankLine, customer: Customer) -> BankLine:
                                      description=_("learnt from a transfer"))
             except ValidationError:
                 pass  # not a valid IBAN (e.g. a foreign format): nothing to learn
+        action_log(actor=actor, customer=customer, kind="finance.bank_assign",
+                   message=_("Bank line of %(d)s (%(a)s PLN) assigned by hand") % {
+                       "d": line.booking_date, "a": line.amount})
     return line

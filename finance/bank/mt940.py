@@ -99,9 +99,9 @@ def _scan(text: str) -> list[list[_Field]]:
     messages: list[list[_Field]] = []
     fields: list[_Field] = []
     current: _Field | None = None
-    strip_framing = str.maketrans("", "", FRAMING_CHARS)
-    for number, original in enumerate(text.split("\n"), start=1):
-        line = original.translate(strip_framing)
+    # Framing characters are never line ends, so stripping them first keeps line numbers.
+    text = text.translate(str.maketrans("", "", FRAMING_CHARS))
+    for number, line in enumerate(text.split("\n"), start=1):
         match = _TAG_LINE.match(line)
         if match:
             if match["tag"] == "20" and fields:

@@ -1,0 +1,769 @@
+"""Tariffs, subscriptions, the payment schedule ("preliminarz płatności") and the billing run.
+
+A tariff has a net price per *calendar* period (a month, a quarter, a year) and is billed
+in advance (the period is due from its first day) or in arrears (due from the day after
+its last day). A subscription puts a tariff on a customer from a start date to an
+optional end date, with a discount; suspensions are days that are not billed.
+
+Pro-rata rule (the only place it is computed: ``period_amount``)::
+
+    net = round_grosz(price × (100 − discount) / 100 × billed days / days of the period)
+
+where the billed days are the days of the period inside the subscription (start … end)
+and outside its suspensions. A period with no billed day (fully suspended) is recorded
+as dealt with, with no invoice; a full period bills exactly the (discounted) price.
+
+The billing run issues, per customer and period, one VAT invoice with a line per
+subscription; ``BillingItem`` (unique per subscription and period) makes "nothing twice"
+a database fact, and the run locks the customers' accounts before it reads what is due,
+so two runs at once issue each invoice once.
+"""
+
+import calendar
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.actionlog import action_log, action_log_bulk, staff_of
+from core.numbering import number_block, pattern_validate
+from core.tenancy import current_tenant
+from core.tenant_settings import setting_get
+from customers.models import Customer
+
+from .models import (
+    BillingItem,
+    BillingRun,
+    CustomerAccount,
+    FinanceDocument,
+    InvoiceLine,
+    Kind,
+    Subscription,
+    Suspension,
+    Tariff,
+)
+from .money import VAT_RATES, line_net, round_grosz, to_money, vat_summary
+from .services import allocate_open
+
+logger = logging.getLogger(__name__)
+
+ZERO = Decimal("0.00")
+ONE = Decimal(1)
+CHUNK = 5000  # customers per transaction of the billing run
+PERIOD_MONTHS = {Tariff.Period.MONTHLY: 1, Tariff.Period.QUARTERLY: 3, Tariff.Period.YEARLY: 12}
+
+
+# --------------------------------------------------------------------------- periods
+
+def period_bounds(period: str, day: date) -> tuple[date, date]:
+    """The calendar period (month, quarter, year) that holds ``day``."""
+    months = PERIOD_MONTHS[period]
+    first_month = (day.month - 1) // months * months + 1
+    start = date(day.year, first_month, 1)
+    last_month = first_month + months - 1
+    end = date(day.year, last_month, calendar.monthrange(day.year, last_month)[1])
+    return start, end
+
+
+def _days(start: date, end: date) -> int:
+    return (end - start).days + 1
+
+
+def billed_days(subscription: Subscription, start: date, end: date, suspensions) -> int:
+    """Days of ``start``…``end`` inside the subscription and outside its suspensions."""
+    first = max(start, subscription.start_date)
+    last = min(end, subscription.end_date) if subscription.end_date else end
+    if last < first:
+        return 0
+    days = _days(first, last)
+    for suspension in suspensions:
+        s_first, s_last = max(first, suspension.date_from), min(last, suspension.date_to)
+        if s_last >= s_first:
+            days -= _days(s_first, s_last)
+    return max(days, 0)
+
+
+def period_amount(subscription: Subscription, tariff: Tariff, start: date, end: date,
+                  days: int) -> Decimal:
+    """The net amount of ``days`` billed days of the period ``start``…``end`` (see the
+    module docstring for the rule)."""
+    if days <= 0:
+        return ZERO
+    price = tariff.net_price * (Decimal(100) - subscription.discount) / Decimal(100)
+    if days == _days(start, end):
+        return round_grosz(price)
+    return round_grosz(price * days / _days(start, end))
+
+
+def _is_due(tariff: Tariff, start: date, end: date, run_date: date) -> bool:
+    return start <= run_date if tariff.billing == Tariff.Billing.ADVANCE else end < run_date
+
+
+# --------------------------------------------------------------------------- tariffs
+
+def _tariff_clean(*, name, net_price, vat_rate, period, billing, gtu, download_kbps,
+                  upload_kbps) -> dict:
+    errors = {}
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = [_("A tariff needs a name.")]
+    try:
+        price = to_money(net_price)
+    except (ArithmeticError, InvalidOperation, ValueError, TypeError):
+        price = None
+        errors["net_price"] = [_("Enter the net price.")]
+    if price is not None and price <= 0:
+        errors["net_price"] = [_("The net price must be above zero.")]
+    if vat_rate not in VAT_RATES:
+        errors["vat_rate"] = [_("Unknown VAT rate “%(r)s”; use one of %(rates)s.")
+                              % {"r": vat_rate, "rates": ", ".join(VAT_RATES)}]
+    if period not in Tariff.Period.values:
+        errors["period"] = [_("Choose monthly, quarterly or yearly.")]
+    if billing not in Tariff.Billing.values:
+        errors["billing"] = [_("Choose in advance or in arrears.")]
+    for key, value in (("download_kbps", download_kbps), ("upload_kbps", upload_kbps)):
+        if value is not None and value <= 0:
+            errors[key] = [_("A speed must be above zero.")]
+    if errors:
+        raise ValidationError(errors)
+    return {"name": name, "net_price": price, "vat_rate": vat_rate, "period": period,
+            "billing": billing, "gtu": (gtu or "").strip().upper(),
+            "download_kbps": download_kbps, "upload_kbps": upload_kbps}
+
+
+def _tariff_name_free(name: str, exclude_pk=None) -> None:
+    if Tariff.objects.filter(name__iexact=name).exclude(pk=exclude_pk).exists():
+        raise ValidationError({"name": [_("A tariff named “%(n)s” already exists.")
+                                        % {"n": name}]})
+
+
+def tariff_create(*, actor, name: str, net_price, vat_rate: str,
+                  period: str = Tariff.Period.MONTHLY, billing: str = Tariff.Billing.ADVANCE,
+                  gtu: str = "", download_kbps: int | None = None,
+                  upload_kbps: int | None = None) -> Tariff:
+    """A new tariff of the active tenant (names are unique per tenant)."""
+    data = _tariff_clean(name=name, net_price=net_price, vat_rate=vat_rate, period=period,
+                         billing=billing, gtu=gtu, download_kbps=download_kbps,
+                         upload_kbps=upload_kbps)
+    with transaction.atomic(durable=True):
+        _tariff_name_free(data["name"])
+        tariff = Tariff.objects.create(**data)
+        action_log(actor=actor, kind="finance.tariff",
+                   message=_("Tariff %(n)s created: %(p)s PLN net") % {"n": tariff.name,
+                                                                      "p": tariff.net_price})
+    return tariff
+
+
+def tariff_update(*, actor, tariff: Tariff, is_active: bool | None = None, **fields) -> Tariff:
+    """Change a tariff (``fields`` as in ``tariff_create``; missing ones stay); a new price
+    applies to periods billed from now on, never to issued invoices."""
+    with transaction.atomic(durable=True):
+        tariff = Tariff.objects.select_for_update().get(pk=tariff.pk)
+        current = {k: getattr(tariff, k) for k in ("name", "net_price", "vat_rate", "period",
+                                                  "billing", "gtu", "download_kbps",
+                                                  "upload_kbps")}
+        data = _tariff_clean(**{**current, **fields})
+        _tariff_name_free(data["name"], exclude_pk=tariff.pk)
+        if data["period"] != tariff.period and tariff.subscriptions.filter(
+                billed_until__isnull=False).exists():
+            raise ValidationError({"period": [_("The tariff's subscriptions were already "
+                                                "billed: its period cannot change.")]})
+        if is_active is not None:
+            data["is_active"] = is_active
+        changes = {k: [str(getattr(tariff, k)), str(v)] for k, v in data.items()
+                   if getattr(tariff, k) != v}
+        for key, value in data.items():
+            setattr(tariff, key, value)
+        tariff.save()
+        action_log(actor=actor, kind="finance.tariff",
+                   message=_("Tariff %(n)s changed") % {"n": tariff.name}, changes=changes)
+    return tariff
+
+
+# --------------------------------------------------------------------------- subscriptions
+
+def _discount(value) -> Decimal:
+    try:
+        discount = Decimal(str(value if value not in (None, "") else 0))
+    except (InvalidOperation, ValueError):
+        raise ValidationError({"discount": [_("Enter the discount in percent.")]}) from None
+    if not Decimal(0) <= discount <= Decimal(100):
+        raise ValidationError({"discount": [_("The discount must be between 0 and 100 %.")]})
+    return discount.quantize(Decimal("0.01"))
+
+
+def subscription_add(*, actor, customer: Customer, tariff: Tariff, start_date: date,
+                     end_date: date | None = None, discount=0, note: str = "") -> Subscription:
+    """Put ``tariff`` on ``customer``; the billing run bills it from ``start_date``."""
+    if customer.tenant_id != current_tenant().pk or tariff.tenant_id != current_tenant().pk:
+        raise Customer.DoesNotExist("Customer matching query does not exist.")
+    tariff = Tariff.objects.get(pk=tariff.pk)
+    if not tariff.is_active:
+        raise ValidationError({"tariff": [_("Tariff %(n)s is not active.") % {"n": tariff}]})
+    if end_date is not None and end_date < start_date:
+        raise ValidationError({"end_date": [_("The end is before the start.")]})
+    discount = _discount(discount)
+    with transaction.atomic(durable=True):
+        subscription = Subscription.objects.create(
+            customer=customer, tariff=tariff, start_date=start_date, end_date=end_date,
+            discount=discount, note=(note or "").strip(), created_by=staff_of(actor))
+        action_log(actor=actor, customer=customer, kind="finance.subscription",
+                   message=_("Tariff %(t)s from %(s)s added") % {"t": tariff.name,
+                                                                  "s": start_date})
+    return subscription
+
+
+def subscription_end(*, actor, subscription: Subscription, end_date: date) -> Subscription:
+    """End a subscription on ``end_date`` (its last billed day). A period already invoiced
+    cannot be taken back here: that is a correction of its invoice."""
+    with transaction.atomic(durable=True):
+        subscription = Subscription.objects.select_for_update().select_related(
+            "tariff", "customer").get(pk=subscription.pk)
+        if end_date < subscription.start_date:
+            raise ValidationError({"end_date": [_("The end is before the start (%(s)s).")
+                                                % {"s": subscription.start_date}]})
+        if subscription.billed_until and end_date < subscription.billed_until:
+            raise ValidationError({"end_date": [_(
+                "The subscription is billed up to %(d)s: end it on that day or later, or "
+                "correct the invoice first.") % {"d": subscription.billed_until}]})
+        before = subscription.end_date
+        subscription.end_date = end_date
+        subscription.save(update_fields=["end_date"])
+        action_log(actor=actor, customer=subscription.customer, kind="finance.subscription",
+                   message=_("Tariff %(t)s ends on %(e)s") % {"t": subscription.tariff.name,
+                                                              "e": end_date},
+                   changes={"end_date": [str(before) if before else None, str(end_date)]})
+    return subscription
+
+
+def subscription_suspend(*, actor, subscription: Subscription, date_from: date, date_to: date,
+                         reason: str) -> Suspension:
+    """Suspend billing from ``date_from`` to ``date_to`` (both included): inside the
+    subscription, after what is already billed, not overlapping another suspension."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("A suspension needs its reason.")]})
+    if date_to < date_from:
+        raise ValidationError({"date_to": [_("The suspension ends before it starts.")]})
+    with transaction.atomic(durable=True):
+        subscription = Subscription.objects.select_for_update().select_related(
+            "tariff", "customer").get(pk=subscription.pk)
+        if date_from < subscription.start_date or (
+                subscription.end_date and date_to > subscription.end_date):
+            raise ValidationError({"date_from": [_(
+                "The suspension must lie within the subscription (%(s)s – %(e)s).")
+                % {"s": subscription.start_date, "e": subscription.end_date or "…"}]})
+        if subscription.billed_until and date_from <= subscription.billed_until:
+            raise ValidationError({"date_from": [_(
+                "The subscription is already billed up to %(d)s: a suspension can start "
+                "the day after at the earliest.") % {"d": subscription.billed_until}]})
+        if subscription.suspensions.filter(date_from__lte=date_to,
+                                           date_to__gte=date_from).exists():
+            raise ValidationError({"date_from": [_("It overlaps another suspension.")]})
+        suspension = Suspension.objects.create(subscription=subscription, date_from=date_from,
+                                               date_to=date_to, reason=reason,
+                                               created_by=staff_of(actor))
+        action_log(actor=actor, customer=subscription.customer, kind="finance.suspension",
+                   message=_("Tariff %(t)s suspended %(f)s – %(to)s: %(r)s")
+                   % {"t": subscription.tariff.name, "f": date_from, "to": date_to,
+                      "r": reason})
+    return suspension
+
+
+def subscription_resume(*, actor, suspension: Suspension, on_date: date) -> Suspension:
+    """End a suspension early: billing resumes on ``on_date``."""
+    with transaction.atomic(durable=True):
+        suspension = Suspension.objects.select_for_update().select_related(
+            "subscription__tariff", "subscription__customer").get(pk=suspension.pk)
+        if not suspension.date_from < on_date <= suspension.date_to:
+            raise ValidationError({"on_date": [_(
+                "Resume on a day after %(f)s and no later than %(t)s.")
+                % {"f": suspension.date_from, "t": suspension.date_to}]})
+        billed = suspension.subscription.billed_until
+        if billed and on_date <= billed:
+            raise ValidationError({"on_date": [_("The period up to %(d)s is already billed.")
+                                               % {"d": billed}]})
+        before = suspension.date_to
+        suspension.date_to = on_date - timedelta(days=1)
+        suspension.save(update_fields=["date_to"])
+        action_log(actor=actor, customer=suspension.subscription.customer,
+                   kind="finance.suspension",
+                   message=_("Tariff %(t)s resumed on %(d)s")
+                   % {"t": suspension.subscription.tariff.name, "d": on_date},
+                   changes={"date_to": [str(before), str(suspension.date_to)]})
+    return suspension
+
+
+# --------------------------------------------------------------------------- selectors
+
+def tariff_list(*, active_only: bool = False):
+    tariffs = Tariff.objects.all()
+    return tariffs.filter(is_active=True) if active_only else tariffs
+
+
+def subscription_list(*, customer: Customer):
+    """A customer's subscriptions with their tariff and suspensions (2 queries)."""
+    return (Subscription.objects.filter(customer=customer).select_related("tariff")
+            .prefetch_related("suspensions").order_by("start_date", "id"))
+
+
+def contract_subscriptions(*, customer: Customer) -> list[dict]:
+    """The customer's current and future subscriptions for contract templates (one query):
+    tariff name, monthly/… price net and gross, VAT rate, period, discount, start, end."""
+    from django.utils.formats import date_format
+
+    today = timezone.localdate()
+    rows = []
+    for subscription in (Subscription.objects.filter(customer=customer)
+                         .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+                         .select_related("tariff").order_by("start_date", "id")):
+        tariff = subscription.tariff
+        net = round_grosz(tariff.net_price * (Decimal(100) - subscription.discount)
+                          / Decimal(100))
+        rows.append({
+            "tariff": tariff.name, "price_net": f"{net:.2f}",
+            "price_gross": f"{_gross_of(net, tariff.vat_rate):.2f}", "vat_rate": tariff.vat_rate,
+            "period": str(tariff.get_period_display()), "discount": f"{subscription.discount:.2f}",
+            "start": date_format(subscription.start_date, "j E Y"),
+            "end": date_format(subscription.end_date, "j E Y") if subscription.end_date else "",
+        })
+    return rows
+
+
+def billing_run_list():
+    return BillingRun.objects.select_related("created_by")
+
+
+@dataclass
+class ScheduleEntry:
+    period_start: date
+    period_end: date
+    days: int
+    net: Decimal
+    gross: Decimal
+    status: str  # billed, planned, suspended
+    invoice_number: str = ""
+    invoice_id: int | None = None
+
+
+def _gross_of(net: Decimal, vat_rate: str) -> Decimal:
+    return sum((t.gross for t in vat_summary([(vat_rate, net)]).values()), ZERO)
+
+
+def schedule(subscription: Subscription, until: date, *, items=None) -> list[ScheduleEntry]:
+    """The payment schedule ("preliminarz płatności") of ``subscription`` up to the period
+    holding ``until``: each period billed (with its invoice), planned or suspended, and its
+    amount. ``items``: the subscription's billing items when the caller prefetched them
+    (with their invoices); the suspensions come from ``subscription.suspensions.all()``."""
+    tariff = subscription.tariff
+    if items is None:
+        items = subscription.billing_items.select_related("invoice")
+    done = {item.period_start: item for item in items}
+    suspensions = list(subscription.suspensions.all())
+    last = min(until, subscription.end_date) if subscription.end_date else until
+    entries = []
+    start, end = period_bounds(tariff.period, subscription.start_date)
+    while start <= last:
+        item = done.get(start)
+        if item is not None:
+            gross = _gross_of(item.net, tariff.vat_rate)
+            entries.append(ScheduleEntry(
+                start, end, item.days, item.net, gross,
+                "billed" if item.invoice_id else "suspended",
+                item.invoice.number if item.invoice_id else "", item.invoice_id))
+        else:
+            days = billed_days(subscription, start, end, suspensions)
+            net = period_amount(subscription, tariff, start, end, days)
+            entries.append(ScheduleEntry(start, end, days, net, _gross_of(net, tariff.vat_rate),
+                                         "planned" if days else "suspended"))
+        start, end = period_bounds(tariff.period, end + timedelta(days=1))
+    return entries
+
+
+# --------------------------------------------------------------------------- billing run
+
+@dataclass
+class PlannedLine:
+    subscription: Subscription
+    period_start: date
+    period_end: date
+    days: int
+    net: Decimal
+
+    @property
+    def name(self) -> str:
+        return self.label(_("%(t)s, %(s)s – %(e)s"), _("(%(d)s of %(n)s days)"))
+
+    def label(self, period_format: str, days_format: str) -> str:
+        """The invoice line's name; the run passes the translated formats once per chunk."""
+        text = period_format % {"t": self.subscription.tariff.name, "s": self.period_start,
+                                "e": self.period_end}
+        full = _days(self.period_start, self.period_end)
+        if self.days != full:
+            text += " " + days_format % {"d": self.days, "n": full}
+        return text
+
+
+@dataclass
+class PlannedInvoice:
+    customer_id: int
+    period_start: date
+    period_end: date
+    lines: list[PlannedLine] = field(default_factory=list)
+    net: Decimal = ZERO
+    gross: Decimal = ZERO
+    number: str = ""
+    pk: int | None = None
+
+
+@dataclass
+class Plan:
+    invoices: list[PlannedInvoice] = field(default_factory=list)
+    skipped: list[PlannedLine] = field(default_factory=list)  # fully suspended periods
+
+
+def _in(ids):
+    """``ids`` for an ``__in`` filter of the run: one array parameter on PostgreSQL, since
+    building and parsing 5,000 placeholders costs more than the query itself."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", [list(ids)])
+    return list(ids)
+
+
+def _due_subscriptions(run_date: date, customer_ids=None):
+    """Subscriptions with a period that may be due on ``run_date`` (refined in ``_plan``):
+    started, not billed through ``run_date`` yet, not billed to their end."""
+    due = Subscription.objects.filter(start_date__lte=run_date).filter(
+        Q(billed_until__isnull=True) | Q(billed_until__lt=run_date)).filter(
+        Q(end_date__isnull=True) | Q(billed_until__isnull=True)
+        | Q(billed_until__lt=F("end_date")))
+    if customer_ids is not None:
+        due = due.filter(customer_id__in=_in(customer_ids))
+    return due
+
+
+def _plan(subscriptions, suspensions_by_sub, run_date: date) -> Plan:
+    """What is due on ``run_date``: one invoice per customer and period, a line per
+    subscription, from the period after ``billed_until`` up to the last one due."""
+    plan = Plan()
+    invoices: dict[tuple, PlannedInvoice] = {}
+    for subscription in subscriptions:
+        tariff = subscription.tariff
+        suspensions = suspensions_by_sub.get(subscription.pk, ())
+        first_day = subscription.billed_until + timedelta(days=1) \
+            if subscription.billed_until else subscription.start_date
+        start, end = period_bounds(tariff.period, first_day)
+        while _is_due(tariff, start, end, run_date) and (
+                subscription.end_date is None or start <= subscription.end_date):
+            days = billed_days(subscription, start, end, suspensions)
+            line = PlannedLine(subscription, start, end, days,
+                               period_amount(subscription, tariff, start, end, days))
+            if line.net > 0:
+                key = (subscription.customer_id, start, end)
+                invoice = invoices.get(key)
+                if invoice is None:
+                    invoice = invoices[key] = PlannedInvoice(subscription.customer_id, start, end)
+                    plan.invoices.append(invoice)
+                invoice.lines.append(line)
+            else:
+                plan.skipped.append(line)
+            start, end = period_bounds(tariff.period, end + timedelta(days=1))
+    for invoice in plan.invoices:
+        summary = vat_summary((line.subscription.tariff.vat_rate, line_net(Decimal(1), line.net))
+                              for line in invoice.lines)
+        invoice.net = sum((t.net for t in summary.values()), ZERO)
+        invoice.gross = sum((t.gross for t in summary.values()), ZERO)
+    return plan
+
+
+@dataclass(slots=True)
+class _Due:
+    """A subscription as the run reads it: plain values, no model instances (a run reads
+    100,000 of them)."""
+
+    pk: int
+    customer_id: int
+    tariff: Tariff
+    start_date: date
+    end_date: date | None
+    discount: Decimal
+    billed_until: date | None
+
+
+def _load(run_date: date, customer_ids) -> tuple[list[_Due], dict]:
+    tariffs = {t.pk: t for t in Tariff.objects.all()}
+    subscriptions = [
+        _Due(pk, customer_id, tariffs[tariff_id], start, end, discount, billed_until)
+        for pk, customer_id, tariff_id, start, end, discount, billed_until in
+        _due_subscriptions(run_date, customer_ids).order_by("customer_id", "start_date", "id")
+        .values_list("pk", "customer_id", "tariff_id", "start_date", "end_date", "discount",
+                     "billed_until")]
+    suspensions = defaultdict(list)
+    for suspension in Suspension.objects.filter(
+            subscription_id__in=_in(s.pk for s in subscriptions)):
+        suspensions[suspension.subscription_id].append(suspension)
+    return subscriptions, suspensions
+
+
+def _customer_chunks(run_date: date) -> list[list[int]]:
+    ids = sorted(set(_due_subscriptions(run_date).values_list("customer_id", flat=True)))
+    return [ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)]
+
+
+@dataclass
+class Preview:
+    customers: int = 0
+    invoices: int = 0
+    lines: int = 0
+    net: Decimal = ZERO
+    gross: Decimal = ZERO
+    skipped: int = 0
+    first: list = field(default_factory=list)  # (customer, PlannedInvoice, PlannedLine)
+
+
+PREVIEW_ROWS = 50
+
+
+def billing_preview(*, run_date: date) -> Preview:
+    """The dry run: what ``billing_run`` would issue on ``run_date``; writes nothing."""
+    preview = Preview()
+    customers = set()
+    for chunk in _customer_chunks(run_date):
+        subscriptions, suspensions = _load(run_date, chunk)
+        plan = _plan(subscriptions, suspensions, run_date)
+        preview.invoices += len(plan.invoices)
+        preview.skipped += len(plan.skipped)
+        for invoice in plan.invoices:
+            customers.add(invoice.customer_id)
+            preview.lines += len(invoice.lines)
+            preview.net += invoice.net
+            preview.gross += invoice.gross
+            for line in invoice.lines:
+                if len(preview.first) < PREVIEW_ROWS:
+                    preview.first.append((invoice, line))
+    preview.customers = len(customers)
+    shown = {c.pk: c for c in Customer.objects.filter(
+        pk__in={invoice.customer_id for invoice, _line in preview.first})}
+    preview.first = [(shown[invoice.customer_id], invoice, line)
+                     for invoice, line in preview.first]
+    return preview
+
+
+def billing_run_create(*, actor, run_date: date, dry_run: bool = False) -> BillingRun:
+    """A queued run, for the page to watch while the task does it (a preview writes
+    nothing else, so it is not action-logged)."""
+    with transaction.atomic(durable=True):
+        run = BillingRun.objects.create(run_date=run_date, dry_run=dry_run,
+                                        created_by=staff_of(actor))
+        if not dry_run:
+            action_log(actor=actor, kind="finance.billing_run",
+                       message=_("Billing run for %(d)s started") % {"d": run_date})
+    return run
+
+
+def billing_run_start(*, actor, run_date: date) -> BillingRun:
+    """The page's "Run billing" button: a queued run done by a Celery task (on commit)."""
+    from .tasks import billing_run_task
+
+    run = billing_run_create(actor=actor, run_date=run_date)
+    tenant_id, actor_id = current_tenant().pk, getattr(staff_of(actor), "pk", None)
+    transaction.on_commit(lambda: billing_run_task.delay(tenant_id, run.pk, actor_id))
+    return run
+
+
+def billing_run(*, run_date: date, dry_run: bool = False, actor=None,
+                run: BillingRun | None = None) -> BillingRun:
+    """Issue everything due on ``run_date`` (see the module docstring).
+
+    Set-based, ``CHUNK`` customers per transaction: the chunk's ``CustomerAccount`` rows
+    are locked in id order first (as every money service does), then what is due is read
+    — so a concurrent run that billed them first is seen —, a block of invoice numbers is
+    reserved (one lock of the series row), documents, lines and billing items are
+    bulk-inserted, balances move by a statement per distinct amount, each invoice is
+    action-logged on its customer, and customers who had credit get it allocated
+    (``allocate_open``).
+    ``dry_run``: the preview's figures on the run row, nothing else written.
+    """
+    if run is None:
+        run = billing_run_create(actor=actor, run_date=run_date, dry_run=dry_run)
+    chunks = _customer_chunks(run_date)
+    BillingRun.objects.filter(pk=run.pk).update(
+        status=BillingRun.Status.RUNNING, customers_total=sum(len(c) for c in chunks))
+    try:
+        if dry_run:
+            preview = billing_preview(run_date=run_date)
+            BillingRun.objects.filter(pk=run.pk).update(
+                customers_done=preview.customers, invoices=preview.invoices,
+                lines=preview.lines, net_total=preview.net, gross_total=preview.gross)
+        else:
+            pattern = pattern_validate(setting_get("finance.invoice_number_pattern"))
+            due_date = run_date + timedelta(days=setting_get("finance.payment_days"))
+            for chunk in chunks:
+                _run_chunk(run, chunk, run_date, due_date, pattern, actor)
+    except Exception as e:
+        BillingRun.objects.filter(pk=run.pk).update(status=BillingRun.Status.FAILED,
+                                                    error=str(e)[:2000],
+                                                    finished_at=timezone.now())
+        raise
+    BillingRun.objects.filter(pk=run.pk).update(status=BillingRun.Status.DONE,
+                                                finished_at=timezone.now())
+    run.refresh_from_db()
+    if not dry_run:
+        action_log(actor=actor, kind="finance.billing_run",
+                   message=_("Billing run for %(d)s: %(i)s invoices, %(g)s PLN gross")
+                   % {"d": run_date, "i": run.invoices, "g": run.gross_total})
+    return run
+
+
+def _new_ids(model, count: int) -> list[int]:
+    """``count`` primary keys of ``model`` taken from its sequence, so rows can be written
+    by COPY (which returns nothing) and still be referred to."""
+    if not count:
+        return []
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
+                           "FROM generate_series(1, %s)", [table, count])
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute(f"SELECT coalesce(max(id), 0) FROM {table}")  # noqa: S608
+        last = cursor.fetchone()[0]
+        return list(range(last + 1, last + count + 1))
+
+
+def _accounts_ensure(tenant, customer_ids) -> None:
+    """The ``CustomerAccount`` rows of a chunk's customers, created where missing (a
+    concurrent transaction may create one first: that one is kept)."""
+    if connection.vendor != "postgresql":
+        CustomerAccount.objects.bulk_create(
+            [CustomerAccount(tenant=tenant, customer_id=pk) for pk in customer_ids],
+            ignore_conflicts=True)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO finance_customeraccount (tenant_id, customer_id, balance) "
+            "SELECT %(t)s, c, 0 FROM unnest(%(ids)s::bigint[]) AS c WHERE NOT EXISTS "
+            "(SELECT 1 FROM finance_customeraccount a WHERE a.customer_id = c) "
+            "ON CONFLICT (customer_id) DO NOTHING", {"t": tenant.pk, "ids": list(customer_ids)})
+
+
+def _write(model, columns: list[str], rows: list[tuple]) -> None:
+    """Rows of ``model`` by COPY on PostgreSQL — the bulk of the billing run's writes —,
+    by ``bulk_create`` elsewhere. ``columns`` are field names (foreign keys as ids)."""
+    if not rows:
+        return
+    # Fields the run does not name get their defaults, as the ORM would give them (a field
+    # added later to an invoice or a line must not break the run).
+    extra = [f for f in model._meta.concrete_fields if f.name not in columns
+             and not f.primary_key and f.has_default()]
+    if extra:
+        defaults = tuple(f.get_default() for f in extra)
+        columns = [*columns, *(f.name for f in extra)]
+        rows = [(*row, *defaults) for row in rows]
+    if connection.vendor != "postgresql":
+        names = [model._meta.get_field(c).attname for c in columns]
+        model.all_tenants.bulk_create([model(**dict(zip(names, row, strict=True)))
+                                       for row in rows])
+        return
+    names = ", ".join(connection.ops.quote_name(model._meta.get_field(c).column)
+                      for c in columns)
+    with connection.cursor() as cursor, cursor.cursor.copy(
+            f"COPY {model._meta.db_table} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _run_chunk(run, customer_ids, run_date, due_date, pattern, actor) -> None:
+    tenant = current_tenant()
+    staff = staff_of(actor)
+    now = timezone.now()
+    with transaction.atomic(durable=True):
+        _accounts_ensure(tenant, customer_ids)
+        accounts = list(CustomerAccount.objects.select_for_update()
+                        .filter(customer_id__in=_in(customer_ids)).order_by("id")
+                        .values_list("id", "customer_id", "balance"))
+        subscriptions, suspensions = _load(run_date, customer_ids)
+        plan = _plan(subscriptions, suspensions, run_date)
+        numbers = number_block(series=f"finance.{Kind.INVOICE}", pattern=pattern,
+                               when=run_date, count=len(plan.invoices))
+        document_ids = _new_ids(FinanceDocument, len(plan.invoices))
+        staff_id, t = getattr(staff, "pk", None), tenant.pk
+        documents, lines, items = [], [], []
+        formats = (_("%(t)s, %(s)s – %(e)s"), _("(%(d)s of %(n)s days)"))
+        for invoice, number, pk in zip(plan.invoices, numbers, document_ids, strict=True):
+            invoice.number, invoice.pk = number, pk
+            documents.append((pk, t, invoice.customer_id, Kind.INVOICE, number, run_date,
+                              due_date, invoice.gross, ZERO, "", "", "", "", "", now, staff_id))
+            for position, line in enumerate(invoice.lines, start=1):
+                tariff = line.subscription.tariff
+                lines.append((t, pk, position, line.label(*formats), ONE, "usł.",
+                              line.net, tariff.vat_rate, tariff.gtu, False, line.net))
+                items.append((t, line.subscription.pk, line.period_start,
+                              line.period_end, line.days, line.net, pk))
+        items += [(t, line.subscription.pk, line.period_start,
+                   line.period_end, 0, ZERO, None) for line in plan.skipped]
+        _write(FinanceDocument, ["id", "tenant", "customer", "kind", "number", "issue_date",
+                                 "due_date", "debit", "credit", "title", "reason",
+                                 "bank_reference", "bank_account", "counterparty_account",
+                                 "created_at", "created_by"], documents)
+        _write(InvoiceLine, ["tenant", "document", "position", "name", "quantity", "unit",
+                             "net_unit_price", "vat_rate", "gtu", "annex15", "net"], lines)
+        _write(BillingItem, ["tenant", "subscription", "period_start", "period_end",
+                             "days", "net", "invoice"], items)
+        _advance_subscriptions(items)
+        owed = defaultdict(lambda: ZERO)
+        for invoice in plan.invoices:
+            owed[invoice.customer_id] += invoice.gross
+        account_of = {customer_id: pk for pk, customer_id, _balance in accounts}
+        # One statement per distinct amount (a few dozen: tariffs × pro-rata days), each
+        # an index scan by id; a join with arrays of values is at the planner's mercy
+        # when statistics are stale (seconds per chunk).
+        by_amount = defaultdict(list)
+        for customer_id, amount in owed.items():
+            by_amount[amount].append(account_of[customer_id])
+        for amount, ids in by_amount.items():
+            CustomerAccount.objects.filter(pk__in=_in(ids)).update(
+                balance=F("balance") - amount)
+        # One entry per invoice on its customer, as ``invoice_issue`` writes it.
+        message = _("Invoice %(n)s issued: %(a)s PLN")
+        action_log_bulk(actor=actor, kind="finance.invoice", entries=[
+            (invoice.customer_id, message % {"n": invoice.number, "a": invoice.gross})
+            for invoice in plan.invoices])
+        # Credit only exists where the balance was above zero: everyone else has nothing
+        # to allocate, and allocate_open costs queries per customer.
+        with_credit = [customer_id for _pk, customer_id, balance in accounts
+                       if balance > 0 and customer_id in owed]
+        for customer in Customer.objects.filter(pk__in=with_credit).select_related("tenant"):
+            allocate_open(customer, actor)
+        BillingRun.objects.filter(pk=run.pk).update(
+            customers_done=F("customers_done") + len(customer_ids),
+            invoices=F("invoices") + len(documents), lines=F("lines") + len(lines),
+            net_total=F("net_total") + sum((i.net for i in plan.invoices), ZERO),
+            gross_total=F("gross_total") + sum((i.gross for i in plan.invoices), ZERO))
+
+
+def _advance_subscriptions(items) -> None:
+    """``billed_until`` to the end of each subscription's last period dealt with, and the
+    cycle counter up by the periods invoiced — one statement per distinct pair. ``items``:
+    the rows written (tenant, subscription, period start, period end, days, net, invoice)."""
+    until, cycles = {}, defaultdict(int)
+    for _t, subscription_id, _start, period_end, _days, _net, invoice_id in items:
+        until[subscription_id] = max(until.get(subscription_id, period_end), period_end)
+        if invoice_id:
+            cycles[subscription_id] += 1
+    if not until:
+        return
+    groups = defaultdict(list)  # usually one: every subscription billed to the month's end
+    for subscription_id, last in until.items():
+        groups[last, cycles[subscription_id]].append(subscription_id)
+    for (last, count), ids in groups.items():
+        Subscription.objects.filter(pk__in=_in(ids)).update(
+            billed_until=last, cycles_billed=F("cycles_billed") + count)

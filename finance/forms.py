@@ -1,0 +1,273 @@
+"""Staff forms of the ledger: they parse what was typed; the services decide and write."""
+
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from core.forms import BootstrapForm
+
+from .models import CashRegister, FinanceDocument, Kind
+from .money import VAT_RATES
+from .selectors import STATUS_CHOICES
+
+GTU_CODES = [("", "—")] + [(f"GTU_{n:02d}", f"GTU_{n:02d}") for n in range(1, 14)]
+VAT_CHOICES = [(rate, f"{rate} %" if rate[0].isdigit() else rate) for rate in VAT_RATES]
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+def _date_widget():
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class TypedDecimalField(forms.DecimalField):
+    """A decimal as people type it, "1 234,56" too: a text input, since a number input
+    refuses the Polish decimal comma."""
+
+    widget = forms.TextInput
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"inputmode": "decimal"})
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.replace("\u00a0", "").replace(" ", "").replace(",", ".")
+        return super().to_python(value)
+
+
+class AmountField(TypedDecimalField):
+    """An amount in PLN; zero and negatives are the service's to refuse, so its message is
+    the one shown."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("amount (PLN)"))
+        super().__init__(**MONEY, **kwargs)
+
+
+class HistoryFilterForm(forms.Form):
+    """The filters above "Transaction history"; anything unknown means no filter."""
+
+    kind = forms.ChoiceField(label=_("type"), required=False)
+    status = forms.ChoiceField(label=_("status"), required=False,
+                               choices=[("", _("all statuses")), *STATUS_CHOICES])
+    page = forms.IntegerField(required=False, min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", _("all types")), *Kind.choices]
+
+    def values(self) -> dict:
+        data = self.cleaned_data if self.is_valid() else {}
+        return {"kind": data.get("kind") or "", "status": data.get("status") or "",
+                "page_number": data.get("page") or 1}
+
+
+class InvoiceLineForm(BootstrapForm):
+    name = forms.CharField(label=_("name"), max_length=250)
+    quantity = TypedDecimalField(label=_("quantity"), max_digits=12, decimal_places=3,
+                                 initial=Decimal("1"))
+    unit = forms.CharField(label=_("unit"), max_length=20, initial="szt.")
+    net_unit_price = AmountField(label=_("net unit price"))
+    vat_rate = forms.ChoiceField(label=_("VAT rate"), choices=VAT_CHOICES, initial="23")
+    gtu = forms.ChoiceField(label="GTU", choices=GTU_CODES, required=False)
+    annex15 = forms.BooleanField(label=_("Annex 15"), required=False)
+
+    def line(self) -> dict:
+        data = self.cleaned_data
+        return {key: data[key] for key in ("name", "quantity", "unit", "net_unit_price",
+                                           "vat_rate", "gtu", "annex15")}
+
+
+class BaseLineFormSet(forms.BaseFormSet):
+    def lines(self) -> list[dict]:
+        """The rows given (prefilled ones as they stand) less the deleted ones; untouched
+        blank rows are left out."""
+        initial = self.initial_form_count()
+        return [form.line() for index, form in enumerate(self.forms)
+                if (index < initial or form.has_changed()) and form.cleaned_data
+                and not form.cleaned_data.get("DELETE")]
+
+
+InvoiceLineFormSet = forms.formset_factory(InvoiceLineForm, formset=BaseLineFormSet, extra=3,
+                                           can_delete=True)
+CorrectionLineFormSet = forms.formset_factory(InvoiceLineForm, formset=BaseLineFormSet,
+                                              extra=1, can_delete=True)
+
+
+class InvoiceForm(BootstrapForm):
+    issue_date = forms.DateField(label=_("issue date"), widget=_date_widget())
+    due_date = forms.DateField(label=_("due date"), required=False, widget=_date_widget(),
+                               help_text=_("Empty: the tenant's payment days."))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {"issue_date": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+
+
+class CorrectionForm(BootstrapForm):
+    reason = forms.CharField(label=_("reason for the correction"), max_length=500,
+                             widget=forms.TextInput)
+    issue_date = forms.DateField(label=_("issue date"), widget=_date_widget())
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {"issue_date": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+
+
+class _DocumentChoiceField(forms.ModelChoiceField):
+    """A document of the list the view passes (the customer's own): anything else is
+    "not one of the available choices"."""
+
+    def label_from_instance(self, obj):
+        left = getattr(obj, "left", None)
+        if left is None:
+            left = getattr(obj, "unallocated", obj.amount)
+        return f"{obj.number} ({obj.issue_date:%Y-%m-%d}): {left} PLN"
+
+
+def _choices_queryset(documents):
+    return FinanceDocument.objects.filter(pk__in=[d.pk for d in documents])
+
+
+class KpForm(BootstrapForm):
+    """KP: the ticked receivables become its positions; the amount defaults to what they
+    still owe; without any ticked it is a free amount with its title."""
+
+    register = forms.ModelChoiceField(label=_("cash register"), queryset=None)
+    invoices = forms.ModelMultipleChoiceField(label=_("documents paid"), queryset=None,
+                                              required=False,
+                                              widget=forms.CheckboxSelectMultiple)
+    amount = AmountField(required=False,
+                         help_text=_("Empty: what the ticked documents still owe."))
+    title = forms.CharField(label=_("title"), max_length=500, required=False)
+    issue_date = forms.DateField(label=_("date"), widget=_date_widget())
+
+    def __init__(self, *args, registers, receivables, **kwargs):
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("issue_date", timezone.localdate())
+        super().__init__(*args, **kwargs)
+        self.fields["register"].queryset = CashRegister.objects.filter(
+            pk__in=[r.pk for r in registers])
+        self.fields["register"].choices = [(r.pk, f"{r.name} ({r.symbol})") for r in registers]
+        self.fields["invoices"].queryset = _choices_queryset(receivables)
+        self.fields["invoices"].choices = [
+            (r.pk, f"{r.number} · {capfirst(r.get_kind_display())} · {r.left} PLN")
+            for r in receivables]
+        self.fields["invoices"].widget.attrs["class"] = "form-check-input"
+        if len(registers) == 1:
+            self.fields["register"].initial = registers[0].pk
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("invoices") and data.get("amount") is None and not self.errors:
+            self.add_error("amount", _("Tick the documents paid or enter an amount."))
+        return data
+
+
+class KwForm(BootstrapForm):
+    register = forms.ModelChoiceField(label=_("cash register"), queryset=None)
+    amount = AmountField()
+    title = forms.CharField(label=_("title"), max_length=500,
+                            help_text=_("E.g. a refund of the customer's credit."))
+    issue_date = forms.DateField(label=_("date"), widget=_date_widget())
+
+    def __init__(self, *args, registers, **kwargs):
+        kwargs.setdefault("initial", {"issue_date": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+        self.fields["register"].queryset = CashRegister.objects.filter(
+            pk__in=[r.pk for r in registers])
+        self.fields["register"].choices = [(r.pk, f"{r.name} ({r.symbol})") for r in registers]
+
+
+class BankTransferForm(BootstrapForm):
+    amount = AmountField()
+    booking_date = forms.DateField(label=_("booking date"), widget=_date_widget())
+    title = forms.CharField(label=_("title"), max_length=500)
+    bank_reference = forms.CharField(label=_("bank reference"), max_length=100,
+                                     required=False)
+    counterparty_account = forms.CharField(label=_("sender's account"), max_length=34,
+                                           required=False)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {"booking_date": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+
+    def clean_counterparty_account(self):
+        return "".join(self.cleaned_data["counterparty_account"].split()).upper()
+
+
+class DebitNoteForm(BootstrapForm):
+    """Nota obciążeniowa: by hand, on termination through the customer's fault, or as the
+    fee of a payment demand (wezwanie do zapłaty)."""
+
+    PLAIN, TERMINATION, DEMAND = "plain", "termination", "payment_demand"
+    REASONS = {
+        PLAIN: _("debit note"),
+        TERMINATION: _("termination of the contract through the customer's fault"),
+        DEMAND: _("fee for a payment demand"),
+    }
+
+    note_kind = forms.ChoiceField(label=_("kind"), choices=list(REASONS.items()),
+                                  initial=PLAIN)
+    amount = AmountField()
+    title = forms.CharField(label=_("title"), max_length=500, required=False,
+                            help_text=_("Empty: the kind's name."))
+    due_date = forms.DateField(label=_("due date"), required=False, widget=_date_widget(),
+                               help_text=_("Empty: the tenant's payment days."))
+
+    def note_title(self) -> str:
+        data = self.cleaned_data
+        kind_name = str(self.REASONS[data["note_kind"]])
+        title = data["title"].strip()
+        if data["note_kind"] == self.PLAIN:
+            return title
+        return f"{kind_name[:1].upper()}{kind_name[1:]}" + (f": {title}" if title else "")
+
+
+class TechnicalForm(BootstrapForm):
+    CHARGE, CREDIT = "charge", "credit"
+    direction = forms.ChoiceField(label=_("direction"), widget=forms.RadioSelect, choices=[
+        (CHARGE, _("charge the balance")), (CREDIT, _("credit the balance"))])
+    amount = AmountField()
+    reason = forms.CharField(label=_("reason"), max_length=500, required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+    def style_widgets(self):
+        super().style_widgets()
+        self.fields["direction"].widget.attrs["class"] = "form-check-input"
+
+
+class AllocationLinkForm(BootstrapForm):
+    payment = _DocumentChoiceField(label=_("payment"), queryset=None)
+    receivable = _DocumentChoiceField(label=_("receivable"), queryset=None)
+    amount = AmountField(required=False,
+                         help_text=_("Empty: as much as both still allow."))
+
+    def __init__(self, *args, payments, receivables, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["payment"].queryset = _choices_queryset(payments)
+        self.fields["payment"].choices = [("", "—")] + [
+            (p.pk, self.fields["payment"].label_from_instance(p)) for p in payments]
+        self.fields["receivable"].queryset = _choices_queryset(receivables)
+        self.fields["receivable"].choices = [("", "—")] + [
+            (r.pk, self.fields["receivable"].label_from_instance(r)) for r in receivables]
+
+
+class AllocationRemoveForm(BootstrapForm):
+    document = _DocumentChoiceField(label=_("document"), queryset=None)
+
+    def __init__(self, *args, documents, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["document"].queryset = _choices_queryset(documents)
+        self.fields["document"].choices = [("", "—")] + [
+            (d.pk, f"{d.number} ({d.issue_date:%Y-%m-%d}): {d.amount} PLN") for d in documents]
+
+
+class CashRegisterForm(BootstrapForm):
+    name = forms.CharField(label=_("name"), max_length=100)
+    symbol = forms.CharField(label=_("symbol"), max_length=20,
+                             help_text=_("In the KP/KW numbers, e.g. KP/MAIN/2026/1."))
+

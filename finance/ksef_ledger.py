@@ -1,0 +1,165 @@
+"""A ledger invoice or correction as a KSeF FA(3) document (``finance.ksef``).
+
+* Seller (Podmiot1): the tenant settings ``finance.seller_*`` (``finance.seller``).
+* Buyer (Podmiot2): the customer — identified by NIP when the customer has one (a company,
+  or a person trading under a NIP), otherwise a private person (BrakID); the address is the
+  residence (a company's seat), else the correspondence, else the installation address.
+* Lines: the invoice's lines. A correction's lines in the ledger are the invoice *as it
+  should be now*; FA(3) wants the differences, so every line that changed is written twice:
+  as it was, with a negative quantity (storno), and as it is now. Unchanged lines are left
+  out. "As it was" is the previous correction of the same invoice, else the invoice.
+  FA(3) then computes the VAT of each rate on the *difference* of the nets, which can be a
+  grosz away from the ledger's amount (the difference of two VATs rounded separately).
+* Payment: the due date and the customer's individual account number, else the seller's
+  account (``finance.seller_bank_account``), by transfer (przelew).
+* Split payment (MPP): an Annex 15 line on an invoice above 15,000 PLN gross.
+
+The XML is validated against the XSD before it is returned: what the schema refuses is a
+``ValidationError`` with the reasons, never a broken file.
+"""
+
+from collections import Counter
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from . import ksef
+from .models import FinanceDocument, Kind
+from .seller import seller_get
+
+SPLIT_PAYMENT_THRESHOLD = Decimal("15000.00")
+
+
+def buyer_address(customer) -> tuple[str, str, str, str]:
+    """(street and number, postal code, city, country) of the customer's main address,
+    from ``customer.addresses.all()`` (prefetch it for many customers)."""
+    by_kind = {a.kind: a for a in customer.addresses.all()}
+    address = by_kind.get("residence") or by_kind.get("correspondence") or \
+        by_kind.get("installation")
+    if address is None:
+        return "", "", "", "PL"
+    number = address.building_no + (f"/{address.apartment_no}" if address.apartment_no else "")
+    street = f"{address.street or address.city} {number}".strip()
+    return street, address.postal_code, address.city, address.country or "PL"
+
+
+def buyer_party(customer) -> ksef.Party:
+    street, postal_code, city, country = buyer_address(customer)
+    return ksef.Party(name=customer.display_name, nip=customer.nip or "",
+                      address_line1=street, address_line2=f"{postal_code} {city}".strip(),
+                      country=country)
+
+
+def _gtu(code: str) -> str | None:
+    code = (code or "").strip().upper().removeprefix("GTU_").removeprefix("GTU")
+    return f"GTU_{int(code):02d}" if code.isdigit() else None
+
+
+def _line(line, *, storno: bool = False) -> ksef.InvoiceLine:
+    return ksef.InvoiceLine(name=line.name, quantity=-line.quantity if storno else line.quantity,
+                            unit=line.unit, net_unit_price=line.net_unit_price,
+                            vat_rate=line.vat_rate, gtu=_gtu(line.gtu))
+
+
+def _key(line):
+    return (line.name, line.unit, line.quantity, line.net_unit_price, line.vat_rate, line.gtu)
+
+
+def state_before(correction: FinanceDocument) -> list:
+    """The lines of the invoice as it stood before ``correction``: those of the previous
+    correction of the same invoice, else the invoice's own (prefetch
+    ``corrects__lines`` and ``corrects__corrections__lines`` for many)."""
+    invoice = correction.corrects
+    earlier = sorted((c for c in invoice.corrections.all() if c.pk < correction.pk),
+                     key=lambda c: c.pk)
+    return list((earlier[-1] if earlier else invoice).lines.all())
+
+
+def _unmatched(lines, others) -> list:
+    """``lines`` without a twin in ``others`` (each twin used once)."""
+    left = Counter(_key(line) for line in others)
+    unmatched = []
+    for line in lines:
+        if left[_key(line)] > 0:
+            left[_key(line)] -= 1
+        else:
+            unmatched.append(line)
+    return unmatched
+
+
+def correction_lines(correction: FinanceDocument) -> list[ksef.InvoiceLine]:
+    """The differences as FA(3) lines: storno of each changed line, then its new form."""
+    before = state_before(correction)
+    after = list(correction.lines.all())
+    removed, added = _unmatched(before, after), _unmatched(after, before)
+    return [*(_line(line, storno=True) for line in removed), *(_line(line) for line in added)]
+
+
+def document_ksef_invoice(document: FinanceDocument, *, seller=None) -> ksef.Invoice:
+    """The ``finance.ksef.Invoice`` of a ledger invoice or correction."""
+    if document.kind not in (Kind.INVOICE, Kind.CORRECTION):
+        raise ValidationError(_("Only an invoice or a correction goes to KSeF."))
+    seller = seller or seller_get(document.tenant)
+    problems = []
+    if not seller.nip:
+        problems.append(_("Enter the seller's NIP in the tenant settings."))
+    if not seller.street or not seller.city:
+        problems.append(_("Enter the seller's address in the tenant settings."))
+    customer = document.customer
+    if not buyer_address(customer)[0]:
+        problems.append(_("Customer %(c)s has no address.") % {"c": customer})
+    lines = list(document.lines.all())
+    if document.kind == Kind.INVOICE:
+        fa_lines = [_line(line) for line in lines]
+    else:
+        fa_lines = correction_lines(document)
+    if not fa_lines:
+        problems.append(_("Document %(n)s changes no invoice line: there is nothing to send "
+                          "to KSeF.") % {"n": document.number})
+    if any(line.vat_rate == "zw" for line in fa_lines) and not seller.exemption_basis:
+        problems.append(_("The invoice has VAT-exempt lines: enter the legal basis of the "
+                          "exemption in the tenant settings."))
+    if problems:
+        raise ValidationError(problems)
+    invoice = document.corrects
+    split = any(line.annex15 for line in lines) and \
+        (document.debit or document.credit) > SPLIT_PAYMENT_THRESHOLD
+    return ksef.Invoice(
+        number=document.number, issue_date=document.issue_date, sale_date=document.issue_date,
+        place=seller.city, seller=ksef.Party(name=seller.name, nip=seller.nip,
+                                             address_line1=seller.street,
+                                             address_line2=seller.address_line2),
+        buyer=buyer_party(customer), lines=fa_lines, payment_due=document.due_date,
+        bank_account=customer.virtual_account or seller.bank_account or None,
+        split_payment=split,
+        kind="VAT" if document.kind == Kind.INVOICE else "KOR",
+        corrected=ksef.CorrectedInvoice(invoice.number, invoice.issue_date, None)
+        if invoice else None,
+        correction_reason=document.reason, exemption_basis=seller.exemption_basis)
+
+
+def document_ksef_xml(document: FinanceDocument) -> bytes:
+    """The FA(3) XML of an invoice or correction, valid against the XSD.
+
+    Raises ``ValidationError`` with readable reasons when the data cannot make a valid
+    document (no seller NIP, a customer without an address, a schema error)."""
+    try:
+        xml = ksef.invoice_xml(document_ksef_invoice(document))
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+    errors = ksef.validate(xml)
+    if errors:
+        raise ValidationError([_("The KSeF XML of %(n)s is not valid:") % {"n": document.number},
+                               *errors])
+    return xml
+
+
+def document_ksef_get(pk) -> FinanceDocument:
+    """An invoice or correction of the active tenant with what the XML needs; other kinds
+    and other tenants' documents are DoesNotExist (404)."""
+    return (FinanceDocument.objects.filter(kind__in=(Kind.INVOICE, Kind.CORRECTION))
+            .select_related("customer", "corrects", "tenant")
+            .prefetch_related("lines", "customer__addresses", "corrects__lines",
+                              "corrects__corrections__lines")
+            .get(pk=pk))

@@ -1,0 +1,207 @@
+"""Reads of the ledger: the customer's history with running balance and settlement status,
+one document with everything its page shows, and the open documents the forms offer.
+
+Every function here runs a fixed number of queries, whatever the number of rows: status,
+running balance and the "K" marker are annotations of one query, never a query per row.
+A receivable's status follows ``services.invoice_settlement``: an invoice together with
+its corrections is owed ``Σdebit − Σcredit of downward corrections`` and paid by the
+allocations to it and its upward corrections, not counting the downward corrections'
+own links (those only cancel what the invoice no longer asks).
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from core.paging import SlicePage
+from customers.models import Address, Customer
+
+from .models import Allocation, CashRegister, CustomerAccount, FinanceDocument, InvoiceLine, Kind
+from .money import vat_summary
+
+ZERO = Decimal("0.00")
+_MONEY = DecimalField(max_digits=14, decimal_places=2)
+HISTORY_PAGE_SIZE = 25
+
+SETTLED, PARTIALLY_SETTLED, UNSETTLED = "settled", "partially_settled", "unsettled"
+STATUS_CHOICES = (
+    (SETTLED, _("settled")),
+    (PARTIALLY_SETTLED, _("partially settled")),
+    (UNSETTLED, _("unsettled")),
+)
+STATUS_LABELS = dict(STATUS_CHOICES)
+
+
+def _sum(queryset: QuerySet, expression) -> Subquery:
+    """``SELECT SUM(expression)`` of ``queryset`` as a correlated subquery (0 when empty).
+
+    A ``Func`` rather than ``Sum`` keeps Django from adding a GROUP BY: one row always."""
+    total = queryset.order_by().annotate(_total=Func(expression, function="SUM",
+                                                     output_field=_MONEY)).values("_total")
+    return Coalesce(Subquery(total, output_field=_MONEY), Value(ZERO), output_field=_MONEY)
+
+
+def _with_settlement(queryset: QuerySet) -> QuerySet:
+    """Annotate ``owed``, ``paid``, ``settlement_status`` (debit documents other than
+    corrections; ``None`` elsewhere), ``unallocated`` (credit documents) and ``corrected``
+    (the "K" marker)."""
+    corrections = FinanceDocument.objects.filter(corrects=OuterRef("pk"), kind=Kind.CORRECTION)
+    paid_links = Allocation.objects.filter(
+        Q(receivable=OuterRef("pk")) | Q(receivable__corrects=OuterRef("pk"))
+    ).exclude(payment__corrects=OuterRef("pk"))
+    return queryset.annotate(
+        owed=F("debit") + _sum(corrections, F("debit")) - _sum(corrections, F("credit")),
+        paid=_sum(paid_links, F("amount")),
+        unallocated=F("credit") - _sum(Allocation.objects.filter(payment=OuterRef("pk")),
+                                       F("amount")),
+        corrected=Exists(corrections),
+    ).annotate(settlement_status=Case(
+        When(Q(debit=0) | Q(kind=Kind.CORRECTION), then=Value(None)),
+        When(paid__gte=F("owed"), then=Value(SETTLED)),
+        When(paid__gt=0, then=Value(PARTIALLY_SETTLED)),
+        default=Value(UNSETTLED), output_field=CharField()))
+
+
+def customer_history(*, customer: Customer, kind: str = "", status: str = "") -> QuerySet:
+    """The customer's ledger, newest first, each document annotated with
+    ``running_balance`` (the balance after it, over the whole ledger in date order — a
+    filter hides rows but does not change the balance shown), ``owed``, ``paid``,
+    ``settlement_status``, ``unallocated`` and ``corrected``; ``corrects`` and
+    ``cash_register`` are joined. ``kind``: a ``Kind`` value; ``status``: one of
+    ``STATUS_CHOICES`` (receivables only)."""
+    up_to_here = FinanceDocument.objects.filter(customer=OuterRef("customer")).filter(
+        Q(issue_date__lt=OuterRef("issue_date"))
+        | Q(issue_date=OuterRef("issue_date"), id__lte=OuterRef("id")))
+    documents = FinanceDocument.objects.filter(customer=customer)
+    if kind:
+        documents = documents.filter(kind=kind)
+    documents = _with_settlement(documents).annotate(
+        running_balance=_sum(up_to_here, F("credit") - F("debit")))
+    if status:
+        documents = documents.filter(settlement_status=status)
+    return documents.select_related("corrects", "cash_register").order_by("-issue_date", "-id")
+
+
+class HistoryPage(SlicePage):
+    """One page of the customer's history (newest first)."""
+
+
+def customer_history_page(*, customer: Customer, kind: str = "", status: str = "",
+                          page_number=1, per_page: int = HISTORY_PAGE_SIZE) -> HistoryPage:
+    """One page of ``customer_history``. Queries: one (a row more than shown tells
+    whether a next page exists)."""
+    try:
+        number = max(1, int(page_number or 1))
+    except (TypeError, ValueError):
+        number = 1
+    offset = (number - 1) * per_page
+    rows = list(customer_history(customer=customer, kind=kind, status=status)
+                [offset:offset + per_page + 1])
+    return HistoryPage(rows=rows[:per_page], number=number, has_next=len(rows) > per_page)
+
+
+def customer_balance(*, customer: Customer) -> Decimal:
+    """The cached balance (Σcredit − Σdebit; negative: the customer owes). One query."""
+    account = CustomerAccount.objects.filter(customer=customer).values_list(
+        "balance", flat=True).first()
+    return account if account is not None else ZERO
+
+
+@dataclass
+class DocumentLinks:
+    """What a document paid (``pays``: its allocations as a payment) and what paid it
+    (``paid_by``: allocations to it as a receivable), each with the other document."""
+
+    pays: list
+    paid_by: list
+
+
+def document_allocation_list(*, document: FinanceDocument) -> DocumentLinks:
+    """The allocations of one document, oldest first. Queries: one."""
+    links = list(Allocation.objects.filter(Q(payment=document) | Q(receivable=document))
+                 .select_related("payment", "receivable", "created_by").order_by("id"))
+    return DocumentLinks(pays=[a for a in links if a.payment_id == document.pk],
+                         paid_by=[a for a in links if a.receivable_id == document.pk])
+
+
+def document_get(*, pk) -> FinanceDocument:
+    """One document of the active tenant with its customer (and the buyer's address),
+    lines, VAT summary (``vat_rows``), allocations (``links``), corrections and settlement
+    annotations. Raises ``FinanceDocument.DoesNotExist`` (another tenant's included).
+    Queries: five (the document, addresses, lines, corrections, allocations)."""
+    document = (_with_settlement(FinanceDocument.objects.filter(pk=pk))
+                .select_related("customer", "corrects", "cash_register", "created_by",
+                                "tenant")
+                .prefetch_related(
+                    # The buyer's address on the page: residence, else correspondence.
+                    Prefetch("customer__addresses", queryset=Address.objects.filter(
+                        kind__in=[Address.Kind.RESIDENCE, Address.Kind.CORRESPONDENCE])
+                        .order_by("-kind")),
+                    Prefetch("lines", queryset=InvoiceLine.objects.order_by("position")),
+                    Prefetch("corrections",
+                             queryset=FinanceDocument.objects.order_by("issue_date", "id")))
+                .get())
+    # vat_summary keeps the order of VAT_RATES: 23, 8, 5, 0, zw, np.
+    document.vat_rows = list(vat_summary((line.vat_rate, line.net)
+                                         for line in document.lines.all()).items())
+    document.links = document_allocation_list(document=document)
+    return document
+
+
+def invoice_current_lines(*, invoice: FinanceDocument) -> list[InvoiceLine]:
+    """The invoice's lines as they stand now: those of its newest correction that has
+    lines, else its own. Queries: one."""
+    source = (FinanceDocument.objects.filter(corrects=invoice).filter(lines__isnull=False)
+              .order_by("-issue_date", "-id").values_list("pk", flat=True).first())
+    return list(InvoiceLine.objects.filter(document_id=source or invoice.pk)
+                .order_by("position"))
+
+
+def open_receivable_list(*, customer: Customer) -> list[FinanceDocument]:
+    """The customer's debit documents (upward corrections included) with something left to
+    pay, oldest due first, each with ``left``: its debit less every link to it — what
+    ``services.kp_issue`` and ``services.allocation_link`` may still settle. Queries: one."""
+    return list(FinanceDocument.objects.filter(customer=customer, debit__gt=0)
+                .annotate(left=F("debit") - _sum(Allocation.objects.filter(
+                    receivable=OuterRef("pk")), F("amount")))
+                .filter(left__gt=0).order_by(Coalesce("due_date", "issue_date"), "id"))
+
+
+def open_payment_list(*, customer: Customer) -> list[FinanceDocument]:
+    """The customer's credit documents with money not yet linked (``unallocated``),
+    oldest first. Queries: one."""
+    return list(_with_settlement(FinanceDocument.objects.filter(customer=customer, credit__gt=0))
+                .filter(unallocated__gt=0).order_by("issue_date", "id"))
+
+
+def linked_document_list(*, customer: Customer) -> list[FinanceDocument]:
+    """The customer's documents that have links one may remove (not a correction's own
+    link). Queries: one."""
+    linked = Allocation.objects.exclude(rule="correction")
+    return list(FinanceDocument.objects.filter(customer=customer).filter(
+        Exists(linked.filter(payment=OuterRef("pk")))
+        | Exists(linked.filter(receivable=OuterRef("pk")))).order_by("-issue_date", "-id"))
+
+
+def cash_register_list() -> list[CashRegister]:
+    """The tenant's cash registers by name, with their number of documents. Queries: one."""
+    return list(CashRegister.objects.annotate(document_count=Count("documents"))
+                .order_by("name"))

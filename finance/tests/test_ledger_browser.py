@@ -1,0 +1,97 @@
+"""The transaction history in real headless Chromium: an invoice by hand, a KP ticking it."""
+
+import os
+
+import pytest
+
+from conftest import make_staff
+from core.models import Tenant
+from core.tenancy import tenant_context
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls of the test are
+# still plain synchronous calls.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture
+def browser_page():
+    playwright = sync_api.sync_playwright().start()
+    browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                         args=CHROMIUM_ARGS)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        yield page
+    finally:
+        context.close()
+        browser.close()
+        playwright.stop()
+
+
+@pytest.mark.browser
+def test_invoice_by_hand_then_kp_ticked_in_the_history_settles_it(
+        transactional_db, live_server, browser_page):
+    from customers import services as customer_services
+    from finance import services
+
+    tenant = Tenant.objects.create(name="Sieć Alfa", slug="alfa")
+    staff = make_staff(tenant, "anna")
+    with tenant_context(tenant):
+        customer = customer_services.customer_create(actor=staff, first_name="Jan",
+                                                     last_name="Kowalski", status="connected")
+        services.cash_register_create(actor=staff, name="Kasa główna", symbol="main")
+    page = browser_page
+    expect = sync_api.expect
+
+    page.goto(f"{live_server.url}/login/?next=/customers/{customer.pk}/")
+    page.fill("#id_username", "anna")
+    page.fill("#id_password", "s3cret-pass")
+    page.locator("main").get_by_role("button", name="Log in").click()
+    expect(page.locator("h1")).to_have_text("Jan Kowalski")
+    history = page.locator("#section-history")
+    expect(history).to_contain_text("No transactions.")
+
+    # An invoice by hand: two lines at two VAT rates.
+    history.get_by_role("link", name="Invoice", exact=True).click()
+    expect(page.locator("h1")).to_have_text("New invoice")
+    page.fill("input[name=lines-0-name]", "Abonament internet")
+    page.fill("input[name=lines-0-net_unit_price]", "100,00")
+    page.fill("input[name=lines-1-name]", "Instalacja")
+    page.fill("input[name=lines-1-quantity]", "2")
+    page.fill("input[name=lines-1-net_unit_price]", "10")
+    page.select_option("select[name=lines-1-vat_rate]", "8")
+    page.get_by_role("button", name="Issue").click()
+
+    expect(page.locator(".alert-success")).to_contain_text("144.60 PLN")
+    row = page.locator("#history tbody tr.history-row").first
+    expect(row.locator(".history-status")).to_have_text("unsettled")
+    expect(history.locator(".history-balance")).to_have_text("-144.60 PLN")
+
+    # Tick it in the history and take a KP for it.
+    row.locator("input[name=invoices]").check()
+    page.locator("#history-kp-button").click()
+    expect(page.locator("h1")).to_have_text("New KP")
+    expect(page.locator("input[name=invoices]:checked")).to_have_count(1)
+    page.get_by_role("button", name="Issue").click()
+
+    expect(page.locator(".alert-success")).to_contain_text("KP KP/MAIN/")
+    invoice_row = page.locator("#history tbody tr.history-row",
+                               has=page.locator("a.history-number", has_text="FV/"))
+    expect(invoice_row.locator(".history-status")).to_have_text("settled")
+    expect(history.locator(".history-balance")).to_have_text("0.00 PLN")
+
+    # A click on the invoice's row shows what paid it (htmx).
+    invoice_row.locator("td").nth(2).click()
+    expect(page.locator("#history-links .links-paid-by")).to_contain_text("KP/MAIN/")
+    expect(page.locator("#history-links .links-paid-by")).to_contain_text("144.60 PLN")
+
+    # The type filter (htmx) leaves the invoice alone.
+    page.select_option("#history-kind", "invoice")
+    expect(page.locator("#history tbody tr.history-row")).to_have_count(1)
+    page.screenshot(path="/tmp/ledger.png", full_page=True)

@@ -1,0 +1,300 @@
+"""The staff forms that create every financial document, the document page and the cash
+registers. Each form: GET shows it, POST parses it and calls one service; a refusal shows
+the service's message and writes nothing; success goes back to the card's history."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from core.forms import apply_service_errors
+from core.views import staff_view
+
+from .. import selectors, services
+from ..forms import (
+    BankTransferForm,
+    CashRegisterForm,
+    CorrectionForm,
+    CorrectionLineFormSet,
+    DebitNoteForm,
+    InvoiceForm,
+    InvoiceLineFormSet,
+    KpForm,
+    KwForm,
+    TechnicalForm,
+)
+from ..models import FinanceDocument, Kind
+from ..seller import seller_get
+from .ledger import customer_get, document_or_404, history_url, url_or_none
+
+FORM_PAGE = "finance/ledger/form.html"
+
+
+def _quantity(value) -> str:
+    """1.000 → "1", 2.500 → "2.5": as people write a quantity."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _line_initial(lines) -> list[dict]:
+    return [{"name": line.name, "quantity": _quantity(line.quantity), "unit": line.unit,
+             "net_unit_price": line.net_unit_price, "vat_rate": line.vat_rate,
+             "gtu": line.gtu, "annex15": line.annex15} for line in lines]
+
+
+def _write(form, call, formset=None):
+    """Run ``call`` (one service) when the forms are valid; its refusal goes on ``form``.
+    Returns what the service returned, or None when nothing was written."""
+    if not form.is_valid() or (formset is not None and not formset.is_valid()):
+        return None
+    try:
+        return call(form.cleaned_data)
+    except ValidationError as e:
+        apply_service_errors(form, e)
+        return None
+
+
+def _form_page(request, context):
+    form = context["form"]
+    formset = context.get("formset")
+    failed = bool(form.errors) or bool(formset is not None and formset.is_bound
+                                       and not formset.is_valid())
+    context.setdefault("cancel_url", history_url(context["customer"].pk))
+    context.setdefault("submit", _("Issue"))
+    return render(request, FORM_PAGE, context, status=400 if failed else 200)
+
+
+def _done(request, customer_id, message):
+    messages.success(request, message)
+    return redirect(history_url(customer_id))
+
+
+def _not_an_invoice(request, document):
+    messages.error(request, _("%(n)s is not an invoice.") % {"n": document.number})
+    return redirect("finance:document", financedocument_id=document.pk)
+
+
+# --------------------------------------------------------------------------- invoices
+
+@staff_view("finance.add_financedocument")
+@require_http_methods(["GET", "POST"])
+def invoice_create(request, customer_id):
+    """An invoice by hand: lines with quantity, unit, net unit price, VAT rate, GTU."""
+    customer = customer_get(customer_id)
+    data = request.POST if request.method == "POST" else None
+    form = InvoiceForm(data)
+    formset = InvoiceLineFormSet(data, prefix="lines")
+    if data is not None:
+        invoice = _write(form, lambda d: services.invoice_issue(
+            actor=request.user, customer=customer, lines=formset.lines(),
+            issue_date=d["issue_date"], due_date=d["due_date"]), formset)
+        if invoice is not None:
+            return _done(request, customer.pk, _("Invoice %(n)s issued: %(a)s PLN.") % {
+                "n": invoice.number, "a": invoice.debit})
+    return _form_page(request, {"customer": customer, "form": form, "formset": formset,
+                                "title": _("New invoice")})
+
+
+@staff_view("finance.change_financedocument")
+@require_http_methods(["GET", "POST"])
+def invoice_edit(request, financedocument_id):
+    """Edit an invoice under its number, as far as the tenant setting "edycja_faktur"
+    allows (the service refuses otherwise, with its reason)."""
+    invoice = document_or_404(financedocument_id)
+    if invoice.kind != Kind.INVOICE:
+        return _not_an_invoice(request, invoice)
+    data = request.POST if request.method == "POST" else None
+    form = InvoiceForm(data, initial={"issue_date": invoice.issue_date,
+                                      "due_date": invoice.due_date})
+    # The dates and the number stay: only the lines change.
+    form.fields["issue_date"].disabled = form.fields["due_date"].disabled = True
+    formset = CorrectionLineFormSet(
+        data, prefix="lines", initial=_line_initial(selectors.invoice_current_lines(
+            invoice=invoice)))
+    if data is not None:
+        done = _write(form, lambda d: services.invoice_update(
+            actor=request.user, invoice=invoice, lines=formset.lines()), formset)
+        if done is not None:
+            messages.success(request, _("Invoice %(n)s saved: %(a)s PLN.") % {
+                "n": done.number, "a": done.debit})
+            return redirect("finance:document", financedocument_id=invoice.pk)
+    return _form_page(request, {
+        "customer": invoice.customer, "form": form, "formset": formset, "document": invoice,
+        "title": _("Edit invoice %(n)s") % {"n": invoice.number}, "submit": _("Save"),
+        "cancel_url": reverse("finance:document", args=[invoice.pk])})
+
+
+@staff_view("finance.change_financedocument")
+@require_http_methods(["GET", "POST"])
+def correction_create(request, financedocument_id):
+    """A correcting invoice: the lines as the invoice should stand now, and the reason."""
+    invoice = document_or_404(financedocument_id)
+    if invoice.kind != Kind.INVOICE:
+        return _not_an_invoice(request, invoice)
+    data = request.POST if request.method == "POST" else None
+    form = CorrectionForm(data)
+    formset = CorrectionLineFormSet(
+        data, prefix="lines", initial=_line_initial(selectors.invoice_current_lines(
+            invoice=invoice)))
+    if data is not None:
+        done = _write(form, lambda d: services.correction_issue(
+            actor=request.user, invoice=invoice, lines=formset.lines(), reason=d["reason"],
+            issue_date=d["issue_date"]), formset)
+        if done is not None:
+            correction, warnings = done
+            messages.success(request, _("Correction %(c)s of invoice %(n)s issued.") % {
+                "c": correction.number, "n": invoice.number})
+            if warnings:
+                messages.warning(request, _("Check the cycle counter in the payment "
+                                            "schedule: the invoice was corrected to zero."))
+            return redirect("finance:document", financedocument_id=correction.pk)
+    return _form_page(request, {
+        "customer": invoice.customer, "form": form, "formset": formset, "document": invoice,
+        "title": _("Correct invoice %(n)s") % {"n": invoice.number},
+        "note": _("Enter the lines as the invoice should stand now. A quantity or price of 0 "
+                  "cancels a line; after a correction of quantity or value to 0 check the "
+                  "cycle counter in the payment schedule."),
+        "cancel_url": reverse("finance:document", args=[invoice.pk])})
+
+
+# --------------------------------------------------------------------------- cash, bank, notes
+
+def _registers_note(registers):
+    if registers:
+        return None
+    return _("There is no cash register yet: add one under Cash registers first.")
+
+
+@staff_view("finance.add_financedocument")
+@require_http_methods(["GET", "POST"])
+def kp_create(request, customer_id):
+    """KP: the documents ticked in the history (``?invoices=``) come ticked here."""
+    customer = customer_get(customer_id)
+    registers = selectors.cash_register_list()
+    receivables = selectors.open_receivable_list(customer=customer)
+    data = request.POST if request.method == "POST" else None
+    ticked = [value for value in request.GET.getlist("invoices") if value.isdigit()]
+    form = KpForm(data, registers=registers, receivables=receivables,
+                  initial={"invoices": ticked})
+    if data is not None:
+        kp = _write(form, lambda d: services.kp_issue(
+            actor=request.user, customer=customer, register=d["register"], amount=d["amount"],
+            invoices=list(d["invoices"]), title=d["title"], issue_date=d["issue_date"]))
+        if kp is not None:
+            return _done(request, customer.pk, _("KP %(n)s: %(a)s PLN.") % {
+                "n": kp.number, "a": kp.credit})
+    return _form_page(request, {"customer": customer, "form": form, "title": _("New KP"),
+                                "empty_note": _registers_note(registers)})
+
+
+@staff_view("finance.add_financedocument")
+@require_http_methods(["GET", "POST"])
+def kw_create(request, customer_id):
+    customer = customer_get(customer_id)
+    registers = selectors.cash_register_list()
+    form = KwForm(request.POST if request.method == "POST" else None, registers=registers)
+    if request.method == "POST":
+        kw = _write(form, lambda d: services.kw_issue(
+            actor=request.user, customer=customer, register=d["register"], amount=d["amount"],
+            title=d["title"], issue_date=d["issue_date"]))
+        if kw is not None:
+            return _done(request, customer.pk, _("KW %(n)s: %(a)s PLN.") % {
+                "n": kw.number, "a": kw.debit})
+    return _form_page(request, {"customer": customer, "form": form, "title": _("New KW"),
+                                "empty_note": _registers_note(registers)})
+
+
+@staff_view("finance.add_financedocument")
+@require_http_methods(["GET", "POST"])
+def transfer_create(request, customer_id):
+    """A bank transfer typed by hand; it settles the oldest unpaid documents."""
+    customer = customer_get(customer_id)
+    form = BankTransferForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        transfer = _write(form, lambda d: services.bank_transfer_record(
+            actor=request.user, customer=customer, amount=d["amount"],
+            booking_date=d["booking_date"], title=d["title"],
+            bank_reference=d["bank_reference"], counterparty_account=d["counterparty_account"]))
+        if transfer is not None:
+            return _done(request, customer.pk, _("Bank transfer %(n)s: %(a)s PLN.") % {
+                "n": transfer.number, "a": transfer.credit})
+    return _form_page(request, {"customer": customer, "form": form,
+                                "title": _("New bank transfer"), "submit": _("Record")})
+
+
+@staff_view("finance.add_financedocument")
+@require_http_methods(["GET", "POST"])
+def debit_note_create(request, customer_id):
+    customer = customer_get(customer_id)
+    form = DebitNoteForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        note = _write(form, lambda d: services.debit_note_issue(
+            actor=request.user, customer=customer, amount=d["amount"],
+            title=form.note_title(), due_date=d["due_date"]))
+        if note is not None:
+            return _done(request, customer.pk, _("Debit note %(n)s: %(a)s PLN.") % {
+                "n": note.number, "a": note.debit})
+    return _form_page(request, {"customer": customer, "form": form,
+                                "title": _("New debit note")})
+
+
+@staff_view("finance.change_financedocument")
+@require_http_methods(["GET", "POST"])
+def technical_create(request, customer_id):
+    """An administrative charge or credit: not recommended, the reason is mandatory."""
+    customer = customer_get(customer_id)
+    form = TechnicalForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        document = _write(form, lambda d: services.technical_issue(
+            actor=request.user, customer=customer, amount=d["amount"],
+            charge=d["direction"] == TechnicalForm.CHARGE, reason=d["reason"]))
+        if document is not None:
+            return _done(request, customer.pk, _("Technical transaction %(n)s: %(a)s PLN.")
+                         % {"n": document.number, "a": document.amount})
+    return _form_page(request, {
+        "customer": customer, "form": form, "title": _("New technical transaction"),
+        "warning": _("Not recommended: use a technical transaction only when no other "
+                     "document fits. The customer sees it in the customer panel.")})
+
+
+# --------------------------------------------------------------------------- document page
+
+@staff_view("finance.view_financedocument")
+@require_GET
+def document_detail(request, financedocument_id):
+    """A document: header, parties, lines with the VAT summary, links, corrections."""
+    try:
+        document = selectors.document_get(pk=financedocument_id)
+    except FinanceDocument.DoesNotExist:
+        raise Http404 from None
+    return render(request, "finance/ledger/document.html", {
+        "document": document, "customer": document.customer, "seller": seller_get(),
+        "status_label": selectors.STATUS_LABELS.get(document.settlement_status, ""),
+        "pdf_url": url_or_none("finance:document_pdf", financedocument_id=document.pk),
+        "ksef_url": url_or_none("finance:document_ksef", financedocument_id=document.pk)
+        if document.kind in (Kind.INVOICE, Kind.CORRECTION) else None,
+        "history_url": history_url(document.customer_id),
+    })
+
+
+# --------------------------------------------------------------------------- cash registers
+
+@staff_view("finance.view_cashregister")
+@require_http_methods(["GET", "POST"])
+def cash_registers(request):
+    form = CashRegisterForm(request.POST if request.method == "POST" else None,
+                            auto_id="register_%s")
+    if request.method == "POST":
+        if not request.user.has_perm("finance.add_cashregister"):
+            raise PermissionDenied
+        register = _write(form, lambda d: services.cash_register_create(
+            actor=request.user, name=d["name"], symbol=d["symbol"]))
+        if register is not None:
+            messages.success(request, _("Cash register %(n)s added.") % {"n": register.name})
+            return redirect("finance:cash_registers")
+    return render(request, "finance/ledger/cash_registers.html", {
+        "registers": selectors.cash_register_list(), "form": form,
+    }, status=400 if form.errors else 200)
