@@ -64,12 +64,16 @@ def _with_settlement(queryset: QuerySet) -> QuerySet:
     corrections; ``None`` elsewhere), ``unallocated`` (credit documents) and ``corrected``
     (the "K" marker)."""
     corrections = FinanceDocument.objects.filter(corrects=OuterRef("pk"), kind=Kind.CORRECTION)
-    paid_links = Allocation.objects.filter(
-        Q(receivable=OuterRef("pk")) | Q(receivable__corrects=OuterRef("pk"))
-    ).exclude(payment__corrects=OuterRef("pk"))
+    # What paid the document and its upward corrections, less its downward corrections
+    # (which release, not pay). Two sums, not one with OR: each is an index lookup, where
+    # the OR made PostgreSQL hash-join every allocation of the tenant for each row.
+    not_by_correction = ~Q(payment__corrects=OuterRef("pk"))
+    paid_direct = Allocation.objects.filter(not_by_correction, receivable=OuterRef("pk"))
+    paid_corrections = Allocation.objects.filter(not_by_correction,
+                                                 receivable__corrects=OuterRef("pk"))
     return queryset.annotate(
         owed=F("debit") + _sum(corrections, F("debit")) - _sum(corrections, F("credit")),
-        paid=_sum(paid_links, F("amount")),
+        paid=_sum(paid_direct, F("amount")) + _sum(paid_corrections, F("amount")),
         unallocated=F("credit") - _sum(Allocation.objects.filter(payment=OuterRef("pk")),
                                        F("amount")),
         corrected=Exists(corrections),
