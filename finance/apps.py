@@ -86,6 +86,8 @@ class FinanceConfig(AppConfig):
 
         from .views.account import account_section_context, interest_section_context
 
+        # Same key as the customers app's "Account" (the bare account number): "Rachunek"
+        # replaces it on purpose, with the balance and "Druk wpłat" beside the account.
         register_card_section(CardSection(
             "account", _("Account"), 250, "finance/account/section.html",
             "finance.view_financedocument", context=account_section_context))
