@@ -18,6 +18,9 @@ class CardSection:
     permission: str | None = None
     # context(customer, request) -> dict; runs a constant number of queries.
     context: Callable | None = None
+    # Loaded by htmx once the card is shown, so a heavy section does not hold the card
+    # back; in place when the card is asked with parameters or shows a refused form.
+    lazy: bool = False
 
 
 _SECTIONS: dict[str, CardSection] = {}

@@ -39,7 +39,7 @@ class FinanceConfig(AppConfig):
 
         register_card_section(CardSection(
             "history", _("Transaction history"), 300, "finance/ledger/section.html",
-            "finance.view_financedocument", context=history_section_context))
+            "finance.view_financedocument", context=history_section_context, lazy=True))
         # --- end ledger
         # --- seller data (finance.seller.seller_party): invoices, KSeF and EDI++ exports
         register(
@@ -90,10 +90,10 @@ class FinanceConfig(AppConfig):
         # replaces it on purpose, with the balance and "Druk wpłat" beside the account.
         register_card_section(CardSection(
             "account", _("Account"), 250, "finance/account/section.html",
-            "finance.view_financedocument", context=account_section_context))
+            "customers.view_customer", context=account_section_context))
         register_card_section(CardSection(
             "interest", _("Statutory interest"), 350, "finance/interest/section.html",
-            "finance.view_financedocument", context=interest_section_context))
+            "finance.view_financedocument", context=interest_section_context, lazy=True))
         # --- end print
         # --- billing: the card's "Tariffs and payment schedule"
         from core.sections import CardSection, register_card_section
@@ -103,7 +103,7 @@ class FinanceConfig(AppConfig):
         register_card_section(CardSection(
             "subscriptions", _("Tariffs and payment schedule"), 450,
             "finance/billing/section.html", "finance.view_subscription",
-            context=subscriptions_section_context))
+            context=subscriptions_section_context, lazy=True))
         # --- end billing
         # --- bank: per-tenant CSV profiles of the bank import
         from .bank.csv_profiles import csv_profiles_validate

@@ -81,11 +81,19 @@ def _card_forms(customer, forms):
     return {**blank, **(forms or {})}
 
 
+def _render_lazy(request, customer, section) -> str:
+    return render_to_string("customers/card/_section_lazy.html",
+                            {"customer": customer, "section": section}, request=request)
+
+
 def render_card(request, customer_id, *, forms=None):
     customer = load_card(customer_id)
+    in_place = forms is not None or bool(request.GET)  # a refused form, filters, ?full=1
     forms = _card_forms(customer, forms)
-    sections = [mark_safe(_render_section(request, customer, section, forms))  # noqa: S308
-                for section in card_sections_for(request.user)]
+    sections = [mark_safe(  # noqa: S308
+        _render_lazy(request, customer, section) if section.lazy and not in_place
+        else _render_section(request, customer, section, forms))
+        for section in card_sections_for(request.user)]
     return render(request, "customers/card.html", {
         "customer": customer, "sections": sections,
         "show_annotations": request.user.has_perm("customers.view_annotation"),

@@ -206,12 +206,12 @@ def test_card_query_count_does_not_grow_with_documents(staff_client, staff, cust
     assert Document.objects.filter(customer=big).count() == 4
     staff_client.get(reverse("customers:list"))  # the first request stores the tenant
     # 19: the customers app's card (see customers/tests/test_views.py);
-    # 9: the finance sections (counted there too);
+    # 1: the finance "Account" section (counted there too);
     # 6: the documents section: the documents (joined with issuer, approver and parent,
     #    the downloads counted), their files, scans and children; the tenant's templates
     #    and the customer's contracts for the forms.
     for shown in (small, big):
-        with django_assert_num_queries(19 + 9 + 6):
+        with django_assert_num_queries(19 + 1 + 6):
             response = staff_client.get(card_url(shown))
         assert response.status_code == 200
 

@@ -116,6 +116,10 @@ def test_other_tenants_document_and_customer_are_404(client, staff, customer, ot
 def test_a_technician_may_not_print_finance_documents(client, tenant, staff, customer):
     document = invoice(staff, customer)
     client = client_of(client, tenant, Role.TECHNICIAN, "tadek")
+    # The account number stays on the card; the debt and the slip are finance's.
+    html = section(client, customer, "account").content.decode()
+    assert customer.virtual_account[-4:] in html.replace(" ", "")
+    assert "Debt" not in html and "payment-slip" not in html
     assert client.get(reverse("finance:document_pdf", args=[document.pk])).status_code == 403
     assert client.get(reverse("finance:payment_slip", args=[customer.pk])).status_code == 403
 

@@ -32,7 +32,16 @@ def internet(in_tenant, staff):
 
 
 def card(client, customer):
-    return client.get(reverse("customers:card", kwargs={"customer_id": customer.pk}))
+    """The card as a browser shows it: the page, then the section htmx loads into it."""
+    response = client.get(reverse("customers:card", kwargs={"customer_id": customer.pk}))
+    url = reverse("customers:section", args=[customer.pk, "subscriptions"])
+    assert f'hx-get="{url}" hx-trigger="load"' in response.content.decode()
+    section = client.get(url, headers={"HX-Request": "true"})
+    response.content = response.content.replace(
+        response.content.decode().split('<section id="section-subscriptions"')[1]
+        .split("</section>")[0].join(['<section id="section-subscriptions"', "</section>"])
+        .encode(), section.content)
+    return response
 
 
 # --------------------------------------------------------------------------- tariffs

@@ -67,7 +67,14 @@ def row_text(tr) -> str:
 
 
 def card(client, customer, **params):
-    return client.get(reverse("customers:card", args=[customer.pk]), params)
+    """The card as a browser shows it: with filters the history is in the page; without,
+    the page carries its frame and htmx loads the section into it at once."""
+    response = client.get(reverse("customers:card", args=[customer.pk]), params)
+    if params or response.status_code != 200:
+        return response
+    url = reverse("customers:section", args=[customer.pk, "history"])
+    assert f'hx-get="{url}" hx-trigger="load"' in response.content.decode()
+    return client.get(url, headers={"HX-Request": "true"})
 
 
 def history_url(customer):
