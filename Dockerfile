@@ -16,10 +16,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     MEDIA_ROOT=/app/var/media
 WORKDIR /app
 
-# WeasyPrint renders the documents' PDFs with Pango; DejaVu has the Polish letters.
+# WeasyPrint renders the documents' PDFs with Pango; DejaVu has the Polish letters;
+# ping for the login window's "additional information".
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
-       fonts-dejavu-core \
+       fonts-dejavu-core iputils-ping \
     && rm -rf /var/lib/apt/lists/*
 
 # Dependencies first, in their own layer: they change less often than the code.

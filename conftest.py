@@ -18,6 +18,13 @@ def english():
 
 
 @pytest.fixture(autouse=True)
+def radius_auth_log_at_once(settings):
+    """FreeRADIUS's answers are written when they come (radius/authlog.py batches them in
+    production); radius/tests/test_authlog.py tests the batches."""
+    settings.RADIUS_AUTH_LOG_FLUSH_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     """Uploaded scans land in the test's own folder, never in var/media."""
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -23,6 +23,9 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "te
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Fernet key(s) for NAS secrets and login passwords (radius/crypto.py); empty: from SECRET_KEY.
 RADIUS_ENCRYPTION_KEY = env("RADIUS_ENCRYPTION_KEY", default="")
+# FreeRADIUS's answers (post-auth) are written in batches this often (radius/authlog.py);
+# 0: each at once.
+RADIUS_AUTH_LOG_FLUSH_SECONDS = env.float("RADIUS_AUTH_LOG_FLUSH_SECONDS", default=0.25)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -147,6 +150,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "radius.tasks.sessions_close_stale", "schedule": 300.0},
     "radius-samples-prune": {
         "task": "radius.tasks.samples_prune", "schedule": crontab(hour=3, minute=15)},
+    "radius-logins-refresh-daily": {
+        "task": "radius.tasks.logins_refresh_daily", "schedule": crontab(hour=0, minute=5)},
+    "radius-logins-debt-block-evaluate": {
+        "task": "radius.tasks.logins_debt_block_evaluate",
+        "schedule": crontab(hour=6, minute=0)},
+    "radius-logins-debt-block-lift": {
+        "task": "radius.tasks.logins_debt_block_evaluate", "kwargs": {"lift_only": True},
+        "schedule": 600.0},
+    "radius-logins-temp-speed-expire": {
+        "task": "radius.tasks.logins_temp_speed_expire", "schedule": 60.0},
 }
 
 CACHES = {

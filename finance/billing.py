@@ -183,9 +183,18 @@ def tariff_update(*, actor, tariff: Tariff, is_active: bool | None = None, **fie
         for key, value in data.items():
             setattr(tariff, key, value)
         tariff.save()
+        if "download_kbps" in changes or "upload_kbps" in changes:
+            _radius_refresh(actor=actor, tariff=tariff)
         action_log(actor=actor, kind="finance.tariff",
                    message=_("Tariff %(n)s changed") % {"n": tariff.name}, changes=changes)
     return tariff
+
+
+def _radius_refresh(**whose) -> None:
+    """What the NAS enforces follows the tariff's speeds and the subscription's dates."""
+    from radius.services import logins_refresh
+
+    logins_refresh(**whose)
 
 
 # --------------------------------------------------------------------------- subscriptions
@@ -237,6 +246,7 @@ def subscription_end(*, actor, subscription: Subscription, end_date: date) -> Su
         before = subscription.end_date
         subscription.end_date = end_date
         subscription.save(update_fields=["end_date"])
+        _radius_refresh(actor=actor, subscription=subscription)
         action_log(actor=actor, customer=subscription.customer, kind="finance.subscription",
                    message=_("Tariff %(t)s ends on %(e)s") % {"t": subscription.tariff.name,
                                                               "e": end_date},
@@ -271,6 +281,7 @@ def subscription_suspend(*, actor, subscription: Subscription, date_from: date, 
         suspension = Suspension.objects.create(subscription=subscription, date_from=date_from,
                                                date_to=date_to, reason=reason,
                                                created_by=staff_of(actor))
+        _radius_refresh(actor=actor, subscription=subscription)
         action_log(actor=actor, customer=subscription.customer, kind="finance.suspension",
                    message=_("Tariff %(t)s suspended %(f)s – %(to)s: %(r)s")
                    % {"t": subscription.tariff.name, "f": date_from, "to": date_to,
@@ -294,6 +305,7 @@ def subscription_resume(*, actor, suspension: Suspension, on_date: date) -> Susp
         before = suspension.date_to
         suspension.date_to = on_date - timedelta(days=1)
         suspension.save(update_fields=["date_to"])
+        _radius_refresh(actor=actor, subscription=suspension.subscription)
         action_log(actor=actor, customer=suspension.subscription.customer,
                    kind="finance.suspension",
                    message=_("Tariff %(t)s resumed on %(d)s")

@@ -4,6 +4,7 @@
 * ``/api/v1/radius/pools/`` — IP pools;
 * ``/api/v1/radius/logins/`` — logins ("komputery"), ``?customer=``; ``disable``,
   ``enable`` and ``reload`` ("Wymuś przeładowanie ustawień": CoA / Disconnect at once);
+  ``block`` / ``unblock`` (staff block), ``temp-speed`` and ``temp-speed/clear``;
   ``traffic`` (the statistics charts, ``?period=day|week|month|year``);
 * ``/api/v1/radius/sessions/`` — accounting sessions, ``?login=``, ``?open=true``.
 
@@ -82,6 +83,11 @@ class IpPoolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantView
     disable=_writes(serializers.LoginDisableSerializer, serializers.LoginSerializer, 200),
     enable=extend_schema(request=None, responses={200: serializers.LoginSerializer}),
     reload=extend_schema(request=None, responses={200: serializers.LoginSerializer}),
+    block=_writes(serializers.LoginBlockSerializer, serializers.LoginSerializer, 200),
+    unblock=extend_schema(request=None, responses={200: serializers.LoginSerializer}),
+    temp_speed=_writes(serializers.LoginTempSpeedSerializer, serializers.LoginSerializer, 200),
+    temp_speed_clear=extend_schema(request=None,
+                                   responses={200: serializers.LoginSerializer}),
     traffic=extend_schema(parameters=[OpenApiParameter(
         "period", str, enum=list(selectors.TRAFFIC_PERIODS),
         description="day (bars of an hour), week and month (a day), year (a month)")],
@@ -94,6 +100,10 @@ class LoginViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
         "disable": ["radius.change_login"],
         "enable": ["radius.change_login"],
         "reload": ["radius.change_login"],
+        "block": ["radius.change_login"],
+        "unblock": ["radius.change_login"],
+        "temp_speed": ["radius.change_login"],
+        "temp_speed_clear": ["radius.change_login"],
     }
 
     def scoped_queryset(self):
@@ -129,6 +139,30 @@ class LoginViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
         login = self.get_object()
         services.login_reload(actor=request.user, login=login)
         return self._fresh(login)
+
+    @action(detail=True, methods=["post"])
+    def block(self, request, pk=None):
+        """Block by staff: the NAS gets the tenant's block profile instead of the speed."""
+        login = self.get_object()
+        data = self.parsed(serializers.LoginBlockSerializer)
+        return self._fresh(services.login_block(actor=request.user, login=login, **data))
+
+    @action(detail=True, methods=["post"])
+    def unblock(self, request, pk=None):
+        """Lift a staff block (a debt block lifts when the debt is paid)."""
+        return self._fresh(services.login_unblock(actor=request.user, login=self.get_object()))
+
+    @action(detail=True, methods=["post"], url_path="temp-speed")
+    def temp_speed(self, request, pk=None):
+        login = self.get_object()
+        data = self.parsed(serializers.LoginTempSpeedSerializer)
+        return self._fresh(services.login_temp_speed_set(actor=request.user, login=login,
+                                                         **data))
+
+    @action(detail=True, methods=["post"], url_path="temp-speed/clear")
+    def temp_speed_clear(self, request, pk=None):
+        return self._fresh(services.login_temp_speed_clear(actor=request.user,
+                                                           login=self.get_object()))
 
     @action(detail=True, methods=["get"], pagination_class=None)
     def traffic(self, request, pk=None):

@@ -2,6 +2,21 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def debt_threshold_validate(value: str) -> str:
+    """A non-negative amount in PLN ("0.01", "50,00"), stored as text with two decimals."""
+    from decimal import Decimal, InvalidOperation
+
+    from django.core.exceptions import ValidationError
+
+    try:
+        amount = Decimal(value.replace(",", ".").replace(" ", ""))
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite() or amount < 0:
+        raise ValidationError(_("Enter an amount in PLN such as 50.00."))
+    return str(amount.quantize(Decimal("0.01")))
+
+
 class RadiusConfig(AppConfig):
     name = "radius"
     verbose_name = _("RADIUS")
@@ -9,6 +24,11 @@ class RadiusConfig(AppConfig):
     def ready(self):
         from core.tenant_settings import Category, SettingDef, register
 
+        from . import card
+
+        card.register()
+
+        from .attributes import block_profile_validate
         from .patterns import login_pattern_validate, password_pattern_validate
 
         register(
@@ -42,5 +62,25 @@ class RadiusConfig(AppConfig):
                 key="computer.sample_retention_days", category=Category.COMPUTER, type=int,
                 default=400, label=_("Keep traffic samples for (days)"),
                 min_value=7, max_value=3650,
+            ),
+            SettingDef(
+                key="computer.block_attributes", category=Category.COMPUTER, type=str,
+                default="Mikrotik-Address-List := blocked",
+                label=_("RADIUS attributes of a blocked login"),
+                help_text=_("Sent instead of the tariff's speed to a login blocked by staff "
+                            "or for debt: “Attribute := value” rows separated by ; "
+                            "(operators := += =)."),
+                validator=block_profile_validate,
+            ),
+            SettingDef(
+                key="computer.debt_block_threshold", category=Category.COMPUTER, type=str,
+                default="0.01", label=_("Block for debt from a debt of (PLN)"),
+                help_text=_("Logins are blocked when the customer owes more than this."),
+                validator=debt_threshold_validate,
+            ),
+            SettingDef(
+                key="computer.debt_block_grace_days", category=Category.COMPUTER, type=int,
+                default=14, label=_("Block for debt after an invoice is overdue by (days)"),
+                min_value=0, max_value=365,
             ),
         )

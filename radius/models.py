@@ -8,6 +8,7 @@ FreeRADIUS asks Abonent about it through the rlm_rest endpoints in ``radius/view
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -90,6 +91,11 @@ class Login(TenantOwned):
         PPPOE = "pppoe", _("PPPoE (login and password)")
         DHCP = "dhcp", _("DHCP (MAC address)")
 
+    class Block(models.TextChoices):
+        NONE = "", _("not blocked")
+        STAFF = "staff", _("blocked by staff")
+        DEBT = "debt", _("blocked for debt")
+
     class ReloadStatus(models.TextChoices):
         ACK = "ack", _("applied by the NAS")
         NAK = "nak", _("refused by the NAS")
@@ -111,6 +117,22 @@ class Login(TenantOwned):
     installation_address = models.ForeignKey(
         "customers.Address", null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+", verbose_name=_("installation address"))
+    # The customer's subscription (and so the tariff, whose speeds the NAS enforces).
+    subscription = models.ForeignKey(
+        "finance.Subscription", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="radius_logins", verbose_name=_("tariff"))
+    # A blocked login gets the tenant's block profile instead of full service.
+    block = models.CharField(_("block"), max_length=10, choices=Block.choices, blank=True,
+                             default=Block.NONE)
+    block_reason = models.CharField(_("reason for the block"), max_length=200, blank=True)
+    # "Prędkość tymczasowa": overrides the tariff's speeds until ``temp_speed_until``.
+    temp_download_kbps = models.PositiveIntegerField(_("temporary download (kbit/s)"),
+                                                     null=True, blank=True)
+    temp_upload_kbps = models.PositiveIntegerField(_("temporary upload (kbit/s)"),
+                                                   null=True, blank=True)
+    temp_speed_until = models.DateTimeField(_("temporary speed until"), null=True,
+                                            blank=True)
+    notes = models.TextField(_("notes"), blank=True)
     enabled = models.BooleanField(_("enabled"), default=True)
     disabled_reason = models.CharField(_("reason for disabling"), max_length=200, blank=True)
     nases = models.ManyToManyField(Nas, blank=True, related_name="logins",
@@ -134,12 +156,45 @@ class Login(TenantOwned):
                                     name="login_mac_uniq"),
             models.CheckConstraint(condition=~Q(auth_type="dhcp") | ~Q(mac=""),
                                    name="login_dhcp_has_mac"),
+            models.CheckConstraint(condition=Q(block__in=["", "staff", "debt"]),
+                                   name="login_block_known"),
+            # A temporary speed has both speeds and an end, or nothing at all.
+            models.CheckConstraint(
+                condition=Q(temp_speed_until__isnull=True, temp_download_kbps__isnull=True,
+                            temp_upload_kbps__isnull=True)
+                | Q(temp_speed_until__isnull=False, temp_download_kbps__gt=0,
+                    temp_upload_kbps__gt=0),
+                name="login_temp_speed_complete"),
+        ]
+        indexes = [
+            models.Index(fields=["temp_speed_until"], condition=Q(temp_speed_until__isnull=False),
+                         name="login_temp_speed_until"),
         ]
         verbose_name = _("login")
         verbose_name_plural = _("logins")
 
     def __str__(self):
         return self.login
+
+
+def login_photo_path(photo, filename):
+    return f"radius/{photo.tenant_id}/{photo.login_id}/{secrets.token_hex(8)}-{filename}"
+
+
+class LoginPhoto(TenantOwned):
+    """A photo of the installation (jpg/png, checked by content, not by name)."""
+
+    login = models.ForeignKey("Login", on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField(_("photo"), upload_to=login_photo_path, max_length=300)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
 
 
 class LoginAttribute(TenantOwned):

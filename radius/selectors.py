@@ -1,42 +1,105 @@
 """Reads of the RADIUS app, the authorize path first: it must stay one indexed lookup."""
 
+import ipaddress
+import json
+import time
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Sum
 from django.db.models.functions import Trunc
 from django.utils import timezone
 
+from core.tenancy import current_tenant
+
+from .crypto import decrypt
 from .models import IpPool, Login, Nas, RadiusKey, RadiusSession, SessionSample
 from .validators import clean_mac
+
+# Known keys, by hash: every FreeRADIUS call presents its key, and a NAS network sends
+# thousands per second. A revoked key stops working in this process at once (the revoking
+# service clears the cache) and in the other workers within KEY_CACHE_SECONDS.
+KEY_CACHE_SECONDS = 10
+_key_cache: dict[str, tuple[float, int]] = {}
 
 
 def radius_key_tenant_id(key: str) -> int | None:
     """The tenant a FreeRADIUS key belongs to; None for an unknown or revoked key."""
     if not key:
         return None
-    return RadiusKey.all_tenants.filter(
-        key_hash=RadiusKey.hash_key(key), revoked_at__isnull=True
+    key_hash = RadiusKey.hash_key(key)
+    now = time.monotonic()
+    hit = _key_cache.get(key_hash)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    tenant_id = RadiusKey.all_tenants.filter(
+        key_hash=key_hash, revoked_at__isnull=True
     ).values_list("tenant_id", flat=True).first()
+    if tenant_id is None:
+        _key_cache.pop(key_hash, None)
+        return None  # unknown keys are not remembered: a new key works at once
+    if len(_key_cache) > 1000:
+        _key_cache.clear()
+    _key_cache[key_hash] = (now + KEY_CACHE_SECONDS, tenant_id)
+    return tenant_id
 
 
-AUTHORIZE_COLUMNS = ("auth_type", "enabled", "disabled_reason", "password", "radius_snapshot")
+def radius_key_cache_clear() -> None:
+    _key_cache.clear()
 
 
-def login_authorize_get(*, username: str) -> dict | None:
+# One statement per Access-Request: the login (by name, else a DHCP client by its MAC)
+# and the type of the NAS asking, by the (tenant, login) / (tenant, mac) / (tenant, ip)
+# unique indexes. Raw SQL: the ORM's query building cost more than the query.
+_AUTHORIZE_SQL = """
+    SELECT l.auth_type, l.enabled, l.disabled_reason, l.password,
+           l.radius_snapshot{as_text},
+           (SELECT n.kind FROM radius_nas n WHERE n.tenant_id = l.tenant_id
+                AND n.ip = %(nas_ip)s{as_inet})
+    FROM radius_login l
+    WHERE l.tenant_id = %(tenant)s AND ({match})
+    LIMIT 1
+"""
+_MATCH = {"login": "l.login = %(username)s",
+          "mac": "l.mac = %(mac)s AND l.auth_type = 'dhcp'"}
+# PostgreSQL keeps addresses as inet and the snapshot as jsonb; SQLite (make run) as text.
+_CASTS = {"postgresql": {"as_text": "::text", "as_inet": "::inet"}}
+
+
+def _authorize_row(match: str, params: dict) -> dict | None:
+    casts = _CASTS.get(connection.vendor, {"as_text": "", "as_inet": ""})
+    sql = _AUTHORIZE_SQL.format(match=_MATCH[match], **casts)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    auth_type, enabled, reason, password, snapshot, kind = row
+    return {"auth_type": auth_type, "enabled": enabled, "disabled_reason": reason,
+            "password": decrypt(password), "radius_snapshot": json.loads(snapshot),
+            "nas_kind": kind}
+
+
+def login_authorize_get(*, username: str, nas_ip: str | None = None) -> dict | None:
     """What authorize needs about ``username`` in the active tenant, or None.
 
     A PPPoE login by its name; a DHCP client, whose NAS sends the MAC as the user name,
-    by its MAC when no login has that name.
+    by its MAC when no login has that name. ``nas_kind``: the type of the NAS at
+    ``nas_ip`` (None for a NAS Abonent does not know).
     """
-    row = Login.objects.filter(login=username).values(*AUTHORIZE_COLUMNS).first()
+    try:
+        nas_ip = str(ipaddress.ip_address(nas_ip)) if nas_ip else None
+    except ValueError:
+        nas_ip = None
+    params = {"tenant": current_tenant().pk, "username": username, "nas_ip": nas_ip}
+    row = _authorize_row("login", params)
     if row is None:
         try:
-            mac = clean_mac(username)
+            params["mac"] = clean_mac(username)
         except ValidationError:
             return None
-        row = Login.objects.filter(mac=mac, auth_type=Login.AuthType.DHCP).values(
-            *AUTHORIZE_COLUMNS).first()
+        row = _authorize_row("mac", params)
     return row
 
 
@@ -104,3 +167,111 @@ def login_traffic(*, login_id: int, period: str, now: datetime | None = None) ->
         "download_bps": row["down"] * 8 // max(row["seconds"], 1),
         "upload_bps": row["up"] * 8 // max(row["seconds"], 1),
     } for row in rows]
+
+
+# --------------------------------------------------------------------------- staff pages
+
+def login_card_list(*, customer_id: int) -> list[Login]:
+    """The card's "Komputery": the customer's logins, each with ``open_session`` (the
+    latest open one, its NAS joined, or None) and ``last_seen`` (when a session of it
+    was last heard of). Three queries: logins with tariff and pool, open sessions, and
+    the last time per login.
+    """
+    from django.db.models import Max
+
+    logins = list(Login.objects.filter(customer_id=customer_id)
+                  .select_related("subscription__tariff", "pool").order_by("login"))
+    ids = [login.pk for login in logins]
+    open_sessions = {}
+    last_seen = {}
+    if ids:
+        for session in (RadiusSession.objects.filter(login_id__in=ids, stopped_at__isnull=True)
+                        .select_related("nas").order_by("started_at")):
+            open_sessions[session.login_id] = session  # the latest wins
+        last_seen = dict(RadiusSession.objects.filter(login_id__in=ids).values("login_id")
+                         .annotate(last=Max("updated_at")).values_list("login_id", "last"))
+    for login in logins:
+        login.open_session = open_sessions.get(login.pk)
+        login.last_seen = last_seen.get(login.pk)
+    return logins
+
+
+def login_window_get(*, login_id: int) -> Login:
+    """One login for its window, with what the window shows beside it (``DoesNotExist``
+    outside the active tenant)."""
+    return (Login.objects.select_related("customer", "subscription__tariff", "pool",
+                                         "installation_address")
+            .prefetch_related("nases", "attributes").get(pk=login_id))
+
+
+def login_open_session(*, login_id: int) -> RadiusSession | None:
+    """The login's latest open session with its NAS, or None."""
+    return (RadiusSession.objects.filter(login_id=login_id, stopped_at__isnull=True)
+            .select_related("nas").order_by("-started_at").first())
+
+
+def session_last_speed(*, session: RadiusSession) -> dict | None:
+    """The speed of the session's last interim: ``{"download_bps", "upload_bps", "at"}``."""
+    sample = session.samples.order_by("-at").first()
+    if sample is None:
+        return None
+    seconds = max(sample.seconds, 1)
+    return {"download_bps": sample.output_bytes * 8 // seconds,
+            "upload_bps": sample.input_bytes * 8 // seconds, "at": sample.at}
+
+
+def _slice_page(queryset, page: int, per_page: int):
+    from core.paging import SlicePage
+
+    page = max(page, 1)
+    offset = (page - 1) * per_page
+    rows = list(queryset[offset:offset + per_page + 1])
+    return SlicePage(rows=rows[:per_page], number=page, has_next=len(rows) > per_page)
+
+
+def session_page(*, login_id: int, page: int = 1, per_page: int = 25):
+    """The login's connection history, newest first, with each session's NAS (one query)."""
+    return _slice_page(RadiusSession.objects.filter(login_id=login_id).select_related("nas")
+                       .order_by("-started_at", "-id"), page, per_page)
+
+
+def auth_event_page(*, login_id: int, page: int = 1, per_page: int = 25):
+    """The login's accepted and rejected authorizations, newest first (one query)."""
+    from .models import AuthEvent
+
+    return _slice_page(AuthEvent.objects.filter(login_id=login_id).order_by("-at", "-id"),
+                       page, per_page)
+
+
+def login_photo_list(*, login_id: int):
+    from .models import LoginPhoto
+
+    return LoginPhoto.objects.filter(login_id=login_id).select_related("uploaded_by")
+
+
+def pool_usage_list():
+    """The pools, each with ``assigned`` (how many logins hold one of its addresses)."""
+    from django.db.models import Count, Q
+
+    return IpPool.objects.annotate(
+        assigned=Count("logins", filter=Q(logins__ip__isnull=False))).order_by("name")
+
+
+def pool_login_page(*, pool_id: int, page: int = 1, per_page: int = 50):
+    """The logins of a pool by address, with their customers (one query)."""
+    return _slice_page(Login.objects.filter(pool_id=pool_id).select_related("customer")
+                       .order_by("ip", "login"), page, per_page)
+
+
+def pool_size(pool: IpPool) -> int:
+    """How many addresses the pool can hand out: its range without the network,
+    broadcast and gateway addresses (never given, see ``services.network``)."""
+    import ipaddress
+
+    start = int(ipaddress.IPv4Address(pool.range_start))
+    end = int(ipaddress.IPv4Address(pool.range_end))
+    net = ipaddress.IPv4Network(pool.network)
+    skip = {net.network_address, net.broadcast_address} if net.prefixlen < 31 else set()
+    if pool.gateway:
+        skip.add(ipaddress.IPv4Address(pool.gateway))
+    return end - start + 1 - sum(1 for address in skip if start <= int(address) <= end)

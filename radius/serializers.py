@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from core.api import TenantPrimaryKeyRelatedField
 from customers.models import Address, Customer
+from finance.models import Subscription
 
 from .models import IpPool, Login, LoginAttribute, Nas, NasKind, RadiusSession
 
@@ -59,9 +60,10 @@ class LoginSerializer(serializers.ModelSerializer):
     class Meta:
         model = Login
         fields = ["id", "customer", "auth_type", "login", "password", "mac", "pool", "ip",
-                  "ip_reserved", "installation_address", "enabled", "disabled_reason",
-                  "nases", "attributes", "reload_status", "reload_at", "reload_detail",
-                  "created_at", "updated_at"]
+                  "ip_reserved", "installation_address", "subscription", "notes", "enabled",
+                  "disabled_reason", "block", "block_reason", "temp_download_kbps",
+                  "temp_upload_kbps", "temp_speed_until", "nases", "attributes",
+                  "reload_status", "reload_at", "reload_detail", "created_at", "updated_at"]
         read_only_fields = fields
 
 
@@ -81,6 +83,9 @@ class LoginInputSerializer(serializers.Serializer):
     ip_reserved = serializers.BooleanField(required=False)
     installation_address = TenantPrimaryKeyRelatedField(model=Address, required=False,
                                                         allow_null=True)
+    subscription = TenantPrimaryKeyRelatedField(model=Subscription, required=False,
+                                                allow_null=True)
+    notes = serializers.CharField(required=False, allow_blank=True)
     nases = TenantPrimaryKeyRelatedField(model=Nas, many=True, required=False)
     attributes = LoginAttributeSerializer(many=True, required=False)
 
@@ -94,6 +99,18 @@ class LoginUpdateSerializer(LoginInputSerializer):
 
 class LoginDisableSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class LoginBlockSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200)
+
+
+class LoginTempSpeedSerializer(serializers.Serializer):
+    """The temporary speed ("prędkość tymczasowa"), kbit/s, until a moment in the future."""
+
+    download_kbps = serializers.IntegerField(min_value=1)
+    upload_kbps = serializers.IntegerField(min_value=1)
+    until = serializers.DateTimeField()
 
 
 class RadiusSessionSerializer(serializers.ModelSerializer):

@@ -54,3 +54,35 @@ def samples_prune():
     for tenant in Tenant.objects.all():
         with tenant_context(tenant):
             services.samples_prune()
+
+
+@shared_task
+def logins_debt_block_evaluate(lift_only: bool = False):
+    """Beat: each tenant's debt blocks applied and lifted daily; lifted every few minutes
+    (``lift_only``) so a paid-up customer is back online soon after the payment."""
+    from . import services
+
+    for tenant in Tenant.objects.all():
+        with tenant_context(tenant):
+            services.logins_debt_block_evaluate(lift_only=lift_only)
+
+
+@shared_task
+def logins_refresh_daily():
+    """Daily after midnight (beat): snapshots of tariffs that started, ended or were
+    suspended."""
+    from . import services
+
+    for tenant in Tenant.objects.all():
+        with tenant_context(tenant):
+            services.logins_refresh_daily()
+
+
+@shared_task
+def logins_temp_speed_expire():
+    """Every minute (beat): temporary speeds that ended give way to the tariff's."""
+    from . import services
+
+    for tenant in Tenant.objects.all():
+        with tenant_context(tenant):
+            services.logins_temp_speed_expire()

@@ -25,6 +25,7 @@ from core.models import Tenant
 from core.tenancy import tenant_context
 
 from . import selectors, services
+from .attributes import reply_for_nas
 from .models import Login
 
 KEY_HEADER = "HTTP_X_ABONENT_KEY"
@@ -105,16 +106,16 @@ def _reject(message: str) -> JsonResponse:
 def authorize(request, attributes):
     """The login's password (FreeRADIUS checks PAP/CHAP/MS-CHAP) and reply attributes."""
     username = str(_value(attributes, "User-Name", ""))
-    row = selectors.login_authorize_get(username=username)
+    nas_ip = _value(attributes, "NAS-IP-Address")
+    row = selectors.login_authorize_get(username=username, nas_ip=nas_ip)
     if row is None:
         return HttpResponse(status=404)
     if not row["enabled"]:
         return _reject(row["disabled_reason"] or _("This login is disabled."))
     snapshot = row["radius_snapshot"]
-    nas_ip = _value(attributes, "NAS-IP-Address")
     if snapshot.get("nas_ips") and nas_ip not in snapshot["nas_ips"]:
         return _reject(_("This login may not connect through this NAS."))
-    answer = dict(snapshot.get("reply", {}))
+    answer = reply_for_nas(snapshot, row["nas_kind"])
     if row["auth_type"] == Login.AuthType.DHCP:
         # A DHCP client proves nothing but its MAC: knowing the MAC is the authorization.
         answer["control:Auth-Type"] = "Accept"

@@ -12,6 +12,8 @@ command -v zbarimg >/dev/null || need+=(zbar-tools)       # decodes the printed 
 command -v freeradius >/dev/null || need+=(freeradius)
 dpkg -s freeradius-rest >/dev/null 2>&1 || need+=(freeradius-rest)
 command -v radclient >/dev/null || need+=(freeradius-utils)
+# ping: the login's "additional information" pings the NAS and the client.
+command -v ping >/dev/null || need+=(iputils-ping)
 # WeasyPrint renders with Pango; DejaVu has the Polish letters.
 dpkg -s libpango-1.0-0 >/dev/null 2>&1 || need+=(libpango-1.0-0)
 dpkg -s libpangoft2-1.0-0 >/dev/null 2>&1 || need+=(libpangoft2-1.0-0)

@@ -149,3 +149,48 @@ def test_barcode_reader_approves_documents_at_the_station(transactional_db, live
         second.refresh_from_db()
     assert first.status == second.status == "approved"
     page.screenshot(path="/tmp/approve.png", full_page=True)
+
+
+@pytest.mark.browser
+def test_computers_section_reloads_and_opens_the_login_window(transactional_db, live_server,
+                                                              browser_page):
+    """The card's "Komputery" loads by htmx; info, force reload, then the login's window."""
+    from customers import services
+    from radius import services as radius_services
+
+    tenant = Tenant.objects.create(name="Sieć Alfa", slug="alfa")
+    staff = make_staff(tenant, "anna")
+    with tenant_context(tenant):
+        customer = services.customer_create(actor=staff, first_name="Jan",
+                                            last_name="Kowalski", status="connected")
+        login = radius_services.login_create(actor=staff, customer=customer, login="jan-pc",
+                                             password="tajne-haslo1", ip="192.0.2.5")
+    page = browser_page
+    expect = sync_api.expect
+
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", "anna")
+    page.fill("#id_password", "s3cret-pass")
+    page.locator("main").get_by_role("button", name="Log in").click()
+    page.goto(f"{live_server.url}/customers/{customer.pk}/")
+
+    row = page.locator(f"#login-{login.pk}")
+    expect(row).to_contain_text("192.0.2.5")
+    expect(row.locator("code", has_text="tajne-haslo1")).to_be_hidden()
+    row.locator("details.password summary").click()
+    expect(row.locator("code", has_text="tajne-haslo1")).to_be_visible()
+
+    row.get_by_role("button", name="Additional information").click()
+    expect(page.locator(f"#login-info-{login.pk}")).to_contain_text("PPPoE")
+
+    row.get_by_role("button", name="Force settings reload").click()
+    section = page.locator("#section-computers")
+    expect(section).to_contain_text("Reload of jan-pc: no active session.")
+    expect(page.locator("#action-log")).to_contain_text("login.reload")
+
+    page.locator(f"#login-{login.pk}").get_by_role("link", name="jan-pc").click()
+    expect(page.locator("h1")).to_have_text("Login jan-pc")
+    page.get_by_role("link", name="Statistics").click()
+    expect(page.locator("svg.traffic-download")).to_be_visible()
+    page.get_by_role("link", name="Parameters in the database").click()
+    expect(page.locator("table.radius-params")).to_contain_text("Framed-IP-Address")

@@ -349,6 +349,9 @@ def tenant_a_card(tenant, staff, settings, tmp_path, django_capture_on_commit_ca
         radius_services.accounting_record(radius_services.Accounting(
             status="Start", nas_ip="192.0.2.7", event_at=datetime.datetime.now(datetime.UTC),
             username="KomputerAlfa", unique_id="sesja-alfa", acct_session_id="sesja-alfa"))
+        objects["loginphoto"] = radius_services.login_photo_add(
+            actor=staff, login=objects["login"], description="ZdjecieAlfa",
+            uploaded_file=SimpleUploadedFile("dach-alfa.png", png_bytes()))
     objects["user"] = staff
     objects["tenant"] = tenant
     objects["membership"] = Membership.objects.get(user=staff, tenant=tenant)

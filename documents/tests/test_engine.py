@@ -26,7 +26,9 @@ PESEL {{ customer.pesel }}, zam. {{ addresses.residence.text }}.</p>
 
 
 def pdf_text(data: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    """The PDF's words, one space apart: where a line wraps depends on today's date."""
+    return " ".join(" ".join(page.extract_text() for page in
+                             PdfReader(io.BytesIO(data)).pages).split())
 
 
 def current_pdf(document) -> bytes:

@@ -10,8 +10,10 @@ from core.tenancy import current_tenant
 from core.tenant_settings import setting_get
 from core.validation import field_clean as _field
 from customers.models import Address
+from finance.models import Subscription
 
 from .. import coa, validators
+from ..attributes import reply_for_nas
 from ..models import (
     IpPool,
     Login,
@@ -69,8 +71,12 @@ def _clean_login(login: Login, *, nases, attributes) -> list[tuple[str, str, str
     if login.installation_address is not None and \
             login.installation_address.customer_id != login.customer_id:
         errors["installation_address"] = [_("Choose one of the customer's addresses.")]
+    if login.subscription is not None and login.subscription.customer_id != login.customer_id:
+        errors["subscription"] = [_("Choose one of the customer's tariffs.")]
+    login.notes = (login.notes or "").strip()
     for name, obj in (("customer", login.customer), ("pool", login.pool),
                       ("installation_address", login.installation_address),
+                      ("subscription", login.subscription),
                       *(("nases", nas) for nas in nases)):
         try:
             _own(name, obj)
@@ -106,7 +112,8 @@ def login_create(*, actor, customer, auth_type: str = Login.AuthType.PPPOE, logi
                  password: str = "", mac: str = "", pool: IpPool | None = None,
                  ip: str | None = None, ip_reserved: bool = False,
                  installation_address: Address | None = None, nases=(), attributes=(),
-                 enabled: bool = True) -> Login:
+                 enabled: bool = True, subscription: Subscription | None = None,
+                 notes: str = "") -> Login:
     """Add a login ("komputer") to ``customer``.
 
     Login and password are generated from the tenant's patterns when not typed; the IP is
@@ -117,7 +124,8 @@ def login_create(*, actor, customer, auth_type: str = Login.AuthType.PPPOE, logi
     row = Login(customer=customer, auth_type=auth_type, login=login.strip(),
                 password=password, mac=mac, pool=pool, ip=ip or None, ip_reserved=ip_reserved,
                 installation_address=installation_address
-                or _default_installation_address(customer), enabled=enabled)
+                or _default_installation_address(customer), enabled=enabled,
+                subscription=subscription, notes=notes)
     try:
         with transaction.atomic():
             if not row.login:
@@ -144,7 +152,7 @@ def login_create(*, actor, customer, auth_type: str = Login.AuthType.PPPOE, logi
 
 
 LOGIN_FIELDS = ("login", "password", "auth_type", "mac", "pool", "ip", "ip_reserved",
-                "installation_address")
+                "installation_address", "subscription", "notes")
 
 
 def login_update(*, actor, login: Login, nases=None, attributes=None, **fields) -> Login:
@@ -265,7 +273,7 @@ def login_reload(*, actor, login: Login, disconnect: bool = False,
             session={"User-Name": session.username,
                      "Acct-Session-Id": session.acct_session_id,
                      "Framed-IP-Address": session.framed_ip},
-            reply=login.radius_snapshot.get("reply", {}))
+            reply=reply_for_nas(login.radius_snapshot, nas.kind))
         if status == Login.ReloadStatus.NO_SESSION or rank[result.status] > rank[status]:
             status = result.status
         kind = "Disconnect" if cut else "CoA"

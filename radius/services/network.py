@@ -18,6 +18,7 @@ from ..models import (
     NasKind,
     RadiusKey,
 )
+from ..selectors import radius_key_cache_clear
 from .base import UNIQUE_MESSAGES, _unique_error, login_snapshot_refresh
 
 # --------------------------------------------------------------------------- NAS
@@ -192,6 +193,7 @@ def radius_key_revoke(*, actor, key: RadiusKey) -> RadiusKey:
         key.save(update_fields=["revoked_at"])
         action_log(actor=staff_of(actor), kind="radius_key.revoke",
                    message=_("FreeRADIUS key %(key)s revoked.") % {"key": key})
+    radius_key_cache_clear()
     return key
 
 

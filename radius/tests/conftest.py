@@ -1,5 +1,6 @@
 import os
 import shutil
+import threading
 
 import pytest
 
@@ -31,7 +32,40 @@ def _require_freeradius():
 
 
 @pytest.fixture
-def start_freeradius(live_server, tmp_path):
+def app_server(live_server):
+    """``config.wsgi.application`` on a loopback port: the WSGI callable gunicorn serves,
+    with ``radius.fastpath`` in front of Django (``live_server`` gives the committed
+    database, its own server is not used)."""
+    from socketserver import ThreadingMixIn
+    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+    from django.db import connections
+
+    from config.wsgi import application
+
+    class Server(ThreadingMixIn, WSGIServer):
+        daemon_threads = True
+
+    class Handler(WSGIRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    def app(environ, start_response):
+        try:
+            return application(environ, start_response)
+        finally:
+            connections.close_all()  # this request's thread ends now
+
+    httpd = make_server("127.0.0.1", 0, app, server_class=Server, handler_class=Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture
+def start_freeradius(app_server, tmp_path):
     """Start FreeRADIUS with the shipped configuration: ``start_freeradius(key, url=...)``."""
     from radius.tests import freeradius
 
@@ -40,7 +74,7 @@ def start_freeradius(live_server, tmp_path):
 
     def start(key, *, url=None):
         server = freeradius.start(tmp_path / f"freeradius{len(servers)}",
-                                  url=url or live_server.url, key=key)
+                                  url=url or app_server, key=key)
         servers.append(server)
         return server
 

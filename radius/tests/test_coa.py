@@ -1,10 +1,12 @@
 """Forced reload: CoA and Disconnect to a real RADIUS peer (FreeRADIUS acting as the NAS)."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.utils import timezone
 
 from core.models import ActionLog
+from finance import billing
 from radius.models import Login
 from radius.services import (
     Accounting,
@@ -135,3 +137,52 @@ def test_periodic_reload_reaches_every_online_login(coa_peer, online, customer, 
     assert list(ActionLog.objects.filter(kind="login.reload").values_list(
         "customer", flat=True)) == [customer.pk]
     assert "bob" in ActionLog.objects.get(kind="login.reload").message
+
+
+def test_the_coa_carries_the_tariff_speed_in_the_nas_vendors_form(
+        coa_peer, customer, staff):
+    tariff = billing.tariff_create(actor=staff, name="Internet 20/5", net_price="50.00",
+                                   vat_rate="23", download_kbps=20000, upload_kbps=5000)
+    subscription = billing.subscription_add(actor=staff, customer=customer, tariff=tariff,
+                                            start_date=timezone.localdate() - timedelta(days=1))
+    nas_create(actor=staff, **nas_for(coa_peer, kind="accel-ppp"))
+    alice = login_create(actor=staff, customer=customer, login="alice", password="pw",
+                         ip="100.64.0.10", subscription=subscription)
+    accounting_record(Accounting(
+        status="Start", nas_ip="127.0.0.1", event_at=datetime.now(UTC), username="alice",
+        unique_id="u-1", acct_session_id="81a00003", framed_ip="100.64.0.10"))
+
+    assert login_reload(actor=staff, login=alice) == "ack"
+
+    log = coa_peer.output()
+    assert 'Filter-Id = "20000/5000"' in log
+    assert "Mikrotik-Rate-Limit" not in log
+
+
+def test_a_nas_that_does_not_answer_is_tried_again_later_and_later(
+        coa_peer, online, staff, tenant, monkeypatch):
+    from radius import tasks
+
+    alice = online(coa_peer, secret="not-the-secret")
+    countdowns = []
+
+    class Retry(Exception):
+        pass
+
+    def retry(countdown):  # the broker is the boundary: record instead of queueing
+        countdowns.append(countdown)
+        return Retry()
+
+    monkeypatch.setattr(tasks.login_reload, "retry", retry)
+    for attempt in (0, 1, 4):  # each try waits for the NAS: not all five
+        tasks.login_reload.push_request(retries=attempt, is_eager=False)
+        try:
+            if attempt < 4:
+                with pytest.raises(Retry):
+                    tasks.login_reload.run(tenant.pk, alice.pk)
+            else:  # the last try gives up and keeps the timeout on the login
+                assert tasks.login_reload.run(tenant.pk, alice.pk) == "timeout"
+        finally:
+            tasks.login_reload.pop_request()
+
+    assert countdowns == [30, 60]  # 30 s × 2^retries

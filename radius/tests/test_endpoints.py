@@ -85,3 +85,13 @@ def test_authorize_is_two_indexed_lookups(radius_key, jan, django_assert_num_que
     # attributes are stored on the login, nothing else is read.
     with django_assert_num_queries(2):
         assert rest("authorize", radius_key, {"User-Name": "jan"}).status_code == 200
+
+
+def test_a_revoked_key_is_refused_at_once(radius_key, jan, staff):
+    from radius.models import RadiusKey
+    from radius.services import radius_key_revoke
+
+    assert rest("authorize", radius_key, {"User-Name": "jan"}).status_code == 200
+    radius_key_revoke(actor=staff, key=RadiusKey.objects.get(name="FreeRADIUS test"))
+
+    assert rest("authorize", radius_key, {"User-Name": "jan"}).status_code == 403

@@ -176,3 +176,62 @@ def test_a_nas_without_nas_ip_address_is_known_by_the_packets_source(radius_serv
     assert reply.code == "Accounting-Response", reply.output
     session = RadiusSession.objects.get()
     assert (session.nas_ip, session.nas.name) == ("127.0.0.1", "BRAS 1")
+
+
+@pytest.fixture
+def on_tariff(customer, staff, pool, nas):
+    """"bob" on a 20/5 Mbit/s tariff, through the MikroTik NAS."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from finance import billing
+
+    tariff = billing.tariff_create(actor=staff, name="Internet 20/5", net_price="50.00",
+                                   vat_rate="23", download_kbps=20000, upload_kbps=5000)
+    subscription = billing.subscription_add(actor=staff, customer=customer, tariff=tariff,
+                                            start_date=timezone.localdate() - timedelta(days=1))
+    return login_create(actor=staff, customer=customer, login="bob", password="pw",
+                        pool=pool, nases=[nas], subscription=subscription)
+
+
+def test_a_mikrotik_nas_gets_the_tariff_speed(radius_server, on_tariff):
+    reply = auth(radius_server, **{"User-Name": "bob", "User-Password": "pw"})
+
+    assert reply.code == "Access-Accept", reply.output
+    assert reply.get("Mikrotik-Rate-Limit") == ["5000k/20000k"]
+    assert reply.get("WISPr-Bandwidth-Max-Down") == []
+
+
+def test_a_blocked_login_gets_the_block_profile_instead_of_the_speed(radius_server, on_tariff,
+                                                                     staff):
+    from radius.services import login_block
+
+    login_block(actor=staff, login=on_tariff, reason="Abuse")
+
+    reply = auth(radius_server, **{"User-Name": "bob", "User-Password": "pw"})
+
+    assert reply.code == "Access-Accept", reply.output
+    assert reply.get("Mikrotik-Address-List") == ["blocked"]
+    assert reply.get("Mikrotik-Rate-Limit") == []
+    assert reply.get("Framed-IP-Address") == ["100.64.0.10"]
+
+
+def test_freeradius_accepts_the_speed_attributes_of_every_nas_type(radius_server, on_tariff,
+                                                                  nas, staff):
+    from radius.services import nas_update
+
+    expected = {
+        "cisco": ("Cisco-AVPair", 2),
+        "juniper": ("ERX-Egress-Policy-Name", 1),
+        "accel-ppp": ("Filter-Id", 1),
+        "generic": ("WISPr-Bandwidth-Max-Down", 1),
+    }
+    for kind, (attribute, count) in expected.items():
+        nas_update(actor=staff, nas=nas, kind=kind)
+
+        reply = auth(radius_server, **{"User-Name": "bob", "User-Password": "pw"})
+
+        assert reply.code == "Access-Accept", reply.output
+        assert len(reply.get(attribute)) == count, (kind, reply.attributes)
+        assert reply.get("Mikrotik-Rate-Limit") == []

@@ -1,0 +1,57 @@
+"""The FreeRADIUS endpoints without Django's middleware and URL resolver.
+
+Every Access-Request a NAS sends costs FreeRADIUS two calls here (authorize, post-auth)
+and every interim one (accounting): thousands per second on a busy network. The staff
+pages' middleware (sessions, authentication, CSRF, locale, messages, htmx, the tenant
+from the host) and URL resolving cost more than the answer itself, and none of it applies
+to FreeRADIUS, which authenticates with its key.
+
+``RadiusFastPath`` wraps the WSGI application (``config/wsgi.py``): a POST to one of the
+three ``/radius/rest/`` URLs goes straight to its view in ``radius/views.py`` — the same
+functions, so there is one implementation, also reachable through ``radius/urls.py`` (the
+test client and ``runserver`` use that path) — and everything else to Django.
+
+The database connection is kept between requests (as ``CONN_MAX_AGE`` would) and closed
+after a request that failed on it, so the next one reconnects.
+"""
+
+import logging
+
+from django.core.handlers.wsgi import WSGIRequest
+from django.db import close_old_connections, connections
+
+from . import views
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "/radius/rest/"
+VIEWS = {"authorize": views.authorize, "post-auth": views.post_auth,
+         "accounting": views.accounting}
+
+
+class RadiusFastPath:
+    def __init__(self, application):
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        view = VIEWS.get(path[len(PREFIX):]) if path.startswith(PREFIX) else None
+        if view is None or environ.get("REQUEST_METHOD") != "POST":
+            return self.application(environ, start_response)
+        request = WSGIRequest(environ)
+        try:
+            response = view(request)
+        except Exception:
+            logger.exception("FreeRADIUS endpoint %s failed", path)
+            close_old_connections()
+            for connection in connections.all(initialized_only=True):
+                if connection.errors_occurred or not connection.is_usable():
+                    connection.close()
+            start_response("500 Internal Server Error",
+                           [("Content-Type", "application/json"), ("Content-Length", "2")])
+            return [b"{}"]
+        body = response.content
+        headers = [(k, v) for k, v in response.items() if k.lower() != "content-length"]
+        headers.append(("Content-Length", str(len(body))))
+        start_response(f"{response.status_code} {response.reason_phrase}", headers)
+        return [body]

@@ -1,0 +1,51 @@
+"""Photos of a login's installation ("Zdjęcia/skany" in the login's window).
+
+JPEG and PNG only, recognised by content (``customers.scans.upload_check``, the same
+check and size limit as the customer's scans), never by the file's name.
+"""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from core.actionlog import action_log, staff_of
+from customers.scans import upload_check
+
+from ..models import Login, LoginPhoto
+
+PHOTO_TYPES = {"image/jpeg": "jpg", "image/png": "png"}
+
+
+def login_photo_add(*, actor, login: Login, uploaded_file, description: str = "") -> LoginPhoto:
+    """Store a photo of ``login``; the stored name ends as its content says (.jpg/.png).
+
+    A file refused by content or size raises ``ValidationError`` on "file", nothing stored.
+    """
+    checked = upload_check(uploaded_file, accepted=tuple(PHOTO_TYPES), refusal=_(
+        "Only JPG and PNG photos are accepted; this file's content is neither."))
+    stem = checked.name.rsplit(".", 1)[0][:80] or "photo"
+    name = f"{stem}.{PHOTO_TYPES[checked.content_type]}"
+    photo = LoginPhoto(login=login, description=description.strip()[:200],
+                       uploaded_by=staff_of(actor))
+    with transaction.atomic():
+        photo.image.save(name, uploaded_file, save=False)
+        try:
+            photo.save()
+            action_log(actor=staff_of(actor), customer=login.customer, kind="login.photo_add",
+                       message=_("Photo “%(name)s” added to login %(login)s.")
+                       % {"name": name, "login": login.login})
+        except Exception:
+            photo.image.delete(save=False)
+            raise
+    return photo
+
+
+def login_photo_remove(*, actor, photo: LoginPhoto) -> None:
+    """Delete the photo; its file goes once the deletion is committed."""
+    login = photo.login
+    name = photo.image.name.rsplit("/", 1)[-1].split("-", 1)[-1]  # without the token
+    with transaction.atomic():
+        photo.delete()
+        action_log(actor=staff_of(actor), customer=login.customer, kind="login.photo_remove",
+                   message=_("Photo “%(name)s” of login %(login)s deleted.")
+                   % {"name": name, "login": login.login})
+        transaction.on_commit(lambda: photo.image.delete(save=False))
