@@ -2,6 +2,7 @@
 
 import ipaddress
 import json
+import re
 import time
 from datetime import datetime, timedelta
 
@@ -118,6 +119,30 @@ def login_id_for(username: str) -> int | None:
 
 def nas_list():
     return Nas.objects.order_by("name")
+
+
+# FreeRADIUS's names for the NAS types (``nas_type`` in clients.conf, used by checkrad).
+_CLIENT_NAS_TYPE = {"mikrotik": "other", "cisco": "cisco", "juniper": "juniper",
+                    "accel-ppp": "other", "generic": "other"}
+
+
+def nas_clients_conf() -> str:
+    """The active tenant's NAS devices as FreeRADIUS ``client`` sections (clients.conf).
+
+    Abonent is where NAS devices are kept; FreeRADIUS learns them from this file (run
+    ``manage.py radius_clients_conf <tenant>`` after a change and reload FreeRADIUS).
+    The secret is single-quoted with its single quotes escaped (FreeRADIUS keeps other
+    backslashes in such a string as they are).
+    """
+    sections = []
+    for nas in Nas.objects.order_by("name", "id"):
+        secret = nas.secret.replace("'", "\\'")
+        name = re.sub(r"[^A-Za-z0-9_.-]", "_", f"abonent-{nas.tenant_id}-{nas.name}")
+        sections.append(
+            f"client {name} {{\n\tipaddr = {nas.ip}\n\tsecret = '{secret}'\n"
+            f"\tnas_type = {_CLIENT_NAS_TYPE.get(nas.kind, 'other')}\n"
+            f"\tshortname = {name}\n}}\n")
+    return "\n".join(sections)
 
 
 def pool_list():

@@ -72,9 +72,9 @@ def start_freeradius(app_server, tmp_path):
     _require_freeradius()
     servers = []
 
-    def start(key, *, url=None):
+    def start(key, *, url=None, clients=None):
         server = freeradius.start(tmp_path / f"freeradius{len(servers)}",
-                                  url=url or app_server, key=key)
+                                  url=url or app_server, key=key, clients=clients)
         servers.append(server)
         return server
 

@@ -136,16 +136,31 @@ class FreeRadius:
             self.process.wait()
 
 
-def start(workdir: Path, *, url: str, key: str) -> FreeRadius:
-    """``freeradius -f`` with the shipped configuration, talking to Abonent at ``url``."""
+CLIENT_BLOCK = """client localhost {{
+	ipaddr = 127.0.0.1
+	secret = {secret}
+	nas_type = other
+}}"""
+
+
+def start(workdir: Path, *, url: str, key: str, clients: str | None = None) -> FreeRadius:
+    """``freeradius -f`` with the shipped configuration, talking to Abonent at ``url``.
+
+    ``clients``: clients.conf text replacing the test's own client (127.0.0.1, SECRET).
+    """
     binary = shutil.which("freeradius") or shutil.which("radiusd")
     assert binary, "FreeRADIUS is not installed (scripts/test-deps.sh installs it)"
     for sub in ("log", "run", "radacct"):
         (workdir / sub).mkdir(parents=True, exist_ok=True)
     auth_port, acct_port = free_udp_ports(2)
     (workdir / "site").write_text(site_for_test(auth_port, acct_port))
-    (workdir / "radiusd.conf").write_text(RADIUSD_CONF.format(
-        tmp=workdir, stock=STOCK, deploy=DEPLOY, secret=SECRET))
+    conf = RADIUSD_CONF.format(tmp=workdir, stock=STOCK, deploy=DEPLOY, secret=SECRET)
+    if clients is not None:
+        (workdir / "clients.conf").write_text(clients)
+        block = CLIENT_BLOCK.format(secret=SECRET)
+        assert block in conf, "the test configuration's client changed"
+        conf = conf.replace(block, f"$INCLUDE {workdir}/clients.conf")
+    (workdir / "radiusd.conf").write_text(conf)
     # Debian's dictionary file in raddb only includes the shipped ones; keep it empty.
     (workdir / "dictionary").write_text("")
     return _launch(workdir, auth_port, acct_port,
@@ -253,7 +268,7 @@ class Reply:
 
 
 def radclient(server: FreeRadius, kind: str, attributes: dict, *, timeout: float = 3,
-              retries: int = 1) -> Reply:
+              retries: int = 1, secret: str = SECRET) -> Reply:
     """Send one request with ``radclient`` and parse what came back.
 
     ``kind``: "auth" or "acct". ``attributes``: name → value (strings are quoted).
@@ -266,7 +281,7 @@ def radclient(server: FreeRadius, kind: str, attributes: dict, *, timeout: float
         lines.append(f"{name} = {value}")
     result = subprocess.run(  # noqa: S603
         [shutil.which("radclient"), "-x", "-t", str(timeout), "-r", str(retries),
-         f"127.0.0.1:{port}", kind, SECRET],
+         f"127.0.0.1:{port}", kind, secret],
         input="\n".join(lines) + "\n", capture_output=True, text=True, timeout=60)
     return _parse(result.stdout + result.stderr)
 

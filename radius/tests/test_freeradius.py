@@ -235,3 +235,29 @@ def test_freeradius_accepts_the_speed_attributes_of_every_nas_type(radius_server
         assert reply.code == "Access-Accept", reply.output
         assert len(reply.get(attribute)) == count, (kind, reply.attributes)
         assert reply.get("Mikrotik-Rate-Limit") == []
+
+
+def test_clients_conf_from_abonent_lets_the_nas_in(start_freeradius, radius_key, customer,
+                                                   staff, tmp_path):
+    from django.core.management import call_command
+
+    from core.models import Tenant
+    from core.tenancy import current_tenant
+
+    secret = "Se'cr\\et\"9"  # quotes and a backslash, as typed on a NAS
+    nas = nas_create(actor=staff, name="BRAS Wschód", ip="127.0.0.1", secret=secret,
+                     kind="mikrotik")
+    login_create(actor=staff, customer=customer, login="bob", password="pw-bob", nases=[nas])
+    out = tmp_path / "clients.conf"
+    slug = Tenant.objects.get(pk=current_tenant().pk).slug
+    with out.open("w") as stream:
+        call_command("radius_clients_conf", slug, stdout=stream)
+
+    server = start_freeradius(radius_key, clients=out.read_text())
+    ok = radclient(server, "auth", {"NAS-IP-Address": "127.0.0.1", "User-Name": "bob",
+                                    "User-Password": "pw-bob"}, secret=secret)
+    wrong = radclient(server, "auth", {"NAS-IP-Address": "127.0.0.1", "User-Name": "bob",
+                                       "User-Password": "pw-bob"}, retries=1, timeout=1)
+
+    assert ok.code == "Access-Accept", ok.output
+    assert wrong.code is None  # the test's own secret is no longer a client's
