@@ -115,6 +115,8 @@ def accounting_record(packet: Accounting) -> None:
     """
     if packet.status == "Interim-Update" and _interim_apply(packet):
         return
+    if packet.status == "Start" and _start_apply(packet):
+        return
     with transaction.atomic():
         if packet.status in ("Accounting-On", "Accounting-Off"):
             RadiusSession.objects.filter(nas_ip=packet.nas_ip, stopped_at__isnull=True).update(
@@ -152,6 +154,45 @@ _INTERIM_SQL = """
     FROM s WHERE r.id = s.id
     RETURNING r.id
 """
+
+
+# A Start in one statement (a NAS that reboots sends thousands at once): the session with
+# its login (by name, else a DHCP client by its MAC) and NAS; a retransmission changes
+# nothing. Same columns and rules as the ``get_or_create`` of ``_session_apply``.
+_START_SQL = """
+    INSERT INTO radius_radiussession (
+        tenant_id, login_id, nas_id, nas_ip, username, unique_id, acct_session_id,
+        framed_ip, calling_station_id, started_at, updated_at, session_time, input_bytes,
+        output_bytes, terminate_cause)
+    VALUES (
+        %(tenant)s,
+        COALESCE((SELECT id FROM radius_login WHERE tenant_id = %(tenant)s
+                      AND login = %(username)s),
+                 (SELECT id FROM radius_login WHERE tenant_id = %(tenant)s
+                      AND mac = %(mac)s AND auth_type = 'dhcp')),
+        (SELECT id FROM radius_nas WHERE tenant_id = %(tenant)s AND ip = %(nas_ip)s::inet),
+        %(nas_ip)s::inet, %(username)s, %(unique_id)s, %(session_id)s, %(framed_ip)s::inet,
+        %(calling)s, %(started_at)s, %(started_at)s, 0, 0, 0, '')
+    ON CONFLICT (tenant_id, unique_id) DO NOTHING
+"""
+
+
+def _start_apply(packet: Accounting) -> bool:
+    """Open the session of a Start; False: not done here (not PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        return False
+    try:
+        mac = clean_mac(packet.username)
+    except ValidationError:
+        mac = None
+    with connection.cursor() as cursor:
+        cursor.execute(_START_SQL, {
+            "tenant": current_tenant().pk, "username": packet.username[:253], "mac": mac,
+            "nas_ip": packet.nas_ip, "unique_id": packet.unique_id,
+            "session_id": packet.acct_session_id[:64], "framed_ip": packet.framed_ip or None,
+            "calling": packet.calling_station_id[:64],
+            "started_at": packet.event_at - timedelta(seconds=packet.session_time)})
+    return True
 
 
 def _interim_apply(packet: Accounting) -> bool:

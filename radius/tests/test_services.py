@@ -296,3 +296,34 @@ def test_samples_older_than_the_retention_are_pruned(customer, staff):
 
     assert samples_prune(now=now) == 1
     assert SessionSample.objects.get().at == now
+
+
+def test_a_start_opens_one_session_with_its_login_and_nas(customer, staff):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from radius.models import RadiusSession
+    from radius.services import Accounting, accounting_record, login_create, nas_create
+
+    nas = nas_create(actor=staff, name="BRAS", ip="192.0.2.1", secret="s3cret")
+    pppoe = login_create(actor=staff, customer=customer, login="ppp", password="pw-123456")
+    tv = login_create(actor=staff, customer=customer, login="tv", auth_type="dhcp",
+                      mac="aa:bb:cc:dd:ee:02")
+    at = timezone.now()
+    for _ in range(2):  # the NAS retransmits: still one session
+        accounting_record(Accounting(
+            status="Start", nas_ip="192.0.2.1", event_at=at, username="ppp",
+            unique_id="u-ppp", acct_session_id="81a0", framed_ip="100.64.0.7",
+            calling_station_id="aa-bb", session_time=60))
+    accounting_record(Accounting(status="Start", nas_ip="192.0.2.9", event_at=at,
+                                 username="AA-BB-CC-DD-EE-02", unique_id="u-tv"))
+
+    session = RadiusSession.objects.get(unique_id="u-ppp")
+    assert (session.login, session.nas, session.acct_session_id) == (pppoe, nas, "81a0")
+    assert (str(session.framed_ip), session.calling_station_id) == ("100.64.0.7", "aa-bb")
+    assert session.started_at == at - timedelta(seconds=60) == session.updated_at
+    assert session.stopped_at is None and session.input_bytes == 0
+    other = RadiusSession.objects.get(unique_id="u-tv")
+    assert (other.login, other.nas) == (tv, None)  # a NAS Abonent does not know
+    assert RadiusSession.objects.count() == 2
