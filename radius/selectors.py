@@ -6,6 +6,7 @@ import re
 import time
 from datetime import datetime, timedelta
 
+import psycopg
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Sum
@@ -71,9 +72,17 @@ _CASTS = {"postgresql": {"as_text": "::text", "as_inet": "::inet"}}
 def _authorize_row(match: str, params: dict) -> dict | None:
     casts = _CASTS.get(connection.vendor, {"as_text": "", "as_inet": ""})
     sql = _AUTHORIZE_SQL.format(match=_MATCH[match], **casts)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
+    if connection.vendor == "postgresql":
+        # A prepared statement on the connection (psycopg's own cursor, server-side
+        # parameters): PostgreSQL plans it once per connection, not once per request.
+        connection.ensure_connection()
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(sql, params, prepare=True)
+            row = cursor.fetchone()
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
     if row is None:
         return None
     auth_type, enabled, reason, password, snapshot, kind = row

@@ -75,6 +75,17 @@ def _event_time(attributes: dict) -> datetime:
     return timezone.now() - timedelta(seconds=_int(attributes, "Acct-Delay-Time"))
 
 
+_tenants: dict[int, Tenant] = {}
+
+
+def _tenant(tenant_id: int) -> Tenant:
+    """The key's tenant as the tenant context needs it (only its id), made once."""
+    tenant = _tenants.get(tenant_id)
+    if tenant is None:
+        tenant = _tenants[tenant_id] = Tenant(pk=tenant_id)
+    return tenant
+
+
 def freeradius_endpoint(view):
     """Authenticate FreeRADIUS by its key and run ``view`` in the key's tenant."""
 
@@ -86,7 +97,7 @@ def freeradius_endpoint(view):
             return JsonResponse({"error": "unknown FreeRADIUS key"}, status=403)
         try:
             attributes = _attributes(request)
-            with tenant_context(Tenant(pk=tenant_id)):
+            with tenant_context(_tenant(tenant_id)):
                 return view(request, attributes)
         except BadRequest as e:
             return JsonResponse({"error": str(e)}, status=400)
