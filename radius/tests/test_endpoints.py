@@ -1,6 +1,7 @@
 """The rlm_rest endpoints as FreeRADIUS sees them, at the HTTP level."""
 
 import json
+from unittest import mock
 
 import pytest
 from django.test import Client
@@ -80,11 +81,27 @@ def test_broken_body_is_not_recorded(radius_key):
     assert response.status_code == 400
 
 
-def test_authorize_is_two_indexed_lookups(radius_key, jan, django_assert_num_queries):
-    # The key's tenant (unique key_hash), the login (unique (tenant, login)): the reply
-    # attributes are stored on the login, nothing else is read.
-    with django_assert_num_queries(2):
+def test_authorize_is_one_statement_once_the_key_is_known(radius_key, jan):
+    # The key's tenant (unique key_hash, then remembered), the login with the NAS's type
+    # (unique (tenant, login)): the reply attributes are stored on the login.
+    import psycopg
+
+    from radius.selectors import radius_key_cache_clear
+
+    statements = []
+    execute = psycopg.Cursor.execute
+
+    def counting(cursor, query, *args, **kwargs):
+        statements.append(str(query))
+        return execute(cursor, query, *args, **kwargs)
+
+    radius_key_cache_clear()
+    with mock.patch.object(psycopg.Cursor, "execute", counting):
         assert rest("authorize", radius_key, {"User-Name": "jan"}).status_code == 200
+        assert len(statements) == 2 and "radius_radiuskey" in statements[0]
+        statements.clear()
+        assert rest("authorize", radius_key, {"User-Name": "jan"}).status_code == 200
+    assert len(statements) == 1 and "FROM radius_login l" in statements[0]
 
 
 def test_a_revoked_key_is_refused_at_once(radius_key, jan, staff):
