@@ -258,11 +258,12 @@ def join_chunks(chunks, width: int) -> str:
 
 
 _PL_IBAN = re.compile(r"PL(\d{26})")
+_ACCOUNT_SEPARATORS = re.compile(r"[\s/\-']")
 
 
 def compact_account(value: str) -> str:
     """An account number without spaces, dashes or slashes; a Polish IBAN as its NRB."""
-    compact = re.sub(r"[\s/\-']", "", value or "").upper()
+    compact = _ACCOUNT_SEPARATORS.sub("", value or "").upper()
     match = _PL_IBAN.fullmatch(compact)
     return match.group(1) if match else compact
 
@@ -293,25 +294,41 @@ def check_balances(*, opening: Decimal, closing: Decimal, lines, line: int | Non
 
 
 def with_identities(lines, *, account: str) -> tuple[StatementLine, ...]:
-    """Give each line its `line_identity`: a hash of what the bank says about it, plus
-    its ordinal among lines that say exactly the same, so two identical payments on one
-    day stay two lines, and an overlapping statement gives the same identities again."""
+    """Give each line its `line_identity` (see `line_identities`)."""
+    identities = line_identities(
+        [{name: getattr(item, name) for name in _IDENTITY_FIELDS} for item in lines],
+        account=account,
+    )
+    return tuple(
+        replace(item, line_identity=identity)
+        for item, identity in zip(lines, identities, strict=True)
+    )
+
+
+_IDENTITY_FIELDS = ("booking_date", "amount", "bank_reference", "title", "counterparty_account")
+
+
+def line_identities(lines: list[dict], *, account: str) -> list[str]:
+    """The `line_identity` of each line (given as a dict of its fields): a hash of what
+    the bank says about it, plus its ordinal among lines that say exactly the same, so two
+    identical payments on one day stay two lines, and an overlapping statement gives the
+    same identities again."""
     seen: Counter = Counter()
     result = []
+    sha256 = hashlib.sha256
     for item in lines:
         key = (
             account,
-            item.booking_date.isoformat(),
-            str(round_grosz(item.amount)),
-            item.bank_reference,
-            item.title,
-            item.counterparty_account,
+            item["booking_date"].isoformat(),
+            str(round_grosz(item["amount"])),
+            item.get("bank_reference", ""),
+            item.get("title", ""),
+            item.get("counterparty_account", ""),
         )
         ordinal = seen[key]
         seen[key] += 1
-        digest = hashlib.sha256("\x1f".join((*key, str(ordinal))).encode()).hexdigest()
-        result.append(replace(item, line_identity=digest))
-    return tuple(result)
+        result.append(sha256("\x1f".join((*key, str(ordinal))).encode()).hexdigest())
+    return result
 
 
 def _merge(statements: tuple[Statement, ...]) -> Statement:
