@@ -28,6 +28,7 @@ from documents import demo_templates
 from documents.models import DocumentType
 from documents.services import document_template_create
 from finance.demo import finance_demo_build
+from radius.demo import radius_demo_build
 
 from . import services
 from .models import AttributeType, Consent, Customer
@@ -279,6 +280,7 @@ def demo_load(*, customers_per_tenant: int = 200, seed: int = 2025) -> DemoResul
         with tenant_context(tenants[spec.slug]):
             finance_demo_build(admin=users[f"admin-{spec.slug}"],
                                operator=users[f"operator-{spec.slug}"], seed=seed + index)
+            radius_demo_build(admin=users[f"admin-{spec.slug}"], seed=seed + index)
     return DemoResult(True, counts, panel_logins=tuple(f"{t.slug}-demo" for t in DEMO_TENANTS))
 
 
