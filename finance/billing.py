@@ -314,6 +314,42 @@ def subscription_resume(*, actor, suspension: Suspension, on_date: date) -> Susp
     return suspension
 
 
+def subscription_cycles_set(*, actor, subscription: Subscription, cycles_billed: int,
+                            reason: str) -> Subscription:
+    """Correct the cycle counter of the payment schedule ("licznik cykli" of the
+    "preliminarz płatności") by hand, e.g. after an invoice of the subscription was
+    corrected to zero. Locks the subscription row (the billing run adds to the counter
+    under the same lock); logs the old and the new value with the reason."""
+    reason = (reason or "").strip()
+    errors = {}
+    if isinstance(cycles_billed, bool) or not isinstance(cycles_billed, int):
+        try:
+            cycles_billed = int(str(cycles_billed).strip())
+        except (TypeError, ValueError):
+            errors["cycles_billed"] = [_("Enter the cycle counter as a whole number.")]
+    if "cycles_billed" not in errors and cycles_billed < 0:
+        errors["cycles_billed"] = [_("The cycle counter cannot be below zero.")]
+    if not reason:
+        errors["reason"] = [_("Say why the cycle counter is corrected.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic(durable=True):
+        subscription = Subscription.objects.select_for_update().select_related(
+            "tariff", "customer").get(pk=subscription.pk)
+        before = subscription.cycles_billed
+        if before == cycles_billed:
+            raise ValidationError({"cycles_billed": [_("The cycle counter is already %(n)s.")
+                                                     % {"n": before}]})
+        subscription.cycles_billed = cycles_billed
+        subscription.save(update_fields=["cycles_billed"])
+        action_log(actor=actor, customer=subscription.customer, kind="finance.subscription",
+                   message=_("Tariff %(t)s: cycle counter %(b)s → %(a)s (%(r)s)")
+                   % {"t": subscription.tariff.name, "b": before, "a": cycles_billed,
+                      "r": reason},
+                   changes={"cycles_billed": [before, cycles_billed]})
+    return subscription
+
+
 # --------------------------------------------------------------------------- selectors
 
 def tariff_list(*, active_only: bool = False):

@@ -132,23 +132,48 @@ def _choices_queryset(documents):
     return FinanceDocument.objects.filter(pk__in=[d.pk for d in documents])
 
 
+class KpPositionForm(BootstrapForm):
+    """A free position of a KP: what was paid for and how much."""
+
+    name = forms.CharField(label=_("name"), max_length=250)
+    amount = AmountField()
+
+    def position(self) -> tuple:
+        return self.cleaned_data["name"], self.cleaned_data["amount"]
+
+
+class BaseKpPositionFormSet(forms.BaseFormSet):
+    def positions(self) -> list[tuple]:
+        """The rows filled in; untouched blank rows are left out."""
+        return [form.position() for form in self.forms
+                if form.has_changed() and form.cleaned_data]
+
+
+KpPositionFormSet = forms.formset_factory(KpPositionForm, formset=BaseKpPositionFormSet,
+                                          extra=3)
+
+
 class KpForm(BootstrapForm):
-    """KP: the ticked receivables become its positions; the amount defaults to what they
-    still owe; without any ticked it is a free amount with its title."""
+    """KP: the ticked receivables become its positions (each for what it still owes), the
+    free positions are typed below the form; instead of positions an amount may be given:
+    the total paid, settling the ticked documents as far as it goes."""
 
     register = forms.ModelChoiceField(label=_("cash register"), queryset=None)
     invoices = forms.ModelMultipleChoiceField(label=_("documents paid"), queryset=None,
                                               required=False,
                                               widget=forms.CheckboxSelectMultiple)
     amount = AmountField(required=False,
-                         help_text=_("Empty: what the ticked documents still owe."))
+                         help_text=_("Instead of positions: the total paid, settling the "
+                                     "ticked documents as far as it goes. Empty: the "
+                                     "positions."))
     title = forms.CharField(label=_("title"), max_length=500, required=False)
     issue_date = forms.DateField(label=_("date"), widget=_date_widget())
 
-    def __init__(self, *args, registers, receivables, **kwargs):
+    def __init__(self, *args, registers, receivables, has_positions=False, **kwargs):
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault("issue_date", timezone.localdate())
         super().__init__(*args, **kwargs)
+        self.has_positions = has_positions
         self.fields["register"].queryset = CashRegister.objects.filter(
             pk__in=[r.pk for r in registers])
         self.fields["register"].choices = [(r.pk, f"{r.name} ({r.symbol})") for r in registers]
@@ -162,7 +187,8 @@ class KpForm(BootstrapForm):
 
     def clean(self):
         data = super().clean()
-        if not data.get("invoices") and data.get("amount") is None and not self.errors:
+        if (not data.get("invoices") and data.get("amount") is None and not self.has_positions
+                and not self.errors):
             self.add_error("amount", _("Tick the documents paid or enter an amount."))
         return data
 

@@ -111,6 +111,25 @@ class InvoiceLine(TenantOwned):
                                                name="invoiceline_position_uniq")]
 
 
+class CashPosition(TenantOwned):
+    """One position of a KP ("Kasa Przyjęła", cash in): a free one (what was paid for,
+    typed at the desk) or an invoice ticked as paid. The KP's credit is their sum."""
+
+    document = models.ForeignKey(FinanceDocument, on_delete=models.CASCADE,
+                                 related_name="cash_positions")
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(_("name"), max_length=250)
+    amount = models.DecimalField(_("amount"), **MONEY)
+
+    class Meta:
+        ordering = ["document", "position"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="cashposition_positive"),
+            models.UniqueConstraint(fields=["document", "position"],
+                                    name="cashposition_position_uniq"),
+        ]
+
+
 class CashRegister(TenantOwned):
     """A cash desk with its own KP/KW numbering."""
 

@@ -30,7 +30,14 @@ from customers.validators import format_account
 from documents import rendering
 
 from .interest import working_day_on_or_after
-from .models import Allocation, CustomerAccount, FinanceDocument, InterestNoteItem, Kind
+from .models import (
+    Allocation,
+    CashPosition,
+    CustomerAccount,
+    FinanceDocument,
+    InterestNoteItem,
+    Kind,
+)
 from .money import VAT_RATES, round_grosz, vat_summary
 from .seller import seller_get
 
@@ -236,8 +243,12 @@ def _correction_context(document, context) -> dict:
 
 
 def _cash_context(document, context) -> dict:
-    positions = [{"name": a.receivable.number, "amount": money_text(a.amount)}
-                 for a in document.allocations_out.all() if a.rule == "named"]
+    # A KP lists its positions; a KP from before positions existed, its named invoices.
+    positions = [{"name": p.name, "amount": money_text(p.amount)}
+                 for p in document.cash_positions.all()]
+    if not positions:
+        positions = [{"name": a.receivable.number, "amount": money_text(a.amount)}
+                     for a in document.allocations_out.all() if a.rule == "named"]
     if not positions:
         positions = [{"name": document.title or document.reason or "",
                       "amount": money_text(document.amount)}]
@@ -303,6 +314,7 @@ def _document_get(pk) -> FinanceDocument:
             .select_related("corrects", "cash_register")
             .prefetch_related(
                 "lines",
+                Prefetch("cash_positions", queryset=CashPosition.objects.order_by("position")),
                 Prefetch("corrects__corrections",
                          queryset=FinanceDocument.objects.order_by("id")
                          .prefetch_related("lines")),

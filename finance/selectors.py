@@ -148,9 +148,10 @@ def document_allocation_list(*, document: FinanceDocument) -> DocumentLinks:
 
 def document_get(*, pk) -> FinanceDocument:
     """One document of the active tenant with its customer (and the buyer's address),
-    lines, VAT summary (``vat_rows``), allocations (``links``), corrections and settlement
-    annotations. Raises ``FinanceDocument.DoesNotExist`` (another tenant's included).
-    Queries: five (the document, addresses, lines, corrections, allocations)."""
+    lines, VAT summary (``vat_rows``), allocations (``links``), corrections, a KP's
+    positions (``positions``) and settlement annotations. Raises
+    ``FinanceDocument.DoesNotExist`` (another tenant's included).
+    Queries: five (the document, addresses, lines, corrections, allocations), a KP six."""
     document = (_with_settlement(FinanceDocument.objects.filter(pk=pk))
                 .select_related("customer", "corrects", "cash_register", "created_by",
                                 "tenant")
@@ -167,6 +168,9 @@ def document_get(*, pk) -> FinanceDocument:
     document.vat_rows = list(vat_summary((line.vat_rate, line.net)
                                          for line in document.lines.all()).items())
     document.links = document_allocation_list(document=document)
+    # A KP's positions (one more query, for a KP only).
+    document.positions = list(document.cash_positions.order_by("position")) \
+        if document.kind == Kind.KP else []
     return document
 
 

@@ -17,7 +17,7 @@ from rest_framework import serializers
 
 from core.api import TenantPrimaryKeyRelatedField
 
-from .models import MONEY, Allocation, CashRegister, FinanceDocument, InvoiceLine
+from .models import MONEY, Allocation, CashPosition, CashRegister, FinanceDocument, InvoiceLine
 from .money import VAT_RATES
 from .selectors import STATUS_CHOICES
 
@@ -105,6 +105,13 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class CashPositionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CashPosition
+        fields = ["position", "name", "amount"]
+        read_only_fields = fields
+
+
 class VatRateTotalSerializer(serializers.Serializer):
     vat_rate = serializers.CharField()
     net = money_field()
@@ -135,11 +142,18 @@ class FinanceDocumentDetailSerializer(FinanceDocumentSerializer):
     allocations_out = AllocationSerializer(source="links.pays", many=True, read_only=True,
                                            help_text="What this document pays.")
     corrections = DocumentRefSerializer(many=True, read_only=True)
+    positions = serializers.SerializerMethodField(
+        help_text="A KP's positions (the invoices it pays and the free ones); empty for "
+        "other documents.")
 
     class Meta(FinanceDocumentSerializer.Meta):
         fields = [*FinanceDocumentSerializer.Meta.fields, "lines", "vat_summary",
-                  "allocations_in", "allocations_out", "corrections"]
+                  "allocations_in", "allocations_out", "corrections", "positions"]
         read_only_fields = fields
+
+    @extend_schema_field(CashPositionSerializer(many=True))
+    def get_positions(self, document) -> list[dict]:
+        return CashPositionSerializer(getattr(document, "positions", []), many=True).data
 
     @extend_schema_field(VatRateTotalSerializer(many=True))
     def get_vat_summary(self, document) -> list[dict]:
@@ -247,22 +261,37 @@ class CorrectionInputSerializer(serializers.Serializer):
     issue_date = serializers.DateField(required=False, help_text="Default: today.")
 
 
+class KpPositionInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=250, help_text="What was paid for.")
+    amount = amount_field()
+
+
 class KpInputSerializer(serializers.Serializer):
-    """KP ("Kasa Przyjęła", cash in): an amount, or the invoices it settles, or both."""
+    """KP ("Kasa Przyjęła", cash in): free positions, the invoices it settles (each a
+    position for what it still owes), or both; or, instead of positions, an amount."""
 
     cash_register = TenantPrimaryKeyRelatedField(model=CashRegister)
-    amount = amount_field(required=False, help_text="Default: what the invoices still owe.")
+    positions = KpPositionInputSerializer(
+        many=True, required=False,
+        help_text="Free positions; the KP's credit is their sum plus what the invoices owe.")
+    amount = amount_field(required=False, help_text="Instead of positions: the total paid, "
+                          "settling the invoices as far as it goes; the rest is one position "
+                          "named by the title.")
     invoices = CustomerDocumentField(many=True, required=False,
                                      help_text="Receivables this KP settles first.")
     title = serializers.CharField(max_length=500, required=False, allow_blank=True)
     issue_date = serializers.DateField(required=False, help_text="Default: today.")
 
     def validate(self, attrs):
-        if "amount" not in attrs and not attrs.get("invoices"):
+        if "amount" in attrs and attrs.get("positions"):
+            raise serializers.ValidationError(
+                {"amount": [_("Enter either the amount or the positions, not both.")]})
+        if "amount" not in attrs and not attrs.get("invoices") and not attrs.get("positions"):
             raise serializers.ValidationError(
                 {"amount": [_("Give the amount or the invoices to settle.")]})
         # An invoice ticked twice is still one position of the KP.
         attrs["invoices"] = list(dict.fromkeys(attrs.get("invoices", [])))
+        attrs["positions"] = [(p["name"], p["amount"]) for p in attrs.get("positions", [])]
         return attrs
 
 

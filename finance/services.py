@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import DecimalField, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.actionlog import action_log, staff_of
@@ -24,7 +25,15 @@ from core.tenancy import current_tenant
 from core.tenant_settings import setting_get
 from customers.models import Customer
 
-from .models import Allocation, CashRegister, CustomerAccount, FinanceDocument, InvoiceLine, Kind
+from .models import (
+    Allocation,
+    CashPosition,
+    CashRegister,
+    CustomerAccount,
+    FinanceDocument,
+    InvoiceLine,
+    Kind,
+)
 from .money import VAT_RATES, line_net, to_money, vat_summary
 
 ZERO = Decimal("0.00")
@@ -366,41 +375,99 @@ def _positive(amount, field="amount") -> Decimal:
     return value
 
 
+def _cash_positions(positions) -> list[tuple[str, Decimal]]:
+    """The free positions of a KP as typed: each needs a name and an amount above zero."""
+    cleaned, errors = [], []
+    for index, (name, amount) in enumerate(positions, start=1):
+        name = (name or "").strip()
+        if not name:
+            errors.append(_("Position %(n)s: enter what was paid for.") % {"n": index})
+        try:
+            value = _positive(amount)
+        except ValidationError:
+            errors.append(_("Position %(n)s: the amount must be above zero.") % {"n": index})
+            continue
+        if len(name) > 250:
+            errors.append(_("Position %(n)s: the name is longer than 250 characters.")
+                          % {"n": index})
+        cleaned.append((name, value))
+    if errors:
+        raise ValidationError({"positions": errors})
+    return cleaned
+
+
 def kp_issue(*, actor, customer: Customer, register: CashRegister, amount=None,
-             invoices=(), title: str = "", issue_date: date | None = None) -> FinanceDocument:
-    """KP ("Kasa Przyjęła", cash in). Ticked ``invoices`` become its positions and are
-    settled first; ``amount`` defaults to what they still owe."""
+             positions=(), invoices=(), title: str = "",
+             issue_date: date | None = None) -> FinanceDocument:
+    """KP ("Kasa Przyjęła", cash in): its positions are the ``invoices`` ticked as paid
+    (each for what it still owes, settled by the KP) and the free ``positions`` — pairs of
+    a name and an amount; the KP's credit is their sum, and whatever is not one of the
+    ticked invoices pays the oldest open documents or stays as the customer's credit.
+
+    ``amount`` (instead of ``positions``) is the total paid, as before positions existed:
+    it settles the ticked invoices in due order as far as it goes, and any rest is one
+    free position named by ``title`` ("Payment" without one).
+
+    Locks the customer's account. Refuses with nothing written: an empty name, an amount
+    not above zero, no position and no invoice, an invoice not this customer's."""
     issue_date = issue_date or timezone.localdate()
+    free = _cash_positions(positions)
+    if amount is not None and free:
+        raise ValidationError({"amount": [_("Enter either the amount or the positions, "
+                                            "not both.")]})
+    total = _positive(amount) if amount is not None else None
     with transaction.atomic(durable=True):
         account = account_lock(customer)
         ticked = list(FinanceDocument.objects.filter(customer=customer, debit__gt=0,
                                                      pk__in=[i.pk for i in invoices]))
+        if len(ticked) != len({i.pk for i in invoices}):
+            raise ValidationError({"invoices": [_("An invoice is not this customer's.")]})
         open_amounts = {r.pk: r.debit - r.allocated for r in _receivables(customer)
                         .filter(pk__in=[t.pk for t in ticked])}
-        owed = sum(open_amounts.values(), ZERO)
-        value = _positive(amount) if amount is not None else owed
-        if value <= 0:
-            raise ValidationError({"amount": [_("The amount must be above zero.")]})
-        if len(ticked) != len(invoices):
-            raise ValidationError({"invoices": [_("An invoice is not this customer's.")]})
+        paid = []                                    # (invoice, the amount it gets)
+        left = total
+        for receivable in sorted(ticked, key=lambda r: (r.due_date or r.issue_date, r.pk)):
+            part = open_amounts.get(receivable.pk, ZERO)
+            if left is not None:
+                part = min(part, left)
+                left -= part
+            if part > 0:
+                paid.append((receivable, part))
+        if left:
+            with translation.override(settings.LANGUAGE_CODE):  # printed on the KP
+                free = [(title.strip() or _("Payment"), left)]
+        with translation.override(settings.LANGUAGE_CODE):
+            rows = [(_("Payment for %(number)s") % {"number": r.number}, part)
+                    for r, part in paid]
+        rows += free
+        if not rows:
+            raise ValidationError({"positions": [
+                _("Add a position or tick the invoices paid.") if not ticked else
+                _("The invoices ticked are already paid: add a position.")]})
+        value = sum((part for _name, part in rows), ZERO)
         number = number_take(f"kp.{register.symbol}",
-                             f"KP/{register.symbol.upper()}/{{YYYY}}/{{N}}",
-                         issue_date)
+                             f"KP/{register.symbol.upper()}/{{YYYY}}/{{N}}", issue_date)
+        if not title:
+            title = ", ".join([t.number for t in ticked]
+                              + ([] if amount is not None else [n for n, _a in free]))
         kp = FinanceDocument.objects.create(
             customer=customer, kind=Kind.KP, number=number, issue_date=issue_date, credit=value,
-            cash_register=register, created_by=staff_of(actor),
-            title=title or ", ".join(t.number for t in ticked))
-        left = value
-        for receivable in sorted(ticked, key=lambda r: (r.due_date or r.issue_date, r.pk)):
-            part = min(left, open_amounts.get(receivable.pk, ZERO))
-            if part > 0:
-                Allocation.objects.create(payment=kp, receivable=receivable, amount=part,
-                                          rule="named", created_by=staff_of(actor))
-                left -= part
+            cash_register=register, created_by=staff_of(actor), title=title[:500])
+        # bulk_create skips save(): the tenant is set here.
+        CashPosition.objects.bulk_create(
+            CashPosition(tenant=kp.tenant, document=kp, position=index, name=name[:250],
+                         amount=part)
+            for index, (name, part) in enumerate(rows, start=1))
+        Allocation.objects.bulk_create(
+            Allocation(tenant=kp.tenant, payment=kp, receivable=receivable, amount=part,
+                       rule="named", created_by=staff_of(actor))
+            for receivable, part in paid)
         ledger_post(account, kp)
         allocate_open(customer, actor)
         action_log(actor=actor, customer=customer, kind="finance.kp",
-                   message=_("KP %(n)s: %(a)s PLN") % {"n": number, "a": value})
+                   message=_("KP %(n)s: %(a)s PLN (%(p)s)") % {
+                       "n": number, "a": value,
+                       "p": "; ".join(f"{name}: {part}" for name, part in rows)})
     return kp
 
 

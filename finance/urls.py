@@ -52,6 +52,8 @@ urlpatterns = [
          name="subscription_end"),
     path("subscriptions/<int:subscription_id>/suspend/", billing.subscription_suspend,
          name="subscription_suspend"),
+    path("subscriptions/<int:subscription_id>/cycles/", billing.subscription_cycles,
+         name="subscription_cycles"),
     path("suspensions/<int:suspension_id>/resume/", billing.suspension_resume,
          name="suspension_resume"),
     # --- end billing

@@ -3,7 +3,8 @@
 * ``/api/v1/tariffs/`` — list, one tariff, create (POST); POST ``{id}/update/`` changes it
   (``is_active: false`` deactivates it);
 * ``/api/v1/customers/{customer_pk}/subscriptions/`` — a customer's subscriptions: list,
-  one, add (POST); POST ``{id}/end/``, ``{id}/suspend/``; GET ``{id}/schedule/?until=``
+  one, add (POST); POST ``{id}/end/``, ``{id}/suspend/``, ``{id}/cycles/`` (the cycle
+  counter corrected by hand, with a reason); GET ``{id}/schedule/?until=``
   the payment schedule ("preliminarz płatności") with its periods and amounts;
 * ``/api/v1/billing-runs/`` — past runs; POST ``preview/`` (the dry run, nothing written)
   and POST ``run/`` (queues the run; the answer is the run row to poll).
@@ -90,6 +91,12 @@ class SuspendSerializer(serializers.Serializer):
     date_from = serializers.DateField()
     date_to = serializers.DateField()
     reason = serializers.CharField(max_length=500)
+
+
+class CyclesSerializer(serializers.Serializer):
+    cycles_billed = serializers.IntegerField(
+        min_value=0, help_text="The cycle counter as it should be (periods invoiced).")
+    reason = serializers.CharField(max_length=500, help_text="Why it is corrected by hand.")
 
 
 class ScheduleEntrySerializer(serializers.Serializer):
@@ -181,6 +188,7 @@ class SubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     model = Subscription
     serializer_class = SubscriptionSerializer
     action_permissions = {"end": ["finance.change_subscription"],
+                          "cycles": ["finance.change_subscription"],
                           "suspend": ["finance.add_suspension"],
                           "schedule": ["finance.view_subscription"]}
 
@@ -202,6 +210,16 @@ class SubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         subscription = self.get_object()
         data = self.parsed(SubscriptionEndSerializer)
         billing.subscription_end(actor=request.user, subscription=subscription, **data)
+        return self.respond(self._fresh(subscription), status.HTTP_200_OK)
+
+    @extend_schema(request=CyclesSerializer, responses=SubscriptionSerializer)
+    @action(detail=True, methods=["post"])
+    def cycles(self, request, customer_pk=None, pk=None):
+        """Correct the cycle counter of the payment schedule by hand (e.g. after an invoice
+        was corrected to zero); logged with the old and new value and the reason."""
+        subscription = self.get_object()
+        data = self.parsed(CyclesSerializer)
+        billing.subscription_cycles_set(actor=request.user, subscription=subscription, **data)
         return self.respond(self._fresh(subscription), status.HTTP_200_OK)
 
     @extend_schema(request=SuspendSerializer, responses={201: SubscriptionSerializer})

@@ -147,11 +147,14 @@ class FinanceDocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     @_writes(serializers.KpInputSerializer)
     @action(detail=False, methods=["post"])
     def kp(self, request, customer_pk=None):
-        """KP (cash in): the named invoices are settled first, the rest as usual."""
+        """KP (cash in): free ``positions`` (``name``, ``amount``) and the named invoices,
+        each a position for what it still owes and settled by the KP; the credit is the
+        sum of the positions. Instead of positions, ``amount``: the total paid."""
         data = self.parsed(serializers.KpInputSerializer)
         return self._document_response(services.kp_issue(
             actor=request.user, customer=self.customer, register=data["cash_register"],
-            amount=data.get("amount"), invoices=data.get("invoices", []),
+            amount=data.get("amount"), positions=data["positions"],
+            invoices=data.get("invoices", []),
             title=data.get("title", ""), issue_date=data.get("issue_date")))
 
     @_writes(serializers.KwInputSerializer)

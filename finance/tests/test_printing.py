@@ -194,7 +194,7 @@ def test_kp_and_kw_are_cash_documents_with_the_amount_in_words(seller, buyer, st
     text = pdf_text(printing.document_pdf(kp))
     assert f"KP – Kasa Przyjęła nr {kp.number}" in text and "Kasa: Kasa główna" in text
     assert "Wpłacono od Jan Kowalski" in text
-    assert f"1 {owed.number} 123,00" in text
+    assert f"1 Zapłata za {owed.number} 123,00" in text     # the ticked invoice's position
     assert "Słownie: sto dwadzieścia trzy złote zero groszy" in text
 
     kw = services.kw_issue(actor=staff, customer=buyer, register=register,

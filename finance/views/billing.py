@@ -71,6 +71,11 @@ class SuspendForm(BootstrapForm):
     reason = forms.CharField(label=gettext_lazy("reason"), max_length=500)
 
 
+class CyclesForm(BootstrapForm):
+    cycles_billed = forms.IntegerField(label=gettext_lazy("cycle counter"))
+    reason = forms.CharField(label=gettext_lazy("reason"), max_length=500, required=False)
+
+
 class ResumeForm(BootstrapForm):
     on_date = forms.DateField(label=gettext_lazy("resume on"), widget=DATE)
 
@@ -252,6 +257,17 @@ def subscription_end(request, subscription_id):
         request, subscription_id, EndForm,
         lambda s, data: billing.subscription_end(actor=request.user, subscription=s, **data),
         _("Tariff %(t)s ended."))
+
+
+@staff_view("finance.change_subscription")
+@require_POST
+def subscription_cycles(request, subscription_id):
+    """Correct the cycle counter of the payment schedule by hand, with the reason."""
+    return _subscription_write(
+        request, subscription_id, CyclesForm,
+        lambda s, data: billing.subscription_cycles_set(actor=request.user, subscription=s,
+                                                        **data),
+        _("Tariff %(t)s: cycle counter corrected."))
 
 
 @staff_view("finance.add_suspension")

@@ -7,11 +7,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.forms import apply_service_errors
 from core.views import staff_view
+from customers.views.base import card_url
 
 from .. import selectors, services
 from ..forms import (
@@ -23,6 +25,7 @@ from ..forms import (
     InvoiceForm,
     InvoiceLineFormSet,
     KpForm,
+    KpPositionFormSet,
     KwForm,
     TechnicalForm,
 )
@@ -59,9 +62,9 @@ def _write(form, call, formset=None):
 
 def _form_page(request, context):
     form = context["form"]
-    formset = context.get("formset")
-    failed = bool(form.errors) or bool(formset is not None and formset.is_bound
-                                       and not formset.is_valid())
+    failed = bool(form.errors) or any(
+        formset is not None and formset.is_bound and not formset.is_valid()
+        for formset in (context.get("formset"), context.get("positions")))
     context.setdefault("cancel_url", history_url(context["customer"].pk))
     context.setdefault("submit", _("Issue"))
     return render(request, FORM_PAGE, context, status=400 if failed else 200)
@@ -148,15 +151,22 @@ def correction_create(request, financedocument_id):
             messages.success(request, _("Correction %(c)s of invoice %(n)s issued.") % {
                 "c": correction.number, "n": invoice.number})
             if warnings:
-                messages.warning(request, _("Check the cycle counter in the payment "
-                                            "schedule: the invoice was corrected to zero."))
+                messages.warning(request, format_html(
+                    '{} <a href="{}" class="alert-link">{}</a>',
+                    _("Check the cycle counter in the payment schedule: the invoice was "
+                      "corrected to zero."),
+                    card_url(invoice.customer_id, "subscriptions"),
+                    _("Correct the cycle counter")))
             return redirect("finance:document", financedocument_id=correction.pk)
     return _form_page(request, {
         "customer": invoice.customer, "form": form, "formset": formset, "document": invoice,
         "title": _("Correct invoice %(n)s") % {"n": invoice.number},
-        "note": _("Enter the lines as the invoice should stand now. A quantity or price of 0 "
-                  "cancels a line; after a correction of quantity or value to 0 check the "
-                  "cycle counter in the payment schedule."),
+        "note": format_html(
+            '{} <a href="{}" class="alert-link">{}</a>',
+            _("Enter the lines as the invoice should stand now. A quantity or price of 0 "
+              "cancels a line; after a correction of quantity or value to 0 check the "
+              "cycle counter in the payment schedule."),
+            card_url(invoice.customer_id, "subscriptions"), _("Correct the cycle counter")),
         "cancel_url": reverse("finance:document", args=[invoice.pk])})
 
 
@@ -171,22 +181,31 @@ def _registers_note(registers):
 @staff_view("finance.add_financedocument")
 @require_http_methods(["GET", "POST"])
 def kp_create(request, customer_id):
-    """KP: the documents ticked in the history (``?invoices=``) come ticked here."""
+    """KP: the documents ticked in the history (``?invoices=``) come ticked here; free
+    positions (name, amount) go in the rows below."""
     customer = customer_get(customer_id)
     registers = selectors.cash_register_list()
     receivables = selectors.open_receivable_list(customer=customer)
     data = request.POST if request.method == "POST" else None
+    # A post without the rows' management form (an older client of this form) has no
+    # free positions rather than a broken formset.
+    formset = KpPositionFormSet(
+        data if data is None or "positions-TOTAL_FORMS" in data else None, prefix="positions")
+    positions = formset.positions() if formset.is_bound and formset.is_valid() else []
     ticked = [value for value in request.GET.getlist("invoices") if value.isdigit()]
     form = KpForm(data, registers=registers, receivables=receivables,
-                  initial={"invoices": ticked})
+                  initial={"invoices": ticked},
+                  has_positions=formset.is_bound and any(f.has_changed() for f in formset))
     if data is not None:
         kp = _write(form, lambda d: services.kp_issue(
             actor=request.user, customer=customer, register=d["register"], amount=d["amount"],
-            invoices=list(d["invoices"]), title=d["title"], issue_date=d["issue_date"]))
+            positions=positions, invoices=list(d["invoices"]), title=d["title"],
+            issue_date=d["issue_date"]), formset if formset.is_bound else None)
         if kp is not None:
             return _done(request, customer.pk, _("KP %(n)s: %(a)s PLN.") % {
                 "n": kp.number, "a": kp.credit})
-    return _form_page(request, {"customer": customer, "form": form, "title": _("New KP"),
+    return _form_page(request, {"customer": customer, "form": form, "positions": formset,
+                                "title": _("New KP"),
                                 "empty_note": _registers_note(registers)})
 
 
