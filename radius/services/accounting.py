@@ -132,11 +132,15 @@ def accounting_record(packet: Accounting) -> None:
 # the session, add the sample when no counter went backwards, move the counters. The same
 # rules as ``_session_apply``, which handles everything else (and every packet on SQLite).
 _INTERIM_SQL = """
-    WITH s AS (
-        SELECT id, login_id, session_time, input_bytes, output_bytes
+    WITH locked AS (
+        -- By the unique (tenant, unique_id) index alone: with "stopped_at IS NULL" here
+        -- the planner may walk the partial index of open sessions instead.
+        SELECT id, login_id, session_time, input_bytes, output_bytes, stopped_at
         FROM radius_radiussession
-        WHERE tenant_id = %(tenant)s AND unique_id = %(unique_id)s AND stopped_at IS NULL
+        WHERE tenant_id = %(tenant)s AND unique_id = %(unique_id)s
         FOR UPDATE
+    ), s AS (
+        SELECT * FROM locked WHERE stopped_at IS NULL
     ), sample AS (
         INSERT INTO radius_sessionsample (session_id, login_id, at, seconds, input_bytes,
                                           output_bytes)

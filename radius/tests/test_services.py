@@ -327,3 +327,34 @@ def test_a_start_opens_one_session_with_its_login_and_nas(customer, staff):
     other = RadiusSession.objects.get(unique_id="u-tv")
     assert (other.login, other.nas) == (tv, None)  # a NAS Abonent does not know
     assert RadiusSession.objects.count() == 2
+
+
+def test_an_interim_after_the_stop_changes_nothing_and_backwards_counters_add_no_sample(
+        customer, staff):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from radius.models import RadiusSession, SessionSample
+    from radius.services import Accounting, accounting_record
+
+    at = timezone.now() - timedelta(hours=1)
+
+    def packet(status, minutes, octets):
+        accounting_record(Accounting(status=status, nas_ip="192.0.2.1",
+                                     event_at=at + timedelta(minutes=minutes), username="a",
+                                     unique_id="s-9", session_time=minutes * 60,
+                                     input_bytes=octets, output_bytes=octets * 10))
+
+    packet("Start", 0, 0)
+    packet("Interim-Update", 5, 1000)
+    packet("Interim-Update", 10, 500)  # counters went backwards (a NAS bug): no sample
+    packet("Stop", 15, 3000)
+    packet("Interim-Update", 12, 2000)  # overtaken by the Stop
+
+    session = RadiusSession.objects.get(unique_id="s-9")
+    assert session.stopped_at == at + timedelta(minutes=15)
+    assert (session.input_bytes, session.output_bytes, session.session_time) == (
+        3000, 30000, 900)
+    assert list(SessionSample.objects.order_by("at").values_list(
+        "seconds", "input_bytes", "output_bytes")) == [(300, 1000, 10000), (300, 2000, 20000)]
