@@ -21,6 +21,8 @@ Measured in one run, on loopback, with the generator below (one Python process k
 
 import argparse
 import hashlib
+import hmac
+import json
 import os
 import random
 import select
@@ -53,7 +55,8 @@ TARGETS = {"radius_auth_per_s": 2000, "radius_auth_p99_ms": 20, "radius_interim_
 # --------------------------------------------------------------------------- data
 
 def ensure_logins(tenant) -> dict:
-    """A tariff, a MikroTik NAS, a pool, a key and one login per customer (COPY)."""
+    """A tariff, a MikroTik NAS, a pool, a key and one login per customer (in bulk; the
+    snapshots computed by ``login_snapshot`` and written by COPY)."""
     from datetime import date
 
     from django.db import connection, transaction
@@ -106,7 +109,6 @@ def ensure_logins(tenant) -> dict:
         # The snapshot as the services compute it (login_snapshot), written in bulk.
         rows = Login.objects.select_related("subscription__tariff").prefetch_related(
             "nases", "subscription__suspensions").order_by("id")
-        import json
 
         snapshots = [(login.pk, json.dumps(login_snapshot(login, [])))
                      for login in rows.iterator(chunk_size=5000)]
@@ -324,14 +326,10 @@ def start_freeradius(workdir: Path, *, url: str, key: str, threads: int, files: 
 
 
 def _status_server(port: int) -> bool:
-    authenticator = os.urandom(16)
-    attributes = b""
-    packet = bytearray(struct.pack("!BBH", 12, 1, 38) + authenticator)
-    attributes = _attr(80, b"\0" * 16)
-    packet = bytearray(struct.pack("!BBH", 12, 1, 20 + len(attributes)) + authenticator
+    """A Status-Server (RFC 5997) signed by its Message-Authenticator: an Access-Accept back."""
+    attributes = _attr(80, b"\0" * 16)  # Message-Authenticator, filled in below
+    packet = bytearray(struct.pack("!BBH", 12, 1, 20 + len(attributes)) + os.urandom(16)
                        + attributes)
-    import hmac
-
     packet[22:38] = hmac.new(SECRET, bytes(packet), "md5").digest()
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.settimeout(0.5)
@@ -496,14 +494,14 @@ def main() -> None:
 
     from core.models import Tenant
     from core.tenancy import tenant_context
+    from radius.models import Login
 
     if Tenant.objects.filter(slug=base.MAIN_SLUG).first() is None:
         base.seed(100_000, 3_000)
     tenant = Tenant.objects.get(slug=base.MAIN_SLUG)
     with tenant_context(tenant):
         data = ensure_logins(tenant)
-        logins = list(__import__("radius.models", fromlist=["Login"]).Login.objects
-                      .order_by("id").values_list("login", "ip"))
+        logins = list(Login.objects.order_by("id").values_list("login", "ip"))
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM radius_sessionsample")
             cursor.execute("DELETE FROM radius_radiussession")

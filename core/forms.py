@@ -12,6 +12,19 @@ def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
+def form_write(form: forms.Form, call, *formsets):
+    """Run ``call(form.cleaned_data)`` — one service — when ``form`` and ``formsets`` are
+    valid; a ``ValidationError`` it raises is shown on ``form``. Returns what the service
+    returned (services return what they wrote), or None when nothing was written."""
+    if not form.is_valid() or not all(formset.is_valid() for formset in formsets):
+        return None
+    try:
+        return call(form.cleaned_data)
+    except ValidationError as error:
+        apply_service_errors(form, error)
+        return None
+
+
 class BootstrapForm(forms.Form):
     """A form whose widgets carry Bootstrap's classes; a field with an error is marked."""
 

@@ -134,6 +134,17 @@ def login_suspended(login, *, today: date | None = None) -> bool:
     return any(s.date_from <= today <= s.date_to for s in login.subscription.suspensions.all())
 
 
+def _add_rows(reply: dict[str, dict], rows) -> dict[str, dict]:
+    """Add (attribute, op, value) rows to ``reply``; a repeated attribute gains a value."""
+    for name, op, value in rows:
+        key = f"reply:{name}"
+        if key in reply:
+            reply[key]["value"].append(value)
+        else:
+            reply[key] = _entry(op, value)
+    return reply
+
+
 def login_snapshot(login, attributes, *, block_profile=None, today: date | None = None,
                    now: datetime | None = None) -> dict:
     """The snapshot (shape above) of ``login``.
@@ -148,26 +159,14 @@ def login_snapshot(login, attributes, *, block_profile=None, today: date | None 
     reply: dict[str, dict] = {}
     if login.ip:
         reply["reply:Framed-IP-Address"] = _entry(":=", login.ip)
-    for attribute in attributes:
-        key = f"reply:{attribute.attribute}"
-        if key in reply:
-            reply[key]["value"].append(attribute.value)
-        else:
-            reply[key] = _entry(attribute.op, attribute.value)
+    _add_rows(reply, ((a.attribute, a.op, a.value) for a in attributes))
     by_kind: dict[str, dict] = {}
     if login.block or login_suspended(login, today=today):
         if block_profile is None:
             from core.tenant_settings import setting_get
 
             block_profile = block_profile_parse(setting_get("computer.block_attributes"))
-        profile: dict[str, dict] = {}
-        for name, op, value in block_profile:
-            key = f"reply:{name}"
-            if key in profile:
-                profile[key]["value"].append(value)
-            else:
-                profile[key] = _entry(op, value)
-        reply.update(profile)
+        reply.update(_add_rows({}, block_profile))
     else:
         speed = login_speed(login, today=today, now=now)
         if speed is not None:

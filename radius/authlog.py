@@ -20,19 +20,17 @@ import threading
 from django.conf import settings
 from django.db import connection, connections, transaction
 
+from .selectors import LOGIN_ID_SQL
+
 logger = logging.getLogger(__name__)
 
 # The login found inside the INSERT: by name, else a DHCP client by its MAC.
-INSERT_SQL = """
+INSERT_SQL = f"""
     INSERT INTO radius_authevent (tenant_id, at, login_id, username, result, reason,
                                   nas_ip, calling_station_id)
-    VALUES (%(tenant)s, %(at)s,
-            COALESCE((SELECT id FROM radius_login WHERE tenant_id = %(tenant)s
-                          AND login = %(username)s),
-                     (SELECT id FROM radius_login WHERE tenant_id = %(tenant)s
-                          AND mac = %(mac)s AND auth_type = 'dhcp')),
+    VALUES (%(tenant)s, %(at)s, {LOGIN_ID_SQL},
             %(username)s, %(result)s, %(reason)s, %(nas_ip)s, %(calling)s)
-"""
+"""  # noqa: S608 - LOGIN_ID_SQL is a constant
 BATCH = 500  # wake the writer early when this many wait
 LIMIT = 50_000  # the database away for long: keep the newest, drop the oldest
 

@@ -91,6 +91,29 @@ def _authorize_row(match: str, params: dict) -> dict | None:
             "nas_kind": kind}
 
 
+def mac_or_none(username: str) -> str | None:
+    """The MAC a DHCP client's NAS sends as its user name, normalised; None: not a MAC."""
+    try:
+        return clean_mac(username)
+    except ValidationError:
+        return None
+
+
+def ip_or_none(value) -> str | None:
+    """An address FreeRADIUS reported, normalised; None when absent or not an address."""
+    try:
+        return str(ipaddress.ip_address(value)) if value else None
+    except ValueError:
+        return None
+
+
+# ``login_id_for`` inside an INSERT (post-auth, a Start): parameters tenant, username, mac.
+LOGIN_ID_SQL = """COALESCE(
+    (SELECT id FROM radius_login WHERE tenant_id = %(tenant)s AND login = %(username)s),
+    (SELECT id FROM radius_login WHERE tenant_id = %(tenant)s AND mac = %(mac)s
+         AND auth_type = 'dhcp'))"""
+
+
 def login_authorize_get(*, username: str, nas_ip: str | None = None) -> dict | None:
     """What authorize needs about ``username`` in the active tenant, or None.
 
@@ -98,17 +121,10 @@ def login_authorize_get(*, username: str, nas_ip: str | None = None) -> dict | N
     by its MAC when no login has that name. ``nas_kind``: the type of the NAS at
     ``nas_ip`` (None for a NAS Abonent does not know).
     """
-    try:
-        nas_ip = str(ipaddress.ip_address(nas_ip)) if nas_ip else None
-    except ValueError:
-        nas_ip = None
-    params = {"tenant": current_tenant().pk, "username": username, "nas_ip": nas_ip}
+    params = {"tenant": current_tenant().pk, "username": username,
+              "nas_ip": ip_or_none(nas_ip), "mac": mac_or_none(username)}
     row = _authorize_row("login", params)
-    if row is None:
-        try:
-            params["mac"] = clean_mac(username)
-        except ValidationError:
-            return None
+    if row is None and params["mac"] is not None:
         row = _authorize_row("mac", params)
     return row
 
@@ -116,11 +132,8 @@ def login_authorize_get(*, username: str, nas_ip: str | None = None) -> dict | N
 def login_id_for(username: str) -> int | None:
     """The login FreeRADIUS reports about (by name, else a DHCP client by its MAC)."""
     found = Login.objects.filter(login=username).values_list("id", flat=True).first()
-    if found is None:
-        try:
-            mac = clean_mac(username)
-        except ValidationError:
-            return None
+    mac = mac_or_none(username) if found is None else None
+    if mac is not None:
         found = Login.objects.filter(mac=mac, auth_type=Login.AuthType.DHCP).values_list(
             "id", flat=True).first()
     return found

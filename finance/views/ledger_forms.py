@@ -3,7 +3,7 @@ registers. Each form: GET shows it, POST parses it and calls one service; a refu
 the service's message and writes nothing; success goes back to the card's history."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from core.forms import apply_service_errors
+from core.forms import form_write
 from core.views import staff_view
 from customers.views.base import card_url
 
@@ -48,18 +48,6 @@ def _line_initial(lines) -> list[dict]:
              "gtu": line.gtu, "annex15": line.annex15} for line in lines]
 
 
-def _write(form, call, formset=None):
-    """Run ``call`` (one service) when the forms are valid; its refusal goes on ``form``.
-    Returns what the service returned, or None when nothing was written."""
-    if not form.is_valid() or (formset is not None and not formset.is_valid()):
-        return None
-    try:
-        return call(form.cleaned_data)
-    except ValidationError as e:
-        apply_service_errors(form, e)
-        return None
-
-
 def _form_page(request, context):
     form = context["form"]
     failed = bool(form.errors) or any(
@@ -91,7 +79,7 @@ def invoice_create(request, customer_id):
     form = InvoiceForm(data)
     formset = InvoiceLineFormSet(data, prefix="lines")
     if data is not None:
-        invoice = _write(form, lambda d: services.invoice_issue(
+        invoice = form_write(form, lambda d: services.invoice_issue(
             actor=request.user, customer=customer, lines=formset.lines(),
             issue_date=d["issue_date"], due_date=d["due_date"]), formset)
         if invoice is not None:
@@ -118,7 +106,7 @@ def invoice_edit(request, financedocument_id):
         data, prefix="lines", initial=_line_initial(selectors.invoice_current_lines(
             invoice=invoice)))
     if data is not None:
-        done = _write(form, lambda d: services.invoice_update(
+        done = form_write(form, lambda d: services.invoice_update(
             actor=request.user, invoice=invoice, lines=formset.lines()), formset)
         if done is not None:
             messages.success(request, _("Invoice %(n)s saved: %(a)s PLN.") % {
@@ -143,7 +131,7 @@ def correction_create(request, financedocument_id):
         data, prefix="lines", initial=_line_initial(selectors.invoice_current_lines(
             invoice=invoice)))
     if data is not None:
-        done = _write(form, lambda d: services.correction_issue(
+        done = form_write(form, lambda d: services.correction_issue(
             actor=request.user, invoice=invoice, lines=formset.lines(), reason=d["reason"],
             issue_date=d["issue_date"]), formset)
         if done is not None:
@@ -197,10 +185,10 @@ def kp_create(request, customer_id):
                   initial={"invoices": ticked},
                   has_positions=formset.is_bound and any(f.has_changed() for f in formset))
     if data is not None:
-        kp = _write(form, lambda d: services.kp_issue(
+        kp = form_write(form, lambda d: services.kp_issue(
             actor=request.user, customer=customer, register=d["register"], amount=d["amount"],
             positions=positions, invoices=list(d["invoices"]), title=d["title"],
-            issue_date=d["issue_date"]), formset if formset.is_bound else None)
+            issue_date=d["issue_date"]), *([formset] if formset.is_bound else []))
         if kp is not None:
             return _done(request, customer.pk, _("KP %(n)s: %(a)s PLN.") % {
                 "n": kp.number, "a": kp.credit})
@@ -216,7 +204,7 @@ def kw_create(request, customer_id):
     registers = selectors.cash_register_list()
     form = KwForm(request.POST if request.method == "POST" else None, registers=registers)
     if request.method == "POST":
-        kw = _write(form, lambda d: services.kw_issue(
+        kw = form_write(form, lambda d: services.kw_issue(
             actor=request.user, customer=customer, register=d["register"], amount=d["amount"],
             title=d["title"], issue_date=d["issue_date"]))
         if kw is not None:
@@ -233,7 +221,7 @@ def transfer_create(request, customer_id):
     customer = customer_get(customer_id)
     form = BankTransferForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
-        transfer = _write(form, lambda d: services.bank_transfer_record(
+        transfer = form_write(form, lambda d: services.bank_transfer_record(
             actor=request.user, customer=customer, amount=d["amount"],
             booking_date=d["booking_date"], title=d["title"],
             bank_reference=d["bank_reference"], counterparty_account=d["counterparty_account"]))
@@ -250,7 +238,7 @@ def debit_note_create(request, customer_id):
     customer = customer_get(customer_id)
     form = DebitNoteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
-        note = _write(form, lambda d: services.debit_note_issue(
+        note = form_write(form, lambda d: services.debit_note_issue(
             actor=request.user, customer=customer, amount=d["amount"],
             title=form.note_title(), due_date=d["due_date"]))
         if note is not None:
@@ -267,7 +255,7 @@ def technical_create(request, customer_id):
     customer = customer_get(customer_id)
     form = TechnicalForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
-        document = _write(form, lambda d: services.technical_issue(
+        document = form_write(form, lambda d: services.technical_issue(
             actor=request.user, customer=customer, amount=d["amount"],
             charge=d["direction"] == TechnicalForm.CHARGE, reason=d["reason"]))
         if document is not None:
@@ -309,7 +297,7 @@ def cash_registers(request):
     if request.method == "POST":
         if not request.user.has_perm("finance.add_cashregister"):
             raise PermissionDenied
-        register = _write(form, lambda d: services.cash_register_create(
+        register = form_write(form, lambda d: services.cash_register_create(
             actor=request.user, name=d["name"], symbol=d["symbol"]))
         if register is not None:
             messages.success(request, _("Cash register %(n)s added.") % {"n": register.name})

@@ -1,10 +1,8 @@
 """What FreeRADIUS reports (post-auth, accounting), the regular reload and upkeep."""
 
-import ipaddress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -19,8 +17,7 @@ from ..models import (
     RadiusSession,
     SessionSample,
 )
-from ..selectors import login_id_for
-from ..validators import clean_mac
+from ..selectors import LOGIN_ID_SQL, ip_or_none, login_id_for, mac_or_none
 
 
 def logins_reload_periodic(*, minute: int) -> int:
@@ -72,17 +69,10 @@ def auth_event_record(*, username: str, accepted: bool, reason: str = "",
 
     Written by ``radius.authlog`` (in batches, as configured).
     """
-    try:
-        mac = clean_mac(username)
-    except ValidationError:
-        mac = None
-    try:
-        nas_ip = str(ipaddress.ip_address(nas_ip)) if nas_ip else None
-    except ValueError:
-        nas_ip = None
     auth_event_write({
         "tenant": current_tenant().pk, "at": timezone.now(), "username": username[:253],
-        "mac": mac, "nas_ip": nas_ip, "calling": calling_station_id[:64],
+        "mac": mac_or_none(username), "nas_ip": ip_or_none(nas_ip),
+        "calling": calling_station_id[:64],
         "result": AuthEvent.Result.ACCEPT if accepted else AuthEvent.Result.REJECT,
         "reason": reason[:253]})
 
@@ -163,35 +153,29 @@ _INTERIM_SQL = """
 # A Start in one statement (a NAS that reboots sends thousands at once): the session with
 # its login (by name, else a DHCP client by its MAC) and NAS; a retransmission changes
 # nothing. Same columns and rules as the ``get_or_create`` of ``_session_apply``.
-_START_SQL = """
+_START_SQL = f"""
     INSERT INTO radius_radiussession (
         tenant_id, login_id, nas_id, nas_ip, username, unique_id, acct_session_id,
         framed_ip, calling_station_id, started_at, updated_at, session_time, input_bytes,
         output_bytes, terminate_cause)
     VALUES (
         %(tenant)s,
-        COALESCE((SELECT id FROM radius_login WHERE tenant_id = %(tenant)s
-                      AND login = %(username)s),
-                 (SELECT id FROM radius_login WHERE tenant_id = %(tenant)s
-                      AND mac = %(mac)s AND auth_type = 'dhcp')),
+        {LOGIN_ID_SQL},
         (SELECT id FROM radius_nas WHERE tenant_id = %(tenant)s AND ip = %(nas_ip)s::inet),
         %(nas_ip)s::inet, %(username)s, %(unique_id)s, %(session_id)s, %(framed_ip)s::inet,
         %(calling)s, %(started_at)s, %(started_at)s, 0, 0, 0, '')
     ON CONFLICT (tenant_id, unique_id) DO NOTHING
-"""
+"""  # noqa: S608 - LOGIN_ID_SQL is a constant
 
 
 def _start_apply(packet: Accounting) -> bool:
     """Open the session of a Start; False: not done here (not PostgreSQL)."""
     if connection.vendor != "postgresql":
         return False
-    try:
-        mac = clean_mac(packet.username)
-    except ValidationError:
-        mac = None
     with connection.cursor() as cursor:
         cursor.execute(_START_SQL, {
-            "tenant": current_tenant().pk, "username": packet.username[:253], "mac": mac,
+            "tenant": current_tenant().pk, "username": packet.username[:253],
+            "mac": mac_or_none(packet.username),
             "nas_ip": packet.nas_ip, "unique_id": packet.unique_id,
             "session_id": packet.acct_session_id[:64], "framed_ip": packet.framed_ip or None,
             "calling": packet.calling_station_id[:64],

@@ -235,13 +235,21 @@ def login_enable(*, actor, login: Login) -> Login:
 
 def _reload_queue(login: Login, *, actor, disconnect: bool = False) -> None:
     """After commit, push the login's new settings to the NAS of its open session."""
-    if not RadiusSession.objects.filter(login=login, stopped_at__isnull=True).exists():
+    _reload_queue_many([login.pk], actor=actor, disconnect=disconnect)
+
+
+def _reload_queue_many(login_ids, *, actor=None, disconnect: bool = False) -> None:
+    """``_reload_queue`` for many logins: one query for those online."""
+    if not login_ids:
         return
     from ..tasks import login_reload as login_reload_task
 
+    online = sorted(set(RadiusSession.objects.filter(
+        login_id__in=login_ids, stopped_at__isnull=True).values_list("login_id", flat=True)))
     tenant_id, actor_id = current_tenant().pk, getattr(staff_of(actor), "pk", None)
-    transaction.on_commit(lambda: login_reload_task.delay(
-        tenant_id, login.pk, disconnect=disconnect, actor_id=actor_id))
+    for login_id in online:
+        transaction.on_commit(lambda login_id=login_id: login_reload_task.delay(
+            tenant_id, login_id, disconnect=disconnect, actor_id=actor_id))
 
 
 def login_reload(*, actor, login: Login, disconnect: bool = False,

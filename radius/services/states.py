@@ -19,15 +19,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.actionlog import action_log, action_log_bulk, staff_of
-from core.tenancy import current_tenant
 from core.tenant_settings import setting_get
 from customers.models import Customer
 from finance.models import Allocation, CustomerAccount, FinanceDocument, Kind
 
 from ..attributes import block_profile_parse, login_snapshot
-from ..models import Login, RadiusSession
+from ..models import Login
 from .base import _own, login_snapshot_refresh
-from .logins import _reload_queue
+from .logins import _reload_queue, _reload_queue_many
 
 # The fastest temporary speed one may type: 100 Gbit/s.
 MAX_KBPS = 100_000_000
@@ -66,20 +65,6 @@ def _refresh_many(login_ids, *, actor=None, today: date | None = None) -> list[i
             changed.extend(login.pk for login in rows)
         _reload_queue_many(changed, actor=actor)
     return changed
-
-
-def _reload_queue_many(login_ids: list[int], *, actor=None) -> None:
-    """``_reload_queue`` for many logins: one query for those online."""
-    if not login_ids:
-        return
-    from ..tasks import login_reload as login_reload_task
-
-    online = sorted(set(RadiusSession.objects.filter(
-        login_id__in=login_ids, stopped_at__isnull=True).values_list("login_id", flat=True)))
-    tenant_id, actor_id = current_tenant().pk, getattr(staff_of(actor), "pk", None)
-    for login_id in online:
-        transaction.on_commit(lambda login_id=login_id: login_reload_task.delay(
-            tenant_id, login_id, actor_id=actor_id))
 
 
 def logins_refresh(*, customer: Customer | None = None, tariff=None, subscription=None,

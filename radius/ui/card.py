@@ -2,13 +2,12 @@
 ping, "Wymuś przeładowanie ustawień" (force reload), and adding a login."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.forms import apply_service_errors
+from core.forms import form_write
 from core.views import staff_view
 from customers.models import Address, Customer
 from customers.views.base import card_url, section_done
@@ -56,16 +55,11 @@ def login_form(customer, data=None, *, login: Login | None = None):
     return form, formset
 
 
-def save_login(form, formset, write) -> bool:
-    """Validate both, then ``write(kwargs)`` (one service call); False with the errors shown."""
-    if not (form.is_valid() and formset.is_valid()):
-        return False
-    try:
-        write({**form.service_kwargs(), "attributes": attribute_rows(formset)})
-    except ValidationError as e:
-        apply_service_errors(form, e)
-        return False
-    return True
+def save_login(form, formset, write):
+    """Validate both, then ``write(kwargs)`` (one service call): the login it wrote, or
+    None with the errors shown."""
+    return form_write(form, lambda _data: write(
+        {**form.service_kwargs(), "attributes": attribute_rows(formset)}), formset)
 
 
 @staff_view("radius.add_login")
@@ -75,11 +69,11 @@ def login_add(request, customer_id):
     customer = get_object_or_404(Customer, pk=customer_id)
     form, formset = login_form(customer, request.POST if request.method == "POST" else None)
     if request.method == "POST":
-        added = []
-        if save_login(form, formset, lambda kwargs: added.append(services.login_create(
-                actor=request.user, customer=customer, **kwargs))):
+        login = save_login(form, formset, lambda kwargs: services.login_create(
+            actor=request.user, customer=customer, **kwargs))
+        if login is not None:
             messages.success(request, _("Login %(login)s added (IP %(ip)s).")
-                             % {"login": added[0].login, "ip": added[0].ip or "-"})
+                             % {"login": login.login, "ip": login.ip or "-"})
             return redirect(card_url(customer.pk, SECTION))
     return render(request, "radius/login_form.html", {
         "customer": customer, "form": form, "formset": formset,

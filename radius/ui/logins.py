@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from core.forms import apply_service_errors
+from core.forms import form_write
 from core.views import staff_view
 
 from .. import selectors, services
@@ -156,15 +156,10 @@ def _call(request, login, tab, call, message):
 def login_notes(request, login_id):
     login = login_or_404(login_id)
     form = NotesForm(request.POST, auto_id="notes_%s")
-    if form.is_valid():
-        try:
-            services.login_update(actor=request.user, login=login,
-                                  notes=form.cleaned_data["notes"])
-        except ValidationError as e:
-            apply_service_errors(form, e)
-        else:
-            messages.success(request, _("Notes saved."))
-            return redirect(window_url(login, "notes"))
+    if form_write(form, lambda data: services.login_update(
+            actor=request.user, login=login, notes=data["notes"])):
+        messages.success(request, _("Notes saved."))
+        return redirect(window_url(login, "notes"))
     return render_window(request, login, "notes", forms={"notes_form": form}, status=400)
 
 
@@ -207,16 +202,11 @@ def login_enable(request, login_id):
 def photo_add(request, login_id):
     login = login_or_404(login_id)
     form = PhotoForm(request.POST, request.FILES, auto_id="photo_%s")
-    if form.is_valid():
-        try:
-            services.login_photo_add(actor=request.user, login=login,
-                                     uploaded_file=form.cleaned_data["file"],
-                                     description=form.cleaned_data["description"])
-        except ValidationError as e:
-            apply_service_errors(form, e)
-        else:
-            messages.success(request, _("Photo added."))
-            return redirect(window_url(login, "photos"))
+    if form_write(form, lambda data: services.login_photo_add(
+            actor=request.user, login=login, uploaded_file=data["file"],
+            description=data["description"])):
+        messages.success(request, _("Photo added."))
+        return redirect(window_url(login, "photos"))
     return render_window(request, login, "photos", forms={"photo_form": form}, status=400)
 
 

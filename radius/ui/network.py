@@ -1,31 +1,20 @@
 """NAS devices and IP pools of the tenant ("Sieć" in the menu)."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from core.forms import apply_service_errors
+from core.forms import form_write
 from core.views import staff_view
 
 from .. import selectors, services
 from ..forms import NasForm, PoolForm
 from ..models import IpPool, Nas
 from .logins import _page_number
-
-
-def _write(form, write) -> bool:
-    if not form.is_valid():
-        return False
-    try:
-        write(form.cleaned_data)
-    except ValidationError as e:
-        apply_service_errors(form, e)
-        return False
-    return True
 
 
 @staff_view("radius.view_nas")
@@ -36,7 +25,7 @@ def nas_list(request):
     if request.method == "POST":
         if not request.user.has_perm("radius.add_nas"):
             raise PermissionDenied
-        if _write(form, lambda data: services.nas_create(actor=request.user, **data)):
+        if form_write(form, lambda data: services.nas_create(actor=request.user, **data)):
             messages.success(request, _("NAS %(name)s added.")
                              % {"name": form.cleaned_data["name"]})
             return redirect("radius:nas_list")
@@ -54,7 +43,7 @@ def nas_edit(request, nas_id):
         raise Http404 from None
     initial = {"name": nas.name, "ip": nas.ip, "kind": nas.kind, "coa_port": nas.coa_port}
     form = NasForm(request.POST or None, initial=initial, editing=True, auto_id="nas_%s")
-    if request.method == "POST" and _write(form, lambda data: services.nas_update(
+    if request.method == "POST" and form_write(form, lambda data: services.nas_update(
             actor=request.user, nas=nas, **form.service_kwargs())):
         messages.success(request, _("NAS %(name)s saved.") % {"name": nas.name})
         return redirect("radius:nas_list")
@@ -70,7 +59,7 @@ def pool_list(request):
     if request.method == "POST":
         if not request.user.has_perm("radius.add_ippool"):
             raise PermissionDenied
-        if _write(form, lambda data: services.pool_create(actor=request.user, **data)):
+        if form_write(form, lambda data: services.pool_create(actor=request.user, **data)):
             messages.success(request, _("IP pool %(name)s added.")
                              % {"name": form.cleaned_data["name"]})
             return redirect("radius:pool_list")
