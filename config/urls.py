@@ -13,4 +13,5 @@ urlpatterns = [
     path("documents/", include("documents.urls")),
     path("finance/", include("finance.urls")),
     path("radius/", include("radius.urls")),
+    path("panel/", include("panel.urls")),
 ]

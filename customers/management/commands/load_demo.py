@@ -25,6 +25,8 @@ class Command(BaseCommand):
         for login in result.logins:
             roles = ", ".join(f"{slug}: {role}" for slug, role in login.roles)
             self.stdout.write(f"  {login.username:<15} {login.password:<18} ({roles})")
-        self.stdout.write("\nCustomer panel logins:")
+        self.stdout.write("\nCustomer panel logins (at /panel/login/?isp=<ISP>):")
         for panel_login in result.panel_logins:
-            self.stdout.write(f"  {panel_login:<15} {DEMO_PANEL_PASSWORD}")
+            isp = panel_login.removesuffix("-demo")
+            self.stdout.write(f"  {panel_login:<15} {DEMO_PANEL_PASSWORD:<18} "
+                              f"/panel/login/?isp={isp}")

@@ -1,0 +1,15 @@
+"""The customer's self-service panel, mounted at /panel/."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "panel"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.login, name="login"),
+    path("logout/", views.logout, name="logout"),
+    path("password/", views.password_change, name="password_change"),
+    path("documents/pdf/", views.document_pdf, name="document_pdf"),
+]
