@@ -8,8 +8,13 @@ Representation choices (the schema allows several):
 
 * A correction (``kind="KOR"``) carries the *differences* as its lines: a line that lowers
   the quantity has a negative quantity, a price cut has a negative net unit price. The
-  per-rate totals (P_13_x/P_14_x) and P_15 are therefore the differences too, as FA(3)
-  asks for corrections. The before/after form (FaWiersz/StanPrzed) is not used.
+  per-rate totals (P_13_x/P_14_x) and P_15 are the differences too, as FA(3) asks for
+  corrections: given the invoice's whole state before and after (``Invoice.before`` and
+  ``Invoice.after``), each is the after total less the before total of the rate, the VAT
+  of each state rounded on that state's net total of the rate (``finance.money``) — so the
+  VAT difference is the ledger's to the grosz, where VAT computed on the net difference
+  can be a grosz away. Without the states, the totals are those of the difference lines.
+  The before/after form of the lines (FaWiersz/StanPrzed) is not used.
 * ``"0"`` is the domestic 0 % rate ("0 KR", P_13_6_1); intra-EU supply and export (0 WDT,
   0 EX) are not an ISP's business and are not offered.
 * ``"zw"`` (exempt) goes to P_13_7 and needs the legal basis of the exemption
@@ -112,7 +117,9 @@ class CorrectedInvoice:
 @dataclass(frozen=True, kw_only=True)
 class Invoice:
     """An invoice (``kind="VAT"``) or a correction (``kind="KOR"``, with ``corrected`` and
-    ``correction_reason``; its lines are the differences). Keyword arguments only."""
+    ``correction_reason``; its lines are the differences, and ``before``/``after`` — every
+    line of the invoice as it stood before the correction and as it stands after, unchanged
+    ones too — give its per-rate totals). Keyword arguments only."""
 
     number: str
     issue_date: date
@@ -129,10 +136,21 @@ class Invoice:
     corrected: CorrectedInvoice | None = None
     correction_reason: str = ""
     exemption_basis: str = ""  # legal basis of a "zw" exemption (P_19A)
+    before: list[InvoiceLine] | None = None
+    after: list[InvoiceLine] | None = None
 
     @property
     def totals(self) -> dict[str, "RateTotal"]:
-        return vat_summary(self.lines)
+        """Per rate: an invoice's totals; a correction's differences — of the two states'
+        totals when they are given (only the rates its lines change)."""
+        if self.before is None or self.after is None:
+            return vat_summary(self.lines)
+        before, after = vat_summary(self.before), vat_summary(self.after)
+        zero = RateTotal(Decimal("0.00"), Decimal("0.00"), Decimal("0.00"))
+        changed = {line.vat_rate for line in self.lines}
+        return {rate: RateTotal(*(a - b for a, b in zip(after.get(rate, zero),
+                                                        before.get(rate, zero), strict=True)))
+                for rate in RATES if rate in changed}
 
 
 def vat_summary(lines: list[InvoiceLine]) -> dict[str, RateTotal]:
@@ -217,8 +235,21 @@ def _check(invoice: Invoice) -> None:
             raise ValueError("only a correction (KOR) references a corrected invoice")
     else:
         raise ValueError(f"unknown invoice kind {invoice.kind!r}")
+    if (invoice.before is None) != (invoice.after is None) or (
+            invoice.before is not None and invoice.kind != "KOR"):
+        raise ValueError("only a correction has the states before and after, and both")
+    if invoice.before is not None:
+        lines, before, after = (_nets(x) for x in (invoice.lines, invoice.before, invoice.after))
+        for rate in RATES:
+            if lines.get(rate, 0) != after.get(rate, 0) - before.get(rate, 0):
+                raise ValueError(f"the lines at {rate!r} do not add up to the difference of "
+                                 "the states before and after")
     if "zw" in invoice.totals and not invoice.exemption_basis.strip():
         raise ValueError("an exempt (zw) line needs Invoice.exemption_basis, e.g. the article")
+
+
+def _nets(lines: list[InvoiceLine]) -> dict[str, Decimal]:
+    return {rate: total.net for rate, total in vat_summary(lines).items()}
 
 
 def _sub(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
@@ -300,7 +331,7 @@ def _fa(root: etree._Element, invoice: Invoice) -> None:
     if invoice.sale_date != invoice.issue_date:
         _sub(fa, "P_6", invoice.sale_date.isoformat())
 
-    totals = vat_summary(invoice.lines)
+    totals = invoice.totals
     for rate, total in totals.items():
         spec = RATES[rate]
         _sub(fa, spec.net_field, _amount(total.net))

@@ -8,8 +8,10 @@
   should be now*; FA(3) wants the differences, so every line that changed is written twice:
   as it was, with a negative quantity (storno), and as it is now. Unchanged lines are left
   out. "As it was" is the previous correction of the same invoice, else the invoice.
-  FA(3) then computes the VAT of each rate on the *difference* of the nets, which can be a
-  grosz away from the ledger's amount (the difference of two VATs rounded separately).
+  The per-rate totals (P_13_x/P_14_x, P_15) are the totals of the whole invoice after less
+  those before, each state's VAT rounded on its net total of the rate as the ledger rounds
+  it — not VAT computed on the difference of the nets, which can be a grosz away — so P_15
+  is the correction's amount on the ledger.
 * Payment: the due date and the customer's individual account number, else the seller's
   account (``finance.seller_bank_account``), by transfer (przelew).
 * Split payment (MPP): an Annex 15 line on an invoice above 15,000 PLN gross.
@@ -110,10 +112,13 @@ def document_ksef_invoice(document: FinanceDocument, *, seller=None) -> ksef.Inv
     if not buyer_address(customer)[0]:
         problems.append(_("Customer %(c)s has no address.") % {"c": customer})
     lines = list(document.lines.all())
+    states = {}
     if document.kind == Kind.INVOICE:
         fa_lines = [_line(line) for line in lines]
     else:
         fa_lines = correction_lines(document)
+        states = {"before": [_line(line) for line in state_before(document)],
+                  "after": [_line(line) for line in lines]}
     if not fa_lines:
         problems.append(_("Document %(n)s changes no invoice line: there is nothing to send "
                           "to KSeF.") % {"n": document.number})
@@ -136,7 +141,7 @@ def document_ksef_invoice(document: FinanceDocument, *, seller=None) -> ksef.Inv
         kind="VAT" if document.kind == Kind.INVOICE else "KOR",
         corrected=ksef.CorrectedInvoice(invoice.number, invoice.issue_date, None)
         if invoice else None,
-        correction_reason=document.reason, exemption_basis=seller.exemption_basis)
+        correction_reason=document.reason, exemption_basis=seller.exemption_basis, **states)
 
 
 def document_ksef_xml(document: FinanceDocument) -> bytes:

@@ -196,12 +196,17 @@ def _invoice_context(document, context) -> dict:
 
 
 def _previous_lines(correction) -> list:
-    """The invoice as it stood before this correction: the newest earlier correction that
-    restated the lines, else the invoice itself."""
+    """The invoice as it stood before this correction: the newest earlier correction's
+    lines (none: it corrected the invoice to zero), else the invoice's own."""
     invoice = correction.corrects
-    earlier = [c for c in invoice.corrections.all() if c.pk < correction.pk and c.lines.all()]
+    earlier = [c for c in invoice.corrections.all() if c.pk < correction.pk]
     source = earlier[-1] if earlier else invoice
     return list(source.lines.all())
+
+
+def _amounts(lines) -> list:
+    return [(line.position, line.quantity, line.net_unit_price, line.vat_rate)
+            for line in lines]
 
 
 def _correction_context(document, context) -> dict:
@@ -230,7 +235,8 @@ def _correction_context(document, context) -> dict:
     change = document.debit - document.credit
     context.update({
         "invoice": {"number": invoice.number, "issue_date": _date(invoice.issue_date)},
-        "data_only": not after,
+        # Same amounts line by line: a correction of data (a name, the buyer) alone.
+        "data_only": bool(after) and _amounts(before) == _amounts(after),
         "before": _lines(before), "before_summary": before_rows, "before_totals": before_totals,
         "after": _lines(after), "after_summary": after_rows, "after_totals": after_totals,
         "differences": differences,

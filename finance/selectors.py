@@ -175,10 +175,10 @@ def document_get(*, pk) -> FinanceDocument:
 
 
 def invoice_current_lines(*, invoice: FinanceDocument) -> list[InvoiceLine]:
-    """The invoice's lines as they stand now: those of its newest correction that has
-    lines, else its own. Queries: one."""
-    source = (FinanceDocument.objects.filter(corrects=invoice).filter(lines__isnull=False)
-              .order_by("-issue_date", "-id").values_list("pk", flat=True).first())
+    """The invoice's lines as they stand now: those of its newest correction (none: it
+    was corrected to zero), else its own. Queries: two."""
+    source = (FinanceDocument.objects.filter(corrects=invoice)
+              .order_by("-id").values_list("pk", flat=True).first())
     return list(InvoiceLine.objects.filter(document_id=source or invoice.pk)
                 .order_by("position"))
 

@@ -27,6 +27,7 @@ from customers.models import Customer
 
 from .models import (
     Allocation,
+    BillingItem,
     CashPosition,
     CashRegister,
     CustomerAccount,
@@ -285,21 +286,90 @@ def invoice_update(*, actor, invoice: FinanceDocument, lines) -> FinanceDocument
     return invoice
 
 
+@dataclass(frozen=True)
+class CorrectionWarning:
+    """What the operator should check after a correction: it reads as its ``message``.
+
+    ``line``: the name of the line corrected to 0, if the warning is about one;
+    ``subscription_id``: the subscription that line billed (its billing item), whose cycle
+    counter of the payment schedule counted the period — None when the line was not billed
+    by the billing run or cannot be told apart."""
+
+    message: str
+    line: str = ""
+    subscription_id: int | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _billed_subscription(name: str, items: list[BillingItem], own: list) -> int | None:
+    """The subscription an invoice line named ``name`` billed: the billing item whose
+    tariff and period the run wrote into the line's name, else — the billing run writes a
+    line and its item in the same order — the item at the position of the invoice's own
+    line (``own``) of that name."""
+    by_label = {item.subscription_id for item in items
+                if item.subscription.tariff.name in name and str(item.period_start) in name
+                and str(item.period_end) in name}
+    if len(by_label) == 1:
+        return by_label.pop()
+    if by_label or len(own) != len(items):
+        return None
+    positions = [index for index, line in enumerate(own) if line.name == name]
+    return items[positions[0]].subscription_id if len(positions) == 1 else None
+
+
+def _zeroed_line_warnings(invoice, before, after: list[Line]) -> list[CorrectionWarning]:
+    """A warning per line this correction brings to 0 — its quantity or its value (a line
+    worth 0 whose namesake was worth something before, or not there); with no lines at all,
+    every line that was worth something. Each names the subscription it billed, if any."""
+    if after:
+        already_zero = {line.name for line in before if line.net == 0} - {
+            line.name for line in before if line.net != 0}
+        zeroed = [line.name for line in after
+                  if line_net(line.quantity, line.net_unit_price) == 0
+                  and line.name not in already_zero]
+    else:
+        zeroed = [line.name for line in before if line.net != 0]
+    if not zeroed:
+        return []
+    items = list(BillingItem.objects.filter(invoice=invoice)
+                 .select_related("subscription__tariff").order_by("id"))
+    subscriptions = {item.subscription_id: item.subscription for item in items}
+    own = list(invoice.lines.all()) if items else []
+    warnings = []
+    for name in dict.fromkeys(zeroed):
+        subscription_id = _billed_subscription(name, items, own) if items else None
+        subscription = subscriptions.get(subscription_id)
+        if subscription is None:
+            message = _("Line “%(line)s” was corrected to 0: check the cycle counter of the "
+                        "payment schedule.") % {"line": name}
+        else:
+            message = _("Line “%(line)s” was corrected to 0: check the cycle counter of "
+                        "tariff %(tariff)s (from %(start)s) in the payment schedule.") % {
+                "line": name, "tariff": subscription.tariff.name,
+                "start": subscription.start_date}
+        warnings.append(CorrectionWarning(message, name, subscription_id))
+    return warnings
+
+
 def correction_issue(*, actor, invoice: FinanceDocument, lines, reason: str,
-                     issue_date: date | None = None) -> tuple[FinanceDocument, list[str]]:
+                     issue_date: date | None = None
+                     ) -> tuple[FinanceDocument, list[CorrectionWarning]]:
     """A correcting invoice: ``lines`` are the invoice as it should be now.
 
     The difference is a new ledger document referring to the invoice: downward it credits
     the customer — allocations above the corrected total are released into credit —,
     upward it is a new receivable that reopens the invoice; a correction of data alone
-    moves no money. Returns the correction and warnings for the operator.
+    moves no money. Returns the correction and warnings for the operator: a line corrected
+    to 0 (quantity or value) — or the whole invoice — may have counted a cycle of a
+    subscription's payment schedule, whose counter staff then correct by hand.
     """
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": [_("A correction needs its reason.")]})
     lines = _clean_lines(lines, allow_zero=True) if lines else []
     issue_date = issue_date or timezone.localdate()
-    warnings = []
     invoice = _own(invoice)
     with transaction.atomic(durable=True):
         account = account_lock(invoice.customer)
@@ -307,6 +377,9 @@ def correction_issue(*, actor, invoice: FinanceDocument, lines, reason: str,
         if invoice.kind != Kind.INVOICE:
             raise ValidationError(_("Only an invoice can be corrected."))
         settlement = invoice_settlement(invoice)
+        # The state before: the previous correction's lines, else the invoice's own.
+        previous = invoice.corrections.order_by("-id").first()
+        before = list((previous or invoice).lines.all())
         new_total = _gross(lines) if lines else ZERO
         difference = new_total - settlement.total
         number = number_take(Kind.CORRECTION, "FK/" + setting_get(
@@ -324,9 +397,11 @@ def correction_issue(*, actor, invoice: FinanceDocument, lines, reason: str,
             _settle_group(correction, group, actor)
         ledger_post(account, correction)
         allocate_open(invoice.customer, actor)
-        if new_total == 0:
-            warnings.append(_("The invoice was corrected to zero: check the cycle counter of "
-                              "the payment schedule."))
+        warnings = _zeroed_line_warnings(invoice, before, lines)
+        if new_total == 0 and not warnings:
+            warnings.append(CorrectionWarning(_(
+                "The invoice was corrected to zero: check the cycle counter of the payment "
+                "schedule.")))
         action_log(actor=actor, customer=invoice.customer, kind="finance.correction",
                    message=_("Correction %(c)s of invoice %(n)s: %(d)s PLN (%(r)s)")
                    % {"c": number, "n": invoice.number, "d": difference, "r": reason})

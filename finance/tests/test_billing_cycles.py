@@ -188,3 +188,118 @@ def test_warning_after_a_correction_to_zero_links_to_where_the_counter_is_correc
                  if "cycle counter" in a.text_content()]
     assert warning.xpath(".//a/@href") == [f"{card}#section-subscriptions"]
     assert "Correct the cycle counter" in warning.text_content()
+
+
+# --------------------------------------------------------------------------- a line to 0
+
+@pytest.fixture
+def billed(in_tenant, staff, customer):
+    """One invoice of the billing run with a line per subscription: Internet, then TV."""
+    subscriptions = []
+    for name, price in (("Internet 300", "100.00"), ("Telewizja", "40.00")):
+        tariff = billing.tariff_create(actor=staff, name=name, net_price=D(price),
+                                       vat_rate="23")
+        subscriptions.append(billing.subscription_add(actor=staff, customer=customer,
+                                                      tariff=tariff, start_date=MONTH))
+    billing.billing_run(run_date=TODAY, actor=staff)
+    [invoice] = customer.finance_documents.all()
+    lines = list(invoice.lines.all())
+    assert [line.name.split(",")[0] for line in lines] == ["Internet 300", "Telewizja"]
+    return invoice, lines, subscriptions
+
+
+def as_typed(line, **changes) -> dict:
+    return {"name": line.name, "quantity": line.quantity, "unit": line.unit,
+            "net_unit_price": line.net_unit_price, "vat_rate": line.vat_rate, **changes}
+
+
+@pytest.mark.parametrize("change", [{"quantity": D("0")}, {"net_unit_price": D("0.00")}])
+def test_one_of_two_lines_to_zero_names_the_line_and_its_subscription(staff, billed, change):
+    invoice, (internet_line, tv_line), (_internet, tv) = billed
+    correction, warnings = services.correction_issue(
+        actor=staff, invoice=invoice, reason="rezygnacja z TV",
+        lines=[as_typed(internet_line), as_typed(tv_line, **change)])
+    assert correction.credit == D("49.20")              # the invoice is not at zero
+    assert [(str(w), w.line, w.subscription_id) for w in warnings] == [(
+        f"Line “{tv_line.name}” was corrected to 0: check the cycle counter of tariff "
+        f"Telewizja (from {MONTH}) in the payment schedule.", tv_line.name, tv.pk)]
+
+
+def test_no_warning_when_no_line_goes_to_zero(staff, billed):
+    invoice, (internet_line, tv_line), _subscriptions = billed
+    _correction, warnings = services.correction_issue(
+        actor=staff, invoice=invoice, reason="rabat",
+        lines=[as_typed(internet_line, net_unit_price=D("50.00")), as_typed(tv_line)])
+    assert warnings == []
+
+
+def test_a_line_already_at_zero_does_not_warn_again(staff, billed):
+    invoice, (internet_line, tv_line), _subscriptions = billed
+    services.correction_issue(actor=staff, invoice=invoice, reason="rezygnacja z TV",
+                              lines=[as_typed(internet_line),
+                                     as_typed(tv_line, quantity=D("0"))])
+    _correction, warnings = services.correction_issue(
+        actor=staff, invoice=invoice, reason="rabat",
+        lines=[as_typed(internet_line, net_unit_price=D("90.00")),
+               as_typed(tv_line, quantity=D("0"))])
+    assert warnings == []
+
+
+def test_invoice_cancelled_names_every_subscription_it_billed(staff, billed):
+    invoice, lines, subscriptions = billed
+    _correction, warnings = services.correction_issue(actor=staff, invoice=invoice,
+                                                      lines=[], reason="anulowanie")
+    assert [(w.line, w.subscription_id) for w in warnings] == [
+        (line.name, subscription.pk) for line, subscription in zip(lines, subscriptions,
+                                                                   strict=True)]
+
+
+def test_renamed_tariff_is_still_found_by_the_line_position(staff, billed):
+    invoice, (internet_line, tv_line), (_internet, tv) = billed
+    billing.tariff_update(actor=staff, tariff=tv.tariff, name="Telewizja HD")
+    _correction, [warning] = services.correction_issue(
+        actor=staff, invoice=invoice, reason="rezygnacja z TV",
+        lines=[as_typed(internet_line), as_typed(tv_line, quantity=D("0"))])
+    assert warning.subscription_id == tv.pk
+    assert "tariff Telewizja HD" in str(warning)
+
+
+def test_form_shows_the_line_warning_with_a_link_to_that_subscriptions_counter(
+        staff_client, billed):
+    invoice, lines, (internet, tv) = billed
+    data = {"issue_date": TODAY.isoformat(), "reason": "rezygnacja z TV",
+            "lines-TOTAL_FORMS": "2", "lines-INITIAL_FORMS": "2"}
+    for index, line in enumerate(lines):
+        data.update({f"lines-{index}-{key}": str(value) for key, value in as_typed(
+            line, quantity=D("0") if index == 1 else line.quantity).items()})
+    response = staff_client.post(reverse("finance:correction_create", args=[invoice.pk]),
+                                 data, follow=True)
+    page = lxml.html.fromstring(response.content)
+    [warning] = [a for a in page.xpath('//div[contains(@class, "alert-warning")]')
+                 if "cycle counter" in a.text_content()]
+    assert f"Line “{lines[1].name}” was corrected to 0" in warning.text_content()
+    assert "tariff Telewizja" in warning.text_content()
+    card = reverse("customers:card", kwargs={"customer_id": invoice.customer_id})
+    [link] = warning.xpath(".//a/@href")
+    assert link == f"{card}?cycles={tv.pk}#cycles-{tv.pk}"
+
+    # The link opens the card with that subscription's counter form open, and only that.
+    page = lxml.html.fromstring(staff_client.get(link).content)
+    assert [d.get("id") for d in page.xpath("//details[@open]")] == [f"cycles-{tv.pk}"]
+    assert page.xpath(f'//details[@id="cycles-{internet.pk}"]')
+    assert page.xpath(f'//form[@action="{reverse("finance:subscription_cycles", args=[tv.pk])}"]'
+                      '//input[@name="cycles_billed"]/@value') == ["1"]
+
+
+def test_form_shows_no_warning_when_no_line_goes_to_zero(staff_client, billed):
+    invoice, lines, _subscriptions = billed
+    data = {"issue_date": TODAY.isoformat(), "reason": "rabat",
+            "lines-TOTAL_FORMS": "2", "lines-INITIAL_FORMS": "2"}
+    for index, line in enumerate(lines):
+        data.update({f"lines-{index}-{key}": str(value) for key, value in as_typed(
+            line, net_unit_price="20.00" if index == 1 else line.net_unit_price).items()})
+    response = staff_client.post(reverse("finance:correction_create", args=[invoice.pk]),
+                                 data, follow=True)
+    html = response.content.decode()
+    assert "Correction FK/" in html
+    assert "alert-warning" not in html

@@ -198,8 +198,35 @@ def test_staff_form_takes_positions_with_the_ticked_invoice(staff_client, staff,
                      ["3", "Kabel", "10.00"]]
 
 
+def test_staff_form_adds_rows_and_takes_any_number_of_positions(staff_client, customer,
+                                                                register):
+    url = reverse("finance:kp_create", args=[customer.pk])
+    page = lxml.html.fromstring(staff_client.get(url).content)
+    [button] = page.xpath('//button[@id="kp-position-add"]')
+    assert button.text_content().strip() == "Add a position"
+    assert button.get("data-formset-add") == "positions"
+    # The row it adds: the formset's empty form, numbered by the script.
+    [template] = page.xpath(f'//template[@id="{button.get("data-template")}"]')
+    assert page.xpath('//input[@id="id_positions-TOTAL_FORMS"]/@value') == ["3"]
+    assert sorted(template.xpath(".//input/@name")) == [
+        "positions-__prefix__-amount", "positions-__prefix__-name"]
+
+    five = [("Instalacja", "150"), ("Router Wi-Fi", "89,99"), ("Kabel 20 m", "25.50"),
+            ("Gniazdko RJ45", "12"), ("Dojazd", "30")]
+    response = staff_client.post(url, {
+        "register": register.pk, "amount": "", "title": "", "issue_date": TODAY.isoformat(),
+        **rows(*five)}, follow=True)
+    kp = FinanceDocument.objects.get(kind=Kind.KP)
+    assert f"KP {kp.number}: 307.49 PLN." in response.content.decode()
+    assert positions_of(kp) == [(1, "Instalacja", D("150.00")), (2, "Router Wi-Fi", D("89.99")),
+                                (3, "Kabel 20 m", D("25.50")), (4, "Gniazdko RJ45", D("12.00")),
+                                (5, "Dojazd", D("30.00"))]
+
+
 @pytest.mark.parametrize("positions,message", [
     ((("Router", "0"),), "Position 1: the amount must be above zero."),
+    ((("Instalacja", "1"), ("Router", "2"), ("Kabel", "3"), ("Dojazd", "-4")),
+     "Position 4: the amount must be above zero."),
     ((("", "10"),), "This field is required."),
     ((), "Tick the documents paid or enter an amount."),
 ])

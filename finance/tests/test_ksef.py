@@ -194,6 +194,30 @@ def test_correction_references_the_corrected_invoice_with_a_reason():
     ]
 
 
+def test_correction_totals_are_the_states_totals_less_each_other():
+    # 23 % VAT: 10.02 net → 2.30, 10.04 net → 2.31; on the 0.02 difference it would be 0.00.
+    before = [line("10.00", name="Abonament"), line("0.02", name="Opłata")]
+    after = [line("10.00", name="Abonament"), line("0.04", name="Opłata")]
+    changes = [line("0.02", quantity="-1", name="Opłata"), line("0.04", name="Opłata")]
+    correction = invoice(changes, kind="KOR", correction_reason="Błędna opłata",
+                         corrected=CorrectedInvoice("FV/1", date(2026, 1, 31), None),
+                         before=before, after=after)
+    fa = build(correction).find("fa:Fa", NS)
+    assert [text(fa, f"fa:{f}") for f in ("P_13_1", "P_14_1", "P_15")] == [
+        "0.02", "0.01", "0.03"]
+    # Without the states the VAT is that of the difference lines, a grosz short.
+    assert vat_summary(changes)["23"].vat == D("0.00")
+
+
+def test_correction_lines_must_add_up_to_the_states_difference():
+    with pytest.raises(ValueError, match="do not add up"):
+        invoice_xml(invoice([line("0.03", name="Opłata")], kind="KOR", correction_reason="x",
+                            corrected=CorrectedInvoice("FV/1", date(2026, 1, 31), None),
+                            before=[line("0.02")], after=[line("0.04")]), created_at=CREATED)
+    with pytest.raises(ValueError, match="states before and after"):
+        invoice_xml(invoice(before=[line()], after=[line()]), created_at=CREATED)
+
+
 def test_correction_of_an_invoice_issued_outside_ksef_validates():
     root = build(
         invoice(

@@ -115,6 +115,39 @@ def test_correction_carries_the_changed_lines_as_differences(seller, staff, cust
     assert (text(fa, "fa:P_13_7"), text(fa, "fa:P_15")) == ("-20.00", "-20.00")
 
 
+def test_correction_vat_is_the_difference_of_the_vats_not_the_vat_of_the_difference(
+        seller, staff, customer, schema):
+    """23 % on 10.02 net is 2.30 and on 10.04 is 2.31: the correction's VAT is 0.01, where
+    23 % of the 0.02 of difference would round to 0.00 — a grosz off the ledger."""
+    address_add(staff, customer)
+    fee = {"name": "Opłata za fakturę papierową"}
+    fv = invoice(staff, customer, [line("10.00"), line("0.02", **fee)])
+    assert fv.debit == D("12.32")
+    correction, _w = services.correction_issue(
+        actor=staff, invoice=fv, reason="Błędna opłata", issue_date=JAN,
+        lines=[line("10.00"), line("0.04", **fee)])
+    assert correction.debit == D("0.03")
+
+    fa = xml_of(correction, schema).find("fa:Fa", NS)
+    # Only the fee changed: storno of the old one, then the new; the unchanged line is
+    # not written, yet its net is in both states' VAT.
+    rows = [(text(r, "fa:P_7"), text(r, "fa:P_8B"), text(r, "fa:P_11"))
+            for r in fa.iterfind("fa:FaWiersz", NS)]
+    assert rows == [(fee["name"], "-1.000", "-0.02"), (fee["name"], "1.000", "0.04")]
+    assert [text(fa, f"fa:{f}") for f in ("P_13_1", "P_14_1", "P_15")] == [
+        "0.02", "0.01", "0.03"]
+    assert D(text(fa, "fa:P_15")) == correction.debit
+
+    # Back down again: the second correction starts from the first one's state.
+    second, _w = services.correction_issue(
+        actor=staff, invoice=fv, reason="Powrót do opłaty", issue_date=JAN,
+        lines=[line("10.00"), line("0.02", **fee)])
+    fa = xml_of(second, schema).find("fa:Fa", NS)
+    assert [text(fa, f"fa:{f}") for f in ("P_13_1", "P_14_1", "P_15")] == [
+        "-0.02", "-0.01", "-0.03"]
+    assert -D(text(fa, "fa:P_15")) == second.credit
+
+
 def test_missing_seller_data_is_a_clear_error(in_tenant, staff, customer):
     tenant_setting_set(actor=staff, key="finance.seller_city", raw_value="Łódź")
     fv = invoice(staff, customer, [line("10.00")])

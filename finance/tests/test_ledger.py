@@ -137,7 +137,11 @@ def test_correction_to_zero_warns_about_the_cycle_counter(in_tenant, staff, cust
     inv = invoice(staff, customer)
     _, warnings = services.correction_issue(actor=staff, invoice=inv, lines=[],
                                             reason="Anulowanie")
-    assert "cycle counter" in warnings[0]
+    # Every line went with the invoice: each is named (none was billed by a subscription).
+    assert [str(w) for w in warnings] == [
+        "Line “Internet 300 Mb/s” was corrected to 0: check the cycle counter of the "
+        "payment schedule."]
+    assert warnings[0].subscription_id is None
     assert balance(customer) == 0
 
 

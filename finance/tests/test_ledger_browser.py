@@ -34,9 +34,8 @@ def browser_page():
         playwright.stop()
 
 
-@pytest.mark.browser
-def test_invoice_by_hand_then_kp_ticked_in_the_history_settles_it(
-        transactional_db, live_server, browser_page):
+def _customer_with_cash_register():
+    """Staff "anna" of ISP "alfa", customer Jan Kowalski and a cash register."""
     from customers import services as customer_services
     from finance import services
 
@@ -46,13 +45,25 @@ def test_invoice_by_hand_then_kp_ticked_in_the_history_settles_it(
         customer = customer_services.customer_create(actor=staff, first_name="Jan",
                                                      last_name="Kowalski", status="connected")
         services.cash_register_create(actor=staff, name="Kasa główna", symbol="main")
-    page = browser_page
-    expect = sync_api.expect
+    return tenant, staff, customer
 
-    page.goto(f"{live_server.url}/login/?next=/customers/{customer.pk}/")
+
+def _log_in(page, live_server, next_path: str) -> None:
+    page.goto(f"{live_server.url}/login/?next={next_path}")
     page.fill("#id_username", "anna")
     page.fill("#id_password", "s3cret-pass")
     page.locator("main").get_by_role("button", name="Log in").click()
+
+
+@pytest.mark.browser
+def test_invoice_by_hand_then_kp_ticked_in_the_history_settles_it(
+        transactional_db, live_server, browser_page):
+
+    tenant, staff, customer = _customer_with_cash_register()
+    page = browser_page
+    expect = sync_api.expect
+
+    _log_in(page, live_server, f"/customers/{customer.pk}/")
     expect(page.locator("h1")).to_have_text("Jan Kowalski")
     history = page.locator("#section-history")
     expect(history).to_contain_text("No transactions.")
@@ -95,3 +106,37 @@ def test_invoice_by_hand_then_kp_ticked_in_the_history_settles_it(
     page.select_option("#history-kind", "invoice")
     expect(page.locator("#history tbody tr.history-row")).to_have_count(1)
     page.screenshot(path="/tmp/ledger.png", full_page=True)
+
+
+@pytest.mark.browser
+def test_kp_add_position_button_gives_as_many_rows_as_needed(
+        transactional_db, live_server, browser_page):
+    from finance.models import CashPosition, FinanceDocument, Kind
+
+    tenant, staff, customer = _customer_with_cash_register()
+    page = browser_page
+    expect = sync_api.expect
+
+    _log_in(page, live_server, f"/finance/customers/{customer.pk}/kp/new/")
+    expect(page.locator("h1")).to_have_text("New KP")
+    rows = page.locator("#kp-positions tbody tr.position-row")
+    expect(rows).to_have_count(3)
+
+    add = page.get_by_role("button", name="Add a position")
+    add.click()
+    add.click()
+    expect(rows).to_have_count(5)
+    expect(rows.nth(4).locator("td").first).to_have_text("5")
+    expect(page.locator("input[name=positions-4-name]")).to_be_focused()
+    five = [("Instalacja", "150"), ("Router Wi-Fi", "89,99"), ("Kabel 20 m", "25.50"),
+            ("Gniazdko RJ45", "12"), ("Dojazd", "30")]
+    for index, (name, amount) in enumerate(five):
+        page.fill(f"input[name=positions-{index}-name]", name)
+        page.fill(f"input[name=positions-{index}-amount]", amount)
+    page.get_by_role("button", name="Issue").click()
+
+    expect(page.locator(".alert-success")).to_contain_text("307.49 PLN")
+    with tenant_context(tenant):
+        kp = FinanceDocument.objects.get(kind=Kind.KP)
+        assert list(CashPosition.objects.filter(document=kp).order_by("position")
+                    .values_list("name", flat=True)) == [name for name, _a in five]

@@ -353,7 +353,8 @@ def test_correction_to_zero_warns_about_the_cycle_counter(staff_client, staff, c
              "net_unit_price": "100.00", "vat_rate": "23"}]
     response = staff_client.post(url, {"issue_date": TODAY.isoformat(), "reason": "rezygnacja",
                                        **line_post(rows, initial=1)}, follow=True)
-    assert "Check the cycle counter in the payment schedule" in response.content.decode()
+    assert ("Line “Internet 300 Mb/s” was corrected to 0: check the cycle counter of the "
+            "payment schedule.") in response.content.decode()
     correction = FinanceDocument.objects.get(kind=Kind.CORRECTION)
     assert correction.credit == D("123.00")
     assert services.invoice_settlement(fv).status == "settled"

@@ -185,6 +185,36 @@ def test_second_correction_starts_from_the_first_one(seller, buyer, staff):
     assert "Do zapłaty: 12,30 PLN" in text
 
 
+def test_correction_to_zero_prints_the_removed_lines_and_the_next_starts_from_zero(
+        seller, buyer, staff):
+    original = invoice(staff, buyer, line("Internet", "100.00"))
+    zeroed, _warnings = services.correction_issue(actor=staff, invoice=original,
+                                                  reason="Anulowanie", lines=[])
+    text = pdf_text(printing.document_pdf(zeroed))
+    assert "Korekta danych" not in text
+    assert "Razem przed korektą 100,00 23,00 123,00" in text
+    assert "Razem po korekcie 0,00 0,00 0,00" in text
+    assert "Do zwrotu: 123,00 PLN" in text
+
+    again, _warnings = services.correction_issue(actor=staff, invoice=original,
+                                                 reason="Przywrócenie",
+                                                 lines=[line("Internet", "50.00")])
+    text = pdf_text(printing.document_pdf(again))
+    assert "Razem przed korektą 0,00 0,00 0,00" in text
+    assert "Razem po korekcie 50,00 11,50 61,50" in text
+    assert "Do zapłaty: 61,50 PLN" in text
+
+
+def test_correction_of_data_alone_says_the_amounts_stay(seller, buyer, staff):
+    original = invoice(staff, buyer, line("Internet", "100.00"))
+    correction, _warnings = services.correction_issue(
+        actor=staff, invoice=original, reason="Błędna nazwa usługi",
+        lines=[line("Internet światłowodowy", "100.00")])
+    text = pdf_text(printing.document_pdf(correction))
+    assert "Korekta danych: kwoty faktury nie zmieniają się." in text
+    assert "Do zwrotu" not in text and "Do zapłaty" not in text
+
+
 # --------------------------------------------------------------------------- other kinds
 
 def test_kp_and_kw_are_cash_documents_with_the_amount_in_words(seller, buyer, staff):

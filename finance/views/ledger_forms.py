@@ -68,6 +68,15 @@ def _not_an_invoice(request, document):
     return redirect("finance:document", financedocument_id=document.pk)
 
 
+def _cycles_url(customer_id, subscription_id=None) -> str:
+    """Where the cycle counter is corrected: the card's payment schedule, opened at the
+    subscription's form when it is known (the card then renders its sections in place, so
+    the fragment is there to scroll to)."""
+    if subscription_id is None:
+        return card_url(customer_id, "subscriptions")
+    return f"{card_url(customer_id)}?cycles={subscription_id}#cycles-{subscription_id}"
+
+
 # --------------------------------------------------------------------------- invoices
 
 @staff_view("finance.add_financedocument")
@@ -138,12 +147,10 @@ def correction_create(request, financedocument_id):
             correction, warnings = done
             messages.success(request, _("Correction %(c)s of invoice %(n)s issued.") % {
                 "c": correction.number, "n": invoice.number})
-            if warnings:
+            for warning in warnings:
                 messages.warning(request, format_html(
-                    '{} <a href="{}" class="alert-link">{}</a>',
-                    _("Check the cycle counter in the payment schedule: the invoice was "
-                      "corrected to zero."),
-                    card_url(invoice.customer_id, "subscriptions"),
+                    '{} <a href="{}" class="alert-link">{}</a>', str(warning),
+                    _cycles_url(invoice.customer_id, warning.subscription_id),
                     _("Correct the cycle counter")))
             return redirect("finance:document", financedocument_id=correction.pk)
     return _form_page(request, {
