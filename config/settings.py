@@ -26,6 +26,8 @@ RADIUS_ENCRYPTION_KEY = env("RADIUS_ENCRYPTION_KEY", default="")
 # FreeRADIUS's answers (post-auth) are written in batches this often (radius/authlog.py);
 # 0: each at once.
 RADIUS_AUTH_LOG_FLUSH_SECONDS = env.float("RADIUS_AUTH_LOG_FLUSH_SECONDS", default=0.25)
+# Off behind a connection pooler in transaction mode (radius/db.py).
+RADIUS_PREPARED_STATEMENTS = env.bool("RADIUS_PREPARED_STATEMENTS", default=True)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -45,6 +47,7 @@ INSTALLED_APPS = [
     "documents",
     "finance",
     "radius",
+    "panel",
 ]
 
 MIDDLEWARE = [
@@ -200,6 +203,11 @@ SPECTACULAR_SETTINGS = {
         "SettlementStatusEnum": "finance.selectors.STATUS_CHOICES",
     },
 }
+
+# The customer panel's own domains: host → tenant slug, e.g. "panel.alfa.pl=alfa,...".
+# Other hosts take the tenant from the login link (/panel/login/?isp=<slug>), or the
+# platform's only tenant.
+PANEL_TENANT_HOSTS = env.dict("PANEL_TENANT_HOSTS", default={})
 
 # Behind a reverse proxy, the number of trusted proxies that append to X-Forwarded-For.
 # 0 (default) trusts no header: the client IP is REMOTE_ADDR.

@@ -24,11 +24,12 @@ from .selectors import LOGIN_ID_SQL
 
 logger = logging.getLogger(__name__)
 
-# The login found inside the INSERT: by name, else a DHCP client by its MAC.
+# The login as authorize found it, else found inside the INSERT: by name, else a DHCP
+# client by its MAC.
 INSERT_SQL = f"""
     INSERT INTO radius_authevent (tenant_id, at, login_id, username, result, reason,
                                   nas_ip, calling_station_id)
-    VALUES (%(tenant)s, %(at)s, {LOGIN_ID_SQL},
+    VALUES (%(tenant)s, %(at)s, COALESCE(%(login_id)s, {LOGIN_ID_SQL}),
             %(username)s, %(result)s, %(reason)s, %(nas_ip)s, %(calling)s)
 """  # noqa: S608 - LOGIN_ID_SQL is a constant
 BATCH = 500  # wake the writer early when this many wait

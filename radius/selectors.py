@@ -6,7 +6,6 @@ import re
 import time
 from datetime import datetime, timedelta
 
-import psycopg
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Sum
@@ -16,6 +15,7 @@ from django.utils import timezone
 from core.tenancy import current_tenant
 
 from .crypto import decrypt
+from .db import prepared_cursor
 from .models import IpPool, Login, Nas, RadiusKey, RadiusSession, SessionSample
 from .validators import clean_mac
 
@@ -23,6 +23,8 @@ from .validators import clean_mac
 # thousands per second. A revoked key stops working in this process at once (the revoking
 # service clears the cache) and in the other workers within KEY_CACHE_SECONDS.
 KEY_CACHE_SECONDS = 10
+# What could be a MAC in any notation ``clean_mac`` knows: 12 hex digits, with separators.
+_MAC_LIKE = re.compile(r"[0-9A-Fa-f:.\-]{12,17}")
 _key_cache: dict[str, tuple[float, int]] = {}
 
 
@@ -55,7 +57,7 @@ def radius_key_cache_clear() -> None:
 # and the type of the NAS asking, by the (tenant, login) / (tenant, mac) / (tenant, ip)
 # unique indexes. Raw SQL: the ORM's query building cost more than the query.
 _AUTHORIZE_SQL = """
-    SELECT l.auth_type, l.enabled, l.disabled_reason, l.password,
+    SELECT l.id, l.auth_type, l.enabled, l.disabled_reason, l.password,
            l.radius_snapshot{as_text},
            (SELECT n.kind FROM radius_nas n WHERE n.tenant_id = l.tenant_id
                 AND n.ip = %(nas_ip)s{as_inet})
@@ -71,28 +73,21 @@ _CASTS = {"postgresql": {"as_text": "::text", "as_inet": "::inet"}}
 
 def _authorize_row(match: str, params: dict) -> dict | None:
     casts = _CASTS.get(connection.vendor, {"as_text": "", "as_inet": ""})
-    sql = _AUTHORIZE_SQL.format(match=_MATCH[match], **casts)
-    if connection.vendor == "postgresql":
-        # A prepared statement on the connection (psycopg's own cursor, server-side
-        # parameters): PostgreSQL plans it once per connection, not once per request.
-        connection.ensure_connection()
-        with psycopg.Cursor(connection.connection) as cursor:
-            cursor.execute(sql, params, prepare=True)
-            row = cursor.fetchone()
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
+    with prepared_cursor(_AUTHORIZE_SQL.format(match=_MATCH[match], **casts),
+                         params) as cursor:
+        row = cursor.fetchone()
     if row is None:
         return None
-    auth_type, enabled, reason, password, snapshot, kind = row
-    return {"auth_type": auth_type, "enabled": enabled, "disabled_reason": reason,
+    login_id, auth_type, enabled, reason, password, snapshot, kind = row
+    return {"id": login_id, "auth_type": auth_type, "enabled": enabled, "disabled_reason": reason,
             "password": decrypt(password), "radius_snapshot": json.loads(snapshot),
             "nas_kind": kind}
 
 
 def mac_or_none(username: str) -> str | None:
     """The MAC a DHCP client's NAS sends as its user name, normalised; None: not a MAC."""
+    if not _MAC_LIKE.fullmatch(username):
+        return None  # the usual PPPoE login: no exception (and its message) to build
     try:
         return clean_mac(username)
     except ValidationError:

@@ -11,6 +11,7 @@ from core.tenancy import current_tenant
 from core.tenant_settings import setting_get
 
 from ..authlog import auth_event_write
+from ..db import prepared_cursor
 from ..models import (
     AuthEvent,
     Nas,
@@ -64,13 +65,16 @@ def samples_prune(*, now: datetime | None = None) -> int:
 # --------------------------------------------------------------------------- FreeRADIUS reports
 
 def auth_event_record(*, username: str, accepted: bool, reason: str = "",
-                      nas_ip: str | None = None, calling_station_id: str = "") -> None:
-    """Post-auth: what FreeRADIUS answered, for the login's connection history.
+                      nas_ip: str | None = None, calling_station_id: str = "",
+                      login_id: int | None = None) -> None:
+    """What FreeRADIUS answered (post-auth, or authorize when it could tell), for the
+    login's connection history; ``login_id`` when known, else found by name or MAC.
 
     Written by ``radius.authlog`` (in batches, as configured).
     """
     auth_event_write({
-        "tenant": current_tenant().pk, "at": timezone.now(), "username": username[:253],
+        "tenant": current_tenant().pk, "at": timezone.now(), "login_id": login_id,
+        "username": username[:253],
         "mac": mac_or_none(username), "nas_ip": ip_or_none(nas_ip),
         "calling": calling_station_id[:64],
         "result": AuthEvent.Result.ACCEPT if accepted else AuthEvent.Result.REJECT,
@@ -172,14 +176,14 @@ def _start_apply(packet: Accounting) -> bool:
     """Open the session of a Start; False: not done here (not PostgreSQL)."""
     if connection.vendor != "postgresql":
         return False
-    with connection.cursor() as cursor:
-        cursor.execute(_START_SQL, {
+    with prepared_cursor(_START_SQL, {
             "tenant": current_tenant().pk, "username": packet.username[:253],
             "mac": mac_or_none(packet.username),
             "nas_ip": packet.nas_ip, "unique_id": packet.unique_id,
             "session_id": packet.acct_session_id[:64], "framed_ip": packet.framed_ip or None,
             "calling": packet.calling_station_id[:64],
-            "started_at": packet.event_at - timedelta(seconds=packet.session_time)})
+            "started_at": packet.event_at - timedelta(seconds=packet.session_time)}):
+        pass
     return True
 
 
@@ -187,11 +191,10 @@ def _interim_apply(packet: Accounting) -> bool:
     """Apply an interim of a known open session; False: not one (or not PostgreSQL)."""
     if connection.vendor != "postgresql":
         return False
-    with connection.cursor() as cursor:
-        cursor.execute(_INTERIM_SQL, {
+    with prepared_cursor(_INTERIM_SQL, {
             "tenant": current_tenant().pk, "unique_id": packet.unique_id,
             "at": packet.event_at, "time": packet.session_time, "in": packet.input_bytes,
-            "out": packet.output_bytes, "framed_ip": packet.framed_ip or None})
+            "out": packet.output_bytes, "framed_ip": packet.framed_ip or None}) as cursor:
         return cursor.fetchone() is not None
 
 

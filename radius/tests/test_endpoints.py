@@ -45,6 +45,7 @@ def test_dhcp_client_is_found_by_its_mac(radius_key, customer, staff):
     assert response.status_code == 200
     assert response.json()["control:Auth-Type"] == "Accept"
     assert "control:Cleartext-Password" not in response.json()
+    assert response.json()["control:Tmp-String-9"] == "abonent-logged"  # accept logged
 
 
 def test_no_key_or_a_wrong_key_is_refused(jan):
@@ -112,3 +113,55 @@ def test_a_revoked_key_is_refused_at_once(radius_key, jan, staff):
     radius_key_revoke(actor=staff, key=RadiusKey.objects.get(name="FreeRADIUS test"))
 
     assert rest("authorize", radius_key, {"User-Name": "jan"}).status_code == 403
+
+
+def _chap(ident: int, password: str, challenge: bytes) -> str:
+    import hashlib
+    digest = hashlib.md5(bytes([ident]) + password.encode() + challenge,
+                         usedforsecurity=False).digest()
+    return "0x" + (bytes([ident]) + digest).hex()
+
+
+def test_authorize_logs_a_right_pap_password_itself_and_flags_it(radius_key, jan):
+    from radius.models import AuthEvent
+
+    right = rest("authorize", radius_key, {"User-Name": "jan", "User-Password": "Tajne-1",
+                                           "Calling-Station-Id": "aa-bb"})
+    assert right.json()["control:Tmp-String-9"] == "abonent-logged"
+    event = AuthEvent.objects.get()
+    assert (event.login, event.result, event.calling_station_id) == (jan, "accept", "aa-bb")
+
+    wrong = rest("authorize", radius_key, {"User-Name": "jan", "User-Password": "Tajne-2"})
+    # FreeRADIUS rejects it and reports the reject through post-auth.
+    assert wrong.status_code == 200 and "control:Tmp-String-9" not in wrong.json()
+    assert AuthEvent.objects.count() == 1
+
+
+def test_authorize_checks_chap_only_with_its_challenge(radius_key, jan):
+    from radius.models import AuthEvent
+
+    challenge = bytes(range(16))
+    right = rest("authorize", radius_key, {
+        "User-Name": "jan", "CHAP-Password": _chap(7, "Tajne-1", challenge),
+        "CHAP-Challenge": "0x" + challenge.hex()})
+    assert right.json()["control:Tmp-String-9"] == "abonent-logged"
+    wrong = rest("authorize", radius_key, {
+        "User-Name": "jan", "CHAP-Password": _chap(7, "other", challenge),
+        "CHAP-Challenge": "0x" + challenge.hex()})
+    # The challenge is the request authenticator, which FreeRADIUS does not pass on.
+    unknown = rest("authorize", radius_key, {
+        "User-Name": "jan", "CHAP-Password": _chap(7, "Tajne-1", challenge)})
+    assert "control:Tmp-String-9" not in wrong.json()
+    assert "control:Tmp-String-9" not in unknown.json()
+    assert AuthEvent.objects.filter(result="accept").count() == 1
+
+
+def test_post_auth_keeps_no_module_complaint_on_an_accept(radius_key, jan):
+    from radius.models import AuthEvent
+
+    rest("post-auth", radius_key, {"User-Name": "jan", "Module-Failure-Message": "realm"},
+         **{"X-Abonent-Result": "accept"})
+    rest("post-auth", radius_key, {"User-Name": "jan", "Module-Failure-Message": "bad pw"},
+         **{"X-Abonent-Result": "reject"})
+    assert sorted(AuthEvent.objects.values_list("result", "reason")) == [
+        ("accept", ""), ("reject", "bad pw")]

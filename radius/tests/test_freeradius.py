@@ -55,6 +55,19 @@ def test_chap_accept(radius_server, alice):
 
     assert reply.code == "Access-Accept", reply.output
     assert reply.get("Framed-IP-Address") == ["100.64.0.10"]
+    # The challenge was the request authenticator: authorize could not tell, post-auth
+    # logged the accept — once.
+    event = AuthEvent.objects.get()
+    assert (event.login, event.result) == (alice, "accept")
+
+
+def test_chap_with_its_challenge_is_logged_by_authorize_once(radius_server, alice):
+    reply = auth(radius_server, **{"User-Name": "alice", "CHAP-Password": "p%{User-Name}",
+                                   "CHAP-Challenge": "0x00112233445566778899aabbccddeeff"})
+
+    assert reply.code == "Access-Accept", reply.output
+    event = AuthEvent.objects.get()
+    assert (event.login, event.result) == (alice, "accept")
 
 
 def test_mschapv2_accept_and_reject(radius_server, alice):
