@@ -32,6 +32,10 @@ INSERT_SQL = f"""
     VALUES (%(tenant)s, %(at)s, COALESCE(%(login_id)s, {LOGIN_ID_SQL}),
             %(username)s, %(result)s, %(reason)s, %(nas_ip)s, %(calling)s)
 """  # noqa: S608 - LOGIN_ID_SQL is a constant
+COPY_COLUMNS = ("tenant", "at", "login_id", "username", "result", "reason", "nas_ip",
+                "calling")
+COPY_SQL = ("COPY radius_authevent (tenant_id, at, login_id, username, result, reason, "
+            "nas_ip, calling_station_id) FROM STDIN")
 BATCH = 500  # wake the writer early when this many wait
 LIMIT = 50_000  # the database away for long: keep the newest, drop the oldest
 
@@ -69,7 +73,17 @@ def auth_events_flush() -> int:
         return 0
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.executemany(INSERT_SQL, rows)
+            found = [row for row in rows if row.get("login_id")]
+            if found and connection.vendor == "postgresql":
+                # Authorize's accepts, the login known: COPY, a fraction of an INSERT each.
+                with cursor.connection.cursor().copy(COPY_SQL) as copy:
+                    for row in found:
+                        copy.write_row([row[column] for column in COPY_COLUMNS])
+                rows_left = [row for row in rows if not row.get("login_id")]
+            else:
+                rows_left = rows
+            if rows_left:
+                cursor.executemany(INSERT_SQL, rows_left)
     except Exception:
         with _lock:  # try again with the next batch
             _pending[:0] = rows[-LIMIT:]

@@ -37,6 +37,10 @@ def prepared_cursor(sql: str, params: dict):
     prepare = getattr(settings, "RADIUS_PREPARED_STATEMENTS", True)
     if prepare and raw.prepare_threshold is None:
         raw.prepare_threshold = _ONLY_WHEN_ASKED
-    with psycopg.Cursor(raw) as cursor:
-        cursor.execute(sql, params, prepare=prepare or None)
-        yield cursor
+    # One cursor per connection, kept on it (it goes with the connection): making one is
+    # a good part of a short query.
+    cursor = getattr(raw, "_abonent_radius_cursor", None)
+    if cursor is None or cursor.closed:
+        cursor = raw._abonent_radius_cursor = psycopg.Cursor(raw)
+    cursor.execute(sql, params, prepare=prepare or None)
+    yield cursor

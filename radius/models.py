@@ -253,15 +253,24 @@ class RadiusKey(TenantOwned):
 
 
 class AuthEvent(TenantOwned):
-    """One answer FreeRADIUS gave (post-auth): accepted or rejected, and why."""
+    """One answer FreeRADIUS gave (post-auth): accepted or rejected, and why.
+
+    Written for nearly every Access-Request and read only per login, so the table keeps
+    one index, (login, at), and no foreign-key checks in the database: each insert would
+    otherwise lock the tenant's and the login's rows. Django still deletes a login's
+    events with the login (CASCADE); the tenant is stamped by the writer.
+    """
 
     class Result(models.TextChoices):
         ACCEPT = "accept", _("accepted")
         REJECT = "reject", _("rejected")
 
+    tenant = models.ForeignKey("core.Tenant", on_delete=models.PROTECT, related_name="+",
+                               editable=False, db_constraint=False, db_index=False)
     at = models.DateTimeField(_("time"), auto_now_add=True)
     login = models.ForeignKey(Login, null=True, blank=True, on_delete=models.CASCADE,
-                              related_name="auth_events")
+                              related_name="auth_events", db_constraint=False,
+                              db_index=False)
     username = models.CharField(_("user name"), max_length=253)
     result = models.CharField(_("result"), max_length=10, choices=Result.choices)
     reason = models.CharField(_("reason"), max_length=253, blank=True)
@@ -321,11 +330,14 @@ class SessionSample(models.Model):
 
     Speed = Δbytes × 8 / Δseconds. A sample whose counters went backwards is not kept.
     Not ``TenantOwned``: it is reached only through its session; ``login_id`` is copied
-    so the charts read one index range per login without a join.
+    so the charts read one index range per login without a join. Written by the interim
+    statement with its session locked, so the database does not check the session again
+    (a foreign-key check per interim); Django deletes a session's samples with it.
     """
 
     id = models.BigAutoField(primary_key=True)
-    session = models.ForeignKey(RadiusSession, on_delete=models.CASCADE, related_name="samples")
+    session = models.ForeignKey(RadiusSession, on_delete=models.CASCADE, related_name="samples",
+                                db_constraint=False)
     login_id = models.BigIntegerField(null=True)
     at = models.DateTimeField()
     seconds = models.PositiveIntegerField()

@@ -67,14 +67,23 @@ def _int(attributes: dict, name: str) -> int:
         raise BadRequest(f"{name} is not a number") from None
 
 
+_MONTHS = {name: number for number, name in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+
+
 def _event_time(attributes: dict) -> datetime:
-    """Event-Timestamp ("Jan  1 2026 12:10:00 UTC"), else now less Acct-Delay-Time."""
+    """Event-Timestamp ("Jan  1 2026 12:10:00 UTC"), else now less Acct-Delay-Time.
+
+    Parsed by hand: ``strptime`` cost more than the rest of an interim's parsing."""
     stamp = _value(attributes, "Event-Timestamp")
     if stamp:
         try:
-            return datetime.strptime(" ".join(str(stamp).split()),
-                                     "%b %d %Y %H:%M:%S %Z").replace(tzinfo=UTC)
-        except ValueError:
+            month, day, year, clock, zone = str(stamp).split()
+            hour, minute, second = clock.split(":")
+            if zone in ("UTC", "GMT"):
+                return datetime(int(year), _MONTHS[month], int(day), int(hour), int(minute),
+                                int(second), tzinfo=UTC)
+        except (ValueError, KeyError):
             pass
     return timezone.now() - timedelta(seconds=_int(attributes, "Acct-Delay-Time"))
 

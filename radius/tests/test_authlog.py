@@ -33,6 +33,26 @@ def test_answers_wait_for_the_flush_and_keep_their_login(batched, customer, staf
     assert authlog.auth_events_flush() == 0
 
 
+def test_accepts_with_their_login_known_are_copied_with_every_field(batched, customer,
+                                                                     staff, tenant):
+    jan = login_create(actor=staff, customer=customer, login="jan", password="Tajne-1")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(authlog, "_writer_ensure", lambda: None)
+        # As authorize logs them (login known) and as post-auth does (found by name).
+        auth_event_record(username="jan", accepted=True, nas_ip="10.0.0.1",
+                          calling_station_id="AA-BB", login_id=jan.pk)
+        auth_event_record(username="jan", accepted=False, reason="Rejected: bad password")
+        assert authlog.auth_events_flush() == 2
+
+    accept, reject = AuthEvent.objects.order_by("result")
+    assert (accept.tenant_id, accept.login, accept.result, str(accept.nas_ip),
+            accept.calling_station_id, accept.reason) == (
+        tenant.pk, jan, "accept", "10.0.0.1", "AA-BB", "")
+    assert accept.at is not None
+    assert (reject.login, reject.result, reject.reason) == (jan, "reject",
+                                                             "Rejected: bad password")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_writer_thread_writes_them_soon(batched, customer, staff):
     auth_event_record(username="jan", accepted=True)

@@ -69,3 +69,36 @@ def test_a_crash_is_a_500_and_the_next_request_is_answered(radius_key, jan):
 
     connection.close()  # as after a database restart: the next request reconnects
     assert call("/radius/rest/authorize", key=radius_key, body=user("jan"))["status"] == 200
+
+
+def test_a_body_over_the_upload_limit_is_refused_unread(radius_key, jan, settings):
+    from radius.models import AuthEvent
+
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    body = {**user("jan"), "Reply-Message": {"type": "string", "value": ["x" * 200]}}
+    answer = call("/radius/rest/post-auth", key=radius_key, body=body)
+
+    assert answer["status"] == 413
+    assert not AuthEvent.objects.exists()
+
+
+def test_accounting_takes_the_event_time_from_event_timestamp(radius_key, jan):
+    from datetime import UTC, datetime
+
+    from radius.models import RadiusSession
+
+    def start(unique_id: str, stamp: str) -> RadiusSession:
+        body = {**user("jan"),
+                "NAS-IP-Address": {"type": "ipaddr", "value": ["127.0.0.1"]},
+                "Acct-Status-Type": {"type": "integer", "value": ["Start"]},
+                "Acct-Unique-Session-Id": {"type": "string", "value": [unique_id]},
+                "Acct-Delay-Time": {"type": "integer", "value": [0]},
+                "Event-Timestamp": {"type": "date", "value": [stamp]}}
+        assert call("/radius/rest/accounting", key=radius_key, body=body)["status"] == 204
+        return RadiusSession.all_tenants.get(unique_id=unique_id)
+
+    assert start("a", "Dec  3 2026 12:00:07 UTC").started_at == \
+        datetime(2026, 12, 3, 12, 0, 7, tzinfo=UTC)
+    # Not a date FreeRADIUS writes: the time of arrival instead.
+    before = datetime.now(UTC)
+    assert start("b", "yesterday noon").started_at >= before.replace(microsecond=0)
