@@ -28,6 +28,8 @@ RADIUS_ENCRYPTION_KEY = env("RADIUS_ENCRYPTION_KEY", default="")
 RADIUS_AUTH_LOG_FLUSH_SECONDS = env.float("RADIUS_AUTH_LOG_FLUSH_SECONDS", default=0.25)
 # Off behind a connection pooler in transaction mode (radius/db.py).
 RADIUS_PREPARED_STATEMENTS = env.bool("RADIUS_PREPARED_STATEMENTS", default=True)
+# Interim-Updates committed without waiting for the disk (radius/services/accounting.py).
+RADIUS_INTERIM_SYNCHRONOUS_COMMIT = env.bool("RADIUS_INTERIM_SYNCHRONOUS_COMMIT", default=False)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

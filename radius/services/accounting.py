@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -126,7 +127,7 @@ def accounting_record(packet: Accounting) -> None:
 # the session, add the sample when no counter went backwards, move the counters. The same
 # rules as ``_session_apply``, which handles everything else (and every packet on SQLite).
 _INTERIM_SQL = """
-    WITH locked AS (
+    WITH {commit} locked AS (
         -- By the unique (tenant, unique_id) index alone: with "stopped_at IS NULL" here
         -- the planner may walk the partial index of open sessions instead.
         SELECT id, login_id, session_time, input_bytes, output_bytes, stopped_at
@@ -149,9 +150,19 @@ _INTERIM_SQL = """
         output_bytes = GREATEST(r.output_bytes, %(out)s),
         updated_at = GREATEST(r.updated_at, %(at)s),
         framed_ip = COALESCE(%(framed_ip)s::inet, r.framed_ip)
-    FROM s WHERE r.id = s.id
+    FROM s {commit_from} WHERE r.id = s.id
     RETURNING r.id
 """
+# An interim is committed without waiting for the WAL to reach the disk (this statement's
+# own transaction only: set_config(…, true) ends with it). What a PostgreSQL crash could
+# take is the last fraction of a second of interims, already answered: no traffic is lost
+# with them — the next interim carries the session's running totals and its sample spans
+# the gap — and a Start, a Stop and everything else still wait for the disk. Half the
+# database's work per interim (bench/RESULTS.md). RADIUS_INTERIM_SYNCHRONOUS_COMMIT=True
+# waits for the disk here too.
+_INTERIM_ASYNC = {"commit": "cfg AS (SELECT set_config('synchronous_commit', 'off', true)),",
+                  "commit_from": ", cfg"}
+_INTERIM_SYNC = {"commit": "", "commit_from": ""}
 
 
 # A Start in one statement (a NAS that reboots sends thousands at once): the session with
@@ -191,7 +202,10 @@ def _interim_apply(packet: Accounting) -> bool:
     """Apply an interim of a known open session; False: not one (or not PostgreSQL)."""
     if connection.vendor != "postgresql":
         return False
-    with prepared_cursor(_INTERIM_SQL, {
+    # Inside a caller's transaction the setting would cover all of it: wait for the disk.
+    sync = getattr(settings, "RADIUS_INTERIM_SYNCHRONOUS_COMMIT", False) or \
+        connection.in_atomic_block
+    with prepared_cursor(_INTERIM_SQL.format(**(_INTERIM_SYNC if sync else _INTERIM_ASYNC)), {
             "tenant": current_tenant().pk, "unique_id": packet.unique_id,
             "at": packet.event_at, "time": packet.session_time, "in": packet.input_bytes,
             "out": packet.output_bytes, "framed_ip": packet.framed_ip or None}) as cursor:

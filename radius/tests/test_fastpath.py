@@ -102,3 +102,42 @@ def test_accounting_takes_the_event_time_from_event_timestamp(radius_key, jan):
     # Not a date FreeRADIUS writes: the time of arrival instead.
     before = datetime.now(UTC)
     assert start("b", "yesterday noon").started_at >= before.replace(microsecond=0)
+
+
+def test_an_interim_commits_without_waiting_for_the_disk_and_only_itself(radius_key, jan):
+    import psycopg
+
+    from radius.models import RadiusSession
+
+    def packet(status: str, seconds: int, octets: int) -> dict:
+        return {**user("jan"),
+                "NAS-IP-Address": {"type": "ipaddr", "value": ["127.0.0.1"]},
+                "Acct-Status-Type": {"type": "integer", "value": [status]},
+                "Acct-Unique-Session-Id": {"type": "string", "value": ["s1"]},
+                "Acct-Session-Time": {"type": "integer", "value": [seconds]},
+                "Acct-Input-Octets": {"type": "integer", "value": [octets]},
+                "Acct-Output-Octets": {"type": "integer", "value": [octets]}}
+
+    statements = []
+    execute = psycopg.Cursor.execute
+
+    def recording(cursor, query, *args, **kwargs):
+        statements.append(str(query))
+        return execute(cursor, query, *args, **kwargs)
+
+    assert call("/radius/rest/accounting", key=radius_key,
+                body=packet("Start", 0, 0))["status"] == 204
+    with mock.patch.object(psycopg.Cursor, "execute", recording):
+        assert call("/radius/rest/accounting", key=radius_key,
+                    body=packet("Interim-Update", 60, 6000))["status"] == 204
+    [interim] = [s for s in statements if "radius_sessionsample" in s]
+    assert "set_config('synchronous_commit', 'off', true)" in interim
+
+    session = RadiusSession.all_tenants.get(unique_id="s1")
+    assert (session.session_time, session.input_bytes) == (60, 6000)
+    assert session.samples.get().input_bytes == 6000
+    # The setting ended with the interim's own transaction: the next write on this
+    # connection (a staff payment, say) waits for the disk again.
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
