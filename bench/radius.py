@@ -527,30 +527,34 @@ def main() -> None:
 
     rng = random.Random(2865)
     figures = {"radius_bench_logins": len(logins)}
+
+    def auth_packets(count: int) -> list[bytearray]:
+        return [access_request(rng.choice(logins)[0]) for _ in range(count)]
+
+    def at_rate(rate: float, seconds: int) -> dict:
+        """Access-Requests sent at a steady ``rate`` for ``seconds``: the latency."""
+        result = drive(auth_port, auth_packets(int(rate * seconds)), rate=rate,
+                       concurrency=256)
+        print(f"at {rate:g}/s:", result)
+        return result
+
     web, web_port = start_web(url, args.server, args.workers, args.threads)
     radius, auth_port, acct_port = start_freeradius(
         workdir / "abonent", url=f"http://127.0.0.1:{web_port}", key=data["key"],
         threads=args.radius_threads, files=None)
     try:
-        warm = drive(auth_port, [access_request(rng.choice(logins)[0]) for _ in range(3000)],
-                     concurrency=args.concurrency)
+        warm = drive(auth_port, auth_packets(3000), concurrency=args.concurrency)
         print("warm-up:", warm)
         meter = CpuMeter(url, {"web": [web.pid, *_children(web.pid)],
                                "freeradius": [radius.pid]})
-        packets = [access_request(rng.choice(logins)[0]) for _ in range(args.requests)]
+        packets = auth_packets(args.requests)
         meter.checkpoint()
         before = meter.snapshot()
         run = drive(auth_port, packets, concurrency=args.concurrency)
         auth_cpu = CpuMeter.per_request_ms(before, meter.snapshot(), args.requests)
         print("max:", run, "CPU ms per request:", auth_cpu)
-        steady = drive(auth_port, [access_request(rng.choice(logins)[0])
-                                   for _ in range(args.rate * 15)], rate=args.rate,
-                       concurrency=256)
-        print(f"at {args.rate}/s:", steady)
-        half = drive(auth_port, [access_request(rng.choice(logins)[0])
-                                 for _ in range(args.rate * 10 // 2)], rate=args.rate / 2,
-                     concurrency=256)
-        print(f"at {args.rate // 2}/s:", half)
+        steady = at_rate(args.rate, 15)
+        half = at_rate(args.rate / 2, 10)
         sessions = logins[:args.sessions]
         starts = drive(acct_port, [accounting_request(login, ip, 1, 0, 0)
                                    for login, ip in sessions],
@@ -570,8 +574,7 @@ def main() -> None:
         workdir / "files", url="http://127.0.0.1:9", key="-", threads=args.radius_threads,
         files=users)
     try:
-        files_run = drive(files_port, [access_request(rng.choice(logins)[0])
-                                       for _ in range(args.requests)],
+        files_run = drive(files_port, auth_packets(args.requests),
                           concurrency=args.concurrency)
         print("files:", files_run)
     finally:

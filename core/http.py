@@ -1,6 +1,9 @@
-"""The client's IP address as far as it can be trusted."""
+"""HTTP helpers the apps' views share: the client's IP address as far as it can be trusted,
+a PDF as a response."""
 
 from django.conf import settings
+from django.http import HttpResponse
+from django.utils.http import content_disposition_header
 
 
 def client_ip(request) -> str | None:
@@ -13,3 +16,12 @@ def client_ip(request) -> str | None:
         if len(chain) >= proxies:
             return chain[-proxies]
     return request.META.get("REMOTE_ADDR")
+
+
+def pdf_response(pdf: bytes, name: str, *, attachment: bool = False) -> HttpResponse:
+    """``pdf`` named ``name``.pdf (a document number's slashes, not allowed in a file name,
+    become underscores), shown in the browser or, with ``attachment``, downloaded."""
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(
+        attachment, f"{name.replace('/', '_')}.pdf")
+    return response

@@ -251,7 +251,7 @@ class DemoResult:
     created: bool
     customers: dict[str, int]
     logins: tuple[DemoLogin, ...] = DEMO_LOGINS
-    panel_logins: tuple[str, ...] = ()
+    panel_logins: tuple[tuple[str, str], ...] = ()  # (tenant slug, panel login)
 
 
 def demo_load(*, customers_per_tenant: int = 200, seed: int = 2025) -> DemoResult:
@@ -259,8 +259,7 @@ def demo_load(*, customers_per_tenant: int = 200, seed: int = 2025) -> DemoResul
     if demo_loaded():
         counts = {t.slug: Customer.all_tenants.filter(tenant__slug=t.slug).count()
                   for t in DEMO_TENANTS}
-        panel = tuple(f"{t.slug}-demo" for t in DEMO_TENANTS)
-        return DemoResult(False, counts, panel_logins=panel)
+        return DemoResult(False, counts, panel_logins=_panel_logins())
     counts = {}
     with transaction.atomic():
         tenants = {}
@@ -281,7 +280,15 @@ def demo_load(*, customers_per_tenant: int = 200, seed: int = 2025) -> DemoResul
             finance_demo_build(admin=users[f"admin-{spec.slug}"],
                                operator=users[f"operator-{spec.slug}"], seed=seed + index)
             radius_demo_build(admin=users[f"admin-{spec.slug}"], seed=seed + index)
-    return DemoResult(True, counts, panel_logins=tuple(f"{t.slug}-demo" for t in DEMO_TENANTS))
+    return DemoResult(True, counts, panel_logins=_panel_logins())
+
+
+def _panel_login(slug: str) -> str:
+    return f"{slug}-demo"
+
+
+def _panel_logins() -> tuple[tuple[str, str], ...]:
+    return tuple((t.slug, _panel_login(t.slug)) for t in DEMO_TENANTS)
 
 
 def _create_staff(tenants: dict) -> dict[str, User]:
@@ -474,7 +481,7 @@ class DemoTenantBuilder:
         if panel_demo:
             # A known panel login per ISP; the password is printed by the command.
             services.panel_credentials_set(actor=self.admin, customer=customer,
-                                           login=f"{self.spec.slug}-demo",
+                                           login=_panel_login(self.spec.slug),
                                            password=DEMO_PANEL_PASSWORD)
         elif rng.random() < 0.15:
             # Staff set the login; the customer gets a one-time PIN to log in first.

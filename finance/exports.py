@@ -61,9 +61,10 @@ from django.utils.translation import gettext as _
 
 from core.tenancy import current_tenant, tenant_context
 
-from .ksef_ledger import buyer_address, state_before
+from .ksef_ledger import buyer_address
 from .models import Allocation, FinanceDocument, InvoiceLine, Kind
 from .money import VAT_RATES, RateTotal, vat_summary
+from .selectors import correction_lines_before
 from .seller import seller_get
 
 ZERO = Decimal("0.00")
@@ -129,7 +130,7 @@ def document_totals(document: FinanceDocument) -> dict[str, RateTotal]:
     if document.kind != Kind.CORRECTION or document.corrects is None:
         return {}
     after = vat_summary((line.vat_rate, line.net) for line in document.lines.all())
-    before = vat_summary((line.vat_rate, line.net) for line in state_before(document))
+    before = vat_summary((line.vat_rate, line.net) for line in correction_lines_before(document))
     totals = {}
     for rate in VAT_RATES:
         if rate in after or rate in before:

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from . import ksef
 from .models import FinanceDocument, Kind
+from .selectors import correction_lines_before
 from .seller import seller_get
 
 SPLIT_PAYMENT_THRESHOLD = Decimal("15000.00")
@@ -68,16 +69,6 @@ def _key(line):
     return (line.name, line.unit, line.quantity, line.net_unit_price, line.vat_rate, line.gtu)
 
 
-def state_before(correction: FinanceDocument) -> list:
-    """The lines of the invoice as it stood before ``correction``: those of the previous
-    correction of the same invoice, else the invoice's own (prefetch
-    ``corrects__lines`` and ``corrects__corrections__lines`` for many)."""
-    invoice = correction.corrects
-    earlier = sorted((c for c in invoice.corrections.all() if c.pk < correction.pk),
-                     key=lambda c: c.pk)
-    return list((earlier[-1] if earlier else invoice).lines.all())
-
-
 def _unmatched(lines, others) -> list:
     """``lines`` without a twin in ``others`` (each twin used once)."""
     left = Counter(_key(line) for line in others)
@@ -92,7 +83,7 @@ def _unmatched(lines, others) -> list:
 
 def correction_lines(correction: FinanceDocument) -> list[ksef.InvoiceLine]:
     """The differences as FA(3) lines: storno of each changed line, then its new form."""
-    before = state_before(correction)
+    before = correction_lines_before(correction)
     after = list(correction.lines.all())
     removed, added = _unmatched(before, after), _unmatched(after, before)
     return [*(_line(line, storno=True) for line in removed), *(_line(line) for line in added)]
@@ -117,7 +108,7 @@ def document_ksef_invoice(document: FinanceDocument, *, seller=None) -> ksef.Inv
         fa_lines = [_line(line) for line in lines]
     else:
         fa_lines = correction_lines(document)
-        states = {"before": [_line(line) for line in state_before(document)],
+        states = {"before": [_line(line) for line in correction_lines_before(document)],
                   "after": [_line(line) for line in lines]}
     if not fa_lines:
         problems.append(_("Document %(n)s changes no invoice line: there is nothing to send "

@@ -39,6 +39,7 @@ from .models import (
     Kind,
 )
 from .money import VAT_RATES, round_grosz, vat_summary
+from .selectors import correction_lines_before
 from .seller import seller_get
 
 LAYOUTS = Path(__file__).parent / "print_templates"
@@ -195,15 +196,6 @@ def _invoice_context(document, context) -> dict:
     return context
 
 
-def _previous_lines(correction) -> list:
-    """The invoice as it stood before this correction: the newest earlier correction's
-    lines (none: it corrected the invoice to zero), else the invoice's own."""
-    invoice = correction.corrects
-    earlier = [c for c in invoice.corrections.all() if c.pk < correction.pk]
-    source = earlier[-1] if earlier else invoice
-    return list(source.lines.all())
-
-
 def _amounts(lines) -> list:
     return [(line.position, line.quantity, line.net_unit_price, line.vat_rate)
             for line in lines]
@@ -211,7 +203,7 @@ def _amounts(lines) -> list:
 
 def _correction_context(document, context) -> dict:
     invoice = document.corrects
-    before, after = _previous_lines(document), list(document.lines.all())
+    before, after = correction_lines_before(document), list(document.lines.all())
     before_rows, before_totals, before_raw = _summary(before)
     after_rows, after_totals, after_raw = _summary(after)
     differences = []

@@ -174,6 +174,17 @@ def document_get(*, pk) -> FinanceDocument:
     return document
 
 
+def correction_lines_before(correction: FinanceDocument) -> list[InvoiceLine]:
+    """The lines of the invoice as it stood before ``correction``: those of the previous
+    correction of the same invoice (none: it corrected the invoice to zero), else the
+    invoice's own. Read through ``corrects__corrections`` and the lines' relations, so
+    prefetching ``corrects__lines`` and ``corrects__corrections__lines`` serves many."""
+    invoice = correction.corrects
+    earlier = sorted((c for c in invoice.corrections.all() if c.pk < correction.pk),
+                     key=lambda c: c.pk)
+    return list((earlier[-1] if earlier else invoice).lines.all())
+
+
 def invoice_current_lines(*, invoice: FinanceDocument) -> list[InvoiceLine]:
     """The invoice's lines as they stand now: those of its newest correction (none: it
     was corrected to zero), else its own. Queries: two."""

@@ -36,6 +36,7 @@ from .models import (
     Kind,
 )
 from .money import VAT_RATES, line_net, to_money, vat_summary
+from .selectors import invoice_current_lines
 
 ZERO = Decimal("0.00")
 _SUM = {"output_field": DecimalField(max_digits=14, decimal_places=2)}
@@ -377,9 +378,7 @@ def correction_issue(*, actor, invoice: FinanceDocument, lines, reason: str,
         if invoice.kind != Kind.INVOICE:
             raise ValidationError(_("Only an invoice can be corrected."))
         settlement = invoice_settlement(invoice)
-        # The state before: the previous correction's lines, else the invoice's own.
-        previous = invoice.corrections.order_by("-id").first()
-        before = list((previous or invoice).lines.all())
+        before = invoice_current_lines(invoice=invoice)  # the state this one corrects
         new_total = _gross(lines) if lines else ZERO
         difference = new_total - settlement.total
         number = number_take(Kind.CORRECTION, "FK/" + setting_get(

@@ -11,5 +11,6 @@ urlpatterns = [
     path("login/", views.login, name="login"),
     path("logout/", views.logout, name="logout"),
     path("password/", views.password_change, name="password_change"),
-    path("documents/pdf/", views.document_pdf, name="document_pdf"),
+    path("documents/<int:financedocument_id>/pdf/", views.document_pdf,
+         name="document_pdf"),
 ]

@@ -7,16 +7,16 @@ them (``customers.services.panel_authenticate``); the session is the panel's own
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.forms import apply_service_errors
-from core.http import client_ip
+from core.http import client_ip, pdf_response
 from core.tenancy import tenant_context
 from customers import services as customer_services
 from finance import printing
@@ -122,23 +122,12 @@ def home(request):
 
 @panel_view
 @require_GET
-def document_pdf(request):
+def document_pdf(request, financedocument_id):
     """The PDF of one of the customer's own documents, as staff print it
-    (``finance.printing``); anything else is a 404.
-
-    The document is a query parameter (``?document=<id>``) rather than a path part: the
-    panel ignores staff logins, so the project's URL walk
-    (``tests/test_tenant_isolation.py``), which tries object routes with staff users, has
-    nothing to say about it; ``panel/tests`` prove another customer's document is a 404.
-    """
-    raw = request.GET.get("document", "")
-    if not raw.isdigit() or not 0 < int(raw) < 2**63:
-        raise Http404
+    (``finance.printing``); anything else is a 404."""
     try:
-        document = selectors.panel_document_get(customer=request.panel_customer, pk=int(raw))
+        document = selectors.panel_document_get(customer=request.panel_customer,
+                                                pk=financedocument_id)
     except FinanceDocument.DoesNotExist:
         raise Http404 from None
-    response = HttpResponse(printing.document_pdf(document), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
-        True, f"{document.number.replace('/', '_')}.pdf")
-    return response
+    return pdf_response(printing.document_pdf(document), document.number, attachment=True)

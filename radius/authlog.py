@@ -72,18 +72,19 @@ def auth_events_flush() -> int:
     if not rows:
         return 0
     try:
+        # Authorize's accepts name their login: COPY, a fraction of an INSERT each. The
+        # others (post-auth's) find it inside the INSERT; so does every row on SQLite.
+        known, unknown = [], rows
+        if connection.vendor == "postgresql":
+            known = [row for row in rows if row["login_id"]]
+            unknown = [row for row in rows if not row["login_id"]]
         with transaction.atomic(), connection.cursor() as cursor:
-            found = [row for row in rows if row.get("login_id")]
-            if found and connection.vendor == "postgresql":
-                # Authorize's accepts, the login known: COPY, a fraction of an INSERT each.
-                with cursor.connection.cursor().copy(COPY_SQL) as copy:
-                    for row in found:
+            if known:
+                with cursor.connection.cursor() as raw, raw.copy(COPY_SQL) as copy:
+                    for row in known:
                         copy.write_row([row[column] for column in COPY_COLUMNS])
-                rows_left = [row for row in rows if not row.get("login_id")]
-            else:
-                rows_left = rows
-            if rows_left:
-                cursor.executemany(INSERT_SQL, rows_left)
+            if unknown:
+                cursor.executemany(INSERT_SQL, unknown)
     except Exception:
         with _lock:  # try again with the next batch
             _pending[:0] = rows[-LIMIT:]

@@ -14,6 +14,8 @@ rotation).
 """
 
 import base64
+import hashlib
+import hmac
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -63,3 +65,18 @@ class EncryptedTextField(models.TextField):
     def get_prep_value(self, value):
         value = super().get_prep_value(value)
         return None if value is None else encrypt(value)
+
+
+def password_proves(password: str, *, pap: str | None = None, chap: bytes | None = None,
+                    chap_challenge: bytes | None = None) -> bool | None:
+    """Whether a PAP password or a CHAP response (ident + MD5, RFC 1994) proves
+    ``password`` — the check FreeRADIUS's pap and chap modules make, which stay the ones
+    that decide. None when it cannot be told: no PAP password and no CHAP response with
+    its challenge (MS-CHAP; CHAP whose challenge is the request authenticator)."""
+    if pap is not None:
+        return hmac.compare_digest(str(pap).encode(), password.encode())
+    if chap is None or chap_challenge is None or len(chap) != 17:
+        return None
+    expected = hashlib.md5(chap[:1] + password.encode() + chap_challenge,
+                           usedforsecurity=False).digest()
+    return hmac.compare_digest(chap[1:], expected)

@@ -4,12 +4,10 @@ Django opens psycopg connections with ``prepare_threshold=None`` — prepared st
 so a connection pooler in transaction mode cannot trip over them — and binds parameters on
 the client, so PostgreSQL parses and plans every query again. The statements FreeRADIUS
 drives run thousands of times a second on the same few connections: for them planning
-costs as much as running. ``prepared_cursor`` executes one of them as a named prepared
+costs as much as running. ``prepared_fetchone`` executes one of them as a named prepared
 statement on the connection (planned once per connection); everything else keeps Django's
 defaults. Behind a transaction-mode pooler set ``RADIUS_PREPARED_STATEMENTS=False``.
 """
-
-from contextlib import contextmanager
 
 import psycopg
 from django.conf import settings
@@ -20,9 +18,9 @@ from django.db import connection
 _ONLY_WHEN_ASKED = 2**62
 
 
-@contextmanager
-def prepared_cursor(sql: str, params: dict):
-    """A cursor over ``sql`` executed with ``params`` (``%(name)s`` placeholders).
+def prepared_fetchone(sql: str, params: dict) -> tuple | None:
+    """Execute ``sql`` with ``params`` (``%(name)s`` placeholders); its first row, if it
+    returns rows.
 
     PostgreSQL: psycopg's own cursor on Django's connection, the statement prepared once
     per connection. Elsewhere (SQLite for ``make run``): Django's cursor, as any query.
@@ -30,11 +28,10 @@ def prepared_cursor(sql: str, params: dict):
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            yield cursor
-        return
+            return cursor.fetchone() if cursor.description else None
     connection.ensure_connection()
     raw = connection.connection
-    prepare = getattr(settings, "RADIUS_PREPARED_STATEMENTS", True)
+    prepare = settings.RADIUS_PREPARED_STATEMENTS
     if prepare and raw.prepare_threshold is None:
         raw.prepare_threshold = _ONLY_WHEN_ASKED
     # One cursor per connection, kept on it (it goes with the connection): making one is
@@ -43,4 +40,4 @@ def prepared_cursor(sql: str, params: dict):
     if cursor is None or cursor.closed:
         cursor = raw._abonent_radius_cursor = psycopg.Cursor(raw)
     cursor.execute(sql, params, prepare=prepare or None)
-    yield cursor
+    return cursor.fetchone() if cursor.description else None

@@ -15,7 +15,7 @@ from django.utils import timezone
 from core.tenancy import current_tenant
 
 from .crypto import decrypt
-from .db import prepared_cursor
+from .db import prepared_fetchone
 from .models import IpPool, Login, Nas, RadiusKey, RadiusSession, SessionSample
 from .validators import clean_mac
 
@@ -73,9 +73,7 @@ _CASTS = {"postgresql": {"as_text": "::text", "as_inet": "::inet"}}
 
 def _authorize_row(match: str, params: dict) -> dict | None:
     casts = _CASTS.get(connection.vendor, {"as_text": "", "as_inet": ""})
-    with prepared_cursor(_AUTHORIZE_SQL.format(match=_MATCH[match], **casts),
-                         params) as cursor:
-        row = cursor.fetchone()
+    row = prepared_fetchone(_AUTHORIZE_SQL.format(match=_MATCH[match], **casts), params)
     if row is None:
         return None
     login_id, auth_type, enabled, reason, password, snapshot, kind = row

@@ -15,7 +15,6 @@ is what rlm_rest turns into a module result (``../shared/notes/freeradius-rest.m
 """
 
 import hashlib
-import hmac
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -30,9 +29,13 @@ from core.tenancy import tenant_context
 
 from . import selectors, services
 from .attributes import reply_for_nas
+from .crypto import password_proves
 from .models import Login
 
 KEY_HEADER = "HTTP_X_ABONENT_KEY"
+# What authorize adds to the answer when it logged the accept itself; the shipped site
+# (deploy/freeradius/sites-available/abonent) skips the post-auth call when it is set.
+LOGGED_FLAG, LOGGED_VALUE = "control:Tmp-String-9", "abonent-logged"
 RESULT_HEADER = "HTTP_X_ABONENT_RESULT"
 
 
@@ -146,7 +149,11 @@ def authorize(request, attributes):
         accepted = True
     else:
         answer["control:Cleartext-Password"] = {"value": row["password"], "do_xlat": False}
-        accepted = password_matches(attributes, row["password"])
+        # None for MS-CHAP and CHAP without CHAP-Challenge: post-auth then logs the answer.
+        accepted = password_proves(
+            row["password"], pap=_value(attributes, "User-Password"),
+            chap=_octets(_value(attributes, "CHAP-Password")),
+            chap_challenge=_octets(_value(attributes, "CHAP-Challenge")))
     if accepted:
         # The answer is known here: log it now and spare FreeRADIUS the post-auth call.
         services.auth_event_record(
@@ -154,11 +161,6 @@ def authorize(request, attributes):
             calling_station_id=str(_value(attributes, "Calling-Station-Id", "")))
         answer[LOGGED_FLAG] = LOGGED_VALUE
     return JsonResponse(answer)
-
-
-# What authorize adds to the answer when it logged the accept itself; the shipped site
-# (deploy/freeradius/sites-available/abonent) skips the post-auth call when it is set.
-LOGGED_FLAG, LOGGED_VALUE = "control:Tmp-String-9", "abonent-logged"
 
 
 def _octets(value) -> bytes | None:
@@ -169,24 +171,6 @@ def _octets(value) -> bytes | None:
         return bytes.fromhex(value[2:])
     except ValueError:
         return None
-
-
-def password_matches(attributes: dict, password: str) -> bool | None:
-    """Whether the request's PAP password or CHAP response proves ``password`` — the same
-    check FreeRADIUS's pap and chap modules make next, which stay the ones that decide.
-    None when authorize cannot tell: MS-CHAP, or CHAP whose challenge is the request
-    authenticator (FreeRADIUS does not pass that on); post-auth then logs the answer.
-    """
-    given = _value(attributes, "User-Password")
-    if given is not None:
-        return hmac.compare_digest(str(given).encode(), password.encode())
-    chap = _octets(_value(attributes, "CHAP-Password"))
-    challenge = _octets(_value(attributes, "CHAP-Challenge"))
-    if chap is None or challenge is None or len(chap) != 17:
-        return None
-    expected = hashlib.md5(chap[:1] + password.encode() + challenge,
-                           usedforsecurity=False).digest()
-    return hmac.compare_digest(chap[1:], expected)
 
 
 @freeradius_endpoint

@@ -10,14 +10,14 @@ from datetime import timedelta
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import translation
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from core.http import pdf_response
 from core.views import staff_view
 from customers.models import Customer
 from customers.views.base import card_url, section_call, section_done
@@ -59,18 +59,11 @@ def interest_section_context(customer, request) -> dict:
 
 # --------------------------------------------------------------------------- PDFs
 
-def _pdf_response(pdf: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
-        False, f"{name.replace('/', '_')}.pdf")
-    return response
-
-
 @staff_view("finance.view_financedocument")
 @require_GET
 def document_pdf(request, financedocument_id):
     document = get_object_or_404(FinanceDocument, pk=financedocument_id)
-    return _pdf_response(printing.document_pdf(document), document.number)
+    return pdf_response(printing.document_pdf(document), document.number)
 
 
 class HistoryPrintForm(forms.Form):
@@ -126,7 +119,7 @@ def customer_history_pdf(request, customer_id):
         filters = form.description()
     pdf = printing.history_pdf(customer, documents.order_by("issue_date", "id"),
                                filters=filters)
-    return _pdf_response(pdf, f"historia-{customer.number}")
+    return pdf_response(pdf, f"historia-{customer.number}")
 
 
 @staff_view("finance.view_financedocument")
@@ -140,7 +133,7 @@ def payment_slip(request, customer_id):
         for text in e.messages:
             messages.error(request, text)
         return redirect(card_url(customer.pk, ACCOUNT))
-    return _pdf_response(pdf, f"druk-wplat-{customer.number}")
+    return pdf_response(pdf, f"druk-wplat-{customer.number}")
 
 
 # --------------------------------------------------------------------------- interest

@@ -22,7 +22,7 @@ PASSWORD_URL = reverse("panel:password_change")
 
 
 def pdf_url(document) -> str:
-    return f"{reverse('panel:document_pdf')}?document={document.pk}"
+    return reverse("panel:document_pdf", args=[document.pk])
 
 
 def pdf_text(response) -> str:
@@ -248,9 +248,8 @@ def test_another_customers_or_tenants_document_is_404(panel_client, staff, other
         foreign = invoice(other_staff, stranger)
     for document in (theirs, foreign):
         assert panel_client.get(pdf_url(document)).status_code == 404
-    url = reverse("panel:document_pdf")
-    for raw in ("", "abc", "99999999999999999999999"):
-        assert panel_client.get(url, {"document": raw}).status_code == 404
+    for raw in ("abc", "99999999999999999999999"):
+        assert panel_client.get(f"/panel/documents/{raw}/pdf/").status_code == 404
 
 
 def test_bank_transfer_has_no_pdf_in_the_panel(panel_client, staff, customer):

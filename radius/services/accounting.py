@@ -12,7 +12,7 @@ from core.tenancy import current_tenant
 from core.tenant_settings import setting_get
 
 from ..authlog import auth_event_write
-from ..db import prepared_cursor
+from ..db import prepared_fetchone
 from ..models import (
     AuthEvent,
     Nas,
@@ -76,7 +76,8 @@ def auth_event_record(*, username: str, accepted: bool, reason: str = "",
     auth_event_write({
         "tenant": current_tenant().pk, "at": timezone.now(), "login_id": login_id,
         "username": username[:253],
-        "mac": mac_or_none(username), "nas_ip": ip_or_none(nas_ip),
+        # The MAC finds the login of a DHCP client when authorize did not name it.
+        "mac": None if login_id else mac_or_none(username), "nas_ip": ip_or_none(nas_ip),
         "calling": calling_station_id[:64],
         "result": AuthEvent.Result.ACCEPT if accepted else AuthEvent.Result.REJECT,
         "reason": reason[:253]})
@@ -126,7 +127,7 @@ def accounting_record(packet: Accounting) -> None:
 # An interim of an open session, the most frequent packet of all, in one statement: lock
 # the session, add the sample when no counter went backwards, move the counters. The same
 # rules as ``_session_apply``, which handles everything else (and every packet on SQLite).
-_INTERIM_SQL = """
+_INTERIM_TEMPLATE = """
     WITH {commit} locked AS (
         -- By the unique (tenant, unique_id) index alone: with "stopped_at IS NULL" here
         -- the planner may walk the partial index of open sessions instead.
@@ -160,9 +161,10 @@ _INTERIM_SQL = """
 # the gap — and a Start, a Stop and everything else still wait for the disk. Half the
 # database's work per interim (bench/RESULTS.md). RADIUS_INTERIM_SYNCHRONOUS_COMMIT=True
 # waits for the disk here too.
-_INTERIM_ASYNC = {"commit": "cfg AS (SELECT set_config('synchronous_commit', 'off', true)),",
-                  "commit_from": ", cfg"}
-_INTERIM_SYNC = {"commit": "", "commit_from": ""}
+_INTERIM_SQL = _INTERIM_TEMPLATE.format(commit="", commit_from="")
+_INTERIM_SQL_ASYNC = _INTERIM_TEMPLATE.format(
+    commit="cfg AS (SELECT set_config('synchronous_commit', 'off', true)),",
+    commit_from=", cfg")
 
 
 # A Start in one statement (a NAS that reboots sends thousands at once): the session with
@@ -187,14 +189,13 @@ def _start_apply(packet: Accounting) -> bool:
     """Open the session of a Start; False: not done here (not PostgreSQL)."""
     if connection.vendor != "postgresql":
         return False
-    with prepared_cursor(_START_SQL, {
-            "tenant": current_tenant().pk, "username": packet.username[:253],
-            "mac": mac_or_none(packet.username),
-            "nas_ip": packet.nas_ip, "unique_id": packet.unique_id,
-            "session_id": packet.acct_session_id[:64], "framed_ip": packet.framed_ip or None,
-            "calling": packet.calling_station_id[:64],
-            "started_at": packet.event_at - timedelta(seconds=packet.session_time)}):
-        pass
+    prepared_fetchone(_START_SQL, {
+        "tenant": current_tenant().pk, "username": packet.username[:253],
+        "mac": mac_or_none(packet.username),
+        "nas_ip": packet.nas_ip, "unique_id": packet.unique_id,
+        "session_id": packet.acct_session_id[:64], "framed_ip": packet.framed_ip or None,
+        "calling": packet.calling_station_id[:64],
+        "started_at": packet.event_at - timedelta(seconds=packet.session_time)})
     return True
 
 
@@ -203,13 +204,11 @@ def _interim_apply(packet: Accounting) -> bool:
     if connection.vendor != "postgresql":
         return False
     # Inside a caller's transaction the setting would cover all of it: wait for the disk.
-    sync = getattr(settings, "RADIUS_INTERIM_SYNCHRONOUS_COMMIT", False) or \
-        connection.in_atomic_block
-    with prepared_cursor(_INTERIM_SQL.format(**(_INTERIM_SYNC if sync else _INTERIM_ASYNC)), {
-            "tenant": current_tenant().pk, "unique_id": packet.unique_id,
-            "at": packet.event_at, "time": packet.session_time, "in": packet.input_bytes,
-            "out": packet.output_bytes, "framed_ip": packet.framed_ip or None}) as cursor:
-        return cursor.fetchone() is not None
+    sync = settings.RADIUS_INTERIM_SYNCHRONOUS_COMMIT or connection.in_atomic_block
+    return prepared_fetchone(_INTERIM_SQL if sync else _INTERIM_SQL_ASYNC, {
+        "tenant": current_tenant().pk, "unique_id": packet.unique_id,
+        "at": packet.event_at, "time": packet.session_time, "in": packet.input_bytes,
+        "out": packet.output_bytes, "framed_ip": packet.framed_ip or None}) is not None
 
 
 def _session_apply(packet: Accounting) -> None:

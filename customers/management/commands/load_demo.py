@@ -26,7 +26,6 @@ class Command(BaseCommand):
             roles = ", ".join(f"{slug}: {role}" for slug, role in login.roles)
             self.stdout.write(f"  {login.username:<15} {login.password:<18} ({roles})")
         self.stdout.write("\nCustomer panel logins (at /panel/login/?isp=<ISP>):")
-        for panel_login in result.panel_logins:
-            isp = panel_login.removesuffix("-demo")
+        for slug, panel_login in result.panel_logins:
             self.stdout.write(f"  {panel_login:<15} {DEMO_PANEL_PASSWORD:<18} "
-                              f"/panel/login/?isp={isp}")
+                              f"/panel/login/?isp={slug}")
