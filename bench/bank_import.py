@@ -170,10 +170,10 @@ def copy_lower_bound(rows: int) -> float:
             "INCLUDING IDENTITY) ON COMMIT DROP")
         data = [(1, 1, STATEMENT_ACCOUNT, f"{i:064x}", f"MB{i:012d}", BOOKING_DAY,
                  Decimal("59.99"), "ABONAMENT INTERNET", "JAN KOWALSKI", "", "", "booked",
-                 "virtual_account", None, None) for i in range(rows)]
+                 "virtual_account", "", None, None) for i in range(rows)]
         columns = ("tenant_id, bank_import_id, account, line_identity, bank_reference, "
                    "booking_date, amount, title, counterparty_name, counterparty_account, "
-                   "virtual_account, status, rule, customer_id, document_id")
+                   "virtual_account, status, rule, rule_match, customer_id, document_id")
         started = time.perf_counter()
         with cursor.cursor.copy(f"COPY bench_copy ({columns}) FROM STDIN") as copy:
             for row in data:

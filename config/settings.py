@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_htmx",
     "bootstrap",
+    "axes",
     "core",
     "customers",
     "documents",
@@ -63,6 +64,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Staff login throttling (core/access.py); axes' middleware last, as it asks.
+    "core.access.LoginAttemptSerializer",
+    "axes.middleware.AxesMiddleware",
 ]
 
 if PRODUCTION:
@@ -99,7 +103,8 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if PRO
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"
-AUTHENTICATION_BACKENDS = ["core.backends.TenantRoleBackend"]
+# The first refuses a locked login (core/access.py), the second authenticates.
+AUTHENTICATION_BACKENDS = ["core.access.ThrottledLoginBackend", "core.backends.TenantRoleBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "customers:list"
 LOGOUT_REDIRECT_URL = "login"
@@ -203,6 +208,7 @@ SPECTACULAR_SETTINGS = {
         "NasKindEnum": "radius.models.NasKind",
         "FinanceDocumentKindEnum": "finance.models.Kind",
         "SettlementStatusEnum": "finance.selectors.STATUS_CHOICES",
+        "LoginLockKindEnum": "core.access.LOCK_KINDS",
     },
 }
 
@@ -215,6 +221,25 @@ PANEL_TENANT_HOSTS = env.dict("PANEL_TENANT_HOSTS", default={})
 # 0 (default) trusts no header: the client IP is REMOTE_ADDR.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
+# Staff login throttling (django-axes, core/access.py), for /login/ and /admin/login/: a
+# login is refused while, within the cool-off, its account has STAFF_LOGIN_FAILURE_LIMIT
+# failures or its client address (TRUSTED_PROXY_COUNT above; IPv6 by /64) has
+# STAFF_LOGIN_ADDRESS_FAILURE_LIMIT over all accounts. Settings of the deployment, not of a
+# tenant: the login page knows no tenant, and one address may try the users of all.
+STAFF_LOGIN_FAILURE_LIMIT = env.int("STAFF_LOGIN_FAILURE_LIMIT", default=5)
+STAFF_LOGIN_ADDRESS_FAILURE_LIMIT = env.int("STAFF_LOGIN_ADDRESS_FAILURE_LIMIT", default=20)
+STAFF_LOGIN_COOLOFF_MINUTES = env.int("STAFF_LOGIN_COOLOFF_MINUTES", default=15)
+AXES_FAILURE_LIMIT = "core.access.account_failure_limit"  # the STAFF_LOGIN_* above
+AXES_COOLOFF_TIME = "core.access.cool_off_of"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "core.access.StaffLoginHandler"
+AXES_CLIENT_IP_CALLABLE = "core.access.login_client_address"
+AXES_USERNAME_CALLABLE = "core.access.login_username"
+AXES_LOCKOUT_CALLABLE = "core.access.login_locked_response"
+# Attempts refused during a lock are not counted: the lock ends when the page says.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_VERBOSE = False
+
 if PRODUCTION:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
@@ -226,5 +251,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     # WeasyPrint logs every rendering step at INFO.
-    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"},
+                # django-axes tells every login at INFO; failures and locks are WARNING.
+                "axes": {"level": "WARNING"}},
 }

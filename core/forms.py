@@ -1,6 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -61,3 +62,11 @@ class TenantSwitchForm(forms.Form):
 class TenantSettingForm(forms.Form):
     key = forms.CharField(widget=forms.HiddenInput)
     value = forms.CharField(label=_("value"), required=False, strip=False)
+
+
+class LoginLockReleaseForm(forms.Form):
+    """Which lock of ``core.access.login_lock_list`` to lift."""
+
+    kind = forms.ChoiceField(choices=[("account", pgettext_lazy("login lock", "account")),
+                                      ("address", pgettext_lazy("login lock", "address"))])
+    value = forms.CharField(max_length=255)

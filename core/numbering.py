@@ -1,11 +1,19 @@
 """Document numbers from a pattern: ``UM/{YYYY}/{N}``, ``FV/{YYYY}/{MM}/{N:5}``.
 
 Tokens: ``{YYYY}`` ``{YY}`` ``{MM}`` ``{DD}``, ``{N}`` (the running number; ``{N:5}`` pads
-it to five digits). The running number restarts each month when the pattern has
-``{MM}``, each year when it has the year, and never otherwise.
+it to five digits). The running number restarts each day when the pattern has ``{DD}``,
+each month when it has ``{MM}``, each year when it has the year, and never otherwise — so
+a pattern must show every period its counter restarts in (``{MM}`` needs the year,
+``{DD}`` the month and the year), or numbers would repeat a year (a month) later.
+
+A number already in use when its turn comes (a document imported from the previous
+system, a number of an earlier pattern that happens to look the same) is skipped: the
+counter moves past it. An app says which numbers of its series are in use by
+``number_in_use_register``.
 """
 
 import re
+from collections.abc import Callable
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -26,16 +34,44 @@ def pattern_validate(pattern: str) -> str:
     if "{" in leftover or "}" in leftover or len(pattern) > 40:
         raise ValidationError(_("Unknown token in the number pattern; use {YYYY}, {YY}, "
                                 "{MM}, {DD} and {N}."))
+    has_year = "YYYY" in tokens or "YY" in tokens
+    if "DD" in tokens and not ("MM" in tokens and has_year):
+        raise ValidationError(_("With {DD} the running number starts again every day: the "
+                                "pattern also needs {MM} and the year ({YYYY} or {YY}), or "
+                                "the numbers would repeat a month later."))
+    if "MM" in tokens and not has_year:
+        raise ValidationError(_("With {MM} the running number starts again every month: "
+                                "the pattern also needs the year ({YYYY} or {YY}), or the "
+                                "numbers would repeat a year later."))
     return pattern
 
 
+InUse = Callable[[str, list[str]], set[str]]
+_IN_USE: dict[str, InUse] = {}
+SKIP_LIMIT = 100_000  # numbers in use skipped in one take before giving up
+
+
+def number_in_use_register(prefix: str, check: InUse) -> None:
+    """``check(series, numbers)`` answers which of ``numbers`` of a series starting with
+    ``prefix`` are already used (by the active tenant); called from ``AppConfig.ready``."""
+    _IN_USE[prefix] = check
+
+
+def _in_use_check(series: str) -> InUse | None:
+    for prefix, check in _IN_USE.items():
+        if series.startswith(prefix):
+            return check
+    return None
+
+
 def _period(pattern: str, when: date) -> str:
+    # The year always four digits (strftime gives "999" for 999, "99" for 99).
     if "{DD}" in pattern:
-        return when.strftime("%Y%m%d")
+        return f"{when.year:04d}{when.month:02d}{when.day:02d}"
     if "{MM}" in pattern:
-        return when.strftime("%Y%m")
+        return f"{when.year:04d}{when.month:02d}"
     if "{YYYY}" in pattern or "{YY}" in pattern:
-        return when.strftime("%Y")
+        return f"{when.year:04d}"
     return ""
 
 
@@ -60,7 +96,8 @@ def number_next(*, series: str, pattern: str, when: date) -> str:
 
 def number_block(*, series: str, pattern: str, when: date, count: int) -> list[str]:
     """``count`` consecutive numbers of ``series`` with one lock of the series row; call
-    inside a transaction (a bulk run takes its numbers at once, still without gaps)."""
+    inside a transaction (a bulk run takes its numbers at once, still without gaps). A
+    number some document already bears (``number_in_use_register``) is skipped."""
     if count <= 0:
         return []
     period = _period(pattern, when)
@@ -72,7 +109,23 @@ def number_block(*, series: str, pattern: str, when: date, count: int) -> list[s
         except IntegrityError:
             pass  # created by a concurrent transaction: lock that one
         row = NumberSeries.objects.select_for_update().get(series=series, period=period)
-    first = row.last_number + 1
-    row.last_number += count
+    check = _in_use_check(series)
+    numbers, last = [], row.last_number
+    while len(numbers) < count:
+        # A window at least a hundred wide: a run of numbers in use costs one query.
+        window = range(last + 1, last + 1 + max(count - len(numbers), 100 if check else 0))
+        candidates = [(n, number_format(pattern, when, n)) for n in window]
+        taken = check(series, [number for _n, number in candidates]) if check else set()
+        for n, number in candidates:
+            if len(numbers) == count:
+                break
+            last = n
+            if number not in taken:
+                numbers.append(number)
+        if last - row.last_number - len(numbers) > SKIP_LIMIT:
+            raise ValidationError(_("More than %(n)s numbers of the pattern %(p)s are already "
+                                    "used by other documents: change the number pattern.")
+                                  % {"n": SKIP_LIMIT, "p": pattern})
+    row.last_number = last
     row.save(update_fields=["last_number"])
-    return [number_format(pattern, when, n) for n in range(first, first + count)]
+    return numbers

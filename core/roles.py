@@ -22,7 +22,11 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "customers.*",
         "documents.view_*",
         "finance.view_*",
-        "finance.add_financedocument",  # cash in at the desk, invoices by hand
+        # Takes payments at the desk (KP) and issues invoices by hand; paying cash out (KW),
+        # transfers typed by hand, notes, corrections and technical transactions move the
+        # ledger without a customer's money in hand: the accountant's (finance.permissions).
+        "finance.add_kp",
+        "finance.add_invoice",
         "radius.view_*",
         "radius.add_login",
         "radius.change_login",
@@ -47,8 +51,10 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     ),
 }
 
-# Reserved for tenant administrators whatever the patterns above say.
-ADMIN_ONLY = {"core.change_tenantsetting", "core.change_membership", "core.add_membership"}
+# Reserved for tenant administrators whatever the patterns above say. "core.unlock_login":
+# lift a staff login lockout of the tenant's users (core.access).
+ADMIN_ONLY = {"core.change_tenantsetting", "core.change_membership", "core.add_membership",
+              "core.unlock_login"}
 
 
 def role_grants(role: str, perm: str) -> bool:

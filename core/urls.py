@@ -9,4 +9,5 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("tenant/switch/", views.tenant_switch, name="tenant_switch"),
     path("settings/", views.tenant_settings, name="tenant_settings"),
+    path("settings/login-locks/", views.login_locks, name="login_locks"),
 ]

@@ -1,4 +1,4 @@
-"""Staff pages of the platform: login, tenant switch, tenant settings."""
+"""Staff pages of the platform: login, tenant switch, tenant settings, login locks."""
 
 from functools import wraps
 from itertools import groupby
@@ -6,13 +6,20 @@ from itertools import groupby
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import selectors, services
-from .forms import TenantSettingForm, TenantSwitchForm, apply_service_errors
+from . import access, selectors, services
+from .forms import (
+    LoginLockReleaseForm,
+    TenantSettingForm,
+    TenantSwitchForm,
+    apply_service_errors,
+)
 from .middleware import SESSION_KEY
 from .tenant_settings import Category, settings_list
 
@@ -42,6 +49,41 @@ def staff_view(permission: str | None = None):
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+
+def login_locked_page(request, *, until) -> HttpResponse:
+    """The login page saying the account or the address is locked, and until when (a 429:
+    too many attempts). Rendered for /login/ and /admin/login/ alike (core.access)."""
+    return render(request, "registration/login.html", {
+        "form": AuthenticationForm(request), "next": request.POST.get("next", ""),
+        "locked_until": until,
+    }, status=429)
+
+
+@staff_view("core.unlock_login")
+@require_http_methods(["GET", "POST"])
+def login_locks(request):
+    """Locked logins of the tenant's users and the addresses that tried them; "Unlock"
+    lifts one (a tenant administrator's, logged)."""
+    if request.method == "POST":
+        form = LoginLockReleaseForm(request.POST)
+        if not form.is_valid():
+            return HttpResponseBadRequest(_("Choose a lock to lift."))
+        free = access.login_lock_release(actor=request.user, tenant=request.tenant,
+                                         **form.cleaned_data)
+        if free is None:
+            raise Http404
+        if free:
+            messages.success(request, _("%(value)s may log in again.")
+                             % {"value": form.cleaned_data["value"]})
+        else:
+            messages.warning(request, _("The failed logins on your users from %(value)s are "
+                                        "forgotten, but the address stays locked by attempts "
+                                        "on other accounts until the lock ends.")
+                             % {"value": form.cleaned_data["value"]})
+        return redirect("login_locks")
+    return render(request, "core/login_locks.html", {
+        "locks": access.login_lock_list(tenant=request.tenant)})
 
 
 @staff_view()

@@ -137,21 +137,37 @@ class City:
 
 @dataclass(frozen=True)
 class DemoTenant:
+    """A demo ISP; ``nip``, ``regon`` and ``bank_account`` pass their checksums and the
+    seller's address is complete, so every invoice export (PDF, KSeF FA(3), EDI++) works."""
+
     name: str
     slug: str
     nip: str
     cities: tuple[City, ...]
+    street: str = ""
+    postal_code: str = ""
+    regon: str = ""
+    bank_account: str = ""  # the ISP's own NRB (not in the customers' collecting range)
+
+    def seller_settings(self) -> dict[str, str]:
+        return {"finance.seller_name": f"{self.name} sp. z o.o.",
+                "finance.seller_nip": self.nip, "finance.seller_regon": self.regon,
+                "finance.seller_street": self.street,
+                "finance.seller_postal_code": self.postal_code,
+                "finance.seller_city": self.cities[0].name,
+                "finance.seller_bank_account": self.bank_account}
 
 
 DEMO_TENANTS = (
-    DemoTenant("Sieć Alfa", "alfa", "6762468493", (
+    DemoTenant("Sieć Alfa", "alfa", "6762468495", (
         City("Kraków", ("30-383", "30-718", "31-150", "31-864", "30-149"), 50.0614, 19.9366, "12"),
         City("Wieliczka", ("32-020",), 49.9870, 20.0650, "12"),
         City("Niepołomice", ("32-005",), 50.0340, 20.2190, "12"),
         City("Skawina", ("32-050",), 49.9750, 19.8280, "12"),
         City("Myślenice", ("32-400",), 49.8340, 19.9380, "12"),
         City("Bochnia", ("32-700",), 49.9690, 20.4300, "14"),
-    )),
+    ), street="ul. Światłowodowa 12", postal_code="30-383", regon="356251203",
+        bank_account="81114020040000320212345678"),
     DemoTenant("Sieć Beta", "beta", "7792433421", (
         City("Poznań", ("60-101", "60-689", "61-131", "61-693", "60-463"), 52.4064, 16.9252, "61"),
         City("Swarzędz", ("62-020",), 52.4120, 17.0780, "61"),
@@ -159,7 +175,8 @@ DEMO_TENANTS = (
         City("Mosina", ("62-050",), 52.2450, 16.8470, "61"),
         City("Kórnik", ("62-035",), 52.2470, 17.0860, "61"),
         City("Oborniki", ("64-600",), 52.6480, 16.8140, "61"),
-    )),
+    ), street="ul. Radiowa 7", postal_code="60-101", regon="630128732",
+        bank_account="09102010260000110203040506"),
 )
 
 
@@ -278,7 +295,8 @@ def demo_load(*, customers_per_tenant: int = 200, seed: int = 2025) -> DemoResul
     for index, spec in enumerate(DEMO_TENANTS):
         with tenant_context(tenants[spec.slug]):
             finance_demo_build(admin=users[f"admin-{spec.slug}"],
-                               operator=users[f"operator-{spec.slug}"], seed=seed + index)
+                               operator=users[f"operator-{spec.slug}"], seed=seed + index,
+                               seller=spec.seller_settings())
             radius_demo_build(admin=users[f"admin-{spec.slug}"], seed=seed + index)
     return DemoResult(True, counts, panel_logins=_panel_logins())
 

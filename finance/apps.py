@@ -17,6 +17,32 @@ class FinanceConfig(AppConfig):
                 help_text=_("Tokens: {YYYY} {YY} {MM} {DD} and the running number {N}."),
                 validator=pattern_validate,
             ),
+            # --- numbering: a pattern per numbered kind (finance.numbering)
+            SettingDef(
+                key="finance.correction_number_pattern", category=Category.FINANCE, type=str,
+                default="FK/{YYYY}/{MM}/{N}", label=_("Correction number pattern"),
+                help_text=_("Tokens: {YYYY} {YY} {MM} {DD} and the running number {N}."),
+                validator=pattern_validate,
+            ),
+            SettingDef(
+                key="finance.debit_note_number_pattern", category=Category.FINANCE, type=str,
+                default="NO/{YYYY}/{N}", label=_("Debit note number pattern"),
+                help_text=_("Tokens: {YYYY} {YY} {MM} {DD} and the running number {N}."),
+                validator=pattern_validate,
+            ),
+            SettingDef(
+                key="finance.interest_note_number_pattern", category=Category.FINANCE,
+                type=str, default="NOD/{YYYY}/{N}", label=_("Interest note number pattern"),
+                help_text=_("Tokens: {YYYY} {YY} {MM} {DD} and the running number {N}."),
+                validator=pattern_validate,
+            ),
+            SettingDef(
+                key="finance.technical_number_pattern", category=Category.FINANCE, type=str,
+                default="TECH/{YYYY}/{N}", label=_("Technical transaction number pattern"),
+                help_text=_("Tokens: {YYYY} {YY} {MM} {DD} and the running number {N}."),
+                validator=pattern_validate,
+            ),
+            # --- end numbering
             SettingDef(
                 key="finance.payment_days", category=Category.FINANCE, type=int, default=14,
                 label=_("Days to pay an invoice"), min_value=0, max_value=365,
@@ -32,6 +58,13 @@ class FinanceConfig(AppConfig):
                                   "separated by commas."),
             ),
         )
+        # --- numbering: numbers already borne by a document are skipped when taken
+        from core.numbering import number_in_use_register
+
+        from .numbering import numbers_in_use
+
+        number_in_use_register("finance.", numbers_in_use)
+        # --- end numbering
         # --- ledger: the card's "Historia transakcji"
         from core.sections import CardSection, register_card_section
 
@@ -42,6 +75,9 @@ class FinanceConfig(AppConfig):
             "finance.view_financedocument", context=history_section_context, lazy=True))
         # --- end ledger
         # --- seller data (finance.seller.seller_party): invoices, KSeF and EDI++ exports
+        # NIP, REGON and the account checked with the customers' validators.
+        from .seller import seller_account_clean, seller_nip_clean, seller_regon_clean
+
         register(
             SettingDef(
                 key="finance.seller_name", category=Category.FINANCE, type=str, default="",
@@ -51,7 +87,12 @@ class FinanceConfig(AppConfig):
             SettingDef(
                 key="finance.seller_nip", category=Category.FINANCE, type=str, default="",
                 label=_("Seller's NIP"), help_text=_("Empty: the tenant's NIP."),
-                pattern=r"(\d{10})?", pattern_message=_("The NIP has exactly 10 digits."),
+                validator=seller_nip_clean,
+            ),
+            SettingDef(
+                key="finance.seller_regon", category=Category.FINANCE, type=str, default="",
+                label=_("Seller's REGON"), help_text=_("Printed on invoices when given."),
+                validator=seller_regon_clean,
             ),
             SettingDef(
                 key="finance.seller_street", category=Category.FINANCE, type=str, default="",
@@ -80,7 +121,7 @@ class FinanceConfig(AppConfig):
             default="", label=_("Seller's bank account"),
             help_text=_("26 digits. Printed on invoices and payment slips of customers "
                         "without an individual account number."),
-            pattern=r"(\d{26})?", pattern_message=_("The account number has 26 digits."),
+            validator=seller_account_clean,
         ))
         from core.sections import CardSection, register_card_section
 
@@ -104,6 +145,34 @@ class FinanceConfig(AppConfig):
             "subscriptions", _("Tariffs and payment schedule"), 450,
             "finance/billing/section.html", "finance.view_subscription",
             context=subscriptions_section_context, lazy=True))
+        # The limits of one billing run (finance.billing.billing_date_range and _plan).
+        register(
+            SettingDef(
+                key="finance.billing_months_ahead", category=Category.FINANCE, type=int,
+                default=1, min_value=0, max_value=12,
+                label=_("Months ahead a billing run may be dated"),
+                help_text=_("The latest billing date is the last day of the month this many "
+                            "months after the current one: 1 = the end of next month (next "
+                            "month's periods billed in advance), 0 = the end of this month."),
+            ),
+            SettingDef(
+                key="finance.billing_months_back", category=Category.FINANCE, type=int,
+                default=1, min_value=0, max_value=12,
+                label=_("Months back a billing run may be dated"),
+                help_text=_("The earliest billing date is the first day of the month this "
+                            "many months before the current one: 1 = the first of last month "
+                            "(a late run closing last month), 0 = the first of this month. "
+                            "Invoices are issued with the billing date."),
+            ),
+            SettingDef(
+                key="finance.billing_max_periods", category=Category.FINANCE, type=int,
+                default=12, min_value=1, max_value=120,
+                label=_("Periods one billing run bills per subscription"),
+                help_text=_("A subscription behind by more periods (a catch-up) gets its "
+                            "oldest periods billed, this many per run; the run says how many "
+                            "subscriptions were left behind and the next run continues."),
+            ),
+        )
         # --- end billing
         # --- bank: per-tenant CSV profiles of the bank import
         from .bank.csv_profiles import csv_profiles_validate

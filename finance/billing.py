@@ -17,21 +17,40 @@ The billing run issues, per customer and period, one VAT invoice with a line per
 subscription; ``BillingItem`` (unique per subscription and period) makes "nothing twice"
 a database fact, and the run locks the customers' accounts before it reads what is due,
 so two runs at once issue each invoice once.
+
+Limits of one run (issue 11: a run dated 7143 issued millions of invoices, held every
+account lock and never ended):
+
+* the billing date lies in ``billing_date_range`` — from the first day of the month
+  ``finance.billing_months_back`` before the current one to the last day of the month
+  ``finance.billing_months_ahead`` after it (defaults: last month … next month) —,
+  checked by every path that takes a date from a person (``billing_run_start``,
+  ``billing_preview``, ``billing_run_resume``, the management command);
+* a subscription gets at most ``finance.billing_max_periods`` periods per run, the oldest
+  first (a catch-up of many missed periods takes several runs, and the run says so);
+* customers are read ``CHUNK`` at a time in id order (keyset, never all at once), each
+  batch locked, written and committed on its own, so other ledger writes wait for one
+  batch at most;
+* one run at a time per tenant (a partial unique index); a run records its progress and
+  a heartbeat after each batch, so one that died is seen, and resumed (it continues after
+  the last customer done; periods already billed are never billed again) or abandoned.
 """
 
 import calendar
 import logging
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.actionlog import action_log, action_log_bulk, staff_of
 from core.numbering import number_block, pattern_validate
@@ -57,7 +76,7 @@ logger = logging.getLogger(__name__)
 
 ZERO = Decimal("0.00")
 ONE = Decimal(1)
-CHUNK = 5000  # customers per transaction of the billing run
+CHUNK = 1000  # customers per transaction of the billing run (and per read of the preview)
 PERIOD_MONTHS = {Tariff.Period.MONTHLY: 1, Tariff.Period.QUARTERLY: 3, Tariff.Period.YEARLY: 12}
 
 
@@ -209,6 +228,18 @@ def _discount(value) -> Decimal:
     return discount.quantize(Decimal("0.01"))
 
 
+SUBSCRIPTION_EARLIEST = date(2000, 1, 1)
+
+
+def _start_date_check(start_date: date) -> None:
+    """A start in year 1 would be billed (and shown on the card) period by period from
+    then: a start lies between 2000 and the years a schedule may show."""
+    last = date(timezone.localdate().year + SCHEDULE_YEARS, 12, 31)
+    if not SUBSCRIPTION_EARLIEST <= start_date <= last:
+        raise ValidationError({"start_date": [_("The start must be from %(f)s to %(l)s.") % {
+            "f": SUBSCRIPTION_EARLIEST.isoformat(), "l": last.isoformat()}]})
+
+
 def subscription_add(*, actor, customer: Customer, tariff: Tariff, start_date: date,
                      end_date: date | None = None, discount=0, note: str = "") -> Subscription:
     """Put ``tariff`` on ``customer``; the billing run bills it from ``start_date``."""
@@ -217,6 +248,7 @@ def subscription_add(*, actor, customer: Customer, tariff: Tariff, start_date: d
     tariff = Tariff.objects.get(pk=tariff.pk)
     if not tariff.is_active:
         raise ValidationError({"tariff": [_("Tariff %(n)s is not active.") % {"n": tariff}]})
+    _start_date_check(start_date)
     if end_date is not None and end_date < start_date:
         raise ValidationError({"end_date": [_("The end is before the start.")]})
     discount = _discount(discount)
@@ -476,6 +508,7 @@ class PlannedInvoice:
 class Plan:
     invoices: list[PlannedInvoice] = field(default_factory=list)
     skipped: list[PlannedLine] = field(default_factory=list)  # fully suspended periods
+    capped: int = 0  # subscriptions with more periods due than one run bills
 
 
 def _in(ids):
@@ -498,9 +531,11 @@ def _due_subscriptions(run_date: date, customer_ids=None):
     return due
 
 
-def _plan(subscriptions, suspensions_by_sub, run_date: date) -> Plan:
+def _plan(subscriptions, suspensions_by_sub, run_date: date, max_periods: int) -> Plan:
     """What is due on ``run_date``: one invoice per customer and period, a line per
-    subscription, from the period after ``billed_until`` up to the last one due."""
+    subscription, from the period after ``billed_until`` up to the last one due — at most
+    ``max_periods`` periods of one subscription (billed or suspended), the oldest first;
+    a subscription cut short is counted in ``Plan.capped``."""
     plan = Plan()
     invoices: dict[tuple, PlannedInvoice] = {}
     for subscription in subscriptions:
@@ -509,8 +544,13 @@ def _plan(subscriptions, suspensions_by_sub, run_date: date) -> Plan:
         first_day = subscription.billed_until + timedelta(days=1) \
             if subscription.billed_until else subscription.start_date
         start, end = period_bounds(tariff.period, first_day)
+        periods = 0
         while _is_due(tariff, start, end, run_date) and (
                 subscription.end_date is None or start <= subscription.end_date):
+            if periods == max_periods:
+                plan.capped += 1
+                break
+            periods += 1
             days = billed_days(subscription, start, end, suspensions)
             line = PlannedLine(subscription, start, end, days,
                                period_amount(subscription, tariff, start, end, days))
@@ -561,10 +601,80 @@ def _load(run_date: date, customer_ids) -> tuple[list[_Due], dict]:
     return subscriptions, suspensions
 
 
-def _customer_chunks(run_date: date) -> list[list[int]]:
-    ids = sorted(set(_due_subscriptions(run_date).values_list("customer_id", flat=True)))
-    return [ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)]
+def _customer_batches(run_date: date, after: int | None = None):
+    """The ids of the customers with something due on ``run_date``, ``CHUNK`` at a time in
+    id order, after ``after``: one keyset query per batch, so neither the run nor the
+    preview ever holds every customer (nor revisits one it has done)."""
+    while True:
+        due = _due_subscriptions(run_date)
+        if after is not None:
+            due = due.filter(customer_id__gt=after)
+        batch = list(due.order_by("customer_id").values_list("customer_id", flat=True)
+                     .distinct()[:CHUNK])
+        if not batch:
+            return
+        yield batch
+        after = batch[-1]
 
+
+def _due_customers_count(run_date: date, after: int | None = None) -> int:
+    due = _due_subscriptions(run_date)
+    if after is not None:
+        due = due.filter(customer_id__gt=after)
+    return due.values("customer_id").distinct().count()
+
+
+# --------------------------------------------------------------------------- run limits
+
+def _month_shift(first_of_month: date, months: int) -> date:
+    index = first_of_month.year * 12 + first_of_month.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def billing_date_range(*, today: date | None = None) -> tuple[date, date]:
+    """The billing dates a run or a preview may have, first and last: from the first day
+    of the month ``finance.billing_months_back`` before the current one (a late run that
+    closes last month) to the last day of the month ``finance.billing_months_ahead`` after
+    it (next month's periods in advance) — never a run that bills years ahead, nor
+    invoices dated into a long-closed VAT period."""
+    month = (today or timezone.localdate()).replace(day=1)
+    first = _month_shift(month, -setting_get("finance.billing_months_back"))
+    last = _month_shift(month, setting_get("finance.billing_months_ahead"))
+    return first, last.replace(day=calendar.monthrange(last.year, last.month)[1])
+
+
+def billing_date_check(run_date: date, *, today: date | None = None) -> date:
+    """``run_date`` if it lies in ``billing_date_range``, else a ``ValidationError`` on
+    ``run_date`` naming the range. Every path that takes a billing date from a person
+    calls it (``billing_run`` itself trusts its date: the nightly run bills today)."""
+    first, last = billing_date_range(today=today)
+    if not first <= run_date <= last:
+        raise ValidationError({"run_date": [_(
+            "The billing date must be from %(first)s to %(last)s (the tenant's settings "
+            "allow %(back)s month(s) back and %(ahead)s month(s) ahead); %(date)s is "
+            "outside.") % {"first": first.isoformat(), "last": last.isoformat(),
+                           "back": setting_get("finance.billing_months_back"),
+                           "ahead": setting_get("finance.billing_months_ahead"),
+                           "date": run_date.isoformat()}]})
+    return run_date
+
+
+SCHEDULE_YEARS = 10
+
+
+def schedule_until_check(until: date, *, today: date | None = None) -> date:
+    """The last day a payment schedule may be asked for: ten years ahead at most (a
+    schedule to 9999 would be 100,000 periods)."""
+    today = today or timezone.localdate()
+    last = date(today.year + SCHEDULE_YEARS, 12, 31)
+    if until > last:
+        raise ValidationError({"until": [_("A schedule shows at most %(n)s years ahead: "
+                                           "until %(d)s.") % {"n": SCHEDULE_YEARS,
+                                                             "d": last.isoformat()}]})
+    return until
+
+
+# --------------------------------------------------------------------------- preview
 
 @dataclass
 class Preview:
@@ -574,6 +684,7 @@ class Preview:
     net: Decimal = ZERO
     gross: Decimal = ZERO
     skipped: int = 0
+    capped: int = 0  # subscriptions with more periods due than one run bills
     first: list = field(default_factory=list)  # (customer, PlannedInvoice, PlannedLine)
 
 
@@ -581,23 +692,30 @@ PREVIEW_ROWS = 50
 
 
 def billing_preview(*, run_date: date) -> Preview:
-    """The dry run: what ``billing_run`` would issue on ``run_date``; writes nothing."""
+    """The dry run: what ``billing_run`` would issue on ``run_date``; writes nothing and
+    locks nothing. Refuses a date outside ``billing_date_range`` (operators may preview)."""
+    billing_date_check(run_date)
+    return _preview(run_date)
+
+
+def _preview(run_date: date) -> Preview:
     preview = Preview()
-    customers = set()
-    for chunk in _customer_chunks(run_date):
+    max_periods = setting_get("finance.billing_max_periods")
+    for chunk in _customer_batches(run_date):
         subscriptions, suspensions = _load(run_date, chunk)
-        plan = _plan(subscriptions, suspensions, run_date)
+        plan = _plan(subscriptions, suspensions, run_date, max_periods)
         preview.invoices += len(plan.invoices)
         preview.skipped += len(plan.skipped)
+        preview.capped += plan.capped
+        # Batches never share a customer: the count needs no set of every customer.
+        preview.customers += len({invoice.customer_id for invoice in plan.invoices})
         for invoice in plan.invoices:
-            customers.add(invoice.customer_id)
             preview.lines += len(invoice.lines)
             preview.net += invoice.net
             preview.gross += invoice.gross
             for line in invoice.lines:
                 if len(preview.first) < PREVIEW_ROWS:
                     preview.first.append((invoice, line))
-    preview.customers = len(customers)
     shown = {c.pk: c for c in Customer.objects.filter(
         pk__in={invoice.customer_id for invoice, _line in preview.first})}
     preview.first = [(shown[invoice.customer_id], invoice, line)
@@ -605,69 +723,188 @@ def billing_preview(*, run_date: date) -> Preview:
     return preview
 
 
+# --------------------------------------------------------------------------- the run
+
+def _one_run_at_a_time() -> ValidationError:
+    active = BillingRun.objects.filter(dry_run=False, status__in=[
+        BillingRun.Status.QUEUED, BillingRun.Status.RUNNING]).first()
+    if active is not None and active.is_interrupted:
+        return ValidationError(_(
+            "The billing run for %(d)s was interrupted (%(n)s of %(t)s customers done): "
+            "resume or abandon it first.") % {"d": active.run_date, "n": active.customers_done,
+                                              "t": active.customers_total})
+    return ValidationError(_("A billing run is already in progress%(d)s: wait for it to end.")
+                           % {"d": f" ({active.run_date})" if active else ""})
+
+
 def billing_run_create(*, actor, run_date: date, dry_run: bool = False) -> BillingRun:
     """A queued run, for the page to watch while the task does it (a preview writes
-    nothing else, so it is not action-logged)."""
-    with transaction.atomic(durable=True):
-        run = BillingRun.objects.create(run_date=run_date, dry_run=dry_run,
-                                        created_by=staff_of(actor))
-        if not dry_run:
-            action_log(actor=actor, kind="finance.billing_run",
-                       message=_("Billing run for %(d)s started") % {"d": run_date})
+    nothing else, so it is not action-logged). A second run while one is queued or running
+    is refused (``ValidationError``): the database allows one active run per tenant, so
+    the same request twice at once starts one run."""
+    try:
+        with transaction.atomic(durable=True):
+            run = BillingRun.objects.create(run_date=run_date, dry_run=dry_run,
+                                            heartbeat_at=timezone.now(),
+                                            created_by=staff_of(actor))
+            if not dry_run:
+                action_log(actor=actor, kind="finance.billing_run",
+                           message=_("Billing run for %(d)s started") % {"d": run_date})
+    except IntegrityError:
+        raise _one_run_at_a_time() from None
     return run
+
+
+def _run_queue(run: BillingRun, actor) -> None:
+    from .tasks import billing_run_task
+
+    tenant_id, actor_id = current_tenant().pk, getattr(staff_of(actor), "pk", None)
+    transaction.on_commit(lambda: billing_run_task.delay(tenant_id, run.pk, actor_id))
 
 
 def billing_run_start(*, actor, run_date: date) -> BillingRun:
-    """The page's "Run billing" button: a queued run done by a Celery task (on commit)."""
-    from .tasks import billing_run_task
-
+    """The page's "Run billing" button: a queued run done by a Celery task (on commit).
+    Refuses a date outside ``billing_date_range`` and a second active run."""
+    billing_date_check(run_date)
     run = billing_run_create(actor=actor, run_date=run_date)
-    tenant_id, actor_id = current_tenant().pk, getattr(staff_of(actor), "pk", None)
-    transaction.on_commit(lambda: billing_run_task.delay(tenant_id, run.pk, actor_id))
+    _run_queue(run, actor)
     return run
+
+
+def billing_run_resume(*, actor, run: BillingRun) -> BillingRun:
+    """Continue a run that failed or was interrupted (its process died) with the customers
+    it has not done; queues the task on commit. Nothing is billed twice: the run goes on
+    after ``last_customer_id``, and a period already billed is not due any more. Refused
+    for a run still alive, finished or abandoned, and once its date has left
+    ``billing_date_range`` (abandon it then). Locks the run row."""
+    with transaction.atomic(durable=True):
+        run = BillingRun.objects.select_for_update().get(pk=run.pk)
+        if run.dry_run or not (run.status == BillingRun.Status.FAILED or run.is_interrupted):
+            raise ValidationError(_("Only a failed or interrupted billing run can be resumed; "
+                                    "this one is %(s)s.") % {"s": run.get_state_display()})
+        billing_date_check(run.run_date)
+        before = run.get_state_display()
+        run.status, run.worker, run.error = BillingRun.Status.QUEUED, "", ""
+        run.heartbeat_at, run.finished_at = timezone.now(), None
+        try:
+            with transaction.atomic():
+                run.save(update_fields=["status", "worker", "error", "heartbeat_at",
+                                        "finished_at"])
+        except IntegrityError:
+            raise _one_run_at_a_time() from None
+        action_log(actor=actor, kind="finance.billing_run",
+                   message=_("Billing run for %(d)s resumed (%(s)s after %(n)s of %(t)s "
+                             "customers)") % {"d": run.run_date, "s": before,
+                                              "n": run.customers_done,
+                                              "t": run.customers_total})
+        _run_queue(run, actor)
+    return run
+
+
+def billing_run_abandon(*, actor, run: BillingRun) -> BillingRun:
+    """Give up a run that failed, was interrupted or is still queued or running: what it
+    issued stays issued (invoices are corrected, never deleted); a running process stops
+    before its next batch. Frees the tenant for a new run. Locks the run row (waiting for
+    the batch in progress, which holds it)."""
+    with transaction.atomic(durable=True):
+        run = BillingRun.objects.select_for_update().get(pk=run.pk)
+        if run.status not in (BillingRun.Status.QUEUED, BillingRun.Status.RUNNING,
+                              BillingRun.Status.FAILED):
+            raise ValidationError(_("Only a failed, interrupted or unfinished billing run can "
+                                    "be abandoned; this one is %(s)s.")
+                                  % {"s": run.get_state_display()})
+        before = run.get_state_display()
+        run.status, run.worker, run.finished_at = BillingRun.Status.ABANDONED, "", timezone.now()
+        run.save(update_fields=["status", "worker", "finished_at"])
+        if not run.dry_run:
+            action_log(actor=actor, kind="finance.billing_run",
+                       message=_("Billing run for %(d)s abandoned (%(s)s after %(n)s of %(t)s "
+                                 "customers, %(i)s invoices)")
+                       % {"d": run.run_date, "s": before, "n": run.customers_done,
+                          "t": run.customers_total, "i": run.invoices})
+    return run
+
+
+def _run_claim(run: BillingRun) -> str | None:
+    """Take ``run`` for this process: a queued run, or a running one whose process died
+    (interrupted). Returns the lease token the batches check, or None when the run is done,
+    abandoned, failed (resumed explicitly) or alive in another process."""
+    remaining = _due_customers_count(run.run_date, run.last_customer_id)
+    with transaction.atomic(durable=True):
+        row = BillingRun.objects.select_for_update().get(pk=run.pk)
+        if not (row.status == BillingRun.Status.QUEUED or row.is_interrupted):
+            return None
+        token = uuid.uuid4().hex
+        BillingRun.objects.filter(pk=row.pk).update(
+            status=BillingRun.Status.RUNNING, worker=token, heartbeat_at=timezone.now(),
+            customers_total=row.customers_done + remaining)
+        return token
+
+
+class _Stopped(Exception):
+    """The run was abandoned, or taken over by another process, between two batches."""
 
 
 def billing_run(*, run_date: date, dry_run: bool = False, actor=None,
                 run: BillingRun | None = None) -> BillingRun:
     """Issue everything due on ``run_date`` (see the module docstring).
 
-    Set-based, ``CHUNK`` customers per transaction: the chunk's ``CustomerAccount`` rows
-    are locked in id order first (as every money service does), then what is due is read
-    — so a concurrent run that billed them first is seen —, a block of invoice numbers is
+    ``run``: a queued run row (the task's), or one to continue; then ``run_date`` is the
+    row's. The date is not checked here — callers that take it from a person check it
+    (``billing_date_check``) — but the work is bounded whatever it is: batches of
+    ``CHUNK`` customers, ``finance.billing_max_periods`` periods per subscription.
+
+    Set-based, one transaction per batch: the batch's ``CustomerAccount`` rows are locked
+    in id order first (as every money service does), then what is due is read — so a
+    concurrent run that billed them first is seen —, a block of invoice numbers is
     reserved (one lock of the series row), documents, lines and billing items are
     bulk-inserted, balances move by a statement per distinct amount, each invoice is
     action-logged on its customer, and customers who had credit get it allocated
-    (``allocate_open``).
+    (``allocate_open``); the run row (locked first) records the progress, the heartbeat
+    and the last customer done, so a run that dies is resumed where it stopped.
     ``dry_run``: the preview's figures on the run row, nothing else written.
     """
     if run is None:
         run = billing_run_create(actor=actor, run_date=run_date, dry_run=dry_run)
-    chunks = _customer_chunks(run_date)
-    BillingRun.objects.filter(pk=run.pk).update(
-        status=BillingRun.Status.RUNNING, customers_total=sum(len(c) for c in chunks))
+    run = BillingRun.objects.get(pk=run.pk)
+    run_date, dry_run = run.run_date, run.dry_run
+    token = _run_claim(run)
+    if token is None:
+        return run
     try:
         if dry_run:
-            preview = billing_preview(run_date=run_date)
+            preview = _preview(run_date)
             BillingRun.objects.filter(pk=run.pk).update(
                 customers_done=preview.customers, invoices=preview.invoices,
-                lines=preview.lines, net_total=preview.net, gross_total=preview.gross)
+                lines=preview.lines, net_total=preview.net, gross_total=preview.gross,
+                subscriptions_capped=preview.capped)
         else:
             pattern = pattern_validate(setting_get("finance.invoice_number_pattern"))
             due_date = run_date + timedelta(days=setting_get("finance.payment_days"))
-            for chunk in chunks:
-                _run_chunk(run, chunk, run_date, due_date, pattern, actor)
+            max_periods = setting_get("finance.billing_max_periods")
+            for chunk in _customer_batches(run_date, after=run.last_customer_id):
+                _run_chunk(run, token, chunk, run_date, due_date, pattern, max_periods, actor)
+    except _Stopped:
+        return BillingRun.objects.get(pk=run.pk)
     except Exception as e:
-        BillingRun.objects.filter(pk=run.pk).update(status=BillingRun.Status.FAILED,
-                                                    error=str(e)[:2000],
-                                                    finished_at=timezone.now())
+        BillingRun.objects.filter(pk=run.pk, worker=token).update(
+            status=BillingRun.Status.FAILED, error=str(e)[:2000], heartbeat_at=timezone.now(),
+            finished_at=timezone.now())
         raise
-    BillingRun.objects.filter(pk=run.pk).update(status=BillingRun.Status.DONE,
-                                                finished_at=timezone.now())
+    finished = BillingRun.objects.filter(
+        pk=run.pk, worker=token, status=BillingRun.Status.RUNNING).update(
+        status=BillingRun.Status.DONE, heartbeat_at=timezone.now(), finished_at=timezone.now())
     run.refresh_from_db()
-    if not dry_run:
-        action_log(actor=actor, kind="finance.billing_run",
-                   message=_("Billing run for %(d)s: %(i)s invoices, %(g)s PLN gross")
-                   % {"d": run_date, "i": run.invoices, "g": run.gross_total})
+    if finished and not dry_run:
+        message = _("Billing run for %(d)s: %(i)s invoices, %(g)s PLN gross") % {
+            "d": run_date, "i": run.invoices, "g": run.gross_total}
+        if run.subscriptions_capped:
+            message += " " + ngettext(
+                "(%(n)s subscription has more periods due than one run bills: the next run "
+                "continues)",
+                "(%(n)s subscriptions have more periods due than one run bills: the next "
+                "run continues)", run.subscriptions_capped) % {"n": run.subscriptions_capped}
+        action_log(actor=actor, kind="finance.billing_run", message=message)
     return run
 
 
@@ -729,27 +966,46 @@ def _write(model, columns: list[str], rows: list[tuple]) -> None:
             copy.write_row(row)
 
 
-def _run_chunk(run, customer_ids, run_date, due_date, pattern, actor) -> None:
+def _frozen_parties(customer_ids) -> dict:
+    """``finance.seller.party_snapshots`` as the rows ``_write`` takes (JSON for COPY)."""
+    from psycopg.types.json import Jsonb
+
+    from .seller import party_snapshots
+
+    wrap = Jsonb if connection.vendor == "postgresql" else (lambda value: value)
+    return {pk: wrap(snapshot) for pk, snapshot in party_snapshots(customer_ids).items()}
+
+
+def _run_chunk(run, token, customer_ids, run_date, due_date, pattern, max_periods,
+               actor) -> None:
     tenant = current_tenant()
     staff = staff_of(actor)
     now = timezone.now()
     with transaction.atomic(durable=True):
+        # The run row first: an abandon (or a process that took the run over) waits for
+        # this batch, and this batch sees it and stops.
+        if not BillingRun.objects.select_for_update().filter(
+                pk=run.pk, worker=token, status=BillingRun.Status.RUNNING).exists():
+            raise _Stopped
         _accounts_ensure(tenant, customer_ids)
         accounts = list(CustomerAccount.objects.select_for_update()
                         .filter(customer_id__in=_in(customer_ids)).order_by("id")
                         .values_list("id", "customer_id", "balance"))
         subscriptions, suspensions = _load(run_date, customer_ids)
-        plan = _plan(subscriptions, suspensions, run_date)
+        plan = _plan(subscriptions, suspensions, run_date, max_periods)
         numbers = number_block(series=f"finance.{Kind.INVOICE}", pattern=pattern,
                                when=run_date, count=len(plan.invoices))
         document_ids = _new_ids(FinanceDocument, len(plan.invoices))
         staff_id, t = getattr(staff, "pk", None), tenant.pk
+        # The parties as they are now, frozen on each invoice as invoice_issue does.
+        parties = _frozen_parties({invoice.customer_id for invoice in plan.invoices})
         documents, lines, items = [], [], []
         formats = (_("%(t)s, %(s)s – %(e)s"), _("(%(d)s of %(n)s days)"))
         for invoice, number, pk in zip(plan.invoices, numbers, document_ids, strict=True):
             invoice.number, invoice.pk = number, pk
             documents.append((pk, t, invoice.customer_id, Kind.INVOICE, number, run_date,
-                              due_date, invoice.gross, ZERO, "", "", "", "", "", now, staff_id))
+                              due_date, invoice.gross, ZERO, "", "", "", "", "", now, staff_id,
+                              parties[invoice.customer_id]))
             for position, line in enumerate(invoice.lines, start=1):
                 tariff = line.subscription.tariff
                 lines.append((t, pk, position, line.label(*formats), ONE, "usł.",
@@ -761,7 +1017,7 @@ def _run_chunk(run, customer_ids, run_date, due_date, pattern, actor) -> None:
         _write(FinanceDocument, ["id", "tenant", "customer", "kind", "number", "issue_date",
                                  "due_date", "debit", "credit", "title", "reason",
                                  "bank_reference", "bank_account", "counterparty_account",
-                                 "created_at", "created_by"], documents)
+                                 "created_at", "created_by", "parties"], documents)
         _write(InvoiceLine, ["tenant", "document", "position", "name", "quantity", "unit",
                              "net_unit_price", "vat_rate", "gtu", "annex15", "net"], lines)
         _write(BillingItem, ["tenant", "subscription", "period_start", "period_end",
@@ -795,7 +1051,9 @@ def _run_chunk(run, customer_ids, run_date, due_date, pattern, actor) -> None:
             customers_done=F("customers_done") + len(customer_ids),
             invoices=F("invoices") + len(documents), lines=F("lines") + len(lines),
             net_total=F("net_total") + sum((i.net for i in plan.invoices), ZERO),
-            gross_total=F("gross_total") + sum((i.gross for i in plan.invoices), ZERO))
+            gross_total=F("gross_total") + sum((i.gross for i in plan.invoices), ZERO),
+            subscriptions_capped=F("subscriptions_capped") + plan.capped,
+            last_customer_id=customer_ids[-1], heartbeat_at=timezone.now())
 
 
 def _advance_subscriptions(items) -> None:

@@ -11,6 +11,7 @@ import datetime
 import random
 from decimal import Decimal
 
+from core.services import tenant_setting_set
 from customers.models import Customer
 
 from . import billing, services
@@ -30,10 +31,17 @@ def _first_of_month(day: datetime.date, months_back: int) -> datetime.date:
     return datetime.date(day.year + month // 12, month % 12 + 1, 1)
 
 
-def finance_demo_build(*, admin, operator, seed: int, today: datetime.date | None = None) -> None:
-    """Tariffs, a subscription per connected customer, three months billed, payments."""
+def finance_demo_build(*, admin, operator, seed: int, today: datetime.date | None = None,
+                       seller: dict[str, str] | None = None) -> None:
+    """The seller's data, tariffs, a subscription per connected customer, three months
+    billed, payments.
+
+    ``seller``: the tenant settings ``finance.seller_*`` (the demo ISP's, valid), set
+    first: the invoices keep the seller as it was when they were issued."""
     rng = random.Random(seed)
     today = today or datetime.date.today()
+    for key, value in (seller or {}).items():
+        tenant_setting_set(actor=admin, key=key, raw_value=value)
     register = services.cash_register_create(actor=admin, name="Kasa główna", symbol="kasa")
     internet = [billing.tariff_create(actor=admin, name=name, net_price=Decimal(price),
                                       vat_rate="23", download_kbps=down, upload_kbps=up)

@@ -61,11 +61,10 @@ from django.utils.translation import gettext as _
 
 from core.tenancy import current_tenant, tenant_context
 
-from .ksef_ledger import buyer_address
 from .models import Allocation, FinanceDocument, InvoiceLine, Kind
 from .money import VAT_RATES, RateTotal, vat_summary
 from .selectors import correction_lines_before
-from .seller import seller_get
+from .seller import document_parties, seller_get
 
 ZERO = Decimal("0.00")
 _SUM = {"output_field": DecimalField(max_digits=14, decimal_places=2)}
@@ -338,11 +337,17 @@ def _epp_info(seller, tenant, filters: HistoryFilter, actor) -> list[str]:
             "0"]
 
 
-def _customer_fields(customer, name_length=255) -> list[str]:
-    street, postal_code, city, _country = buyer_address(customer)
-    return [_t(customer.number, 20), _t(customer.display_name, 40),
-            _t(customer.display_name, name_length), _t(city, 30), _t(postal_code, 6),
-            _t(street, 50), _t(customer.nip, 20)]
+def _customer_fields(document, name_length=255, number_length=20) -> list[str]:
+    """The buyer as the document was issued to them (its snapshot, ``finance.seller``)."""
+    _seller, buyer = document_parties(document, customer=document.customer)
+    return [_t(buyer.number, number_length), _t(buyer.name, 40), _t(buyer.name, name_length),
+            _t(buyer.city, 30), _t(buyer.postal_code, 6), _t(buyer.street, 50),
+            _t(buyer.nip, 20)]
+
+
+def _issued_city(document, seller) -> str:
+    """The place of issue: the seller's city when the document was issued."""
+    return document_parties(document)[0].city if document.parties else seller.city
 
 
 def _epp_sales(document, seller, totals: dict[str, RateTotal]) -> list[str]:
@@ -354,8 +359,8 @@ def _epp_sales(document, seller, totals: dict[str, RateTotal]) -> list[str]:
         _t(EPP_KINDS[document.kind]), "1", "0", _running_number(document.number), _t(""), _t(""),
         _t(document.number, 30), _t(corrected.number if corrected else "", 30),
         _d(corrected.issue_date if corrected else None), _t(""), _t(""),
-        *_customer_fields(document.customer),
-        _t("Sprzedaż", 30), _t(""), _t(seller.city, 30),
+        *_customer_fields(document),
+        _t("Sprzedaż", 30), _t(""), _t(_issued_city(document, seller), 30),
         _d(document.issue_date), _d(document.issue_date), _d(document.issue_date),
         str(len(totals)), "1", _t(""), _a(net), _a(vat), _a(gross), _a(ZERO),
         _t(""), _a(ZERO), _t("przelew", 30), _d(document.due_date), _a(ZERO), _a(gross),
@@ -371,7 +376,7 @@ def _epp_cash(document) -> list[str]:
     return [
         _t(EPP_KINDS[document.kind]), "1", _running_number(document.number),
         _t(document.number, 30), _d(document.issue_date), "0",
-        _t(document.customer.number, 50), *_customer_fields(document.customer, 80)[1:],
+        *_customer_fields(document, 80, number_length=50),
         # the employee (14-29) and the tax office (30-34): not used
         *[_t("")] * 5, "", _t(""), *[_t("")] * 9,
         *[_t("")] * 5,

@@ -296,4 +296,10 @@ class CashRegisterForm(BootstrapForm):
     name = forms.CharField(label=_("name"), max_length=100)
     symbol = forms.CharField(label=_("symbol"), max_length=20,
                              help_text=_("In the KP/KW numbers, e.g. KP/MAIN/2026/1."))
+    kp_number_pattern = forms.CharField(
+        label=_("KP number pattern"), max_length=40, required=False,
+        help_text=_("Empty: KP/<SYMBOL>/{YYYY}/{N}. Tokens: {YYYY} {YY} {MM} {DD} {N}."))
+    kw_number_pattern = forms.CharField(
+        label=_("KW number pattern"), max_length=40, required=False,
+        help_text=_("Empty: KW/<SYMBOL>/{YYYY}/{N}. Tokens: {YYYY} {YY} {MM} {DD} {N}."))
 

@@ -119,8 +119,8 @@ def interest_note_issue(*, actor, customer: Customer, receivables,
     today = timezone.localdate()
     with transaction.atomic(durable=True):
         account = services.account_lock(customer)
-        number = services.number_take(Kind.INTEREST_NOTE, "NOD/{YYYY}/{N}", today)
-        note = FinanceDocument.objects.create(
+        number = services.number_take(Kind.INTEREST_NOTE, today)
+        note = services.document_create(
             customer=customer, kind=Kind.INTEREST_NOTE, number=number, issue_date=today,
             due_date=today + timedelta(days=setting_get("finance.payment_days")), debit=total,
             title=_("Interest for late payment: %(n)s")

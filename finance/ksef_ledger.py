@@ -1,5 +1,8 @@
 """A ledger invoice or correction as a KSeF FA(3) document (``finance.ksef``).
 
+* Both parties as they were when the document was issued: the snapshot stored with it
+  (``FinanceDocument.parties``, ``finance.seller.document_parties``), never the current
+  data, so the XML of an issued document is the same bytes on every request.
 * Seller (Podmiot1): the tenant settings ``finance.seller_*`` (``finance.seller``).
 * Buyer (Podmiot2): the customer — identified by NIP when the customer has one (a company,
   or a person trading under a NIP), otherwise a private person (BrakID); the address is the
@@ -25,33 +28,14 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from stdnum.pl import nip
 
 from . import ksef
 from .models import FinanceDocument, Kind
 from .selectors import correction_lines_before
-from .seller import seller_get
+from .seller import buyer_party, document_parties
 
 SPLIT_PAYMENT_THRESHOLD = Decimal("15000.00")
-
-
-def buyer_address(customer) -> tuple[str, str, str, str]:
-    """(street and number, postal code, city, country) of the customer's main address,
-    from ``customer.addresses.all()`` (prefetch it for many customers)."""
-    by_kind = {a.kind: a for a in customer.addresses.all()}
-    address = by_kind.get("residence") or by_kind.get("correspondence") or \
-        by_kind.get("installation")
-    if address is None:
-        return "", "", "", "PL"
-    number = address.building_no + (f"/{address.apartment_no}" if address.apartment_no else "")
-    street = f"{address.street or address.city} {number}".strip()
-    return street, address.postal_code, address.city, address.country or "PL"
-
-
-def buyer_party(customer) -> ksef.Party:
-    street, postal_code, city, country = buyer_address(customer)
-    return ksef.Party(name=customer.display_name, nip=customer.nip or "",
-                      address_line1=street, address_line2=f"{postal_code} {city}".strip(),
-                      country=country)
 
 
 def _gtu(code: str) -> str | None:
@@ -89,19 +73,27 @@ def correction_lines(correction: FinanceDocument) -> list[ksef.InvoiceLine]:
     return [*(_line(line, storno=True) for line in removed), *(_line(line) for line in added)]
 
 
-def document_ksef_invoice(document: FinanceDocument, *, seller=None) -> ksef.Invoice:
-    """The ``finance.ksef.Invoice`` of a ledger invoice or correction."""
+def document_ksef_invoice(document: FinanceDocument) -> ksef.Invoice:
+    """The ``finance.ksef.Invoice`` of a ledger invoice or correction, with the parties as
+    they were when it was issued (``FinanceDocument.parties``)."""
     if document.kind not in (Kind.INVOICE, Kind.CORRECTION):
         raise ValidationError(_("Only an invoice or a correction goes to KSeF."))
-    seller = seller or seller_get(document.tenant)
+    seller, buyer = document_parties(document, customer=document.customer)
     problems = []
     if not seller.nip:
         problems.append(_("Enter the seller's NIP in the tenant settings."))
+    elif not nip.is_valid(seller.nip):
+        # The tenant's own NIP (the fallback of an empty setting) is not checked on entry.
+        problems.append(_("The seller's NIP %(nip)s is not a valid NIP number: correct it in "
+                          "the tenant settings.") % {"nip": seller.nip})
     if not seller.street or not seller.city:
         problems.append(_("Enter the seller's address in the tenant settings."))
-    customer = document.customer
-    if not buyer_address(customer)[0]:
-        problems.append(_("Customer %(c)s has no address.") % {"c": customer})
+    if problems and document.parties:
+        problems.append(_("%(n)s keeps the seller's data as they were when it was issued: "
+                          "once the settings are complete, issue a correction of data.")
+                        % {"n": document.number})
+    if not buyer.street:
+        problems.append(_("Customer %(c)s has no address.") % {"c": document.customer})
     lines = list(document.lines.all())
     states = {}
     if document.kind == Kind.INVOICE:
@@ -126,8 +118,8 @@ def document_ksef_invoice(document: FinanceDocument, *, seller=None) -> ksef.Inv
         place=seller.city, seller=ksef.Party(name=seller.name, nip=seller.nip,
                                              address_line1=seller.street,
                                              address_line2=seller.address_line2),
-        buyer=buyer_party(customer), lines=fa_lines, payment_due=document.due_date,
-        bank_account=customer.virtual_account or seller.bank_account or None,
+        buyer=buyer_party(buyer), lines=fa_lines, payment_due=document.due_date,
+        bank_account=buyer.account or seller.bank_account or None,
         split_payment=split,
         kind="VAT" if document.kind == Kind.INVOICE else "KOR",
         corrected=ksef.CorrectedInvoice(invoice.number, invoice.issue_date, None)
@@ -141,7 +133,9 @@ def document_ksef_xml(document: FinanceDocument) -> bytes:
     Raises ``ValidationError`` with readable reasons when the data cannot make a valid
     document (no seller NIP, a customer without an address, a schema error)."""
     try:
-        xml = ksef.invoice_xml(document_ksef_invoice(document))
+        # DataWytworzeniaFa is the document's creation, not the moment of the request: the
+        # XML of an issued document is the same bytes every time it is fetched.
+        xml = ksef.invoice_xml(document_ksef_invoice(document), created_at=document.created_at)
     except ValueError as exc:
         raise ValidationError(str(exc)) from None
     errors = ksef.validate(xml)

@@ -7,9 +7,12 @@ the customer owes). ``Allocation`` links what pays to what is owed; the status o
 receivable (settled, partially settled, unsettled) derives from its allocations.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.tenancy import TenantOwned
@@ -62,6 +65,10 @@ class FinanceDocument(TenantOwned):
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
                                    on_delete=models.SET_NULL, related_name="+")
+    # The seller and the buyer as they were at issue (finance.seller.party_snapshot): what
+    # the PDF, the KSeF XML and the exports print, whatever changed since. Null only for a
+    # bank transfer booked by the statement importer (it prints the bank's data).
+    parties = models.JSONField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["issue_date", "id"]
@@ -81,6 +88,18 @@ class FinanceDocument(TenantOwned):
                                 name="financedoc_customer_date")]
         verbose_name = _("financial document")
         verbose_name_plural = _("financial documents")
+        # Issuing is granted per kind (finance.permissions.can_issue): taking a KP is not
+        # paying a KW out. "add_financedocument" is not asked by any path.
+        permissions = [
+            ("add_invoice", _("Can issue an invoice")),
+            ("add_correction", _("Can issue a correction")),
+            ("add_kp", _("Can take a KP (cash in)")),
+            ("add_kw", _("Can pay a KW (cash out)")),
+            ("add_bank_transfer", _("Can record a bank transfer by hand")),
+            ("add_debit_note", _("Can issue a debit note")),
+            ("add_interest_note", _("Can issue an interest note")),
+            ("add_technical", _("Can book a technical transaction")),
+        ]
 
     def __str__(self):
         return self.number
@@ -135,6 +154,9 @@ class CashRegister(TenantOwned):
 
     name = models.CharField(_("name"), max_length=100)
     symbol = models.SlugField(_("symbol"), max_length=20)
+    # Empty: KP/<SYMBOL>/{YYYY}/{N} (finance.numbering.register_pattern).
+    kp_number_pattern = models.CharField(_("KP number pattern"), max_length=40, blank=True)
+    kw_number_pattern = models.CharField(_("KW number pattern"), max_length=40, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant", "symbol"],
@@ -142,6 +164,19 @@ class CashRegister(TenantOwned):
 
     def __str__(self):
         return self.name
+
+    def number_pattern(self, kind: str) -> str:
+        """The pattern of this register's KP or KW numbers (``kind``: "kp" or "kw")."""
+        return (getattr(self, f"{kind}_number_pattern")
+                or f"{kind.upper()}/{self.symbol.upper()}/{{YYYY}}/{{N}}")
+
+    @property
+    def kp_pattern(self) -> str:
+        return self.number_pattern("kp")
+
+    @property
+    def kw_pattern(self) -> str:
+        return self.number_pattern("kw")
 
 
 class Allocation(TenantOwned):
@@ -205,6 +240,9 @@ class BankLine(TenantOwned):
     virtual_account = models.CharField(max_length=34, blank=True)
     status = models.CharField(max_length=15, choices=Status.choices)
     rule = models.CharField(max_length=20, blank=True)  # which identification rule matched
+    # What the rule found: the document number named in the title (as the tenant's pattern
+    # writes it), the customer number, the account.
+    rule_match = models.CharField(max_length=60, blank=True)
     customer = models.ForeignKey("customers.Customer", null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="+")
     document = models.OneToOneField(FinanceDocument, null=True, blank=True,
@@ -376,13 +414,23 @@ class Suspension(TenantOwned):
 
 
 class BillingRun(TenantOwned):
-    """One run of the billing (or its dry-run preview), for the billing page."""
+    """One run of the billing (or its dry-run preview), for the billing page.
+
+    A run works through the due customers in id order, a batch per transaction, and
+    records after each batch how far it got (``last_customer_id``) and that it is alive
+    (``heartbeat_at``). A run queued or running whose heartbeat is older than
+    ``STALE_AFTER`` died with its process: it is shown as interrupted, and staff resume it
+    (it continues after ``last_customer_id``) or abandon it. One run at a time per tenant
+    is a database fact (``billingrun_one_active``)."""
+
+    STALE_AFTER = timedelta(minutes=10)
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("queued")
         RUNNING = "running", _("running")
         DONE = "done", _("done")
         FAILED = "failed", _("failed")
+        ABANDONED = "abandoned", _("abandoned")
 
     run_date = models.DateField(_("billing date"))
     dry_run = models.BooleanField(_("preview"), default=False)
@@ -394,6 +442,13 @@ class BillingRun(TenantOwned):
     lines = models.PositiveIntegerField(_("lines"), default=0)
     net_total = models.DecimalField(_("net"), **MONEY, default=0)
     gross_total = models.DecimalField(_("gross"), **MONEY, default=0)
+    # Subscriptions with more periods due than one run may bill (the catch-up limit,
+    # ``finance.billing_max_periods``): the oldest were billed, the next run continues.
+    subscriptions_capped = models.PositiveIntegerField(_("subscriptions left behind"),
+                                                       default=0)
+    last_customer_id = models.BigIntegerField(null=True, blank=True)  # done up to this id
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=32, blank=True)  # the process that holds the run
     error = models.TextField(blank=True)
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -404,6 +459,30 @@ class BillingRun(TenantOwned):
         ordering = ["-started_at", "-id"]
         verbose_name = _("billing run")
         verbose_name_plural = _("billing runs")
+        constraints = [
+            # The same request twice at once, the nightly run and a button: one run.
+            models.UniqueConstraint(fields=["tenant"],
+                                    condition=Q(dry_run=False, status__in=["queued", "running"]),
+                                    name="billingrun_one_active"),
+        ]
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def is_interrupted(self) -> bool:
+        """Queued or running, but silent for ``STALE_AFTER``: its process died."""
+        beat = self.heartbeat_at or self.started_at
+        return self.is_active and beat is not None and beat < timezone.now() - self.STALE_AFTER
+
+    @property
+    def state(self) -> str:
+        """The status as the page shows it: "interrupted" for a dead active run."""
+        return "interrupted" if self.is_interrupted else self.status
+
+    def get_state_display(self) -> str:
+        return str(_("interrupted")) if self.is_interrupted else self.get_status_display()
 
 
 class BillingItem(TenantOwned):

@@ -24,7 +24,6 @@ from django.db.models import Prefetch
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from core.tenant_settings import setting_get
 from customers.models import Customer
 from customers.validators import format_account
 from documents import rendering
@@ -40,7 +39,7 @@ from .models import (
 )
 from .money import VAT_RATES, round_grosz, vat_summary
 from .selectors import correction_lines_before
-from .seller import seller_get
+from .seller import Buyer, Seller, buyer_get, document_parties, seller_get
 
 LAYOUTS = Path(__file__).parent / "print_templates"
 LANGUAGE = "pl"
@@ -109,28 +108,21 @@ def _date(value) -> str:
 
 # --------------------------------------------------------------------------- parties
 
-def _seller() -> dict:
-    seller = seller_get()
-    return {"name": seller.name, "nip": seller.nip, "street": seller.street,
-            "city_line": seller.address_line2, "city": seller.city,
+def _seller(seller: Seller | None = None) -> dict:
+    """The seller as printed: ``seller`` (a document's snapshot), else as it is now."""
+    seller = seller or seller_get()
+    return {"name": seller.name, "nip": seller.nip, "regon": seller.regon,
+            "street": seller.street, "city_line": seller.address_line2, "city": seller.city,
             "exemption_basis": seller.exemption_basis,
-            "bank_account": account_text(setting_get("finance.seller_bank_account"))}
+            "bank_account": account_text(seller.bank_account)}
 
 
-def _address_text(address) -> str:
-    return str(address) if address is not None else ""
-
-
-def _buyer(customer: Customer) -> dict:
-    """The customer with the addresses prefetched (``_customer_get``): no query here."""
-    by_kind = {}
-    for address in customer.addresses.all():
-        by_kind.setdefault(address.kind, address)
-    address = by_kind.get("residence") or by_kind.get("correspondence")
-    return {"number": customer.number, "name": customer.display_name,
-            "address": _address_text(address),
-            "nip": customer.nip, "pesel": "" if customer.nip else customer.pesel,
-            "account": account_text(customer.virtual_account or "")}
+def _buyer(customer: Customer | None = None, *, buyer: Buyer | None = None) -> dict:
+    """The buyer as printed: ``buyer`` (a document's snapshot), else the customer as it is
+    now, with the addresses prefetched (``_customer_get``): no query here."""
+    buyer = buyer or buyer_get(customer)
+    return {"number": buyer.number, "name": buyer.name, "address": buyer.address,
+            "nip": buyer.nip, "pesel": buyer.pesel, "account": account_text(buyer.account)}
 
 
 def _customer_get(pk) -> Customer:
@@ -167,8 +159,10 @@ def _summary(lines) -> tuple[list[dict], dict, dict]:
     return rows, {k: money_text(v) for k, v in totals.items()}, totals
 
 
-def _base(document: FinanceDocument, customer: Customer) -> dict:
-    seller, buyer = _seller(), _buyer(customer)
+def _base(document: FinanceDocument) -> dict:
+    """What every document prints of its parties: as they were when it was issued."""
+    frozen_seller, frozen_buyer = document_parties(document)
+    seller, buyer = _seller(frozen_seller), _buyer(buyer=frozen_buyer)
     return {
         "seller": seller, "buyer": buyer, "pay_to": _pay_to(buyer, seller),
         "document": {
@@ -328,10 +322,9 @@ def _document_get(pk) -> FinanceDocument:
 def document_context(document: FinanceDocument) -> dict:
     """Everything the layout of ``document``'s kind prints, as plain dicts and text."""
     document = _document_get(document.pk)
-    customer = _customer_get(document.customer_id)
     build = LAYOUT_OF[document.kind][1]
     with translation.override(LANGUAGE):
-        return build(document, _base(document, customer))
+        return build(document, _base(document))
 
 
 def document_pdf(document: FinanceDocument) -> bytes:

@@ -207,9 +207,14 @@ class InterestWaiverSerializer(serializers.Serializer):
 
 
 class CashRegisterSerializer(serializers.ModelSerializer):
+    kp_number_pattern = serializers.CharField(source="kp_pattern", read_only=True,
+                                              help_text="The pattern of its KP numbers.")
+    kw_number_pattern = serializers.CharField(source="kw_pattern", read_only=True,
+                                              help_text="The pattern of its KW numbers.")
+
     class Meta:
         model = CashRegister
-        fields = ["id", "name", "symbol"]
+        fields = ["id", "name", "symbol", "kp_number_pattern", "kw_number_pattern"]
         read_only_fields = fields
 
 
@@ -370,4 +375,10 @@ class CashRegisterInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     symbol = serializers.SlugField(max_length=20, help_text="In KP/KW numbers, e.g. "
                                    "\"k1\" → KP/K1/2026/1.")
+    kp_number_pattern = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, default="",
+        help_text="Empty: KP/<SYMBOL>/{YYYY}/{N}. Tokens: {YYYY} {YY} {MM} {DD} {N}.")
+    kw_number_pattern = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, default="",
+        help_text="Empty: KW/<SYMBOL>/{YYYY}/{N}.")
 

@@ -6,6 +6,7 @@ interleave; the cached balance is updated in the same transaction. After a new d
 the customer's open payments settle open receivables automatically (``_allocate``).
 """
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -20,11 +21,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.actionlog import action_log, staff_of
-from core.numbering import number_next, pattern_validate
 from core.tenancy import current_tenant
 from core.tenant_settings import setting_get
 from customers.models import Customer
 
+from .allocation import payment_shares
 from .models import (
     Allocation,
     BillingItem,
@@ -36,6 +37,12 @@ from .models import (
     Kind,
 )
 from .money import VAT_RATES, line_net, to_money, vat_summary
+from .numbering import (
+    document_create,
+    number_take,
+    register_patterns_validate,
+    title_recogniser,
+)
 from .selectors import invoice_current_lines
 
 ZERO = Decimal("0.00")
@@ -94,43 +101,31 @@ def _payments(customer):
             .filter(allocated__lt=F("credit")))
 
 
-def _normalise(text: str) -> str:
-    return re.sub(r"\s+", "", text or "").upper()
-
-
 def allocate_open(customer: Customer, actor) -> list[Allocation]:
-    """Settle open receivables with open payments (call with the account locked).
-
-    Civil Code art. 451: a payment goes first to the document its title names, then to
-    due documents by earliest due date, then to documents not yet due.
+    """Settle open receivables with open payments, oldest payment first (call with the
+    account locked); the order is Civil Code art. 451 (``allocation.payment_shares``, the
+    same function the bank import calls): the document the title names, then due
+    documents by earliest due date, then documents not yet due.
     """
+    open_receivables = list(_receivables(customer))
+    if not open_receivables:
+        return []
+    payments = list(_payments(customer).order_by("issue_date", "id"))
+    if not payments:
+        return []
     today = timezone.localdate()
-    open_receivables = {r.pk: r for r in _receivables(customer)}
-    remaining = {pk: r.debit - r.allocated for pk, r in open_receivables.items()}
+    remaining = {r.pk: r.debit - r.allocated for r in open_receivables}
+    recogniser = functools.cache(title_recogniser)  # read once, only if a title needs it
     made = []
-    for payment in _payments(customer).order_by("issue_date", "id"):
-        left = payment.credit - payment.allocated
-        title = _normalise(payment.title)
-
-        def order(r, title=title):
-            named = bool(title) and _normalise(r.number) in title
-            due = r.due_date or r.issue_date
-            return (0 if named else 1 if due <= today else 2, due, r.issue_date, r.pk)
-
-        for receivable in sorted(open_receivables.values(), key=order):
-            if left <= 0:
-                break
-            open_amount = remaining[receivable.pk]
-            if open_amount <= 0:
-                continue
-            amount = min(left, open_amount)
-            rule = order(receivable)[0]
+    for payment in payments:
+        for receivable, amount, rule in payment_shares(
+                left=payment.credit - payment.allocated, receivables=open_receivables,
+                open_amounts=remaining, title=payment.title, recogniser=recogniser,
+                today=today):
             made.append(Allocation(tenant=customer.tenant, payment=payment,
-                                   receivable=receivable, amount=amount,
-                                   rule=("named", "due", "not_due")[rule],
+                                   receivable=receivable, amount=amount, rule=rule,
                                    created_by=staff_of(actor)))
             remaining[receivable.pk] -= amount
-            left -= amount
     Allocation.objects.bulk_create(made)  # bulk_create skips save(): tenant set above
     return made
 
@@ -218,11 +213,6 @@ def _write_lines(document, lines):
         for i, line in enumerate(lines, start=1)])
 
 
-def number_take(kind: str, pattern: str, when: date) -> str:
-    """The next number of a finance series; inside the caller's transaction (gapless)."""
-    return number_next(series=f"finance.{kind}", pattern=pattern_validate(pattern), when=when)
-
-
 def invoice_issue(*, actor, customer: Customer, lines, issue_date: date | None = None,
                   due_date: date | None = None) -> FinanceDocument:
     """A VAT invoice: number from the tenant's pattern (gapless: taken in this transaction),
@@ -237,9 +227,8 @@ def invoice_issue(*, actor, customer: Customer, lines, issue_date: date | None =
         raise ValidationError({"due_date": [_("The due date is before the issue date.")]})
     with transaction.atomic(durable=True):
         account = account_lock(customer)
-        number = number_take(Kind.INVOICE, setting_get("finance.invoice_number_pattern"),
-                             issue_date)
-        invoice = FinanceDocument.objects.create(
+        number = number_take(Kind.INVOICE, issue_date)
+        invoice = document_create(
             customer=customer, kind=Kind.INVOICE, number=number, issue_date=issue_date,
             due_date=due_date, debit=gross, created_by=staff_of(actor))
         _write_lines(invoice, lines)
@@ -381,9 +370,8 @@ def correction_issue(*, actor, invoice: FinanceDocument, lines, reason: str,
         before = invoice_current_lines(invoice=invoice)  # the state this one corrects
         new_total = _gross(lines) if lines else ZERO
         difference = new_total - settlement.total
-        number = number_take(Kind.CORRECTION, "FK/" + setting_get(
-            "finance.invoice_number_pattern").split("/", 1)[-1], issue_date)
-        correction = FinanceDocument.objects.create(
+        number = number_take(Kind.CORRECTION, issue_date)
+        correction = document_create(
             customer=invoice.customer, kind=Kind.CORRECTION, number=number,
             issue_date=issue_date, due_date=invoice.due_date if difference > 0 else None,
             debit=max(difference, ZERO), credit=max(-difference, ZERO), corrects=invoice,
@@ -519,12 +507,11 @@ def kp_issue(*, actor, customer: Customer, register: CashRegister, amount=None,
                 _("Add a position or tick the invoices paid.") if not ticked else
                 _("The invoices ticked are already paid: add a position.")]})
         value = sum((part for _name, part in rows), ZERO)
-        number = number_take(f"kp.{register.symbol}",
-                             f"KP/{register.symbol.upper()}/{{YYYY}}/{{N}}", issue_date)
+        number = number_take(Kind.KP, issue_date, register=register)
         if not title:
             title = ", ".join([t.number for t in ticked]
                               + ([] if amount is not None else [n for n, _a in free]))
-        kp = FinanceDocument.objects.create(
+        kp = document_create(
             customer=customer, kind=Kind.KP, number=number, issue_date=issue_date, credit=value,
             cash_register=register, created_by=staff_of(actor), title=title[:500])
         # bulk_create skips save(): the tenant is set here.
@@ -546,24 +533,20 @@ def kp_issue(*, actor, customer: Customer, register: CashRegister, amount=None,
 
 
 def _simple_document(*, actor, customer, kind, side, amount, title, log_message,
-                     number_pattern=None, series=None, number=None, issue_date=None,
-                     due_date=None, reason="", durable=True, **extra):
-    """One document on one side of the ledger: numbered from ``number_pattern`` in the
-    transaction, or ``number`` as given (a bank reference)."""
+                     number=None, issue_date=None, due_date=None, reason="", durable=True,
+                     **extra):
+    """One document on one side of the ledger: numbered by the tenant's pattern of its kind
+    (of its cash register for a KW) in the transaction, or ``number`` as given (a bank
+    reference)."""
     value = _positive(amount)
     issue_date = issue_date or timezone.localdate()
     with transaction.atomic(durable=durable):
         account = account_lock(customer)
-        number = number or number_take(series, number_pattern, issue_date)
-        try:
-            with transaction.atomic():
-                document = FinanceDocument.objects.create(
-                    customer=customer, kind=kind, number=number, issue_date=issue_date,
-                    due_date=due_date if side == "debit" else None, title=title, reason=reason,
-                    created_by=staff_of(actor), **{side: value}, **extra)
-        except IntegrityError:
-            raise ValidationError(_("This transfer was already recorded (the same bank "
-                                    "reference).")) from None
+        number = number or number_take(kind, issue_date, register=extra.get("cash_register"))
+        document = document_create(
+            customer=customer, kind=kind, number=number, issue_date=issue_date,
+            due_date=due_date if side == "debit" else None, title=title, reason=reason,
+            created_by=staff_of(actor), **{side: value}, **extra)
         ledger_post(account, document)
         allocate_open(customer, actor)
         action_log(actor=actor, customer=customer, kind=f"finance.{kind}",
@@ -576,8 +559,7 @@ def kw_issue(*, actor, customer: Customer, register: CashRegister, amount, title
     """KW ("Kasa Wydała", cash out), e.g. a refund of credit: charges the balance."""
     return _simple_document(
         actor=actor, customer=customer, kind=Kind.KW, side="debit", amount=amount, title=title,
-        number_pattern=f"KW/{register.symbol.upper()}/{{YYYY}}/{{N}}",
-        series=f"kw.{register.symbol}", issue_date=issue_date, cash_register=register,
+        issue_date=issue_date, cash_register=register,
         due_date=issue_date or timezone.localdate(), log_message=_("KW %(n)s: %(a)s PLN"))
 
 
@@ -604,7 +586,7 @@ def debit_note_issue(*, actor, customer: Customer, amount, title: str,
     today = timezone.localdate()
     return _simple_document(
         actor=actor, customer=customer, kind=Kind.DEBIT_NOTE, side="debit", amount=amount,
-        title=title.strip(), number_pattern="NO/{YYYY}/{N}", series=Kind.DEBIT_NOTE,
+        title=title.strip(),
         due_date=due_date or today + timedelta(days=setting_get("finance.payment_days")),
         log_message=_("Debit note %(n)s: %(a)s PLN"))
 
@@ -618,21 +600,26 @@ def technical_issue(*, actor, customer: Customer, amount, charge: bool,
     return _simple_document(
         actor=actor, customer=customer, kind=Kind.TECHNICAL,
         side="debit" if charge else "credit", amount=amount, title=reason, reason=reason,
-        number_pattern="TECH/{YYYY}/{N}", series=Kind.TECHNICAL,
         due_date=timezone.localdate(), log_message=_("Technical transaction %(n)s: %(a)s PLN"))
 
 
-def cash_register_create(*, actor, name: str, symbol: str) -> CashRegister:
-    """A cash desk; its symbol names its KP/KW number series and is unique per tenant."""
+def cash_register_create(*, actor, name: str, symbol: str, kp_number_pattern: str = "",
+                         kw_number_pattern: str = "") -> CashRegister:
+    """A cash desk; its symbol names its KP/KW number series and is unique per tenant.
+    Its KP and KW numbers follow its own patterns (empty: ``KP/<SYMBOL>/{YYYY}/{N}``),
+    which no other register may share."""
     name, symbol = (name or "").strip(), (symbol or "").strip().lower()
     if not name:
         raise ValidationError({"name": [_("A cash register needs a name.")]})
     if not re.fullmatch(r"[a-z0-9_-]{1,20}", symbol):
         raise ValidationError({"symbol": [_("Use up to 20 letters, digits, - or _.")]})
     with transaction.atomic(durable=True):
+        patterns = register_patterns_validate(symbol=symbol,
+                                              kp_number_pattern=kp_number_pattern,
+                                              kw_number_pattern=kw_number_pattern)
         try:
             with transaction.atomic():
-                register = CashRegister.objects.create(name=name, symbol=symbol)
+                register = CashRegister.objects.create(name=name, symbol=symbol, **patterns)
         except IntegrityError:
             raise ValidationError({"symbol": [_("A cash register with this symbol already "
                                                 "exists.")]}) from None

@@ -12,7 +12,9 @@ logger = logging.getLogger(__name__)
 
 @shared_task(acks_late=True)
 def billing_run_task(tenant_id: int, run_id: int, actor_id: int | None):
-    """The page's "Run billing": ``billing.billing_run`` on the queued run row."""
+    """The page's "Run billing" (and "Resume"): ``billing.billing_run`` on the queued run
+    row. Delivered twice (a worker died: ``acks_late``), it continues the run if that one
+    was interrupted and does nothing if it is alive, done or abandoned."""
     from . import billing
     from .models import BillingRun
 
@@ -25,6 +27,7 @@ def billing_run_task(tenant_id: int, run_id: int, actor_id: int | None):
 @shared_task
 def billing_run_daily():
     """Celery beat, daily: every tenant's billing run for today, each in its own tenant."""
+    from django.core.exceptions import ValidationError
     from django.utils import timezone
 
     from . import billing
@@ -33,6 +36,11 @@ def billing_run_daily():
         with tenant_context(tenant):
             try:
                 billing.billing_run(run_date=timezone.localdate(), actor=None)
+            except ValidationError as e:
+                # Another run is active (or an interrupted one waits for staff on the
+                # billing page): tonight's run is that one's to finish.
+                logger.warning("billing run of tenant %s not started: %s", tenant.slug,
+                               " ".join(e.messages))
             except Exception:
                 # Recorded on the tenant's run row as failed; the other tenants still bill.
                 logger.exception("billing run of tenant %s failed", tenant.slug)

@@ -190,3 +190,48 @@ def reply_for_nas(snapshot: dict, kind: str | None) -> dict:
     by_kind = snapshot.get("by_kind") or {}
     reply.update(by_kind.get(kind or "generic") or by_kind.get("generic") or {})
     return reply
+
+
+def rlm_rest_answer(reply: dict) -> dict:
+    """``reply`` (rlm_rest's shape) as it must be written for rlm_rest to read it back
+    exactly.
+
+    FreeRADIUS 3.2's rlm_rest hands every value — ``do_xlat: false`` only skips the
+    ``%{…}`` expansion — to ``fr_pair_value_from_str``, which parses it as the inside of
+    a double-quoted string: ``\\\\`` becomes ``\\``, ``\\"`` ``"``, ``\\n`` a newline,
+    ``\\101`` an octal byte, and a backslash at the end fails (the attribute is dropped).
+    Doubling every backslash is the exact inverse of that parse, so what Abonent stores
+    (passwords, attribute values, messages) is what the NAS and the pap/chap/mschap
+    modules see. Only here: the CoA (pyrad) and the pages use the values as they are.
+    """
+    answer = {}
+    for key, entry in reply.items():
+        if isinstance(entry, dict):
+            values = entry["value"]
+            if isinstance(values, list):
+                if any("\\" in value for value in values):
+                    entry = {**entry, "value": [value.replace("\\", "\\\\")
+                                                for value in values]}
+            elif "\\" in values:
+                entry = {**entry, "value": values.replace("\\", "\\\\")}
+        answer[key] = entry
+    return answer
+
+
+def reply_removes(before: dict, after: dict, kind: str | None) -> list[str]:
+    """The attributes a NAS of type ``kind`` got from snapshot ``before`` that snapshot
+    ``after`` no longer sends (sorted names).
+
+    How a NAS drops an attribute from a live session, per type: a CoA-Request sets the
+    attributes it carries and leaves every other one as it was — MikroTik keeps a session's
+    ``Mikrotik-Address-List`` entry until the session ends, Cisco its ``Cisco-AVPair``
+    interface configuration, Juniper a policy no CoA names again, accel-ppp its
+    ``Filter-Id`` shaper — and RFC 5176 has no "remove this attribute" for a CoA. So for
+    every type an attribute is removed live by a Disconnect-Request: the session comes
+    back at once and is authorized afresh with exactly the new attributes. An attribute
+    whose value only changes (a speed, a Juniper policy replaced by another) goes by CoA;
+    a generic NAS is always disconnected (``radius.services.login_reload``).
+    """
+    old = reply_for_nas(before or {}, kind)
+    new = reply_for_nas(after or {}, kind)
+    return sorted(key.split(":", 1)[1] for key in old.keys() - new.keys())

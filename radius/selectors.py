@@ -6,7 +6,6 @@ import re
 import time
 from datetime import datetime, timedelta
 
-from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Sum
 from django.db.models.functions import Trunc
@@ -14,17 +13,15 @@ from django.utils import timezone
 
 from core.tenancy import current_tenant
 
+from .access import mac_or_none
 from .crypto import decrypt
 from .db import prepared_fetchone
 from .models import IpPool, Login, Nas, RadiusKey, RadiusSession, SessionSample
-from .validators import clean_mac
 
 # Known keys, by hash: every FreeRADIUS call presents its key, and a NAS network sends
 # thousands per second. A revoked key stops working in this process at once (the revoking
 # service clears the cache) and in the other workers within KEY_CACHE_SECONDS.
 KEY_CACHE_SECONDS = 10
-# What could be a MAC in any notation ``clean_mac`` knows: 12 hex digits, with separators.
-_MAC_LIKE = re.compile(r"[0-9A-Fa-f:.\-]{12,17}")
 _key_cache: dict[str, tuple[float, int]] = {}
 
 
@@ -53,43 +50,38 @@ def radius_key_cache_clear() -> None:
     _key_cache.clear()
 
 
-# One statement per Access-Request: the login (by name, else a DHCP client by its MAC)
-# and the type of the NAS asking, by the (tenant, login) / (tenant, mac) / (tenant, ip)
-# unique indexes. Raw SQL: the ORM's query building cost more than the query.
+# One statement per Access-Request: a login by its name (a request with a password), or
+# for a DHCP authorization the DHCP client by its MAC — and any login of the user name, to
+# refuse it (``radius.access``); with the type of the NAS asking. By the (tenant, login) /
+# (tenant, mac) / (tenant, ip) unique indexes. Raw SQL: the ORM's query building cost
+# more than the query.
 _AUTHORIZE_SQL = """
-    SELECT l.id, l.auth_type, l.enabled, l.disabled_reason, l.password,
+    SELECT l.id, l.login, l.auth_type, l.enabled, l.disabled_reason, l.password,
            l.radius_snapshot{as_text},
            (SELECT n.kind FROM radius_nas n WHERE n.tenant_id = l.tenant_id
                 AND n.ip = %(nas_ip)s{as_inet})
     FROM radius_login l
     WHERE l.tenant_id = %(tenant)s AND ({match})
-    LIMIT 1
+    {order}LIMIT 1
 """
-_MATCH = {"login": "l.login = %(username)s",
-          "mac": "l.mac = %(mac)s AND l.auth_type = 'dhcp'"}
+_MATCH = {"login": ("l.login = %(username)s", ""),
+          "dhcp": ("l.login = %(username)s OR (l.mac = %(mac)s AND l.auth_type = 'dhcp')",
+                   # the login of that name first: its name refuses the request
+                   "ORDER BY l.login = %(username)s DESC ")}
 # PostgreSQL keeps addresses as inet and the snapshot as jsonb; SQLite (make run) as text.
 _CASTS = {"postgresql": {"as_text": "::text", "as_inet": "::inet"}}
 
 
 def _authorize_row(match: str, params: dict) -> dict | None:
     casts = _CASTS.get(connection.vendor, {"as_text": "", "as_inet": ""})
-    row = prepared_fetchone(_AUTHORIZE_SQL.format(match=_MATCH[match], **casts), params)
+    where, order = _MATCH[match]
+    row = prepared_fetchone(_AUTHORIZE_SQL.format(match=where, order=order, **casts), params)
     if row is None:
         return None
-    login_id, auth_type, enabled, reason, password, snapshot, kind = row
-    return {"id": login_id, "auth_type": auth_type, "enabled": enabled, "disabled_reason": reason,
-            "password": decrypt(password), "radius_snapshot": json.loads(snapshot),
-            "nas_kind": kind}
-
-
-def mac_or_none(username: str) -> str | None:
-    """The MAC a DHCP client's NAS sends as its user name, normalised; None: not a MAC."""
-    if not _MAC_LIKE.fullmatch(username):
-        return None  # the usual PPPoE login: no exception (and its message) to build
-    try:
-        return clean_mac(username)
-    except ValidationError:
-        return None
+    login_id, login, auth_type, enabled, reason, password, snapshot, kind = row
+    return {"id": login_id, "login": login, "auth_type": auth_type, "enabled": enabled,
+            "disabled_reason": reason, "password": decrypt(password),
+            "radius_snapshot": json.loads(snapshot), "nas_kind": kind}
 
 
 def ip_or_none(value) -> str | None:
@@ -107,19 +99,16 @@ LOGIN_ID_SQL = """COALESCE(
          AND auth_type = 'dhcp'))"""
 
 
-def login_authorize_get(*, username: str, nas_ip: str | None = None) -> dict | None:
-    """What authorize needs about ``username`` in the active tenant, or None.
-
-    A PPPoE login by its name; a DHCP client, whose NAS sends the MAC as the user name,
-    by its MAC when no login has that name. ``nas_kind``: the type of the NAS at
-    ``nas_ip`` (None for a NAS Abonent does not know).
+def login_authorize_get(*, username: str, nas_ip: str | None = None,
+                        dhcp_mac: str | None = None) -> dict | None:
+    """What authorize needs in the active tenant, or None: the login named ``username``;
+    for a DHCP authorization (``dhcp_mac``, see ``radius.access``) the login named so if
+    there is one (the caller refuses it), else the DHCP client with that MAC.
+    ``nas_kind``: the type of the NAS at ``nas_ip`` (None for a NAS Abonent does not know).
     """
     params = {"tenant": current_tenant().pk, "username": username,
-              "nas_ip": ip_or_none(nas_ip), "mac": mac_or_none(username)}
-    row = _authorize_row("login", params)
-    if row is None and params["mac"] is not None:
-        row = _authorize_row("mac", params)
-    return row
+              "nas_ip": ip_or_none(nas_ip), "mac": dhcp_mac}
+    return _authorize_row("login" if dhcp_mac is None else "dhcp", params)
 
 
 def login_id_for(username: str) -> int | None:

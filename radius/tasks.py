@@ -6,8 +6,10 @@ from core.tenancy import tenant_context
 
 @shared_task(bind=True, max_retries=4, acks_late=True)
 def login_reload(self, tenant_id: int, login_id: int, disconnect: bool = False,
-                 actor_id: int | None = None, periodic: bool = False):
-    """``services.login_reload``; a NAS that did not answer is tried again with backoff."""
+                 actor_id: int | None = None, periodic: bool = False,
+                 previous: dict | None = None):
+    """``services.login_reload`` (``previous``: the snapshot before the change); a NAS
+    that did not answer is tried again with backoff."""
     from . import services
     from .models import Login
 
@@ -17,7 +19,7 @@ def login_reload(self, tenant_id: int, login_id: int, disconnect: bool = False,
             return None
         status = services.login_reload(
             actor=User.objects.filter(pk=actor_id).first() if actor_id else None,
-            login=login, disconnect=disconnect, periodic=periodic)
+            login=login, disconnect=disconnect, periodic=periodic, previous=previous)
     # Run eagerly (no broker, development), a retry would block the caller: not then.
     if status == Login.ReloadStatus.TIMEOUT and not self.request.is_eager \
             and self.request.retries < self.max_retries:

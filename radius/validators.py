@@ -38,9 +38,19 @@ def clean_login(value: str) -> str:
 
 
 def clean_password(value: str) -> str:
-    if not value or len(value) > 128 or not value.isprintable() or value != value.strip():
-        raise ValidationError(_("A password has 1-128 printable characters and no spaces "
-                                "at either end."))
+    """1-128 bytes in UTF-8 (what PAP's User-Password carries, RFC 2865), printable, and
+    no character beyond U+FFFF: FreeRADIUS's mschap turns the password into UCS-2 for the
+    NT hash, so such a password would open by PAP and CHAP but never by MS-CHAP."""
+    if not value or len(value.encode()) > 128 or not value.isprintable() \
+            or value != value.strip():
+        raise ValidationError(_("A password has 1-128 printable characters (at most 128 "
+                                "bytes: Polish letters count as two) and no spaces at "
+                                "either end."))
+    beyond = next((char for char in value if ord(char) > 0xFFFF), None)
+    if beyond is not None:
+        raise ValidationError(_("A password cannot contain “%(char)s”: MS-CHAP, which most "
+                                "routers use, cannot carry such characters (emoji and "
+                                "the like).") % {"char": beyond})
     return value
 
 
@@ -89,6 +99,7 @@ def clean_attribute(attribute: str, op: str, value: str) -> tuple[str, str, str]
     if op not in LoginAttribute.Op.values:
         raise ValidationError(_("Unknown operator %(op)s.") % {"op": op})
     value = str(value)
-    if not value or len(value) > 253:
-        raise ValidationError(_("An attribute value has 1-253 characters."))
+    if not value or len(value.encode()) > 253:  # one RADIUS attribute holds 253 bytes
+        raise ValidationError(_("An attribute value has 1-253 characters (at most 253 "
+                                "bytes: Polish letters count as two)."))
     return attribute, op, value

@@ -4,11 +4,16 @@ FreeRADIUS POSTs the request's attributes as JSON (``{"User-Name": {"type": "str
 "value": ["alice"]}, ...}``) with the tenant's key in ``X-Abonent-Key``. The HTTP status
 is what rlm_rest turns into a module result (``../shared/notes/freeradius-rest.md`` §3.3):
 
-* authorize — 200 with the password and reply attributes; 404 for an unknown login
-  (notfound → Access-Reject); 401 with a Reply-Message for a disabled login (reject);
-* authorize also logs the accept when it can tell the password is right (PAP, CHAP with a
-  CHAP-Challenge, DHCP by MAC) and flags it, so the shipped site calls post-auth only for
-  rejects and what authorize cannot check (MS-CHAP): one call per Access-Request;
+* authorize — 200 with the reply attributes; 404 for an unknown login (notfound →
+  Access-Reject). Where Abonent can check the request itself (PAP, CHAP with a
+  CHAP-Challenge, a DHCP authorization by MAC) it decides: an accept carries
+  ``Auth-Type := Accept``, a reject is a 401 (with a Reply-Message for a disabled login);
+  it logs that one answer and flags it, so the shipped site neither calls post-auth nor
+  lets another module decide. Otherwise (MS-CHAP, CHAP without its challenge) the answer
+  carries the password for FreeRADIUS to check, and post-auth logs the outcome: one
+  outcome logged per Access-Request either way;
+* every value goes out escaped for rlm_rest (``attributes.rlm_rest_answer``), so it
+  arrives exactly as stored;
 * accounting, post-auth — 204 when recorded; anything else (a bad key, a crash, the
   server down) makes FreeRADIUS withhold the Accounting-Response, so the NAS retries;
 * a missing or wrong key is a 403 everywhere: authorize rejects, accounting retries.
@@ -17,6 +22,7 @@ is what rlm_rest turns into a module result (``../shared/notes/freeradius-rest.m
 import hashlib
 import json
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
@@ -27,8 +33,8 @@ from django.views.decorators.http import require_POST
 from core.models import Tenant
 from core.tenancy import tenant_context
 
-from . import selectors, services
-from .attributes import reply_for_nas
+from . import access, selectors, services
+from .attributes import reply_for_nas, rlm_rest_answer
 from .crypto import password_proves
 from .models import Login
 
@@ -61,6 +67,25 @@ def _value(attributes: dict, name: str, default=None):
         if isinstance(values, list) and values:
             return values[0]
     return default
+
+
+def _string(attributes: dict, name: str, default: str | None = "") -> str | None:
+    """A string attribute's first value as the NAS sent it.
+
+    rlm_rest writes each byte of a value above 0x7f as its own ``\\u00XX`` escape, so
+    JSON gives one character per byte: their Latin-1 encoding is the bytes the NAS sent,
+    which are UTF-8 from any NAS that sends text. What is not UTF-8 stays as JSON gave it.
+    """
+    value = _value(attributes, name)
+    if value is None:
+        return default
+    value = str(value)
+    if value.isascii():
+        return value
+    try:
+        return value.encode("latin-1").decode()
+    except UnicodeError:
+        return value
 
 
 def _int(attributes: dict, name: str) -> int:
@@ -123,44 +148,73 @@ def freeradius_endpoint(view):
     return wrapper
 
 
-def _reject(message: str) -> JsonResponse:
-    # 401: rlm_rest parses the body of a reject, so the NAS gets the Reply-Message.
-    return JsonResponse({"reply:Reply-Message": {"value": message, "do_xlat": False}},
-                        status=401)
+def _decided(log, *, accepted: bool, reason: str = "", answer: dict | None = None,
+             message: str = "") -> JsonResponse:
+    """Abonent's own verdict: logged here, once, and flagged (``LOGGED_FLAG``) so the
+    shipped site neither calls post-auth nor lets another module decide — an accept
+    carries ``Auth-Type := Accept``, a reject is a 401 (rlm_rest: reject; with
+    ``message`` as the Reply-Message the NAS shows)."""
+    log(accepted=accepted, reason=reason)
+    if accepted:
+        return JsonResponse({**answer, "control:Auth-Type": "Accept",
+                             LOGGED_FLAG: LOGGED_VALUE})
+    body = {LOGGED_FLAG: LOGGED_VALUE}
+    if message:
+        body["reply:Reply-Message"] = {"value": message, "do_xlat": False}
+    return JsonResponse(rlm_rest_answer(body), status=401)
 
 
 @freeradius_endpoint
 def authorize(request, attributes):
-    """The login's password (FreeRADIUS checks PAP/CHAP/MS-CHAP) and reply attributes."""
-    username = str(_value(attributes, "User-Name", ""))
+    """The login's reply attributes, with Abonent's verdict where it can check the
+    request (PAP, CHAP with a CHAP-Challenge, a DHCP authorization), else with the
+    password for FreeRADIUS's chap and mschap to check (post-auth then logs the answer).
+
+    A DHCP login is accepted only for a DHCP authorization, and a DHCP authorization
+    only finds a DHCP login by its MAC (``radius.access``).
+    """
+    username = _string(attributes, "User-Name")
     nas_ip = _value(attributes, "NAS-IP-Address")
-    row = selectors.login_authorize_get(username=username, nas_ip=nas_ip)
+    calling = _string(attributes, "Calling-Station-Id")
+    user_password = _string(attributes, "User-Password", None)
+    mac = access.dhcp_mac(
+        username=username, calling_station_id=calling, user_password=user_password,
+        other_credential=any(name in attributes for name in access.CREDENTIALS),
+        framed_protocol=_string(attributes, "Framed-Protocol"))
+    row = selectors.login_authorize_get(username=username, nas_ip=nas_ip, dhcp_mac=mac)
     if row is None:
         return HttpResponse(status=404)
+    log = partial(services.auth_event_record, username=username, nas_ip=nas_ip,
+                  login_id=row["id"], calling_station_id=calling)
+    if mac is not None and row["login"] == username:
+        return _decided(log, accepted=False, reason=_(
+            "A request without a password names a login: only a DHCP authorization "
+            "by MAC may come without one."))
+    if mac is None and row["auth_type"] == Login.AuthType.DHCP:
+        return _decided(log, accepted=False, reason=_(
+            "A DHCP login is authorized by its MAC address only, never with a password."))
     if not row["enabled"]:
-        return _reject(row["disabled_reason"] or _("This login is disabled."))
+        message = row["disabled_reason"] or _("This login is disabled.")
+        return _decided(log, accepted=False, reason=message, message=message)
     snapshot = row["radius_snapshot"]
     if snapshot.get("nas_ips") and nas_ip not in snapshot["nas_ips"]:
-        return _reject(_("This login may not connect through this NAS."))
-    answer = reply_for_nas(snapshot, row["nas_kind"])
-    if row["auth_type"] == Login.AuthType.DHCP:
+        message = _("This login may not connect through this NAS.")
+        return _decided(log, accepted=False, reason=message, message=message)
+    answer = rlm_rest_answer(reply_for_nas(snapshot, row["nas_kind"]))
+    if mac is not None:
         # A DHCP client proves nothing but its MAC: knowing the MAC is the authorization.
-        answer["control:Auth-Type"] = "Accept"
-        accepted = True
-    else:
-        answer["control:Cleartext-Password"] = {"value": row["password"], "do_xlat": False}
-        # None for MS-CHAP and CHAP without CHAP-Challenge: post-auth then logs the answer.
-        accepted = password_proves(
-            row["password"], pap=_value(attributes, "User-Password"),
-            chap=_octets(_value(attributes, "CHAP-Password")),
-            chap_challenge=_octets(_value(attributes, "CHAP-Challenge")))
-    if accepted:
-        # The answer is known here: log it now and spare FreeRADIUS the post-auth call.
-        services.auth_event_record(
-            username=username, accepted=True, nas_ip=nas_ip, login_id=row["id"],
-            calling_station_id=str(_value(attributes, "Calling-Station-Id", "")))
-        answer[LOGGED_FLAG] = LOGGED_VALUE
-    return JsonResponse(answer)
+        return _decided(log, accepted=True, answer=answer)
+    verdict = password_proves(
+        row["password"], pap=user_password,
+        chap=_octets(_value(attributes, "CHAP-Password")),
+        chap_challenge=_octets(_value(attributes, "CHAP-Challenge")))
+    if verdict is None:
+        # MS-CHAP, CHAP whose challenge is the request authenticator: FreeRADIUS checks.
+        answer["control:Cleartext-Password"] = rlm_rest_answer(
+            {"p": {"value": row["password"], "do_xlat": False}})["p"]
+        return JsonResponse(answer)
+    return _decided(log, accepted=verdict, answer=answer,
+                    reason="" if verdict else _("Wrong password."))
 
 
 def _octets(value) -> bytes | None:
@@ -180,9 +234,9 @@ def post_auth(request, attributes):
     # A module's complaint on the way to an accept (a realm not proxied, …) is no reason.
     reason = "" if accepted else _value(attributes, "Module-Failure-Message") or ""
     services.auth_event_record(
-        username=str(_value(attributes, "User-Name", "")), accepted=accepted,
+        username=_string(attributes, "User-Name"), accepted=accepted,
         reason=str(reason), nas_ip=_value(attributes, "NAS-IP-Address"),
-        calling_station_id=str(_value(attributes, "Calling-Station-Id", "")))
+        calling_station_id=_string(attributes, "Calling-Station-Id"))
     return HttpResponse(status=204)
 
 
@@ -192,8 +246,8 @@ def accounting(request, attributes):
     nas_ip = _value(attributes, "NAS-IP-Address") or _value(attributes, "NAS-IPv6-Address")
     if not nas_ip:
         raise BadRequest("NAS-IP-Address is missing")
-    username = str(_value(attributes, "User-Name", ""))
-    session_id = str(_value(attributes, "Acct-Session-Id", ""))
+    username = _string(attributes, "User-Name")
+    session_id = _string(attributes, "Acct-Session-Id")
     unique_id = _value(attributes, "Acct-Unique-Session-Id") or hashlib.md5(
         f"{nas_ip} {session_id} {username}".encode(), usedforsecurity=False).hexdigest()
     services.accounting_record(services.Accounting(
@@ -204,7 +258,7 @@ def accounting(request, attributes):
         unique_id=str(unique_id)[:64],
         acct_session_id=session_id,
         framed_ip=_value(attributes, "Framed-IP-Address"),
-        calling_station_id=str(_value(attributes, "Calling-Station-Id", "")),
+        calling_station_id=_string(attributes, "Calling-Station-Id"),
         session_time=_int(attributes, "Acct-Session-Time"),
         input_bytes=_int(attributes, "Acct-Input-Octets")
         + (_int(attributes, "Acct-Input-Gigawords") << 32),

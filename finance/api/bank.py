@@ -37,7 +37,7 @@ class BankLineSerializer(serializers.ModelSerializer):
         model = BankLine
         fields = ["id", "bank_import", "booking_date", "amount", "title", "counterparty_name",
                   "counterparty_account", "virtual_account", "bank_reference", "status", "rule",
-                  "customer", "customer_number", "customer_name", "document",
+                  "rule_match", "customer", "customer_number", "customer_name", "document",
                   "document_number"]
         read_only_fields = fields
 

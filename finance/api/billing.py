@@ -7,7 +7,10 @@
   counter corrected by hand, with a reason); GET ``{id}/schedule/?until=``
   the payment schedule ("preliminarz płatności") with its periods and amounts;
 * ``/api/v1/billing-runs/`` — past runs; POST ``preview/`` (the dry run, nothing written)
-  and POST ``run/`` (queues the run; the answer is the run row to poll).
+  and POST ``run/`` (queues the run; the answer is the run row to poll); POST
+  ``{id}/resume/`` continues a failed or interrupted run, ``{id}/abandon/`` gives it up.
+  The billing date of a run or a preview must lie in the tenant's allowed range (by
+  default from the first of last month to the end of next month): a 400 names it.
 
 Views parse, call one service or selector of ``finance.billing``, and serialize.
 """
@@ -117,15 +120,28 @@ class ScheduleSerializer(serializers.Serializer):
 
 
 class BillingRunSerializer(serializers.ModelSerializer):
+    interrupted = serializers.BooleanField(
+        source="is_interrupted", read_only=True,
+        help_text="Queued or running, but silent for ten minutes: its process died. Resume "
+                  "or abandon it.")
+
     class Meta:
         model = BillingRun
-        fields = ["id", "run_date", "dry_run", "status", "customers_total", "customers_done",
-                  "invoices", "lines", "net_total", "gross_total", "error", "started_at",
+        fields = ["id", "run_date", "dry_run", "status", "interrupted", "customers_total",
+                  "customers_done", "invoices", "lines", "net_total", "gross_total",
+                  "subscriptions_capped", "error", "started_at", "heartbeat_at",
                   "finished_at"]
+        extra_kwargs = {"subscriptions_capped": {"help_text": (
+            "Subscriptions with more periods due than one run bills (the tenant's limit): "
+            "their oldest periods were billed, the next run continues.")},
+            "heartbeat_at": {"help_text": "Last sign of life of the process doing the run."}}
 
 
 class RunInputSerializer(serializers.Serializer):
-    run_date = serializers.DateField(required=False, help_text="Default: today.")
+    run_date = serializers.DateField(
+        required=False, help_text="Default: today. From the first day of the month "
+        "finance.billing_months_back before the current one to the last day of the month "
+        "finance.billing_months_ahead after it (tenant settings, default 1 and 1).")
 
 
 class PreviewLineSerializer(serializers.Serializer):
@@ -139,12 +155,17 @@ class PreviewLineSerializer(serializers.Serializer):
 
 class PreviewSerializer(serializers.Serializer):
     run_date = serializers.DateField()
+    allowed_from = serializers.DateField(help_text="The earliest billing date allowed today.")
+    allowed_to = serializers.DateField(help_text="The latest billing date allowed today.")
     customers = serializers.IntegerField()
     invoices = serializers.IntegerField()
     lines = serializers.IntegerField()
     net_total = serializers.DecimalField(max_digits=14, decimal_places=2)
     gross_total = serializers.DecimalField(max_digits=14, decimal_places=2)
     suspended_periods = serializers.IntegerField()
+    subscriptions_capped = serializers.IntegerField(
+        help_text="Subscriptions with more periods due than one run bills: the run would "
+                  "bill their oldest periods, the next run the rest.")
     first_lines = PreviewLineSerializer(many=True)
 
 
@@ -236,7 +257,8 @@ class SubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         """The payment schedule: each period billed (with its invoice), planned or
         suspended, and the cycle counter."""
         subscription = self.get_object()
-        until = serializers.DateField().to_internal_value(request.query_params["until"]) \
+        until = billing.schedule_until_check(
+            serializers.DateField().to_internal_value(request.query_params["until"]))\
             if request.query_params.get("until") else timezone.localdate().replace(
                 year=timezone.localdate().year + 1, day=1)
         entries = billing.schedule(subscription, until)
@@ -252,7 +274,9 @@ class BillingRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenant
     model = BillingRun
     serializer_class = BillingRunSerializer
     action_permissions = {"preview": ["finance.view_billingrun"],
-                          "run": ["finance.add_billingrun"]}
+                          "run": ["finance.add_billingrun"],
+                          "resume": ["finance.change_billingrun"],
+                          "abandon": ["finance.change_billingrun"]}
 
     def scoped_queryset(self):
         return billing.billing_run_list()
@@ -266,10 +290,12 @@ class BillingRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenant
         """The dry run: what the billing run would issue on ``run_date``; writes nothing."""
         run_date = self._run_date()
         preview = billing.billing_preview(run_date=run_date)
+        allowed_from, allowed_to = billing.billing_date_range()
         return Response(PreviewSerializer({
-            "run_date": run_date, "customers": preview.customers, "invoices": preview.invoices,
+            "run_date": run_date, "allowed_from": allowed_from, "allowed_to": allowed_to,
+            "customers": preview.customers, "invoices": preview.invoices,
             "lines": preview.lines, "net_total": preview.net, "gross_total": preview.gross,
-            "suspended_periods": preview.skipped,
+            "suspended_periods": preview.skipped, "subscriptions_capped": preview.capped,
             "first_lines": [{"customer": customer.pk, "customer_name": customer.display_name,
                              "period_start": line.period_start,
                              "period_end": line.period_end, "name": line.name,
@@ -282,6 +308,21 @@ class BillingRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenant
         """Queue the billing run (Celery); poll the answer's run for its progress."""
         run = billing.billing_run_start(actor=request.user, run_date=self._run_date())
         return self.respond(billing.billing_run_list().get(pk=run.pk))
+
+    @extend_schema(request=None, responses=BillingRunSerializer)
+    @action(detail=True, methods=["post"])
+    def resume(self, request, pk=None):
+        """Continue a failed or interrupted run with the customers it has not done yet
+        (queued; poll the answer). Nothing is billed twice."""
+        run = billing.billing_run_resume(actor=request.user, run=self.get_object())
+        return self.respond(billing.billing_run_list().get(pk=run.pk), status.HTTP_200_OK)
+
+    @extend_schema(request=None, responses=BillingRunSerializer)
+    @action(detail=True, methods=["post"])
+    def abandon(self, request, pk=None):
+        """Give up a failed, interrupted or unfinished run; what it issued stays issued."""
+        run = billing.billing_run_abandon(actor=request.user, run=self.get_object())
+        return self.respond(billing.billing_run_list().get(pk=run.pk), status.HTTP_200_OK)
 
 
 def register(router) -> None:

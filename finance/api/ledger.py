@@ -36,12 +36,10 @@ from customers.api import CustomerNestedViewSet
 
 from .. import interest_notes, selectors, serializers, services
 from ..filters import FinanceDocumentFilter
-from ..models import CashRegister, CustomerAccount, FinanceDocument, InterestNoteItem
+from ..models import CashRegister, CustomerAccount, FinanceDocument, InterestNoteItem, Kind
+from ..permissions import IssuePermissions
 
 ZERO = Decimal("0.00")
-# An operator takes cash and issues invoices by hand (``finance.add_financedocument``);
-# what rewrites or adjusts the ledger is the accountant's.
-CHANGE_LEDGER = ["finance.add_financedocument", "finance.change_financedocument"]
 
 
 # --------------------------------------------------------------------------- selectors
@@ -90,11 +88,21 @@ class FinanceDocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     serializer_class = serializers.FinanceDocumentDetailSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = FinanceDocumentFilter
+    permission_classes = [IssuePermissions]
+    # Each action that issues a document asks ``can_issue`` for its kind: an operator
+    # takes a KP but pays no KW out (finance.permissions).
+    issue_kinds = {
+        "invoice": Kind.INVOICE,
+        "kp": Kind.KP,
+        "kw": Kind.KW,
+        "bank_transfer": Kind.BANK_TRANSFER,
+        "debit_note": Kind.DEBIT_NOTE,
+        # Not recommended: an administrative adjustment of the balance.
+        "technical": Kind.TECHNICAL,
+        "correct": Kind.CORRECTION,
+    }
     action_permissions = {
         "edit": ["finance.change_financedocument"],
-        "correct": CHANGE_LEDGER,
-        # Not recommended: an administrative adjustment of the balance.
-        "technical": CHANGE_LEDGER,
         "link": ["finance.add_allocation"],
         "remove_links": ["finance.delete_allocation"],
     }
@@ -305,8 +313,10 @@ class InterestViewSet(CustomerNestedViewSet):
     model = InterestNoteItem
     serializer_class = serializers.InterestItemSerializer
     pagination_class = None
+    permission_classes = [IssuePermissions]
+    issue_kinds = {"issue_note": Kind.INTEREST_NOTE}
     action_permissions = {
-        "issue_note": ["finance.add_financedocument", "finance.add_interestnoteitem"],
+        "issue_note": ["finance.add_interestnoteitem"],
         "waive": ["finance.add_interestwaiver"],
     }
 

@@ -18,6 +18,7 @@ from finance.bank.parsers import (
     Statement,
     StatementLine,
     StatementParseError,
+    booking_amount,
     check_balances,
     collapse,
     compact_account,
@@ -91,15 +92,17 @@ def _statement(element) -> Statement:
         )
     currency = _text(element, "Acct/Ccy") or opening[0][1]
     lines = []
-    for entry in element.findall(_path("Ntry")):
+    statement_id = _text(element, "Id")
+    for position, entry in enumerate(element.findall(_path("Ntry")), start=1):
         status = _text(entry, "Sts/Cd", "Sts")
         if status and status != "BOOK":
             continue
-        lines.extend(_entry_lines(entry, account=account, currency=currency))
+        label = _entry_label(entry, position=position, statement_id=statement_id)
+        lines.extend(_entry_lines(entry, account=account, currency=currency, label=label))
     check_balances(opening=opening[0][0], closing=closing[0][0], lines=lines, line=closing[1])
     return Statement(
         account=account,
-        statement_id=_text(element, "Id"),
+        statement_id=statement_id,
         opening_balance=opening[0][0],
         closing_balance=closing[0][0],
         currency=currency,
@@ -108,20 +111,58 @@ def _statement(element) -> Statement:
     )
 
 
-def _signed_amount(element) -> tuple[Decimal, str]:
-    """(signed amount, currency) of an element holding Amt and CdtDbtInd."""
-    amount_element = _find(element, "Amt")
-    if amount_element is None:
-        raise StatementParseError(element.sourceline, _("an amount (Amt) is missing"))
-    line = amount_element.sourceline
-    amount = money((amount_element.text or "").strip(), line=line)
-    indicator = _text(element, "CdtDbtInd")
+def _entry_label(entry, *, position: int, statement_id: str) -> str:
+    """How a message names an entry: its position in the statement and its references."""
+    references = ", ".join(
+        f"{name} {value}"
+        for name, value in (
+            ("AcctSvcrRef", _text(entry, "AcctSvcrRef")),
+            ("NtryRef", _text(entry, "NtryRef")),
+        )
+        if value
+    )
+    label = _("entry %(position)s of statement %(statement)s") % {
+        "position": position, "statement": statement_id or "?"}
+    return f"{label} ({references})" if references else label
+
+
+def _indicator(element, line: int | None, *, default: str = "") -> str:
+    indicator = _text(element, "CdtDbtInd") or default
     if indicator not in ("CRDT", "DBIT"):
         raise StatementParseError(
             line,
             _("CdtDbtInd must be CRDT or DBIT, not “%(value)s”") % {"value": indicator},
         )
-    return (amount if indicator == "CRDT" else -amount), amount_element.get("Ccy", "")
+    return indicator
+
+
+def _signed_amount(element, *, label: str | None = None) -> tuple[Decimal, str]:
+    """(signed amount, currency) of an element holding Amt and CdtDbtInd.
+
+    ISO 20022 amounts are never negative (CdtDbtInd gives the direction): a minus sign
+    refuses the file, for a balance as for an entry; an entry (`label` names it) of zero
+    is refused too (see `booking_amount`). A balance may be zero.
+    """
+    amount_element = _find(element, "Amt")
+    if amount_element is None:
+        raise StatementParseError(element.sourceline, _("an amount (Amt) is missing"))
+    line = amount_element.sourceline
+    text = (amount_element.text or "").strip()
+    debit = _indicator(element, line) == "DBIT"
+    if label is not None:
+        amount = booking_amount(text, debit=debit, line=line, entry=label,
+                                direction="ISO 20022")
+    elif text.startswith("-"):
+        raise StatementParseError(
+            line,
+            _("the %(balance)s balance “%(amount)s” has a minus sign; ISO 20022 amounts "
+              "are never negative (CdtDbtInd DBIT says the balance is negative)")
+            % {"balance": _text(element, "Tp/CdOrPrtry/Cd") or "?", "amount": text},
+        )
+    else:
+        amount = money(text, line=line)
+        amount = -amount if debit else amount
+    return amount, amount_element.get("Ccy", "")
 
 
 def _date(element, path: str) -> date | None:
@@ -137,8 +178,8 @@ def _date(element, path: str) -> date | None:
         ) from None
 
 
-def _entry_lines(entry, *, account: str, currency: str) -> list[StatementLine]:
-    amount, entry_currency = _signed_amount(entry)
+def _entry_lines(entry, *, account: str, currency: str, label: str) -> list[StatementLine]:
+    amount, entry_currency = _signed_amount(entry, label=label)
     if entry_currency and entry_currency != currency:
         raise StatementParseError(
             entry.sourceline,
@@ -176,7 +217,9 @@ def _entry_lines(entry, *, account: str, currency: str) -> list[StatementLine]:
         ]
     lines = []
     for number, transaction in enumerate(details, start=1):
-        part = _transaction_amount(transaction, entry)
+        part = _transaction_amount(
+            transaction, entry,
+            label=_("transaction %(number)s of %(entry)s") % {"number": number, "entry": label})
         lines.append(
             StatementLine(
                 **common,
@@ -198,7 +241,7 @@ def _entry_lines(entry, *, account: str, currency: str) -> list[StatementLine]:
     return lines
 
 
-def _transaction_amount(transaction, entry) -> Decimal:
+def _transaction_amount(transaction, entry, *, label: str) -> Decimal:
     # Not `or`: an lxml element without children is false.
     amount_element = _find(transaction, "AmtDtls/TxAmt/Amt")
     if amount_element is None:
@@ -207,9 +250,10 @@ def _transaction_amount(transaction, entry) -> Decimal:
         raise StatementParseError(
             transaction.sourceline, _("a transaction of a batch entry has no amount")
         )
-    amount = money((amount_element.text or "").strip(), line=amount_element.sourceline)
-    indicator = _text(transaction, "CdtDbtInd") or _text(entry, "CdtDbtInd")
-    return amount if indicator == "CRDT" else -amount
+    line = amount_element.sourceline
+    indicator = _indicator(transaction, line, default=_text(entry, "CdtDbtInd"))
+    return booking_amount((amount_element.text or "").strip(), debit=indicator == "DBIT",
+                          line=line, entry=label, direction="ISO 20022")
 
 
 def _reference(transaction) -> str:

@@ -24,6 +24,7 @@ from finance.bank.parsers import (
     Statement,
     StatementLine,
     StatementParseError,
+    booking_amount,
     collapse,
     compact_account,
     money,
@@ -302,19 +303,26 @@ def _line(row: _Row, profile: CsvProfile, indexes: dict[str, int]):
 
     booking = _date(cell("booking_date"), profile, row.line)
     value_text = cell("value_date")
+    entry = _("row %(line)s") % {"line": row.line}
+    if cell("bank_reference"):
+        entry += f" ({cell('bank_reference')})"
     if "amount" in indexes:
+        # One signed column: its sign is the direction; only a zero is refused.
         amount = _amount(cell("amount"), profile, row.line)
+        amount = booking_amount(str(abs(amount)), debit=amount < 0, line=row.line,
+                                entry=entry, direction="CSV")
     else:
         credit, debit = cell("credit"), cell("debit")
         if bool(credit) == bool(debit):
             raise StatementParseError(
                 row.line, _("a row needs an amount in exactly one of credit and debit")
             )
-        amount = (
-            abs(_amount(credit, profile, row.line))
-            if credit
-            else -abs(_amount(debit, profile, row.line))
-        )
+        # The column gives the direction; a sign may only agree with it (a minus in the
+        # credit column was once turned into money in).
+        text = _normalised_amount(credit or debit, profile, row.line)
+        amount = booking_amount(text, debit=not credit, line=row.line, entry=entry,
+                                direction=_("the credit and debit columns"),
+                                sign_may_agree=True)
     item = StatementLine(
         booking_date=booking,
         value_date=_date(value_text, profile, row.line) if value_text else booking,
@@ -344,6 +352,11 @@ def _date(text: str, profile: CsvProfile, line: int) -> date:
 
 
 def _amount(text: str, profile: CsvProfile, line: int):
+    return money(_normalised_amount(text, profile, line), line=line)
+
+
+def _normalised_amount(text: str, profile: CsvProfile, line: int) -> str:
+    """The amount as "-1234.56" (sign kept), or refused."""
     normalised = text.replace("\u00a0", "").replace(" ", "")
     if profile.decimal_comma:
         normalised = normalised.replace(".", "").replace(",", ".")
@@ -351,4 +364,4 @@ def _amount(text: str, profile: CsvProfile, line: int):
         normalised = normalised.replace(",", "")
     if not _AMOUNT.fullmatch(normalised):
         raise StatementParseError(line, _("“%(amount)s” is not an amount") % {"amount": text})
-    return money(normalised, line=line)
+    return normalised

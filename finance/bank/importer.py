@@ -42,12 +42,13 @@ from customers.models import BankAccount, Customer
 from customers.services import bank_account_add
 
 from .. import services as ledger
+from ..allocation import Recogniser, payment_shares
 from ..models import Allocation, BankImport, BankLine, CustomerAccount, FinanceDocument, Kind
+from ..numbering import title_recogniser
 from .parsers import StatementLine, StatementParseError, parse_statement
 
 CUSTOMER_NUMBER = re.compile(r"(?:NR\.?\s*KLIENTA|KLIENT|KL\.|ID\s*KLIENTA)\s*[:#]?\s*(\d{1,12})",
                              re.IGNORECASE)
-DOCUMENT_NUMBER = re.compile(r"[A-Z]{1,5}/\d{2,4}(?:/\d{1,2}){0,2}/\d{1,9}", re.IGNORECASE)
 CHUNK = 5000  # rows per INSERT: big enough to be fast, small enough to report progress
 ZERO = Decimal("0.00")
 _SUM = {"output_field": DecimalField(max_digits=14, decimal_places=2)}
@@ -59,6 +60,7 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total)
 class Identification:
     customer_id: int | None
     rule: str  # virtual_account, own_account, customer_number, document_number, name, ""
+    match: str = ""  # what the rule found: the document or customer number
 
 
 def _array(values, cast: str) -> tuple[str, list]:
@@ -96,7 +98,6 @@ def _any(model, field: str, values, cast: str = "text") -> RawSQL:
 
 
 _NOT_DIGIT = re.compile(r"\D")
-_SPACE = re.compile(r"\s+")
 
 
 def _digits(text: str) -> str:
@@ -112,10 +113,13 @@ def _name_keys(name: str) -> tuple[str, set[tuple[str, str]]]:
     return name.upper(), pairs
 
 
-def identify_all(lines: list[StatementLine]) -> list[Identification]:
+def identify_all(lines: list[StatementLine],
+                 titles: Recogniser | None = None) -> list[Identification]:
     """Who paid each line, by the first rule that gives exactly one customer: the
-    individual (virtual) account → a known own account of the customer → a customer or
-    invoice number in the title → a unique name. One query per rule for the whole file."""
+    individual (virtual) account → a known own account of the customer → a customer
+    number, then a number of the tenant's own documents (``titles``: recognised by every
+    number pattern of the tenant, as payers type them) in the title → a unique name. One
+    query per rule for the whole file."""
     found: list[Identification | None] = [None] * len(lines)
 
     def pending():
@@ -175,22 +179,25 @@ def identify_all(lines: list[StatementLine]) -> list[Identification]:
                          .values_list("number", "id"))
         for i, number in numbers.items():
             if number in by_number:
-                found[i] = Identification(by_number[number], "customer_number")
+                found[i] = Identification(by_number[number], "customer_number", str(number))
+    titles = titles or title_recogniser()
     documents = {}
     for i in pending():
-        named = {m.upper() for m in DOCUMENT_NUMBER.findall(lines[i].title or "")}
+        named = [item.number for item in titles.find(lines[i].title or "")]
         if named:
             documents[i] = named
     if documents:
         owners = defaultdict(set)
         for number, pk in (FinanceDocument.objects
-                           .filter(number__in=_in(set().union(*documents.values())), debit__gt=0)
+                           .filter(number__in=_in(set().union(*documents.values())))
+                           .exclude(kind=Kind.BANK_TRANSFER)  # its number: a bank reference
                            .values_list("number", "customer_id")):
             owners[number].add(pk)
         for i, named in documents.items():
             pks = set().union(*(owners[n] for n in named))
             if len(pks) == 1:
-                found[i] = Identification(next(iter(pks)), "document_number")
+                number = next(n for n in named if owners[n])
+                found[i] = Identification(next(iter(pks)), "document_number", number)
 
     # 4. A unique name: the company's, or first and last name in either order.
     names = {}
@@ -269,11 +276,11 @@ def bank_statement_import(*, actor, data: bytes, file_name: str = "",
 _DOCUMENT_COLUMNS = (
     "id", "tenant_id", "customer_id", "kind", "number", "issue_date", "due_date", "debit",
     "credit", "title", "reason", "corrects_id", "cash_register_id", "bank_reference",
-    "bank_account", "counterparty_account", "created_at", "created_by_id")
+    "bank_account", "counterparty_account", "created_at", "created_by_id", "parties")
 _LINE_COLUMNS = (
     "tenant_id", "bank_import_id", "account", "line_identity", "bank_reference",
     "booking_date", "amount", "title", "counterparty_name", "counterparty_account",
-    "virtual_account", "status", "rule", "customer_id", "document_id")
+    "virtual_account", "status", "rule", "rule_match", "customer_id", "document_id")
 _ALLOCATION_COLUMNS = (
     "tenant_id", "payment_id", "receivable_id", "amount", "rule", "created_at",
     "created_by_id")
@@ -294,7 +301,8 @@ def _book(actor, batch: BankImport, account: str, lines, report: Progress) -> No
     batch.lines_new = len(new)
     report("identify", 0, len(new))
     incoming = [line for line in new if line.amount > 0]
-    who = dict(zip(map(id, incoming), identify_all(incoming), strict=True))
+    titles = title_recogniser()
+    who = dict(zip(map(id, incoming), identify_all(incoming, titles), strict=True))
 
     tenant_id, staff = current_tenant().pk, staff_of(actor)
     staff_id = staff.pk if staff is not None else None
@@ -311,14 +319,15 @@ def _book(actor, batch: BankImport, account: str, lines, report: Progress) -> No
     for line in new:
         found = who.get(id(line))
         document_id = customer_id = None
-        rule = ""
+        rule = match = ""
         if line.amount <= 0:
             status = outgoing
         elif found.customer_id is None:
             status = unidentified
             batch.lines_unidentified += 1
         else:
-            status, rule, customer_id = booked_status, found.rule, found.customer_id
+            status, rule, match, customer_id = (booked_status, found.rule, found.match[:60],
+                                                found.customer_id)
             document_id = document_of[id(line)]
             reference = line.bank_reference[:100] or line.line_identity[:40]
             number, title = reference[:60], line.title[:500]
@@ -327,11 +336,11 @@ def _book(actor, batch: BankImport, account: str, lines, report: Progress) -> No
             document_rows.append((
                 document_id, tenant_id, customer_id, kind, number, line.booking_date, None,
                 ZERO, line.amount, title, "", None, None, reference, account,
-                line.counterparty_account[:34], now, staff_id))
+                line.counterparty_account[:34], now, staff_id, None))  # parties: the bank's
         line_rows.append((
             tenant_id, batch.pk, account, line.line_identity, line.bank_reference[:100],
             line.booking_date, line.amount, line.title[:1000], line.counterparty_name[:300],
-            line.counterparty_account[:34], line.virtual_account[:34], status, rule,
+            line.counterparty_account[:34], line.virtual_account[:34], status, rule, match,
             customer_id, document_id))
 
     report("book", 0, len(line_rows))
@@ -347,7 +356,7 @@ def _book(actor, batch: BankImport, account: str, lines, report: Progress) -> No
     if transfers:
         report("settle", 0, len(transfers))
         _post(transfers)
-        _settle(transfers, staff_id, now)
+        _settle(transfers, staff_id, now, titles)
     report("done", len(line_rows), len(line_rows))
 
 
@@ -425,19 +434,15 @@ def _post(transfers: list[_Transfer]) -> None:
         cursor.execute(sql, [*ids_params, *amounts_params, tenant_id])
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Receivable:
     pk: int
     number: str
     due_date: object
     issue_date: object
-    open: Decimal
-
-    def __post_init__(self):
-        self.key = _normalise(self.number)  # as a payer's title would name it
 
 
-def _settle(transfers: list[_Transfer], staff_id, now) -> None:
+def _settle(transfers: list[_Transfer], staff_id, now, titles: Recogniser) -> None:
     """``services.allocate_open`` after each transfer, replayed in memory.
 
     Only customers with an open receivable can get an allocation, so those are read (two
@@ -447,7 +452,7 @@ def _settle(transfers: list[_Transfer], staff_id, now) -> None:
     date, then those not yet due.
     """
     paid = {transfer.customer_id for transfer in transfers}
-    receivables = defaultdict(list)
+    receivables, open_amounts = defaultdict(list), {}
     for pk, customer_id, number, due_date, issue_date, debit, allocated in (
             FinanceDocument.objects
             .filter(_any(FinanceDocument, "customer", paid, "bigint"), debit__gt=0)
@@ -455,8 +460,8 @@ def _settle(transfers: list[_Transfer], staff_id, now) -> None:
             .filter(allocated__lt=F("debit")).order_by()
             .values_list("id", "customer_id", "number", "due_date", "issue_date", "debit",
                          "allocated")):
-        receivables[customer_id].append(
-            _Receivable(pk, number, due_date, issue_date, debit - allocated))
+        receivables[customer_id].append(_Receivable(pk, number, due_date, issue_date))
+        open_amounts[pk] = debit - allocated
     if not receivables:
         return
     earlier = defaultdict(list)
@@ -483,40 +488,28 @@ def _settle(transfers: list[_Transfer], staff_id, now) -> None:
         # so each later run has only its own new transfer to settle.
         first = sorted([*earlier[customer_id], documents[0]], key=lambda p: (p.issue_date, p.pk))
         for payment in [*first, *documents[1:]]:
-            for receivable_id, amount, rule in _allocate_one(payment, owed, today):
+            for receivable_id, amount, rule in _allocate_one(payment, owed, open_amounts,
+                                                             today, titles):
                 made.append((tenant_id, payment.pk, receivable_id, amount, rule, now,
                              staff_id))
     for start in range(0, len(made), CHUNK):
         _copy(Allocation, _ALLOCATION_COLUMNS, made[start:start + CHUNK])
 
 
-def _normalise(text: str) -> str:
-    return _SPACE.sub("", text or "").upper()
-
-
-def _allocate_one(payment: _Transfer, receivables: list[_Receivable], today):
+def _allocate_one(payment: _Transfer, receivables: list[_Receivable], open_amounts: dict,
+                  today, titles: Recogniser):
     """One payment's turn of ``allocate_open``: what is left of it settles the open
-    receivables in the order of art. 451; yields (receivable id, amount, rule)."""
+    receivables in the order of art. 451 (``allocation.payment_shares``, as there);
+    yields (receivable id, amount, rule)."""
     left = payment.credit - payment.allocated
     if left <= 0:
         return
-    title = _normalise(payment.title)
-
-    def order(r):
-        named = bool(title) and r.key in title
-        due = r.due_date or r.issue_date
-        return (0 if named else 1 if due <= today else 2, due, r.issue_date, r.pk)
-
-    for receivable in sorted(receivables, key=order):
-        if left <= 0:
-            break
-        if receivable.open <= 0:
-            continue
-        amount = min(left, receivable.open)
-        receivable.open -= amount
+    for receivable, amount, rule in payment_shares(
+            left=left, receivables=receivables, open_amounts=open_amounts,
+            title=payment.title, recogniser=lambda: titles, today=today):
+        open_amounts[receivable.pk] -= amount
         payment.allocated += amount
-        left -= amount
-        yield receivable.pk, amount, ("named", "due", "not_due")[order(receivable)[0]]
+        yield receivable.pk, amount, rule
 
 
 def _transfer(actor, row: BankLine) -> FinanceDocument:

@@ -34,6 +34,7 @@ from finance.bank.parsers import (
     Statement,
     StatementLine,
     StatementParseError,
+    booking_amount,
     check_balances,
     collapse,
     compact_account,
@@ -367,7 +368,12 @@ def _line_values(entry: _Entry, currency: str) -> dict:
     return dict(
         booking_date=booking or value_date,
         value_date=value_date,
-        amount=money(str(data["amount"]), line=entry.field.line),
+        # The amount has no sign of its own (the :61: pattern admits digits and a comma
+        # only); the mark gave the direction, and a zero is refused as in every format.
+        amount=booking_amount(
+            str(abs(data["amount"])), debit=(data.get("status") or "").upper() in _DEBIT_MARKS,
+            line=entry.field.line, entry=_("the :61: statement line") + (
+                f" ({reference})" if reference else ""), direction="MT940"),
         currency=currency,
         bank_reference=reference,
         counterparty_name=details.counterparty_name,

@@ -236,6 +236,48 @@ def money(text: str, *, line: int | None) -> Decimal:
     return round_grosz(amount)
 
 
+def booking_amount(text: str, *, debit: bool, line: int | None, entry: str,
+                   direction: str, sign_may_agree: bool = False) -> Decimal:
+    """The signed amount of a booking whose direction a mark gives (CAMT's CdtDbtInd,
+    MT940's C/D, a CSV credit or debit column) and whose `text` is its magnitude.
+
+    One rule for every format, so a statement is never booked the other way round:
+    - a minus sign is refused where the format's amounts are never signed (ISO 20022,
+      MT940; a plus, which xs:decimal allows, is harmless). With `sign_may_agree` (CSV columns, where some banks write money out as
+      "-79,99" in the debit column) a sign is accepted only where it agrees with the
+      mark: a minus in the credit column, or a plus in the debit column, is refused.
+      Reading "DBIT −79.99" as +79.99 (the old behaviour) booked a payment that was never
+      made, and its balances may well be consistent with that reading: refusing is the
+      only safe answer;
+    - a zero amount is refused: a statement line moves money, and a zero one would be
+      stored as an "outgoing" line nobody looks at.
+    `entry` names the booking for the message (its position and reference).
+    """
+    text = text.strip()
+    amount = money(text, line=line)
+    sign = text[:1] if text[:1] in "+-" else ""
+    # A plus can flip nothing: it is refused only against a CSV debit column.
+    if (sign == "-" and not (sign_may_agree and debit)) or (
+            sign == "+" and sign_may_agree and debit):
+        raise StatementParseError(
+            line,
+            _(
+                "%(entry)s: the amount “%(amount)s” carries a sign not allowed here "
+                "(%(direction)s; the direction is %(mark)s); the whole file was refused, "
+                "nothing was booked"
+            )
+            % {"entry": entry, "amount": text, "direction": direction,
+               "mark": _("money out") if debit else _("money in")},
+        )
+    if amount == 0:
+        raise StatementParseError(
+            line,
+            _("%(entry)s: the amount is zero; the whole file was refused, nothing was booked")
+            % {"entry": entry},
+        )
+    return -abs(amount) if debit else abs(amount)
+
+
 def collapse(text: str) -> str:
     return " ".join(text.split())
 

@@ -665,6 +665,9 @@ def test_ksef_xml_or_the_reasons(api_client, customer, staff):
     customer_services.address_add(actor=staff, customer=customer, kind="residence",
                                   street="Źródlana", building_no="3", postal_code="05-500",
                                   city="Piaseczno")
+    # Issued without the seller's data, the invoice keeps them so; the next one has them.
+    assert api_client.get(doc_url(owed, "ksef/")).status_code == 400
+    owed = invoice(staff, customer)
     response = api_client.get(doc_url(owed, "ksef/"))
     assert response.status_code == 200 and response["Content-Type"] == "application/xml"
     assert b"<P_2>" + owed.number.encode() + b"</P_2>" in response.content

@@ -1,9 +1,10 @@
 """Billing API: tariffs, a customer's subscriptions and schedule, billing runs."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from core.models import ActionLog
 from core.roles import Role
@@ -104,17 +105,23 @@ def test_another_tenants_tariff_cannot_be_subscribed(api_client, customer, other
 
 def test_preview_then_run(api_client, staff, customer, internet,
                           django_capture_on_commit_callbacks):
+    # Dates in the allowed range: a subscription from the first of last month, billed on
+    # the first of this month (two periods in advance).
+    this_month = timezone.localdate().replace(day=1)
+    last_month = (this_month - timedelta(days=1)).replace(day=1)
     billing.subscription_add(actor=staff, customer=customer, tariff=internet,
-                             start_date=date(2026, 1, 1))
-    preview = api_client.post("/api/v1/billing-runs/preview/", {"run_date": "2026-02-01"},
-                              format="json").json()
+                             start_date=last_month)
+    preview = api_client.post("/api/v1/billing-runs/preview/",
+                              {"run_date": this_month.isoformat()}, format="json").json()
     assert (preview["customers"], preview["invoices"], preview["gross_total"]) == (
         1, 2, "246.00")
-    assert preview["first_lines"][0]["name"] == "Internet 300, 2026-01-01 – 2026-01-31"
+    assert preview["first_lines"][0]["name"] == (
+        f"Internet 300, {last_month.isoformat()} – "
+        f"{(this_month - timedelta(days=1)).isoformat()}")
     assert not FinanceDocument.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
-        response = api_client.post("/api/v1/billing-runs/run/", {"run_date": "2026-02-01"},
-                                   format="json")
+        response = api_client.post("/api/v1/billing-runs/run/",
+                                   {"run_date": this_month.isoformat()}, format="json")
     assert response.status_code == 201
     run = api_client.get(f"/api/v1/billing-runs/{response.json()['id']}/").json()
     assert (run["status"], run["invoices"], run["gross_total"]) == ("done", 2, "246.00")

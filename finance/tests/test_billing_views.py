@@ -23,6 +23,9 @@ from finance.views.billing import subscriptions_section_context
 D = Decimal
 TODAY = timezone.localdate()
 MONTH = TODAY.replace(day=1)
+LAST_MONTH = (MONTH - timedelta(days=1)).replace(day=1)
+# Of two months in a row one has 31 days; both lie in the allowed range of billing dates.
+LONG_MONTH = MONTH if (MONTH + timedelta(days=31)).day == 1 else LAST_MONTH
 
 
 @pytest.fixture
@@ -97,14 +100,16 @@ def test_operator_sees_tariffs_but_cannot_add(client, tenant, internet):
 
 def test_preview_shows_what_the_run_would_issue_and_writes_nothing(staff_client, staff,
                                                                    customer, internet):
+    day17 = LONG_MONTH.replace(day=17)
     billing.subscription_add(actor=staff, customer=customer, tariff=internet,
-                             start_date=date(2026, 1, 17))
-    response = staff_client.get(reverse("finance:billing"), {"run_date": "2026-01-17"})
+                             start_date=day17)
+    response = staff_client.get(reverse("finance:billing"), {"run_date": day17.isoformat()})
     page = response.content.decode()
     assert response.status_code == 200
     assert '<dd class="col-sm-9 preview-invoices">1</dd>' in page
     assert "48.39 PLN" in page and "59.52 PLN" in page  # 15 of 31 days
-    assert "Internet 300, 2026-01-01 – 2026-01-31 (15 of 31 days)" in page
+    assert (f"Internet 300, {LONG_MONTH.isoformat()} – {LONG_MONTH.replace(day=31)} "
+            "(15 of 31 days)") in page
     assert "Jan Kowalski" in page and 'id="run-button"' in page
     assert not FinanceDocument.objects.exists() and not BillingRun.objects.exists()
 
@@ -112,9 +117,10 @@ def test_preview_shows_what_the_run_would_issue_and_writes_nothing(staff_client,
 def test_run_button_issues_and_shows_progress(staff_client, staff, customer, internet,
                                               django_capture_on_commit_callbacks):
     billing.subscription_add(actor=staff, customer=customer, tariff=internet,
-                             start_date=date(2026, 1, 1))
+                             start_date=MONTH)
     with django_capture_on_commit_callbacks(execute=True):
-        response = staff_client.post(reverse("finance:billing"), {"run_date": "2026-01-01"})
+        response = staff_client.post(reverse("finance:billing"),
+                                     {"run_date": MONTH.isoformat()})
     run = BillingRun.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("finance:billing_run", args=[run.pk])
@@ -222,15 +228,15 @@ def test_section_runs_the_same_queries_for_1_and_3_subscriptions(rf, staff, cust
 def test_command_prints_counts_and_dry_run_writes_nothing(tenant, other_tenant, staff,
                                                          customer, internet):
     billing.subscription_add(actor=staff, customer=customer, tariff=internet,
-                             start_date=date(2026, 1, 1))
+                             start_date=LAST_MONTH)
     out = io.StringIO()
-    call_command("billing_run", "--date", "2026-02-01", "--dry-run", "--tenant", "alfa",
+    call_command("billing_run", "--date", MONTH.isoformat(), "--dry-run", "--tenant", "alfa",
                  stdout=out)
     assert out.getvalue().strip() == ("alfa: would issue 2 invoices (2 lines) to 1 customers, "
                                       "200.00 PLN net, 246.00 PLN gross")
     assert not FinanceDocument.objects.exists()
     out = io.StringIO()
-    call_command("billing_run", "--date", "2026-02-01", stdout=out)
+    call_command("billing_run", "--date", MONTH.isoformat(), stdout=out)
     assert "alfa: issued 2 invoices" in out.getvalue()
     assert "beta: issued 0 invoices" in out.getvalue()
     assert FinanceDocument.objects.filter(kind="invoice").count() == 2

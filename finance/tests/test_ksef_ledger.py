@@ -210,6 +210,12 @@ def test_api_returns_the_xml_or_the_reasons(api_client, in_tenant, staff, custom
 
     seller_set(staff)
     address_add(staff, customer)
+    # The invoice keeps the seller as it was issued (without a NIP): completing the
+    # settings does not rewrite it; the invoices issued from then on carry the data.
+    response = api_client.get(f"/api/v1/finance/ksef/{fv.pk}/")
+    assert response.status_code == 400
+    assert "correction of data" in " ".join(response.json()["detail"])
+    fv = invoice(staff, customer, [line("10.00")])
     response = api_client.get(f"/api/v1/finance/ksef/{fv.pk}/")
     assert response.status_code == 200
     assert b"<P_2>" + fv.number.encode() + b"</P_2>" in response.content

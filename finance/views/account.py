@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import translation
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -25,6 +26,7 @@ from customers.views.base import card_url, section_call, section_done
 from .. import interest_notes, printing, selectors
 from ..interest import working_day_on_or_after
 from ..models import FinanceDocument, Kind
+from ..permissions import can_issue, issue_view
 
 ACCOUNT, INTEREST = "account", "interest"
 
@@ -54,7 +56,11 @@ def interest_section_context(customer, request) -> dict:
                      "days": (item.until - start).days + 1, "principal": item.principal,
                      "amount": item.amount})
     return {"interest_rows": rows,
-            "interest_total": sum((r["amount"] for r in rows), printing.ZERO)}
+            "interest_total": sum((r["amount"] for r in rows), printing.ZERO),
+            # Read when the ticks are drawn (the user's role, cached for the request).
+            "interest_may_charge": SimpleLazyObject(
+                lambda: can_issue(request.user, Kind.INTEREST_NOTE)
+                and request.user.has_perm("finance.add_interestnoteitem"))}
 
 
 # --------------------------------------------------------------------------- PDFs
@@ -151,6 +157,7 @@ def _selected_invoices(customer, raw_ids) -> list[FinanceDocument]:
 
 
 @staff_view("finance.add_interestnoteitem")
+@issue_view(Kind.INTEREST_NOTE)
 @require_POST
 def interest_note_issue(request, customer_id):
     """"Wystaw notę odsetkową" from the ticked rows; nothing ticked is refused."""

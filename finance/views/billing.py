@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.forms import BootstrapForm, apply_service_errors
+from core.forms import BootstrapForm, apply_service_errors, form_write
 from core.views import staff_view
 from customers.models import Customer
 from customers.views.base import section_done
@@ -44,6 +44,14 @@ class TariffForm(BootstrapForm):
 
 class RunForm(BootstrapForm):
     run_date = forms.DateField(label=gettext_lazy("billing date"), widget=DATE)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The browser's date picker offers the allowed range; the service still checks it.
+        first, last = billing.billing_date_range()
+        self.fields["run_date"].widget.attrs.update(min=first.isoformat(), max=last.isoformat())
+        self.fields["run_date"].help_text = _("From %(first)s to %(last)s.") % {
+            "first": first.isoformat(), "last": last.isoformat()}
 
 
 class SubscriptionForm(BootstrapForm):
@@ -148,19 +156,22 @@ def tariff_deactivate(request, tariff_id):
 def billing_page(request):
     """GET: the past runs, and with ``run_date`` the dry-run preview; POST: "Run billing"
     (a Celery task, queued on commit), then the run's page with its progress."""
-    form = RunForm(request.POST or request.GET or None, auto_id="run_%s",
-                   initial={"run_date": timezone.localdate()})
+    # The list's ?page= alone is not a preview asked for.
+    data = request.POST if request.method == "POST" else (
+        request.GET if "run_date" in request.GET else None)
+    form = RunForm(data, auto_id="run_%s", initial={"run_date": timezone.localdate()})
     preview = None
     if request.method == "POST":
         if not request.user.has_perm("finance.add_billingrun"):
             raise PermissionDenied
-        if form.is_valid():
-            run = billing.billing_run_start(actor=request.user,
-                                            run_date=form.cleaned_data["run_date"])
+        run = form_write(form, lambda data: billing.billing_run_start(
+            actor=request.user, run_date=data["run_date"]))
+        if run is not None:
             messages.success(request, _("Billing run started."))
             return redirect("finance:billing_run", billingrun_id=run.pk)
-    elif form.is_bound and form.is_valid():
-        preview = billing.billing_preview(run_date=form.cleaned_data["run_date"])
+    elif form.is_bound:
+        preview = form_write(form, lambda data: billing.billing_preview(
+            run_date=data["run_date"]))
     page = Paginator(billing.billing_run_list(), 25).get_page(request.GET.get("page"))
     return render(request, "finance/billing/billing.html", {
         "form": form, "preview": preview, "page": page,
@@ -184,9 +195,40 @@ def billing_run_detail(request, billingrun_id):
 @staff_view("finance.view_billingrun")
 @require_GET
 def billing_run_progress(request, billingrun_id):
-    """Polled by htmx every second; the answer stops polling once the run is over."""
+    """Polled by htmx every second; the answer stops polling once the run is over (or
+    interrupted)."""
     return render(request, "finance/billing/_run_progress.html",
                   {"run": _run_or_404(billingrun_id)})
+
+
+def _run_write(request, billingrun_id, write, done_message):
+    run = _run_or_404(billingrun_id)
+    try:
+        write(run)
+    except ValidationError as e:
+        for text in e.messages:
+            messages.error(request, text)
+    else:
+        messages.success(request, done_message)
+    return redirect("finance:billing_run", billingrun_id=run.pk)
+
+
+@staff_view("finance.change_billingrun")
+@require_POST
+def billing_run_resume(request, billingrun_id):
+    """Continue a failed or interrupted run with the customers it has not done."""
+    return _run_write(request, billingrun_id,
+                      lambda run: billing.billing_run_resume(actor=request.user, run=run),
+                      _("Billing run resumed."))
+
+
+@staff_view("finance.change_billingrun")
+@require_POST
+def billing_run_abandon(request, billingrun_id):
+    """Give up a failed, interrupted or unfinished run (what it issued stays issued)."""
+    return _run_write(request, billingrun_id,
+                      lambda run: billing.billing_run_abandon(actor=request.user, run=run),
+                      _("Billing run abandoned."))
 
 
 # --------------------------------------------------------------------------- card section

@@ -20,6 +20,7 @@ from customers.views.base import card_url
 from .. import selectors, services
 from ..forms import AllocationLinkForm, AllocationRemoveForm, HistoryFilterForm
 from ..models import FinanceDocument
+from ..permissions import issuable_kinds
 
 SECTION = "history"
 
@@ -65,6 +66,8 @@ def history_context(customer, request) -> dict:
         "history_kind": values["kind"],
         "history_status": values["status"],
         "history_balance": selectors.customer_balance(customer=customer),
+        # The "New document" buttons and the KP ticks: the kinds this user may issue.
+        "issuable": issuable_kinds(request.user),
         "history_export_url": url_or_none("finance:customer_history_export",
                                           customer_id=customer.pk),
         "history_print_url": url_or_none("finance:customer_history_pdf",

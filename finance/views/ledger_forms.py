@@ -30,7 +30,8 @@ from ..forms import (
     TechnicalForm,
 )
 from ..models import FinanceDocument, Kind
-from ..seller import seller_get
+from ..permissions import issuable_kinds, issue_view
+from ..seller import document_parties
 from .ledger import customer_get, document_or_404, history_url, url_or_none
 
 FORM_PAGE = "finance/ledger/form.html"
@@ -79,7 +80,7 @@ def _cycles_url(customer_id, subscription_id=None) -> str:
 
 # --------------------------------------------------------------------------- invoices
 
-@staff_view("finance.add_financedocument")
+@issue_view(Kind.INVOICE)
 @require_http_methods(["GET", "POST"])
 def invoice_create(request, customer_id):
     """An invoice by hand: lines with quantity, unit, net unit price, VAT rate, GTU."""
@@ -127,7 +128,7 @@ def invoice_edit(request, financedocument_id):
         "cancel_url": reverse("finance:document", args=[invoice.pk])})
 
 
-@staff_view("finance.change_financedocument")
+@issue_view(Kind.CORRECTION)
 @require_http_methods(["GET", "POST"])
 def correction_create(request, financedocument_id):
     """A correcting invoice: the lines as the invoice should stand now, and the reason."""
@@ -173,7 +174,7 @@ def _registers_note(registers):
     return _("There is no cash register yet: add one under Cash registers first.")
 
 
-@staff_view("finance.add_financedocument")
+@issue_view(Kind.KP)
 @require_http_methods(["GET", "POST"])
 def kp_create(request, customer_id):
     """KP: the documents ticked in the history (``?invoices=``) come ticked here; free
@@ -204,7 +205,7 @@ def kp_create(request, customer_id):
                                 "empty_note": _registers_note(registers)})
 
 
-@staff_view("finance.add_financedocument")
+@issue_view(Kind.KW)
 @require_http_methods(["GET", "POST"])
 def kw_create(request, customer_id):
     customer = customer_get(customer_id)
@@ -221,7 +222,7 @@ def kw_create(request, customer_id):
                                 "empty_note": _registers_note(registers)})
 
 
-@staff_view("finance.add_financedocument")
+@issue_view(Kind.BANK_TRANSFER)
 @require_http_methods(["GET", "POST"])
 def transfer_create(request, customer_id):
     """A bank transfer typed by hand; it settles the oldest unpaid documents."""
@@ -239,7 +240,7 @@ def transfer_create(request, customer_id):
                                 "title": _("New bank transfer"), "submit": _("Record")})
 
 
-@staff_view("finance.add_financedocument")
+@issue_view(Kind.DEBIT_NOTE)
 @require_http_methods(["GET", "POST"])
 def debit_note_create(request, customer_id):
     customer = customer_get(customer_id)
@@ -255,7 +256,7 @@ def debit_note_create(request, customer_id):
                                 "title": _("New debit note")})
 
 
-@staff_view("finance.change_financedocument")
+@issue_view(Kind.TECHNICAL)
 @require_http_methods(["GET", "POST"])
 def technical_create(request, customer_id):
     """An administrative charge or credit: not recommended, the reason is mandatory."""
@@ -285,12 +286,16 @@ def document_detail(request, financedocument_id):
     except FinanceDocument.DoesNotExist:
         raise Http404 from None
     return render(request, "finance/ledger/document.html", {
-        "document": document, "customer": document.customer, "seller": seller_get(),
+        # The parties as the document was issued to them (its frozen snapshot).
+        **dict(zip(("seller", "buyer"), document_parties(document, customer=document.customer),
+                   strict=True)),
+        "document": document, "customer": document.customer,
         "status_label": selectors.STATUS_LABELS.get(document.settlement_status, ""),
         "pdf_url": url_or_none("finance:document_pdf", financedocument_id=document.pk),
         "ksef_url": url_or_none("finance:document_ksef", financedocument_id=document.pk)
         if document.kind in (Kind.INVOICE, Kind.CORRECTION) else None,
         "history_url": history_url(document.customer_id),
+        "issuable": issuable_kinds(request.user),
     })
 
 
@@ -305,7 +310,8 @@ def cash_registers(request):
         if not request.user.has_perm("finance.add_cashregister"):
             raise PermissionDenied
         register = form_write(form, lambda d: services.cash_register_create(
-            actor=request.user, name=d["name"], symbol=d["symbol"]))
+            actor=request.user, name=d["name"], symbol=d["symbol"],
+            kp_number_pattern=d["kp_number_pattern"], kw_number_pattern=d["kw_number_pattern"]))
         if register is not None:
             messages.success(request, _("Cash register %(n)s added.") % {"n": register.name})
             return redirect("finance:cash_registers")

@@ -13,7 +13,7 @@ from customers.models import Address
 from finance.models import Subscription
 
 from .. import coa, validators
-from ..attributes import reply_for_nas
+from ..attributes import reply_for_nas, reply_removes
 from ..models import (
     IpPool,
     Login,
@@ -200,7 +200,7 @@ def login_update(*, actor, login: Login, nases=None, attributes=None, **fields) 
             before_snapshot = login.radius_snapshot
             login_snapshot_refresh(login)
             if login.radius_snapshot != before_snapshot:
-                _reload_queue(login, actor=actor)
+                _reload_queue(login, actor=actor, previous=before_snapshot)
             action_log(actor=staff_of(actor), customer=login.customer, kind="login.update",
                        message=_("Login %(login)s changed.") % {"login": login.login},
                        changes=changes)
@@ -233,13 +233,20 @@ def login_enable(*, actor, login: Login) -> Login:
 
 # --------------------------------------------------------------------------- forced reload
 
-def _reload_queue(login: Login, *, actor, disconnect: bool = False) -> None:
-    """After commit, push the login's new settings to the NAS of its open session."""
-    _reload_queue_many([login.pk], actor=actor, disconnect=disconnect)
+def _reload_queue(login: Login, *, actor, disconnect: bool = False,
+                  previous: dict | None = None) -> None:
+    """After commit, push the login's new settings to the NAS of its open session.
+
+    ``previous``: the snapshot the login had before the change, so the reload can tell
+    which attributes the session loses (``attributes.reply_removes``)."""
+    _reload_queue_many([login.pk], actor=actor, disconnect=disconnect,
+                       previous=None if previous is None else {login.pk: previous})
 
 
-def _reload_queue_many(login_ids, *, actor=None, disconnect: bool = False) -> None:
-    """``_reload_queue`` for many logins: one query for those online."""
+def _reload_queue_many(login_ids, *, actor=None, disconnect: bool = False,
+                       previous: dict[int, dict] | None = None) -> None:
+    """``_reload_queue`` for many logins (``previous`` by login id): one query for those
+    online."""
     if not login_ids:
         return
     from ..tasks import login_reload as login_reload_task
@@ -247,13 +254,15 @@ def _reload_queue_many(login_ids, *, actor=None, disconnect: bool = False) -> No
     online = sorted(set(RadiusSession.objects.filter(
         login_id__in=login_ids, stopped_at__isnull=True).values_list("login_id", flat=True)))
     tenant_id, actor_id = current_tenant().pk, getattr(staff_of(actor), "pk", None)
+    previous = previous or {}
     for login_id in online:
         transaction.on_commit(lambda login_id=login_id: login_reload_task.delay(
-            tenant_id, login_id, disconnect=disconnect, actor_id=actor_id))
+            tenant_id, login_id, disconnect=disconnect, actor_id=actor_id,
+            previous=previous.get(login_id)))
 
 
 def login_reload(*, actor, login: Login, disconnect: bool = False,
-                 periodic: bool = False) -> str:
+                 periodic: bool = False, previous: dict | None = None) -> str:
     """"Wymuś przeładowanie ustawień": send what the login sends now to its open sessions.
 
     A CoA-Request with the reply attributes; a Disconnect-Request (the subscriber
@@ -261,6 +270,12 @@ def login_reload(*, actor, login: Login, disconnect: bool = False,
     login's address is no longer the session's. The network is used outside any
     transaction; then the outcome (the worst of the sessions') is stored on the login and
     in the action log. Returns the ``Login.ReloadStatus``.
+
+    ``previous``: the snapshot before the change that queued this reload. A CoA sets
+    values but cannot take an attribute away, so a session that would lose one (a block
+    lifted: ``Mikrotik-Address-List = blocked`` gone; a block: the speed gone) is
+    disconnected instead, per NAS type (``attributes.reply_removes``), and comes back with
+    exactly the new attributes.
 
     ``periodic`` (the regular refresh): sessions on a generic NAS, which can only be
     disconnected, are left alone, and an ACK is not written to the action log.
@@ -274,8 +289,10 @@ def login_reload(*, actor, login: Login, disconnect: bool = False,
         nas = session.nas
         if periodic and nas.kind == NasKind.GENERIC:
             continue
-        cut = disconnect or nas.kind == NasKind.GENERIC or (session.framed_ip or None) != (
-            login.ip or None)
+        cut = (disconnect or nas.kind == NasKind.GENERIC
+               or (session.framed_ip or None) != (login.ip or None)
+               or (previous is not None
+                   and bool(reply_removes(previous, login.radius_snapshot, nas.kind))))
         result = coa.reload_send(
             nas_ip=nas.ip, port=nas.coa_port, secret=nas.secret, disconnect=cut,
             session={"User-Name": session.username,

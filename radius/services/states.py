@@ -49,6 +49,7 @@ def _refresh_many(login_ids, *, actor=None, today: date | None = None) -> list[i
     profile = block_profile_parse(setting_get("computer.block_attributes"))
     today, now = today or timezone.localdate(), timezone.now()
     changed: list[int] = []
+    previous: dict[int, dict] = {}  # what the changed logins sent before
     with transaction.atomic():
         for start in range(0, len(login_ids), _CHUNK):
             logins = (Login.objects.filter(pk__in=login_ids[start:start + _CHUNK])
@@ -59,11 +60,12 @@ def _refresh_many(login_ids, *, actor=None, today: date | None = None) -> list[i
                 snapshot = login_snapshot(login, login.attributes.all(), block_profile=profile,
                                           today=today, now=now)
                 if snapshot != login.radius_snapshot:
+                    previous[login.pk] = login.radius_snapshot
                     login.radius_snapshot = snapshot
                     rows.append(login)
             Login.objects.bulk_update(rows, ["radius_snapshot"])
             changed.extend(login.pk for login in rows)
-        _reload_queue_many(changed, actor=actor)
+        _reload_queue_many(changed, actor=actor, previous=previous)
     return changed
 
 
@@ -120,7 +122,7 @@ def _set(login: Login, *, actor, **fields) -> bool:
     before = login.radius_snapshot
     login_snapshot_refresh(login)
     if login.radius_snapshot != before:
-        _reload_queue(login, actor=actor)
+        _reload_queue(login, actor=actor, previous=before)
         return True
     return False
 

@@ -1,14 +1,17 @@
-"""A real FreeRADIUS for the tests: the shipped ``deploy/freeradius`` files in a throwaway
-server on loopback ports, and ``radclient`` to talk to it.
+"""A real FreeRADIUS for the tests, installed as the README says, and ``radclient`` to
+talk to it.
 
-The configuration is a minimal ``radiusd.conf`` that includes Debian's stock modules (pap,
-chap, mschap, always) and policies, and our module, policy and site; only the site's
-listen ports are rewritten to free ones. No ``user``/``group``: FreeRADIUS runs as
-whoever starts it, root included.
+``start`` copies Debian's ``/etc/freeradius/3.0`` and runs the README's install steps on
+the copy (read from the README itself: the stock modules and the inner-tunnel site stay,
+as on a real server, which is what decides how mschap names its Auth-Type); the test only
+moves paths into its working directory, drops the user switch and the reject delay, and
+puts the listeners on free loopback ports. ``RADIUSD_CONF`` is a minimal configuration
+with the shipped files, kept for ``bench/radius.py``.
 """
 
 import os
 import re
+import shlex
 import shutil
 import socket
 import subprocess
@@ -16,7 +19,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "freeradius"
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy" / "freeradius"
+README = ROOT / "README.md"
 STOCK = Path("/etc/freeradius/3.0")
 SECRET = "testing123"
 
@@ -136,34 +141,96 @@ class FreeRadius:
             self.process.wait()
 
 
-CLIENT_BLOCK = """client localhost {{
-	ipaddr = 127.0.0.1
-	secret = {secret}
-	nas_type = other
-}}"""
+def readme_install_steps() -> list[list[str]]:
+    """The file operations of the README's FreeRADIUS install block (``cp``, ``ln``,
+    ``rm`` run in ``/etc/freeradius/3.0``), as argument lists, ``/path/to/abonent`` made
+    this checkout. Every other line of the block must be one the tests stand in for
+    (``README_ELSEWHERE``): a new kind of step fails here instead of being skipped."""
+    text = README.read_text()
+    section = text[text.index("## RADIUS (FreeRADIUS)"):]
+    block = section[section.index("```sh\n") + 6:]
+    block = block[:block.index("```")]
+    steps = []
+    for line in block.splitlines():
+        line = line.strip()
+        if not line or line.startswith(README_ELSEWHERE):
+            continue
+        words = shlex.split(line, comments=True)
+        if words and words[0] in ("cp", "ln", "rm"):
+            steps.append([w.replace("/path/to/abonent", str(ROOT)) for w in words])
+        elif words:
+            raise AssertionError(f"README step the tests do not know: {line!r}")
+    return steps
+
+
+# README steps the tests do their own way: packages are installed (scripts/test-deps.sh);
+# the copy of /etc/freeradius/3.0 is the working directory; the clients file is written
+# by ``start``; the key and URL go into the environment; FreeRADIUS is started by
+# ``_launch`` (which waits until it is ready: the "-XC" check and more).
+README_ELSEWHERE = ("apt-get install", "cd /etc/freeradius/3.0", "python manage.py",
+                    "chown ", "echo '$INCLUDE abonent-clients.conf' >> clients.conf",
+                    "systemctl edit", "freeradius -XC")
+
+
+def _install_like_readme(raddb: Path, *, clients: str) -> None:
+    """Debian's configuration with the README's steps applied, in ``raddb``."""
+    shutil.copytree(STOCK, raddb, symlinks=True)
+    for step in readme_install_steps():
+        subprocess.run(step, cwd=raddb, check=True)  # noqa: S603
+    (raddb / "abonent-clients.conf").write_text(clients)
+    with (raddb / "clients.conf").open("a") as conf:
+        conf.write("\n$INCLUDE abonent-clients.conf\n")
+
+
+def _for_test(raddb: Path, workdir: Path, *, auth_port: int, acct_port: int,
+              inner_port: int, keep_localhost: bool) -> None:
+    """What the tests change in the installed configuration, nothing else: paths into
+    the working directory, no user/group switch (FreeRADIUS runs as whoever starts it),
+    no reject delay (Debian's 1 s per reject), and loopback ports that are free."""
+    conf = raddb / "radiusd.conf"
+    text = conf.read_text()
+    for name, value in (("raddbdir", raddb), ("logdir", workdir / "log"),
+                        ("run_dir", workdir / "run")):
+        text, count = re.subn(rf"(?m)^{name} = .*$", f"{name} = {value}", text)
+        assert count == 1, f"radiusd.conf: {name} changed"
+    text, count = re.subn(r"(?m)^\t(user|group) = freerad\n", "", text)
+    assert count == 2, "radiusd.conf: user/group changed"
+    text, count = re.subn(r"(?m)^(\treject_delay = )1$", r"\g<1>0", text)
+    assert count == 1, "radiusd.conf: reject_delay changed"
+    conf.write_text(text)
+    # The README copied the site (cp): this rewrites the copy, not the checkout.
+    (raddb / "sites-available" / "abonent").write_text(site_for_test(auth_port, acct_port))
+    inner = raddb / "sites-available" / "inner-tunnel"
+    text = inner.read_text()
+    assert "port = 18120" in text, "inner-tunnel's port changed"
+    inner.write_text(text.replace("port = 18120", f"port = {inner_port}"))
+    if not keep_localhost:
+        # Abonent's clients file names 127.0.0.1 itself: Debian's client of that address
+        # would clash with it.
+        clients = raddb / "clients.conf"
+        text = clients.read_text()
+        start = text.index("client localhost {")
+        end = text.index("\n}\n", start) + 3
+        clients.write_text(text[:start] + text[end:])
 
 
 def start(workdir: Path, *, url: str, key: str, clients: str | None = None) -> FreeRadius:
-    """``freeradius -f`` with the shipped configuration, talking to Abonent at ``url``.
+    """FreeRADIUS installed as the README says (Debian's configuration, the inner-tunnel
+    site kept, the abonent module, policy and site), talking to Abonent at ``url``.
 
-    ``clients``: clients.conf text replacing the test's own client (127.0.0.1, SECRET).
+    ``clients``: the file ``radius_clients_conf`` writes (abonent-clients.conf); without
+    it Debian's own client (127.0.0.1, SECRET) is the test's NAS.
     """
     binary = shutil.which("freeradius") or shutil.which("radiusd")
     assert binary, "FreeRADIUS is not installed (scripts/test-deps.sh installs it)"
-    for sub in ("log", "run", "radacct"):
+    for sub in ("log", "run"):
         (workdir / sub).mkdir(parents=True, exist_ok=True)
-    auth_port, acct_port = free_udp_ports(2)
-    (workdir / "site").write_text(site_for_test(auth_port, acct_port))
-    conf = RADIUSD_CONF.format(tmp=workdir, stock=STOCK, deploy=DEPLOY, secret=SECRET)
-    if clients is not None:
-        (workdir / "clients.conf").write_text(clients)
-        block = CLIENT_BLOCK.format(secret=SECRET)
-        assert block in conf, "the test configuration's client changed"
-        conf = conf.replace(block, f"$INCLUDE {workdir}/clients.conf")
-    (workdir / "radiusd.conf").write_text(conf)
-    # Debian's dictionary file in raddb only includes the shipped ones; keep it empty.
-    (workdir / "dictionary").write_text("")
-    return _launch(workdir, auth_port, acct_port,
+    auth_port, acct_port, inner_port = free_udp_ports(3)
+    raddb = workdir / "raddb"
+    _install_like_readme(raddb, clients=clients or "")
+    _for_test(raddb, workdir, auth_port=auth_port, acct_port=acct_port,
+              inner_port=inner_port, keep_localhost=clients is None)
+    return _launch(raddb, auth_port, acct_port, log_dir=workdir,
                    env={"ABONENT_URL": url, "ABONENT_RADIUS_KEY": key})
 
 
@@ -241,9 +308,10 @@ def start_coa_peer(workdir: Path) -> FreeRadius:
     return _launch(workdir, port, port, env={})
 
 
-def _launch(workdir: Path, auth_port: int, acct_port: int, *, env: dict) -> FreeRadius:
+def _launch(workdir: Path, auth_port: int, acct_port: int, *, env: dict,
+            log_dir: Path | None = None) -> FreeRadius:
     binary = shutil.which("freeradius") or shutil.which("radiusd")
-    log = workdir / "freeradius.log"
+    log = (log_dir or workdir) / "freeradius.log"
     process = subprocess.Popen(  # noqa: S603
         [binary, "-f", "-xx", "-d", str(workdir), "-n", "radiusd", "-l", "stdout"],
         stdout=log.open("wb"), stderr=subprocess.STDOUT, env={**os.environ, **env})
@@ -287,7 +355,7 @@ def radclient(server: FreeRadius, kind: str, attributes: dict, *, timeout: float
 
 
 def radtest(server: FreeRadius, user: str, password: str, *, method: str) -> Reply:
-    """``radtest -t <method>``: radtest computes MS-CHAPv2 itself, radclient cannot."""
+    """``radtest -t <method>`` (``mschap``: radtest computes an MS-CHAPv1 response)."""
     result = subprocess.run(  # noqa: S603
         [shutil.which("radtest"), "-t", method, user, password,
          f"127.0.0.1:{server.auth_port}", "0", SECRET, "0", "127.0.0.1"],

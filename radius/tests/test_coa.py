@@ -186,3 +186,82 @@ def test_a_nas_that_does_not_answer_is_tried_again_later_and_later(
             tasks.login_reload.pop_request()
 
     assert countdowns == [30, 60]  # 30 s × 2^retries
+
+
+def _requests_since(peer, mark: int) -> list[str]:
+    import re
+
+    return re.findall(r"Received (CoA|Disconnect)-Request", peer.output()[mark:])
+
+
+def test_lifting_a_block_takes_it_off_the_live_session_on_every_nas_type(
+        coa_peer, customer, staff, django_capture_on_commit_callbacks):
+    """A CoA cannot take an attribute away: the block profile's address list (and, when
+    blocking, the speed) would stay on the session. Whatever the NAS type, a reload that
+    removes an attribute is a Disconnect; the session comes back with the new reply."""
+    from radius.models import NasKind
+    from radius.services import login_block, login_unblock, nas_update
+
+    tariff = billing.tariff_create(actor=staff, name="Internet 20/5", net_price="50.00",
+                                   vat_rate="23", download_kbps=20000, upload_kbps=5000)
+    subscription = billing.subscription_add(actor=staff, customer=customer, tariff=tariff,
+                                            start_date=timezone.localdate() - timedelta(days=1))
+    nas = nas_create(actor=staff, **nas_for(coa_peer))
+    alice = login_create(actor=staff, customer=customer, login="alice", password="pw",
+                         ip="100.64.0.10", subscription=subscription)
+    accounting_record(Accounting(
+        status="Start", nas_ip="127.0.0.1", event_at=datetime.now(UTC), username="alice",
+        unique_id="u-1", acct_session_id="81a00003", framed_ip="100.64.0.10"))
+    for kind in NasKind.values:
+        nas_update(actor=staff, nas=nas, kind=kind)
+        mark = len(coa_peer.output())
+        with django_capture_on_commit_callbacks(execute=True):
+            login_block(actor=staff, login=alice, reason="Abuse")
+        with django_capture_on_commit_callbacks(execute=True):
+            login_unblock(actor=staff, login=alice)
+
+        assert _requests_since(coa_peer, mark) == ["Disconnect", "Disconnect"], kind
+        alice.refresh_from_db()
+        assert alice.reload_status == Login.ReloadStatus.ACK
+        assert alice.reload_detail.startswith("Disconnect BRAS 1"), kind
+
+
+def test_a_change_that_removes_nothing_stays_a_coa(
+        coa_peer, customer, staff, django_capture_on_commit_callbacks):
+    """Juniper with a block profile that replaces the policy: the speed's policy names
+    come back by CoA on unblocking (nothing removed), blocking drops the egress policy
+    (Disconnect); a MikroTik speed change is a CoA."""
+    from core.models import TenantSetting
+    from radius.services import login_block, login_unblock, nas_update
+
+    TenantSetting.objects.create(key="computer.block_attributes",
+                                 value="ERX-Ingress-Policy-Name := blocked")
+    tariff = billing.tariff_create(actor=staff, name="Internet 20/5", net_price="50.00",
+                                   vat_rate="23", download_kbps=20000, upload_kbps=5000)
+    subscription = billing.subscription_add(actor=staff, customer=customer, tariff=tariff,
+                                            start_date=timezone.localdate() - timedelta(days=1))
+    nas = nas_create(actor=staff, **nas_for(coa_peer, kind="juniper"))
+    alice = login_create(actor=staff, customer=customer, login="alice", password="pw",
+                         ip="100.64.0.10", subscription=subscription)
+    accounting_record(Accounting(
+        status="Start", nas_ip="127.0.0.1", event_at=datetime.now(UTC), username="alice",
+        unique_id="u-1", acct_session_id="81a00003", framed_ip="100.64.0.10"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        login_block(actor=staff, login=alice, reason="Abuse")
+    mark = len(coa_peer.output())
+    with django_capture_on_commit_callbacks(execute=True):
+        login_unblock(actor=staff, login=alice)
+
+    assert _requests_since(coa_peer, mark) == ["CoA"]
+    log = coa_peer.output()[mark:]
+    assert 'ERX-Ingress-Policy-Name = "up-5000k"' in log
+    assert 'ERX-Egress-Policy-Name = "down-20000k"' in log
+
+    nas_update(actor=staff, nas=nas, kind="mikrotik")
+    mark = len(coa_peer.output())
+    with django_capture_on_commit_callbacks(execute=True):
+        login_update(actor=staff, login=alice,
+                     attributes=[("Mikrotik-Rate-Limit", ":=", "1M/2M")])
+    assert _requests_since(coa_peer, mark) == ["CoA"]
+    assert 'Mikrotik-Rate-Limit = "1M/2M"' in coa_peer.output()[mark:]

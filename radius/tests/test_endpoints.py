@@ -131,10 +131,15 @@ def test_authorize_logs_a_right_pap_password_itself_and_flags_it(radius_key, jan
     event = AuthEvent.objects.get()
     assert (event.login, event.result, event.calling_station_id) == (jan, "accept", "aa-bb")
 
+    assert right.json()["control:Auth-Type"] == "Accept"  # Abonent decided: nobody else
+    assert "control:Cleartext-Password" not in right.json()
+
     wrong = rest("authorize", radius_key, {"User-Name": "jan", "User-Password": "Tajne-2"})
-    # FreeRADIUS rejects it and reports the reject through post-auth.
-    assert wrong.status_code == 200 and "control:Tmp-String-9" not in wrong.json()
-    assert AuthEvent.objects.count() == 1
+    # Abonent's reject: a 401 (rlm_rest: reject), logged here, flagged for the site.
+    assert wrong.status_code == 401
+    assert wrong.json() == {"control:Tmp-String-9": "abonent-logged"}
+    assert list(AuthEvent.objects.order_by("id").values_list("result", "reason")) == [
+        ("accept", ""), ("reject", "Wrong password.")]
 
 
 def test_authorize_checks_chap_only_with_its_challenge(radius_key, jan):
@@ -151,9 +156,53 @@ def test_authorize_checks_chap_only_with_its_challenge(radius_key, jan):
     # The challenge is the request authenticator, which FreeRADIUS does not pass on.
     unknown = rest("authorize", radius_key, {
         "User-Name": "jan", "CHAP-Password": _chap(7, "Tajne-1", challenge)})
-    assert "control:Tmp-String-9" not in wrong.json()
+    assert wrong.status_code == 401
     assert "control:Tmp-String-9" not in unknown.json()
-    assert AuthEvent.objects.filter(result="accept").count() == 1
+    assert unknown.json()["control:Cleartext-Password"]["value"] == "Tajne-1"
+    assert list(AuthEvent.objects.order_by("id").values_list("result", flat=True)) == [
+        "accept", "reject"]
+
+
+def test_a_dhcp_login_never_opens_with_a_password(radius_key, customer, staff):
+    from radius.models import AuthEvent
+
+    tv = login_create(actor=staff, customer=customer, login="k00144", auth_type="dhcp",
+                      password="Stored-1", mac="02:00:5e:00:01:44", ip="10.0.0.9")
+    for user in ("k00144", "02:00:5E:00:01:44", "0200.5e00.0144"):
+        for password in ("Stored-1", "anything", "\\"):
+            response = rest("authorize", radius_key, {"User-Name": user,
+                                                       "User-Password": password})
+            # By name: Abonent's reject (logged here); by MAC: no login of that name
+            # (404, FreeRADIUS rejects and post-auth logs it).
+            assert response.status_code == (401 if user == "k00144" else 404), user
+    # Its name without a password is no DHCP authorization either.
+    assert rest("authorize", radius_key, {"User-Name": "k00144",
+                                          "Calling-Station-Id": tv.mac}).status_code == 401
+    # What its DHCP server sends: the MAC, no password (MikroTik: an empty one).
+    dhcp = rest("authorize", radius_key, {"User-Name": "02:00:5E:00:01:44",
+                                          "User-Password": "",
+                                          "Calling-Station-Id": "1:2:0:5e:0:1:44"})
+    assert dhcp.status_code == 200
+    assert dhcp.json()["reply:Framed-IP-Address"]["value"] == ["10.0.0.9"]
+    assert AuthEvent.objects.filter(login=tv, result="reject").count() == 4
+    assert AuthEvent.objects.filter(login=tv, result="accept").count() == 1
+
+
+def test_values_go_out_escaped_for_rlm_rest_and_come_in_byte_for_byte(radius_key, jan,
+                                                                     staff):
+    from radius.services import login_update
+
+    login_update(actor=staff, login=jan, password="za\\żółć\\",
+                 attributes=[("Reply-Message", ":=", 'a\\b"%{x}')])
+    # MS-CHAP: FreeRADIUS checks, so it gets the password; rlm_rest unescapes "\\".
+    answer = rest("authorize", radius_key, {"User-Name": "jan",
+                                            "MS-CHAP2-Response": "0x00"}).json()
+    assert answer["control:Cleartext-Password"]["value"] == "za\\\\żółć\\\\"
+    assert answer["reply:Reply-Message"]["value"] == ['a\\\\b"%{x}']
+    # rlm_rest sends each byte above 0x7f as its own \u00XX: the UTF-8 bytes.
+    typed = "za\\żółć\\".encode().decode("latin-1")
+    assert rest("authorize", radius_key, {"User-Name": "jan",
+                                          "User-Password": typed}).status_code == 200
 
 
 def test_post_auth_keeps_no_module_complaint_on_an_accept(radius_key, jan):

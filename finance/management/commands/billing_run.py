@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -27,13 +28,23 @@ class Command(BaseCommand):
             tenants = tenants.filter(slug=tenant)
             if not tenants.exists():
                 raise CommandError(f"No tenant with the short name {tenant!r}.")
+        refused = []
         for one in tenants:
             with tenant_context(one):
-                run = billing.billing_run(run_date=run_date, dry_run=dry_run, actor=None)
+                try:
+                    # The tenant's own limits, as for a date typed on the billing page.
+                    billing.billing_date_check(run_date)
+                    run = billing.billing_run(run_date=run_date, dry_run=dry_run, actor=None)
+                except ValidationError as e:
+                    refused.append(one.slug)
+                    self.stderr.write(f"{one.slug}: {' '.join(e.messages)}")
+                    continue
             self.stdout.write(
                 f"{one.slug}: {'would issue' if dry_run else 'issued'} {run.invoices} "
                 f"invoices ({run.lines} lines) to {run.customers_done} customers, "
                 f"{run.net_total} PLN net, {run.gross_total} PLN gross")
+        if refused:
+            raise CommandError(f"No billing run for: {', '.join(refused)}.")
 
     @staticmethod
     def _date(text):
