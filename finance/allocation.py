@@ -25,9 +25,9 @@ from functools import lru_cache
 
 from core.numbering import TOKEN, number_format
 
-ZERO = Decimal("0.00")
-
 _RUN = re.compile(r"[^\W\d_]+|\d+")
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
+_DIGIT = re.compile(r"\d")
 _SEP = r"/\\\-._"                                   # separators payers use inside a number
 _SEP_ANY = rf"[\s{_SEP}]*"                          # next to letters: any, or none
 _SEP_ONE = rf"(?:\s*[{_SEP}]\s*|\s+)"               # between two numbers: one is needed
@@ -126,6 +126,8 @@ class _Matcher:
             if not consistent or values.get("N", 0) <= 0:
                 continue
             year = values.get("YYYY", 2000 + values.get("YY", 0))
+            if "YY" in values and year % 100 != values["YY"]:
+                continue  # "2021 … 22": not a number of this pattern
             try:
                 when = date(year, values.get("MM", 1), values.get("DD", 1))
             except ValueError:
@@ -186,10 +188,6 @@ def recogniser(patterns: tuple[str, ...]) -> Recogniser:
 # --------------------------------------------------------------------------- art. 451
 
 RULES = ("named", "due", "not_due")
-
-
-_LETTER_RUN = re.compile(r"[^\W\d_]+")
-_DIGIT = re.compile(r"\d")
 
 
 def _letters(number: str) -> list[str]:

@@ -76,7 +76,7 @@ logger = logging.getLogger(__name__)
 
 ZERO = Decimal("0.00")
 ONE = Decimal(1)
-CHUNK = 1000  # customers per transaction of the billing run (and per read of the preview)
+CHUNK = 2000  # customers per transaction of the billing run (and per read of the preview)
 PERIOD_MONTHS = {Tariff.Period.MONTHLY: 1, Tariff.Period.QUARTERLY: 3, Tariff.Period.YEARLY: 12}
 
 
@@ -732,9 +732,11 @@ def _one_run_at_a_time() -> ValidationError:
         return ValidationError(_(
             "The billing run for %(d)s was interrupted (%(n)s of %(t)s customers done): "
             "resume or abandon it first.") % {"d": active.run_date, "n": active.customers_done,
-                                              "t": active.customers_total})
+                                              "t": active.customers_total},
+            code="run_interrupted")
     return ValidationError(_("A billing run is already in progress%(d)s: wait for it to end.")
-                           % {"d": f" ({active.run_date})" if active else ""})
+                           % {"d": f" ({active.run_date})" if active else ""},
+                           code="run_active")
 
 
 def billing_run_create(*, actor, run_date: date, dry_run: bool = False) -> BillingRun:

@@ -88,12 +88,13 @@ def document_ksef_invoice(document: FinanceDocument) -> ksef.Invoice:
                           "the tenant settings.") % {"nip": seller.nip})
     if not seller.street or not seller.city:
         problems.append(_("Enter the seller's address in the tenant settings."))
-    if problems and document.parties:
-        problems.append(_("%(n)s keeps the seller's data as they were when it was issued: "
-                          "once the settings are complete, issue a correction of data.")
-                        % {"n": document.number})
+    frozen_seller_incomplete = bool(problems) and bool(document.parties)
     if not buyer.street:
         problems.append(_("Customer %(c)s has no address.") % {"c": document.customer})
+    if frozen_seller_incomplete:
+        problems.append(_("%(n)s keeps the seller's data as they were when it was issued: "
+                          "the settings, once complete, apply to the documents issued from "
+                          "then on.") % {"n": document.number})
     lines = list(document.lines.all())
     states = {}
     if document.kind == Kind.INVOICE:

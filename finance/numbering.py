@@ -74,7 +74,7 @@ def document_create(**fields) -> FinanceDocument:
         with transaction.atomic():
             return FinanceDocument.objects.create(**fields)
     except IntegrityError as e:
-        if "bank_reference" in str(e):
+        if fields.get("bank_reference"):  # its number is the bank reference too
             raise ValidationError(_("This transfer was already recorded (the same bank "
                                     "reference).")) from None
         if "financedocument_number_uniq" in str(e):
@@ -102,6 +102,8 @@ def register_patterns_validate(*, symbol: str, kp_number_pattern: str,
             errors[field] = e.messages
             continue
         for other in others:
+            if other.symbol == symbol:
+                continue  # the same symbol: refused as such by its unique constraint
             if other.number_pattern(kind) == register.number_pattern(kind):
                 errors[field] = [_("The cash register %(r)s already numbers its documents "
                                    "with this pattern.") % {"r": other.name}]

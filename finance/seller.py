@@ -8,20 +8,26 @@ falls back to the tenant's own. The buyer is the customer.
 An issued document must not change afterwards (a reprint of an old invoice after the
 customer moved must show the old address), so the parties *as they were at issue* are
 stored with the document (``FinanceDocument.parties``, written by ``party_snapshot`` when
-the document enters the ledger, and in bulk by the billing run with
-``party_snapshots``). The PDF, the KSeF XML and the EDI++ export read them back with
-``document_parties``; only a document without a snapshot (a bank transfer booked by the
-statement importer, which prints the bank's data) falls back to the current data.
+the document enters the ledger, and in bulk by the billing run and the bank statement
+import with ``party_snapshots``; both build it with the one function ``buyer_snapshot``).
+The PDF, the KSeF XML and the EDI++ export read them back with ``document_parties``.
+Every path writes a snapshot; only a legacy row without one (none are left after
+migration 0010 filled them) would fall back to the current data.
 """
 
 import re
+from collections import defaultdict, namedtuple
 from dataclasses import asdict, dataclass, fields
 
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from core.tenancy import current_tenant
 from core.tenant_settings import settings_list
+from customers.models import Address, Customer
 from customers.validators import clean_iban, clean_nip, clean_regon
 
 from .ksef import Party
@@ -88,52 +94,101 @@ def seller_party(tenant=None) -> Party:
                  address_line2=seller.address_line2)
 
 
-def buyer_address(customer) -> tuple[str, str, str, str]:
-    """(street and number, postal code, city, country) of the customer's main address,
-    from ``customer.addresses.all()`` (prefetch it for many customers)."""
-    by_kind = {a.kind: a for a in customer.addresses.all()}
-    address = by_kind.get("residence") or by_kind.get("correspondence") or \
-        by_kind.get("installation")
-    if address is None:
-        return "", "", "", "PL"
-    number = address.building_no + (f"/{address.apartment_no}" if address.apartment_no else "")
-    street = f"{address.street or address.city} {number}".strip()
-    return street, address.postal_code, address.city, address.country or "PL"
+def buyer_snapshot(customer, addresses) -> dict:
+    """The buyer's part of a document's snapshot: the one rule of what a document keeps
+    of its customer, for a single document and for the bulk paths alike. Reads nothing
+    from the database.
+
+    ``customer`` is a ``Customer`` or a row with its fields and ``display_name``;
+    ``addresses`` are its addresses (models or rows with their fields and ``str()``) in
+    the order of ``Address.Meta.ordering`` (kind, id). ``address`` is the printed line of
+    the residence (else correspondence) address; ``street`` … ``country`` the structured
+    main address of KSeF and EDI++ (residence, else correspondence, else the last
+    installation address).
+    """
+    first, last = {}, {}
+    for address in addresses:
+        first.setdefault(address.kind, address)
+        last[address.kind] = address
+    printed = first.get("residence") or first.get("correspondence")
+    main = last.get("residence") or last.get("correspondence") or last.get("installation")
+    street = postal_code = city = ""
+    country = "PL"
+    if main is not None:
+        number = main.building_no + (f"/{main.apartment_no}" if main.apartment_no else "")
+        street = f"{main.street or main.city} {number}".strip()
+        postal_code, city, country = main.postal_code, main.city, main.country or "PL"
+    return {"number": str(customer.number), "name": customer.display_name,
+            "nip": customer.nip or "", "pesel": "" if customer.nip else (customer.pesel or ""),
+            "account": customer.virtual_account or "",
+            "address": str(printed) if printed is not None else "",
+            "street": street, "postal_code": postal_code, "city": city, "country": country}
 
 
 def buyer_get(customer) -> Buyer:
     """The customer as a buyer now, from ``customer.addresses.all()`` (prefetched: no
     query here)."""
-    by_kind = {}
-    for address in customer.addresses.all():
-        by_kind.setdefault(address.kind, address)
-    printed = by_kind.get("residence") or by_kind.get("correspondence")
-    street, postal_code, city, country = buyer_address(customer)
-    return Buyer(number=str(customer.number), name=customer.display_name,
-                 nip=customer.nip or "", pesel="" if customer.nip else (customer.pesel or ""),
-                 account=customer.virtual_account or "",
-                 address=str(printed) if printed is not None else "",
-                 street=street, postal_code=postal_code, city=city, country=country)
+    return Buyer(**buyer_snapshot(customer, customer.addresses.all()))
+
+
+def _snapshot(seller: dict, buyer: dict) -> dict:
+    return {"version": SNAPSHOT_VERSION, "seller": seller, "buyer": buyer}
 
 
 def party_snapshot(*, customer, seller: Seller | None = None) -> dict:
-    """The parties of a document issued now to ``customer``, as stored on it: the one
-    function every path that issues documents calls (``finance.services.ledger_post``
-    for the interactive services, ``party_snapshots`` for the billing run)."""
+    """The parties of a document issued now to ``customer``, as stored on it
+    (``finance.numbering.document_create`` for the interactive services);
+    ``party_snapshots`` gives the same for many customers at once."""
     seller = seller or seller_get()
-    return {"version": SNAPSHOT_VERSION, "seller": asdict(seller),
-            "buyer": asdict(buyer_get(customer))}
+    return _snapshot(asdict(seller), buyer_snapshot(customer, customer.addresses.all()))
+
+
+# Rows of the bulk snapshot: plain tuples that read the models' own rules
+# (``Customer.display_name``, ``Address.__str__``), so ``buyer_snapshot`` sees the same
+# values as from model instances without building one per row.
+class _CustomerRow(namedtuple("_CustomerRow", ("id", "number", "kind", "company_name",
+                                               "first_name", "last_name", "nip", "pesel",
+                                               "virtual_account"))):
+    __slots__ = ()
+    Kind = Customer.Kind
+    display_name = Customer.display_name
+
+
+class _AddressRow(namedtuple("_AddressRow", ("customer_id", "kind", "street", "building_no",
+                                             "apartment_no", "postal_code", "city",
+                                             "country"))):
+    __slots__ = ()
+    __str__ = Address.__str__
+
+
+def _id_in(model, field: str, ids: list) -> Q | RawSQL:
+    """``field`` is one of ``ids``: one array parameter on PostgreSQL (a statement names
+    up to 100,000 customers: as many placeholders cost more than the query)."""
+    if connection.vendor != "postgresql":
+        return Q(**{f"{field}__in": ids})
+    quote = connection.ops.quote_name
+    column = f"{quote(model._meta.db_table)}.{quote(model._meta.get_field(field).column)}"
+    return RawSQL(f"{column} = ANY(%s::bigint[])", [ids],  # noqa: S611 - ids as a parameter
+                  output_field=BooleanField())
 
 
 def party_snapshots(customer_ids) -> dict[int, dict]:
-    """``party_snapshot`` of many customers at once (two queries: the customers with
-    their addresses, the seller's settings), for set-based issuing."""
-    from customers.models import Customer
-
-    seller = seller_get()
-    customers = Customer.objects.filter(pk__in=list(customer_ids)).prefetch_related("addresses")
-    return {customer.pk: party_snapshot(customer=customer, seller=seller)
-            for customer in customers}
+    """``party_snapshot`` of many customers of the active tenant at once, for set-based
+    issuing (the billing run, the bank statement import): three queries — the seller's
+    settings, the customers, their addresses — and no model instance per row."""
+    ids = list(customer_ids)
+    if not ids:
+        return {}
+    seller = asdict(seller_get())
+    addresses = defaultdict(list)
+    for row in (Address.objects.filter(_id_in(Address, "customer", ids))
+                .order_by("customer_id", *Address._meta.ordering)
+                .values_list(*_AddressRow._fields)):
+        addresses[row[0]].append(_AddressRow._make(row))
+    return {row[0]: _snapshot(dict(seller),
+                              buyer_snapshot(_CustomerRow._make(row), addresses.get(row[0], ())))
+            for row in (Customer.objects.filter(_id_in(Customer, "id", ids)).order_by()
+                        .values_list(*_CustomerRow._fields))}
 
 
 def _from(cls, data: dict):
@@ -144,15 +199,14 @@ def _from(cls, data: dict):
 def document_parties(document, *, customer=None) -> tuple[Seller, Buyer]:
     """The seller and buyer of ``document`` as they were when it was issued.
 
-    ``customer`` (with its addresses prefetched) is read only for a document that has no
-    snapshot; otherwise nothing is queried.
+    ``customer`` (with its addresses prefetched) is read only for a legacy document that
+    has no snapshot (every path that writes documents stores one; migration 0010 filled
+    the rows from before it); otherwise nothing is queried.
     """
     snapshot = document.parties
     if snapshot:
         return _from(Seller, snapshot["seller"]), _from(Buyer, snapshot["buyer"])
     if customer is None:
-        from customers.models import Customer
-
         customer = Customer.objects.prefetch_related("addresses").get(pk=document.customer_id)
     return seller_get(), buyer_get(customer)
 

@@ -35,6 +35,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Concat, Right, Upper
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from psycopg.types.json import JsonbDumper
 
 from core.actionlog import action_log, staff_of
 from core.tenancy import current_tenant
@@ -45,6 +46,7 @@ from .. import services as ledger
 from ..allocation import Recogniser, payment_shares
 from ..models import Allocation, BankImport, BankLine, CustomerAccount, FinanceDocument, Kind
 from ..numbering import title_recogniser
+from ..seller import party_snapshots
 from .parsers import StatementLine, StatementParseError, parse_statement
 
 CUSTOMER_NUMBER = re.compile(r"(?:NR\.?\s*KLIENTA|KLIENT|KL\.|ID\s*KLIENTA)\s*[:#]?\s*(\d{1,12})",
@@ -310,6 +312,8 @@ def _book(actor, batch: BankImport, account: str, lines, report: Progress) -> No
     booked = [line for line in incoming if who[id(line)].customer_id is not None]
     document_ids = _next_ids(FinanceDocument, len(booked))
     document_of = dict(zip(map(id, booked), document_ids, strict=True))
+    # Each transfer keeps its parties as they are now, as bank_transfer_record does.
+    parties = party_snapshots({who[id(line)].customer_id for line in booked})
     transfers: list[_Transfer] = []
     document_rows, line_rows = [], []
     kind = Kind.BANK_TRANSFER.value
@@ -336,7 +340,7 @@ def _book(actor, batch: BankImport, account: str, lines, report: Progress) -> No
             document_rows.append((
                 document_id, tenant_id, customer_id, kind, number, line.booking_date, None,
                 ZERO, line.amount, title, "", None, None, reference, account,
-                line.counterparty_account[:34], now, staff_id, None))  # parties: the bank's
+                line.counterparty_account[:34], now, staff_id, parties[customer_id]))
         line_rows.append((
             tenant_id, batch.pk, account, line.line_identity, line.bank_reference[:100],
             line.booking_date, line.amount, line.title[:1000], line.counterparty_name[:300],
@@ -402,9 +406,12 @@ def _copy(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
                       for c in columns)
     sql = f"COPY {model._meta.db_table} ({names}) FROM STDIN"
     try:
-        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-            for row in rows:
-                copy.write_row(row)
+        with connection.cursor() as cursor:
+            # JSON columns (a document's parties) are written from dicts, as the ORM does.
+            cursor.cursor.adapters.register_dumper(dict, JsonbDumper)
+            with cursor.cursor.copy(sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
     except psycopg.errors.IntegrityError as e:
         raise IntegrityError(str(e)) from e
 

@@ -243,9 +243,10 @@ def booking_amount(text: str, *, debit: bool, line: int | None, entry: str,
 
     One rule for every format, so a statement is never booked the other way round:
     - a minus sign is refused where the format's amounts are never signed (ISO 20022,
-      MT940; a plus, which xs:decimal allows, is harmless). With `sign_may_agree` (CSV columns, where some banks write money out as
-      "-79,99" in the debit column) a sign is accepted only where it agrees with the
-      mark: a minus in the credit column, or a plus in the debit column, is refused.
+      MT940; a plus, which xs:decimal allows, is harmless). With `sign_may_agree` (CSV
+      columns, where some banks write money out as "-79,99" in the debit column) a sign
+      is accepted only where it agrees with the mark: a minus in the credit column, or
+      a plus in the debit column, is refused.
       Reading "DBIT −79.99" as +79.99 (the old behaviour) booked a payment that was never
       made, and its balances may well be consistent with that reading: refusing is the
       only safe answer;

@@ -16,16 +16,22 @@ from django.apps import apps
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
 
+from conftest import make_staff
 from core.services import tenant_setting_set
+from core.tenancy import tenant_context
 from customers import services as customer_services
+from customers.models import Customer
 from finance import billing, services
 from finance.exports import HistoryFilter, epp_export
 from finance.interest_notes import interest_note_issue
 from finance.ksef_ledger import document_ksef_xml
 from finance.models import FinanceDocument, Kind
 from finance.printing import document_pdf
+from finance.seller import party_snapshot, party_snapshots
 
 OLD_SELLER = {"finance.seller_name": "Sieć Alfa sp. z o.o.", "finance.seller_nip": "5260250995",
               "finance.seller_street": "Światłowodowa 1", "finance.seller_postal_code": "00-950",
@@ -220,3 +226,180 @@ def test_the_document_page_shows_the_parties_as_issued(world, staff_client):
     assert "Kowalski Serwis" in page and "Długa 5, 00-238 Warszawa" in page
     assert "Sieć Alfa sp. z o.o." in page and "Światłowodowa 1" in page
     assert "Nowa Nazwa" not in page and "Omega Net" not in page and "Krzywa" not in page
+
+
+def test_a_legacy_document_without_a_snapshot_prints_the_current_parties(world):
+    # Every path stores the parties now (a line assigned by hand goes through the service);
+    # a row without them (only from before migration 0010, which filled them) prints the
+    # parties as they are now rather than failing.
+    from finance.bank.csv_profiles import PROFILES
+    from finance.bank.importer import bank_line_assign, bank_statement_import
+    from finance.models import BankLine
+
+    data = ("Data księgowania;Data waluty;Kontrahent;Rachunek kontrahenta;Tytuł;Uznania;"
+            "Obciążenia;Waluta;Numer referencyjny;Rachunek wirtualny\n"
+            "02.03.2026;02.03.2026;Ktoś;;wpłata;12,00;;PLN;IMP-1;\n").encode("cp1250")
+    bank_statement_import(actor=world.staff, data=data, csv_profile=PROFILES["generic_pl"])
+    line = bank_line_assign(actor=world.staff, line=BankLine.objects.get(),
+                            customer=world.customer)
+    transfer = FinanceDocument.objects.get(pk=line.document_id)
+    assert transfer.parties["buyer"]["name"] == "Kowalski Serwis"
+    FinanceDocument.objects.filter(pk=transfer.pk).update(parties=None)
+    change_everything(world)
+    assert "Omega Net S.A." in pdf_text(document_pdf(transfer))
+
+
+# --------------------------------------------------------------------------- bulk snapshots
+
+def snapshot_one(customer_id):
+    """The single path, as ``document_create`` calls it: a customer read afresh."""
+    return party_snapshot(customer=Customer.objects.get(pk=customer_id))
+
+
+def shaped_customers(staff):
+    """Customers with every shape of address data the snapshot reads, created through the
+    services (ids interleaved with the addresses of others)."""
+    make, add = customer_services.customer_create, customer_services.address_add
+    shapes = {
+        "person, no address": make(actor=staff, first_name="Jan", last_name="Nowak",
+                                   pesel="44051401359"),
+        "company with NIP, all kinds": make(actor=staff, kind="company",
+                                            company_name="Firma \"Ąę\" %{x} sp. z o.o.",
+                                            nip="7792433421", first_name="Ewa",
+                                            last_name="Zięba"),
+        "company without NIP": make(actor=staff, kind="company", company_name="Bez NIP-u",
+                                    pesel="02070803628"),
+        "person with NIP": make(actor=staff, first_name="Ola", last_name="Kot",
+                                nip="1234563218", pesel="90090515836"),
+        "person, correspondence only": make(actor=staff, last_name="Wiśniewska"),
+        "person, installations only": make(actor=staff, first_name="Piotr", last_name="Lis"),
+        "person, no street, abroad": make(actor=staff, first_name="Hans", last_name="Berg"),
+    }
+    all_kinds = shapes["company with NIP, all kinds"]
+    add(actor=staff, customer=all_kinds, kind="installation", street="Polna", building_no="1",
+        postal_code="11-111", city="Ełk")
+    add(actor=staff, customer=shapes["person, installations only"], kind="installation",
+        street="Leśna", building_no="2", apartment_no="3", postal_code="22-222", city="Łódź")
+    add(actor=staff, customer=all_kinds, kind="correspondence", street="Skrytka",
+        building_no="9", postal_code="33-333", city="Opole")
+    add(actor=staff, customer=all_kinds, kind="residence", street="Główna", building_no="10",
+        apartment_no="4a", postal_code="44-444", city="Gdańsk")
+    add(actor=staff, customer=shapes["person, installations only"], kind="installation",
+        street="", building_no="7", postal_code="55-555", city="Wola")
+    add(actor=staff, customer=shapes["person, correspondence only"], kind="correspondence",
+        street="Krótka", building_no="8", postal_code="66-666", city="Radom")
+    add(actor=staff, customer=shapes["company without NIP"], kind="residence", street="Ogrodowa",
+        building_no="12", postal_code="77-777", city="Kielce")
+    add(actor=staff, customer=shapes["person, no street, abroad"], kind="residence", street="",
+        building_no="5", postal_code="10115", city="Berlin", country="de")
+    return shapes
+
+
+def test_the_bulk_snapshot_is_the_single_one_for_every_shape_of_customer(world):
+    shapes = {"world": world.customer, **shaped_customers(world.staff)}
+    bulk = party_snapshots([customer.pk for customer in shapes.values()])
+    assert set(bulk) == {customer.pk for customer in shapes.values()}
+    for shape, customer in shapes.items():
+        assert bulk[customer.pk] == snapshot_one(customer.pk), shape
+    # What the shapes mean on the document.
+    buyer = {shape: bulk[customer.pk]["buyer"] for shape, customer in shapes.items()}
+    assert buyer["person, no address"] == {
+        "number": str(shapes["person, no address"].number), "name": "Jan Nowak", "nip": "",
+        "pesel": "44051401359", "account": shapes["person, no address"].virtual_account,
+        "address": "", "street": "", "postal_code": "", "city": "", "country": "PL"}
+    assert buyer["company with NIP, all kinds"]["name"] == "Firma \"Ąę\" %{x} sp. z o.o."
+    assert buyer["company with NIP, all kinds"]["pesel"] == ""
+    assert buyer["company with NIP, all kinds"]["address"] == "Główna 10/4a, 44-444 Gdańsk"
+    assert buyer["company with NIP, all kinds"]["street"] == "Główna 10/4a"
+    assert buyer["company without NIP"]["nip"] == ""
+    assert buyer["company without NIP"]["pesel"] == "02070803628"
+    assert (buyer["person with NIP"]["nip"], buyer["person with NIP"]["pesel"]) == (
+        "1234563218", "")
+    assert buyer["person, correspondence only"]["address"] == "Krótka 8, 66-666 Radom"
+    # No printed address, the last installation address for KSeF and EDI++.
+    assert buyer["person, installations only"]["address"] == ""
+    assert (buyer["person, installations only"]["street"],
+            buyer["person, installations only"]["city"]) == ("Wola 7", "Wola")
+    assert buyer["person, no street, abroad"]["country"] == "DE"
+    assert buyer["person, no street, abroad"]["address"] == "5, 10115 Berlin"
+    assert all(snapshot["seller"]["nip"] == "5260250995" for snapshot in bulk.values())
+
+
+def test_the_bulk_snapshot_reads_three_queries_and_only_the_active_tenant(
+        world, other_tenant, django_assert_num_queries):
+    shapes = shaped_customers(world.staff)
+    with tenant_context(other_tenant):
+        stranger = customer_services.customer_create(
+            actor=make_staff(other_tenant, "obcy"), last_name="Obcy")
+    ids = [customer.pk for customer in shapes.values()] + [stranger.pk, 10**12]
+    # The seller's settings, the customers, their addresses.
+    with django_assert_num_queries(3):
+        bulk = party_snapshots(ids)
+    assert set(bulk) == {customer.pk for customer in shapes.values()}
+    with django_assert_num_queries(0):
+        assert party_snapshots([]) == {}
+
+
+def test_a_snapshot_is_its_own_dict_not_shared_between_customers(world):
+    first, second = shaped_customers(world.staff)["person, no address"], world.customer
+    bulk = party_snapshots([first.pk, second.pk])
+    bulk[first.pk]["seller"]["name"] = "zmienione"
+    assert bulk[second.pk]["seller"]["name"] == "Sieć Alfa sp. z o.o."
+
+
+NAMES = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=20) \
+    .filter(str.strip)
+ADDRESS = st.fixed_dictionaries({
+    "street": st.one_of(st.just(""), NAMES), "building_no": NAMES,
+    "apartment_no": st.one_of(st.just(""), NAMES), "postal_code": st.just("00-950"),
+    "city": NAMES, "country": st.sampled_from(["PL", "pl", ""])})
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(kind=st.sampled_from(["person", "company"]), first=st.one_of(st.just(""), NAMES),
+       last=NAMES, company=NAMES, nip=st.sampled_from(["", "5260250995", "1234563218"]),
+       pesel=st.sampled_from(["", "44051401359"]),
+       residence=st.one_of(st.none(), ADDRESS), correspondence=st.one_of(st.none(), ADDRESS),
+       installations=st.lists(ADDRESS, max_size=3), order=st.randoms())
+def test_the_bulk_snapshot_equals_the_single_one_for_any_customer(
+        world, kind, first, last, company, nip, pesel, residence, correspondence,
+        installations, order):
+    customer = customer_services.customer_create(
+        actor=world.staff, kind=kind, first_name=first, last_name=last, company_name=company,
+        nip=nip, pesel=pesel)
+    addresses = [("installation", a) for a in installations]
+    addresses += [(k, a) for k, a in (("residence", residence),
+                                      ("correspondence", correspondence)) if a]
+    order.shuffle(addresses)
+    for address_kind, fields in addresses:
+        customer_services.address_add(actor=world.staff, customer=customer, kind=address_kind,
+                                      **fields)
+    bulk = party_snapshots([customer.pk, world.customer.pk])
+    assert bulk[customer.pk] == snapshot_one(customer.pk)
+    assert bulk[world.customer.pk] == snapshot_one(world.customer.pk)
+
+
+def test_the_statement_import_freezes_the_parties_of_the_transfers_it_books(world):
+    from finance.bank.csv_profiles import PROFILES
+    from finance.bank.importer import bank_statement_import
+
+    shapes = shaped_customers(world.staff)
+    payers = [world.customer, world.customer, shapes["person, no address"],
+              shapes["company with NIP, all kinds"]]
+    rows = "".join(f"02.03.2026;02.03.2026;Ktoś;;wpłata KLIENT {c.number};1{i},00;;PLN;"
+                   f"IMP-F{i};\n" for i, c in enumerate(payers))
+    data = ("Data księgowania;Data waluty;Kontrahent;Rachunek kontrahenta;Tytuł;Uznania;"
+            "Obciążenia;Waluta;Numer referencyjny;Rachunek wirtualny\n" + rows).encode("cp1250")
+    bank_statement_import(actor=world.staff, data=data, csv_profile=PROFILES["generic_pl"])
+    transfers = list(FinanceDocument.objects.filter(kind=Kind.BANK_TRANSFER).order_by("number"))
+    assert [t.customer_id for t in transfers] == [c.pk for c in payers]
+    for transfer in transfers:
+        assert transfer.parties == snapshot_one(transfer.customer_id)
+    first = document_pdf(transfers[0])
+    change_everything(world)
+    again = FinanceDocument.objects.get(pk=transfers[0].pk)
+    assert document_pdf(again) == first
+    text = pdf_text(first)
+    assert "Kowalski Serwis" in text and "Sieć Alfa sp. z o.o." in text
+    assert "Nowa Nazwa" not in text and "Omega Net" not in text

@@ -211,3 +211,43 @@ def test_the_api_shows_each_registers_patterns(api, in_tenant):
     assert response.status_code == 201, response.json()
     assert (response.json()["kp_number_pattern"], response.json()["kw_number_pattern"]) == (
         "KP/B1/{YYYY}/{N}", "WYP/{YYYY}/{N}")
+
+
+def test_concurrent_issues_skip_numbers_in_use_and_never_share_one(transactional_db, tenant,
+                                                                    staff):
+    """Six invoices issued at once, with numbers 2 and 4 already borne by imported
+    documents: all succeed, with six different numbers past the ones in use."""
+    import threading
+
+    from django.db import connection
+
+    from core.models import Tenant
+    from customers.services import customer_create
+
+    with tenant_context(tenant):
+        customer = customer_create(actor=staff, last_name="Nowak")
+        for n in (2, 4):
+            FinanceDocument.objects.create(customer=customer, kind=Kind.INVOICE,
+                                           number=f"FV/2026/05/{n}",
+                                           issue_date=date(2026, 5, 1), debit=Decimal("1.00"))
+    errors = []
+
+    def work():
+        try:
+            with tenant_context(Tenant.objects.get(pk=tenant.pk)):
+                invoice(staff, customer, date(2026, 5, 20))
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with tenant_context(tenant):
+        numbers = sorted(int(n.rsplit("/", 1)[1]) for n in FinanceDocument.objects.filter(
+            kind=Kind.INVOICE).values_list("number", flat=True))
+    assert numbers == [1, 2, 3, 4, 5, 6, 7, 8]

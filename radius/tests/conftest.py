@@ -1,4 +1,5 @@
 import os
+import secrets
 import shutil
 import threading
 
@@ -6,20 +7,38 @@ import pytest
 
 from core.tenancy import tenant_context
 
+# The tenants' FreeRADIUS keys have the same value in every test of a run, so one
+# FreeRADIUS (which reads its key when it starts) serves them all: see ``freeradius_pool``.
+RADIUS_KEY = secrets.token_urlsafe(32)
+OTHER_RADIUS_KEY = secrets.token_urlsafe(32)
+
+
+def _radius_key_create(*, actor, name: str, key: str) -> str:
+    """``radius_key_create`` as the product runs it, its random key replaced by ``key``."""
+    from radius.models import RadiusKey
+    from radius.selectors import radius_key_cache_clear
+    from radius.services import radius_key_create
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(RadiusKey, "new_key", staticmethod(lambda: key))
+        created = radius_key_create(actor=actor, name=name)[1]
+    assert created == key
+    # The key named an earlier test's tenant in this process's cache (the live server's
+    # threads share it): the same key now belongs to this test's tenant.
+    radius_key_cache_clear()
+    return created
+
 
 @pytest.fixture
 def radius_key(in_tenant, staff):
-    from radius.services import radius_key_create
-
-    return radius_key_create(actor=staff, name="FreeRADIUS test")[1]
+    return _radius_key_create(actor=staff, name="FreeRADIUS test", key=RADIUS_KEY)
 
 
 @pytest.fixture
 def other_radius_key(other_tenant, other_staff):
-    from radius.services import radius_key_create
-
     with tenant_context(other_tenant):
-        return radius_key_create(actor=other_staff, name="FreeRADIUS B")[1]
+        return _radius_key_create(actor=other_staff, name="FreeRADIUS B",
+                                  key=OTHER_RADIUS_KEY)
 
 
 def _require_freeradius():
@@ -31,11 +50,12 @@ def _require_freeradius():
     pytest.skip(message)
 
 
-@pytest.fixture
-def app_server(live_server):
-    """``config.wsgi.application`` on a loopback port: the WSGI callable gunicorn serves,
-    with ``radius.fastpath`` in front of Django (``live_server`` gives the committed
-    database, its own server is not used)."""
+@pytest.fixture(scope="session")
+def app_server(django_db_setup, live_server):
+    """``config.wsgi.application`` on a loopback port, once per run: the WSGI callable
+    gunicorn serves, with ``radius.fastpath`` in front of Django. A test using it gets the
+    committed database (``live_server``: transactional, emptied after the test); its own
+    server is not used."""
     from socketserver import ThreadingMixIn
     from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
@@ -64,23 +84,42 @@ def app_server(live_server):
     httpd.server_close()
 
 
-@pytest.fixture
-def start_freeradius(app_server, tmp_path):
-    """Start FreeRADIUS with the shipped configuration: ``start_freeradius(key, url=...)``."""
+@pytest.fixture(scope="session")
+def freeradius_pool(tmp_path_factory):
+    """The run's FreeRADIUS servers, one per configuration (key, URL, clients file),
+    started when a test first needs it and stopped at the end of the run."""
     from radius.tests import freeradius
 
+    servers = {}
+
+    def get(*, key, url, clients=None):
+        config = (key, url, clients)
+        if config not in servers:
+            servers[config] = freeradius.start(tmp_path_factory.mktemp("freeradius"),
+                                               url=url, key=key, clients=clients)
+        return servers[config]
+
+    yield get
+    for server in servers.values():
+        server.stop()
+
+
+@pytest.fixture
+def start_freeradius(app_server, freeradius_pool):
+    """FreeRADIUS with the shipped configuration: ``start_freeradius(key, url=...)``;
+    shared with the other tests of the same configuration. Its ``output()`` is this
+    test's part of the log; the test ends when FreeRADIUS has finished its requests."""
     _require_freeradius()
-    servers = []
+    used = []
 
     def start(key, *, url=None, clients=None):
-        server = freeradius.start(tmp_path / f"freeradius{len(servers)}",
-                                  url=url or app_server, key=key, clients=clients)
-        servers.append(server)
+        server = freeradius_pool(key=key, url=url or app_server, clients=clients).from_here()
+        used.append(server)
         return server
 
     yield start
-    for server in servers:
-        server.stop()
+    for server in used:
+        server.wait_idle()
 
 
 @pytest.fixture
@@ -89,12 +128,27 @@ def radius_server(start_freeradius, radius_key):
     return start_freeradius(radius_key)
 
 
-@pytest.fixture
-def coa_peer(tmp_path):
-    """A real FreeRADIUS acting as the NAS for CoA/Disconnect (see freeradius.COA_PEER_CONF)."""
+@pytest.fixture(scope="session")
+def shared_coa_peer(tmp_path_factory):
     from radius.tests import freeradius
 
     _require_freeradius()
-    server = freeradius.start_coa_peer(tmp_path / "coa-peer")
+    server = freeradius.start_coa_peer(tmp_path_factory.mktemp("coa-peer"))
     yield server
     server.stop()
+
+
+@pytest.fixture
+def coa_peer(shared_coa_peer):
+    """A real FreeRADIUS acting as the NAS for CoA/Disconnect (see freeradius.COA_PEER_CONF),
+    one per run; ``output()`` is what this test sent it."""
+    server = shared_coa_peer.from_here()
+    yield server
+    server.wait_idle()
+
+
+def pytest_terminal_summary(terminalreporter):
+    from radius.tests import freeradius
+
+    if freeradius.starts:
+        terminalreporter.write_line(f"FreeRADIUS started {freeradius.starts} times")

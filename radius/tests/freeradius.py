@@ -16,7 +16,7 @@ import shutil
 import socket
 import subprocess
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -123,14 +123,47 @@ def site_for_test(auth_port: int, acct_port: int) -> str:
 
 @dataclass
 class FreeRadius:
+    """A running FreeRADIUS; ``output`` is its log from ``offset`` (bytes) on.
+
+    The tests share one per configuration (``radius/tests/conftest.py``): each test gets
+    ``from_here()``, whose output is only what that test's requests logged.
+    """
+
     process: subprocess.Popen
     auth_port: int
     acct_port: int
     log: Path
     workdir: Path = field(repr=False)
+    offset: int = field(default=0, repr=False)
 
     def output(self) -> str:
-        return self.log.read_text(errors="replace")
+        with self.log.open("rb") as stream:
+            stream.seek(self.offset)
+            return stream.read().decode(errors="replace")
+
+    def from_here(self) -> "FreeRadius":
+        """The same server, its output starting now."""
+        return replace(self, offset=self.log.stat().st_size)
+
+    def busy(self) -> list[str]:
+        """The numbers of the requests in ``output`` not finished yet (a dropped packet
+        is finished: "Dropping packet" follows its "Received")."""
+        text = self.output()
+        received = re.findall(r"(?m)^\((\d+)\) Received ", text)
+        done = set(re.findall(r"(?m)^\((\d+)\) Finished request$", text))
+        done |= set(re.findall(r"(?m)^\((\d+)\) Received .*\nDropping packet", text))
+        return [number for number in received if number not in done]
+
+    def wait_idle(self, timeout: float = 40) -> None:
+        """Until every request in ``output`` is finished: nothing a test sent reaches
+        Abonent after it (its database is emptied for the next test)."""
+        deadline = time.monotonic() + timeout
+        while busy := self.busy():
+            if self.process.poll() is not None:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"FreeRADIUS still busy with requests {busy}")
+            time.sleep(0.05)
 
     def stop(self) -> None:
         self.process.terminate()
@@ -308,8 +341,15 @@ def start_coa_peer(workdir: Path) -> FreeRadius:
     return _launch(workdir, port, port, env={})
 
 
+# How many times ``_launch`` started FreeRADIUS in this process (the tests' summary
+# line: the servers are shared, see radius/tests/conftest.py).
+starts = 0
+
+
 def _launch(workdir: Path, auth_port: int, acct_port: int, *, env: dict,
             log_dir: Path | None = None) -> FreeRadius:
+    global starts
+    starts += 1
     binary = shutil.which("freeradius") or shutil.which("radiusd")
     log = (log_dir or workdir) / "freeradius.log"
     process = subprocess.Popen(  # noqa: S603

@@ -4,8 +4,10 @@ import json
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from core.tenancy import tenant_context
 from customers.services import customer_create
@@ -138,8 +140,11 @@ def test_authorize_logs_a_right_pap_password_itself_and_flags_it(radius_key, jan
     # Abonent's reject: a 401 (rlm_rest: reject), logged here, flagged for the site.
     assert wrong.status_code == 401
     assert wrong.json() == {"control:Tmp-String-9": "abonent-logged"}
+    # FreeRADIUS's calls carry no language: the reason is in the site's (LANGUAGE_CODE).
+    with translation.override(settings.LANGUAGE_CODE):
+        wrong_password = translation.gettext("Wrong password.")
     assert list(AuthEvent.objects.order_by("id").values_list("result", "reason")) == [
-        ("accept", ""), ("reject", "Wrong password.")]
+        ("accept", ""), ("reject", wrong_password)]
 
 
 def test_authorize_checks_chap_only_with_its_challenge(radius_key, jan):
