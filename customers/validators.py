@@ -26,14 +26,25 @@ def clean_pesel(value: str) -> str:
                               code="invalid_pesel") from None
 
 
+# TNIP of the FA(3) schema: what KSeF accepts as a NIP (the first digit is not 0, and the
+# second and third are not both 0). The checksum alone passes "0000000000", which no
+# invoice could carry.
+_KSEF_NIP = re.compile(r"[1-9]((\d[1-9])|([1-9]\d))\d{7}", re.ASCII)
+
+
 def clean_nip(value: str) -> str:
+    """A NIP as 10 digits ("PL", spaces and dashes dropped): checksum (python-stdnum) and
+    the shape KSeF's FA(3) accepts."""
     if not value:
         return ""
     try:
-        return nip.validate(value)
+        number = nip.validate(value)
     except StdnumError:
+        number = ""
+    if not _KSEF_NIP.fullmatch(number):
         raise ValidationError(_("“%(value)s” is not a valid NIP number.") % {"value": value},
-                              code="invalid_nip") from None
+                              code="invalid_nip")
+    return number
 
 
 def clean_regon(value: str) -> str:

@@ -15,7 +15,6 @@ Every path writes a snapshot; only a legacy row without one (none are left after
 migration 0010 filled them) would fall back to the current data.
 """
 
-import re
 from collections import defaultdict, namedtuple
 from dataclasses import asdict, dataclass, fields
 
@@ -232,20 +231,9 @@ def _polish_account(value: str) -> str:
     return iban[2:]
 
 
-# TNIP of the FA(3) schema: a tax office code (first three digits) is never "000" nor
-# starts with 0 — a NIP that passes the checksum but not this goes into no KSeF invoice.
-_KSEF_NIP = re.compile(r"[1-9]((\d[1-9])|([1-9]\d))\d{7}", re.ASCII)
-
-
 def seller_nip_clean(value: str) -> str:
-    """A valid NIP (the customers' validator: checksum), as 10 ASCII digits that FA(3)
-    accepts; "PL", spaces and dashes as people type them are dropped; empty: the tenant's
-    NIP."""
-    nip = clean_nip(value.upper().removeprefix("PL").strip()) if value else ""
-    if nip and not _KSEF_NIP.fullmatch(nip):
-        raise ValidationError(_("“%(value)s” is not a valid NIP number.") % {"value": value},
-                              code="invalid_nip")
-    return nip
+    """The customers' NIP rule (checksum and the FA(3) shape); empty: the tenant's NIP."""
+    return clean_nip(value.strip()) if value else ""
 
 
 def seller_regon_clean(value: str) -> str:

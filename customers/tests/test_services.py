@@ -44,6 +44,8 @@ def test_create_assigns_next_number_and_logs(in_tenant, staff, customer):
 @pytest.mark.parametrize("field,value", [
     ("pesel", "44051401459"), ("nip", "1234567890"), ("regon", "123456789"),
     ("spouse_pesel", "00000000000"),
+    # The checksum passes, but KSeF's FA(3) takes no NIP starting with 0 or "x00".
+    ("nip", "0000000000"), ("nip", "1000000006"), ("nip", "0123456789"),
 ])
 def test_invalid_identity_number_is_refused_and_nothing_written(in_tenant, staff, field, value):
     with pytest.raises(ValidationError) as error:

@@ -372,7 +372,7 @@ def _line_values(entry: _Entry, currency: str) -> dict:
         # only); the mark gave the direction, and a zero is refused as in every format.
         amount=booking_amount(
             str(abs(data["amount"])), debit=(data.get("status") or "").upper() in _DEBIT_MARKS,
-            line=entry.field.line, entry=_("the :61: statement line") + (
+            line=entry.field.line, entry=lambda: _("the :61: statement line") + (
                 f" ({reference})" if reference else ""), direction="MT940"),
         currency=currency,
         bank_reference=reference,

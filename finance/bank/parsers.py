@@ -236,7 +236,7 @@ def money(text: str, *, line: int | None) -> Decimal:
     return round_grosz(amount)
 
 
-def booking_amount(text: str, *, debit: bool, line: int | None, entry: str,
+def booking_amount(text: str, *, debit: bool, line: int | None, entry,
                    direction: str, sign_may_agree: bool = False) -> Decimal:
     """The signed amount of a booking whose direction a mark gives (CAMT's CdtDbtInd,
     MT940's C/D, a CSV credit or debit column) and whose `text` is its magnitude.
@@ -252,7 +252,8 @@ def booking_amount(text: str, *, debit: bool, line: int | None, entry: str,
       only safe answer;
     - a zero amount is refused: a statement line moves money, and a zero one would be
       stored as an "outgoing" line nobody looks at.
-    `entry` names the booking for the message (its position and reference).
+    `entry` names the booking for the message (its position and reference): a string, or
+    a callable giving it, so a format read line by line builds it only for an error.
     """
     text = text.strip()
     amount = money(text, line=line)
@@ -267,16 +268,20 @@ def booking_amount(text: str, *, debit: bool, line: int | None, entry: str,
                 "(%(direction)s; the direction is %(mark)s); the whole file was refused, "
                 "nothing was booked"
             )
-            % {"entry": entry, "amount": text, "direction": direction,
+            % {"entry": _entry(entry), "amount": text, "direction": direction,
                "mark": _("money out") if debit else _("money in")},
         )
     if amount == 0:
         raise StatementParseError(
             line,
             _("%(entry)s: the amount is zero; the whole file was refused, nothing was booked")
-            % {"entry": entry},
+            % {"entry": _entry(entry)},
         )
     return -abs(amount) if debit else abs(amount)
+
+
+def _entry(entry) -> str:
+    return entry() if callable(entry) else entry
 
 
 def collapse(text: str) -> str:
