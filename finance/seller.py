@@ -19,11 +19,9 @@ from collections import defaultdict, namedtuple
 from dataclasses import asdict, dataclass, fields
 
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.db.models import BooleanField, Q
-from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
+from core.sql import column_any
 from core.tenancy import current_tenant
 from core.tenant_settings import settings_list
 from customers.models import Address, Customer
@@ -160,17 +158,6 @@ class _AddressRow(namedtuple("_AddressRow", ("customer_id", "kind", "street", "b
     __str__ = Address.__str__
 
 
-def _id_in(model, field: str, ids: list) -> Q | RawSQL:
-    """``field`` is one of ``ids``: one array parameter on PostgreSQL (a statement names
-    up to 100,000 customers: as many placeholders cost more than the query)."""
-    if connection.vendor != "postgresql":
-        return Q(**{f"{field}__in": ids})
-    quote = connection.ops.quote_name
-    column = f"{quote(model._meta.db_table)}.{quote(model._meta.get_field(field).column)}"
-    return RawSQL(f"{column} = ANY(%s::bigint[])", [ids],  # noqa: S611 - ids as a parameter
-                  output_field=BooleanField())
-
-
 def party_snapshots(customer_ids) -> dict[int, dict]:
     """``party_snapshot`` of many customers of the active tenant at once, for set-based
     issuing (the billing run, the bank statement import): three queries — the seller's
@@ -180,13 +167,14 @@ def party_snapshots(customer_ids) -> dict[int, dict]:
         return {}
     seller = asdict(seller_get())
     addresses = defaultdict(list)
-    for row in (Address.objects.filter(_id_in(Address, "customer", ids))
+    for row in (Address.objects.filter(column_any(Address, "customer", ids, "bigint"))
                 .order_by("customer_id", *Address._meta.ordering)
                 .values_list(*_AddressRow._fields)):
         addresses[row[0]].append(_AddressRow._make(row))
     return {row[0]: _snapshot(dict(seller),
                               buyer_snapshot(_CustomerRow._make(row), addresses.get(row[0], ())))
-            for row in (Customer.objects.filter(_id_in(Customer, "id", ids)).order_by()
+            for row in (Customer.objects.filter(column_any(Customer, "id", ids, "bigint"))
+                        .order_by()
                         .values_list(*_CustomerRow._fields))}
 
 

@@ -30,14 +30,14 @@ from decimal import Decimal
 import psycopg
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import BooleanField, DecimalField, F, Sum, Value
-from django.db.models.expressions import RawSQL
+from django.db.models import DecimalField, F, Sum, Value
 from django.db.models.functions import Coalesce, Concat, Right, Upper
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from psycopg.types.json import JsonbDumper
 
 from core.actionlog import action_log, staff_of
+from core.sql import array_param, column_any, values_in
 from core.tenancy import current_tenant
 from customers.models import BankAccount, Customer
 from customers.services import bank_account_add
@@ -63,40 +63,6 @@ class Identification:
     customer_id: int | None
     rule: str  # virtual_account, own_account, customer_number, document_number, name, ""
     match: str = ""  # what the rule found: the document or customer number
-
-
-def _array(values, cast: str) -> tuple[str, list]:
-    """An array parameter: SQL and its parameter. 100,000 values go as one comma-joined
-    string split by PostgreSQL (``string_to_array``) where none holds a comma: psycopg
-    takes ten times longer to write them as an array."""
-    values = list(values)
-    if cast == "bigint" or not any("," in value or not value for value in values):
-        return (f"string_to_array(%s, ',')::{_CASTS[cast]}[]",
-                [",".join(map(str, values)) if cast == "bigint" else ",".join(values)])
-    return f"%s::{_CASTS[cast]}[]", [values]
-
-
-_CASTS = {"text": "text", "bigint": "bigint", "numeric": "numeric"}
-
-
-def _in(values, cast: str = "text") -> RawSQL:
-    """``field__in=_in(values)``: one array parameter instead of a placeholder per value,
-    for the small lookups of expressions (``Right``, ``Upper``); through the tenant-scoped
-    manager of the queried model."""
-    array, params = _array(values, cast)
-    return RawSQL(f"SELECT unnest({array})", params)  # noqa: S611 - values as a parameter
-
-
-def _any(model, field: str, values, cast: str = "text") -> RawSQL:
-    """``.filter(_any(Model, "field", values))``: ``field = ANY(array)``, for the big
-    lookups (100,000 values). PostgreSQL probes the index once per value, or hashes the
-    array for a scan; a semi-join with ``unnest`` can get a nested loop instead when the
-    statistics still describe the table before the last big import."""
-    column = model._meta.get_field(field).column
-    quote = connection.ops.quote_name
-    array, params = _array(values, cast)
-    sql = f"{quote(model._meta.db_table)}.{quote(column)} = ANY({array})"
-    return RawSQL(sql, params, output_field=BooleanField())  # noqa: S611
 
 
 _NOT_DIGIT = re.compile(r"\D")
@@ -138,7 +104,8 @@ def identify_all(lines: list[StatementLine],
             tail = digits[-16:]
             tails[len(tail)][i] = tail
     if full:
-        owners = dict(Customer.objects.filter(_any(Customer, "virtual_account", set(full.values())))
+        owners = dict(Customer.objects
+                      .filter(column_any(Customer, "virtual_account", set(full.values())))
                       .values_list("virtual_account", "id"))
         for i, digits in full.items():
             if digits in owners:
@@ -146,7 +113,7 @@ def identify_all(lines: list[StatementLine],
     for length, wanted in tails.items():
         matches = defaultdict(set)
         for tail, pk in (Customer.objects.annotate(tail=Right("virtual_account", length))
-                         .filter(tail__in=_in(set(wanted.values())))
+                         .filter(tail__in=values_in(set(wanted.values())))
                          .values_list("tail", "id")):
             matches[tail].add(pk)
         for i, tail in wanted.items():
@@ -161,7 +128,7 @@ def identify_all(lines: list[StatementLine],
         for account in accounts.values():
             candidates |= {account, "PL" + account} if account.isdigit() else {account}
         owners = defaultdict(set)
-        for iban, pk in (BankAccount.objects.filter(_any(BankAccount, "iban", candidates))
+        for iban, pk in (BankAccount.objects.filter(column_any(BankAccount, "iban", candidates))
                          .values_list("iban", "customer_id")):
             owners[iban].add(pk)
         for i, account in accounts.items():
@@ -177,7 +144,7 @@ def identify_all(lines: list[StatementLine],
             numbers[i] = int(match.group(1))
     if numbers:
         by_number = dict(Customer.objects
-                         .filter(_any(Customer, "number", set(numbers.values()), "bigint"))
+                         .filter(column_any(Customer, "number", set(numbers.values()), "bigint"))
                          .values_list("number", "id"))
         for i, number in numbers.items():
             if number in by_number:
@@ -191,7 +158,7 @@ def identify_all(lines: list[StatementLine],
     if documents:
         owners = defaultdict(set)
         for number, pk in (FinanceDocument.objects
-                           .filter(number__in=_in(set().union(*documents.values())))
+                           .filter(number__in=values_in(set().union(*documents.values())))
                            .exclude(kind=Kind.BANK_TRANSFER)  # its number: a bank reference
                            .values_list("number", "customer_id")):
             owners[number].add(pk)
@@ -214,12 +181,13 @@ def identify_all(lines: list[StatementLine],
         rows = (Customer.objects
                 .annotate(company=Upper("company_name"),
                           person=Concat(Upper("first_name"), Value("\x1f"), Upper("last_name")))
-                .filter(company__in=_in(companies)).values_list("company", "person", "id")
+                .filter(company__in=values_in(companies)).values_list("company", "person", "id")
                 .union(Customer.objects
                        .annotate(company=Upper("company_name"),
                                  person=Concat(Upper("first_name"), Value("\x1f"),
                                                Upper("last_name")))
-                       .filter(person__in=_in(people)).values_list("company", "person", "id")))
+                       .filter(person__in=values_in(people))
+                       .values_list("company", "person", "id")))
         for company, person, pk in rows:
             by_company[company].add(pk)
             by_person[person].add(pk)
@@ -290,7 +258,7 @@ _ALLOCATION_COLUMNS = (
 
 def _book(actor, batch: BankImport, account: str, lines, report: Progress) -> None:
     known = set(BankLine.objects.filter(
-        _any(BankLine, "line_identity", {line.line_identity for line in lines}),
+        column_any(BankLine, "line_identity", {line.line_identity for line in lines}),
         account=account)
         .values_list("line_identity", flat=True))
     new = []
@@ -424,16 +392,17 @@ def _post(transfers: list[_Transfer]) -> None:
         totals[transfer.customer_id] += transfer.credit
     customers = sorted(totals)
     tenant_id = current_tenant().pk
-    ids, ids_params = _array(customers, "bigint")
+    ids, ids_params = array_param(customers, "bigint")
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO finance_customeraccount (tenant_id, customer_id, balance) "
             f"SELECT %s, unnest({ids}), 0 ON CONFLICT (customer_id) DO NOTHING",
             [tenant_id, *ids_params])
-    list(CustomerAccount.objects.filter(_any(CustomerAccount, "customer", customers, "bigint"))
+    list(CustomerAccount.objects
+         .filter(column_any(CustomerAccount, "customer", customers, "bigint"))
          .order_by("id").select_for_update().values_list("id", flat=True))
-    ids, ids_params = _array(customers, "bigint")
-    amounts, amounts_params = _array([str(totals[pk]) for pk in customers], "numeric")
+    ids, ids_params = array_param(customers, "bigint")
+    amounts, amounts_params = array_param([str(totals[pk]) for pk in customers], "numeric")
     with connection.cursor() as cursor:
         sql = ("UPDATE finance_customeraccount AS a SET balance = a.balance + t.amount "  # noqa: S608
                f"FROM unnest({ids}, {amounts}) AS t(customer_id, amount) "
@@ -462,7 +431,7 @@ def _settle(transfers: list[_Transfer], staff_id, now, titles: Recogniser) -> No
     receivables, open_amounts = defaultdict(list), {}
     for pk, customer_id, number, due_date, issue_date, debit, allocated in (
             FinanceDocument.objects
-            .filter(_any(FinanceDocument, "customer", paid, "bigint"), debit__gt=0)
+            .filter(column_any(FinanceDocument, "customer", paid, "bigint"), debit__gt=0)
             .annotate(allocated=Coalesce(Sum("allocations_in__amount"), Value(ZERO), **_SUM))
             .filter(allocated__lt=F("debit")).order_by()
             .values_list("id", "customer_id", "number", "due_date", "issue_date", "debit",
@@ -474,8 +443,8 @@ def _settle(transfers: list[_Transfer], staff_id, now, titles: Recogniser) -> No
     earlier = defaultdict(list)
     for pk, customer_id, number, issue_date, title, credit, allocated in (
             FinanceDocument.objects
-            .filter(_any(FinanceDocument, "customer", receivables, "bigint"), credit__gt=0)
-            .exclude(_any(FinanceDocument, "id", [t.pk for t in transfers], "bigint"))
+            .filter(column_any(FinanceDocument, "customer", receivables, "bigint"), credit__gt=0)
+            .exclude(column_any(FinanceDocument, "id", [t.pk for t in transfers], "bigint"))
             .annotate(allocated=Coalesce(Sum("allocations_out__amount"), Value(ZERO), **_SUM))
             .filter(allocated__lt=F("credit")).order_by()
             .values_list("id", "customer_id", "number", "issue_date", "title", "credit",
