@@ -1,5 +1,7 @@
 """Fixtures shared by every app's tests: two tenants, staff, a customer, API clients."""
 
+from contextlib import contextmanager
+
 import pytest
 from django.test import Client
 from django.utils import translation
@@ -7,7 +9,7 @@ from rest_framework.test import APIClient
 
 from core.models import ApiToken, Membership, Tenant, User
 from core.roles import Role
-from core.tenancy import tenant_context
+from core.tenancy import all_tenants_context, tenant_context
 
 
 @pytest.fixture(autouse=True)
@@ -102,3 +104,64 @@ def other_api_client(other_staff, other_tenant):
 def staff_client(client, staff):
     client.force_login(staff)
     return client
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The suite's queries run as a role row-level security binds (core/rls.py): the test
+    database is made by a superuser, whom the policies would never stop. (``DB_RLS=False``:
+    no policies, the superuser throughout.)"""
+    from django.conf import settings
+    from django.db import connection
+
+    from core.rls import app_role_assume
+
+    if not (settings.DB_RLS and connection.vendor == "postgresql"):
+        yield
+        return
+    with django_db_blocker.unblock():
+        app_role_assume(role="abonent_app_test")
+    yield
+    # The superuser again, to drop the test database.
+    connection.settings_dict["OPTIONS"].pop("assume_role", None)
+    connection.close()
+
+
+@pytest.fixture(autouse=True)
+def test_code_sees_all_tenants():
+    """The test's own code — building state, asserting on the database afterwards — works
+    across tenants, as the platform's maintenance does (``all_tenants_context``). The code
+    under test sets its own scope: a request (the middleware, the API authentication),
+    ``tenant_context`` (the ``in_tenant`` fixture), a thread of its own (none: no rows)."""
+    with all_tenants_context():
+        yield
+
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@contextmanager
+def chromium_page():
+    """A page of Debian's headless Chromium driven by Playwright (the tests that use it set
+    DJANGO_ALLOW_ASYNC_UNSAFE: Playwright's sync API runs an event loop in their thread)."""
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                         args=CHROMIUM_ARGS)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        yield page
+    finally:
+        context.close()
+        browser.close()
+        playwright.stop()
+
+
+@pytest.fixture
+def browser_page():
+    with chromium_page() as page:
+        yield page

@@ -276,6 +276,7 @@ def main() -> None:
         print(f"{len(customers):,} customers, {invoices:,} invoices, statement "
               f"{len(data) / 1e6:.1f} MB: {mix}")
 
+        base.as_app_role()
         started = time.perf_counter()
         parse_statement(data)
         parse_s = time.perf_counter() - started

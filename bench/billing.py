@@ -253,6 +253,7 @@ def main() -> None:
 
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+        base.as_app_role()
         print("billing run…")
         result = measure_run(ctx["staff"], args.profile)
         checks = verify(ctx["tenant"], result)

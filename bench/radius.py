@@ -36,6 +36,7 @@ import time
 import urllib.request
 import warnings
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [str(ROOT)] + [p for p in sys.path
@@ -518,12 +519,16 @@ def main() -> None:
             # DELETE leaves slow every lookup until a vacuum, and this machine's
             # PostgreSQL runs without autovacuum.
             cursor.execute("TRUNCATE radius_sessionsample, radius_radiussession, "
-                           "radius_authevent")
+                           "radius_authevent CASCADE")  # the reloads that name a session
             cursor.execute("VACUUM ANALYZE radius_login, radius_nas, radius_radiuskey")
         workdir = Path(tempfile.mkdtemp(prefix="bench-radius-"))
         users = workdir / "users"
         users_file(users)
+        role = base.as_app_role()
     connection.close()
+    # The web server connects as the application's role (bench/run.py ``as_app_role``).
+    parts = urlsplit(url)
+    app_url = urlunsplit(parts._replace(netloc=f"{role}@{parts.hostname}:{parts.port or 5432}"))
 
     rng = random.Random(2865)
     figures = {"radius_bench_logins": len(logins)}
@@ -538,7 +543,7 @@ def main() -> None:
         print(f"at {rate:g}/s:", result)
         return result
 
-    web, web_port = start_web(url, args.server, args.workers, args.threads)
+    web, web_port = start_web(app_url, args.server, args.workers, args.threads)
     radius, auth_port, acct_port = start_freeradius(
         workdir / "abonent", url=f"http://127.0.0.1:{web_port}", key=data["key"],
         threads=args.radius_threads, files=None)

@@ -80,6 +80,26 @@ def setup_django(url: str) -> None:
     call_command("migrate", verbosity=0)
 
 
+# Measured as the application runs in production: as a role row-level security binds
+# (core/rls.py); seeding, truncating and VACUUM before it run as the superuser. With
+# DB_RLS=False the same role without policies: bench/RESULTS.md "RLS cost" compares both.
+APP_ROLE = os.environ.get("BENCH_APP_ROLE", "abonent_bench_app")
+
+
+def as_app_role() -> str:
+    """From here on this process's queries run as ``APP_ROLE`` (created, with LOGIN for
+    the servers the RADIUS bench starts); returns the role."""
+    from django.db import connection
+
+    from core.rls import app_role_assume
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"DO $$ BEGIN CREATE ROLE {APP_ROLE} LOGIN; "
+                       f"EXCEPTION WHEN duplicate_object THEN NULL; END $$")
+    app_role_assume(role=APP_ROLE)
+    return APP_ROLE
+
+
 # --------------------------------------------------------------------------- seeding
 
 @contextmanager
@@ -594,6 +614,7 @@ def main() -> None:
     from django.test import Client
 
     ctx = seed(args.customers, args.others)
+    as_app_role()
     client = Client()
     client.force_login(ctx["staff"])
 
@@ -608,9 +629,11 @@ def main() -> None:
     for query in args.explain:
         print(explain(ctx["tenant"], query))
 
+    from core.tenancy import all_tenants_context
     from customers.models import Customer
 
-    customers = Customer.all_tenants.filter(tenant=ctx["tenant"]).count()
+    with all_tenants_context():  # the bench's own count, outside the tenant
+        customers = Customer.all_tenants.filter(tenant=ctx["tenant"]).count()
     figures = {
         "customer_search_p95_ms": max(f["main"]["p95"] for f in search.values()),
         "customer_search_p50_ms": max(f["main"]["p50"] for f in search.values()),

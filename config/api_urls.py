@@ -2,7 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
-from core import access_api
+from core import access_api, tokens_api
 from customers import api as customers_api
 from documents import api as documents_api
 from finance import api as finance_api
@@ -12,6 +12,7 @@ app_name = "api"
 
 router = DefaultRouter()
 access_api.register(router)
+tokens_api.register(router)
 customers_api.register(router)
 documents_api.register(router)
 finance_api.register(router)

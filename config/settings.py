@@ -5,6 +5,7 @@ under ``var/``, Celery tasks executed eagerly, DEBUG on.  Setting ``DATABASE_URL
 ``REDIS_URL``, ``SECRET_KEY`` and ``ALLOWED_HOSTS`` switches to the production shape.
 """
 
+import sys
 from pathlib import Path
 
 import environ
@@ -20,6 +21,9 @@ PRODUCTION = "SECRET_KEY" in env
 SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me-in-production")
 DEBUG = env.bool("DEBUG", default=not PRODUCTION)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+if PRODUCTION:
+    # The test client's host name is for the tests, never a deployment's.
+    ALLOWED_HOSTS = [host for host in ALLOWED_HOSTS if host != "testserver"]
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Fernet key(s) for NAS secrets and login passwords (radius/crypto.py); empty: from SECRET_KEY.
 RADIUS_ENCRYPTION_KEY = env("RADIUS_ENCRYPTION_KEY", default="")
@@ -30,6 +34,12 @@ RADIUS_AUTH_LOG_FLUSH_SECONDS = env.float("RADIUS_AUTH_LOG_FLUSH_SECONDS", defau
 RADIUS_PREPARED_STATEMENTS = env.bool("RADIUS_PREPARED_STATEMENTS", default=True)
 # Interim-Updates committed without waiting for the disk (radius/services/accounting.py).
 RADIUS_INTERIM_SYNCHRONOUS_COMMIT = env.bool("RADIUS_INTERIM_SYNCHRONOUS_COMMIT", default=False)
+# CoA/Disconnect (radius/reloads.py): seconds to wait for the NAS per try, the waits
+# between tries, and how long a rotated FreeRADIUS key keeps working (0: revoked at once).
+RADIUS_COA_TIMEOUT = env.float("RADIUS_COA_TIMEOUT", default=3.0)
+RADIUS_COA_RETRY_DELAYS = [float(d) for d in env.list("RADIUS_COA_RETRY_DELAYS",
+                                                      default=["30", "60", "120", "240"])]
+RADIUS_KEY_ROTATION_GRACE_HOURS = env.float("RADIUS_KEY_ROTATION_GRACE_HOURS", default=24)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -42,7 +52,10 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    # Swagger UI and ReDoc from our own static files (core/api_docs.py), not a CDN.
+    "drf_spectacular_sidecar",
     "django_htmx",
+    "csp",
     "bootstrap",
     "axes",
     "core",
@@ -55,6 +68,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.RequestBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -62,7 +76,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "core.middleware.TenantMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Ends an expired staff session (and its tenant) before any view; after the messages,
+    # to say why.
+    "core.middleware.StaffSessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Staff login throttling (core/access.py); axes' middleware last, as it asks.
     "core.access.LoginAttemptSerializer",
@@ -100,6 +118,30 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if PRODUCTION else 0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default used by a small office at once. A transaction takes the write
+    # lock when it begins (IMMEDIATE): a read-then-write (the next customer number) waits
+    # for the writer before it, where a deferred one failed "database is locked" at its
+    # first write without waiting. A writer waits up to SQLITE_BUSY_TIMEOUT seconds; WAL
+    # lets pages be read meanwhile. synchronous=FULL: a committed invoice number survives
+    # a power cut (NORMAL in WAL mode may lose the last commits).
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "transaction_mode": "IMMEDIATE",
+        "timeout": env.int("SQLITE_BUSY_TIMEOUT", default=20),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL",
+    })
+# PostgreSQL row-level security under tenant scoping (core/rls.py): the application
+# connects (DATABASE_URL) as a role the policies bind — neither a superuser nor the
+# tables' owner; `manage.py migrate` connects as the owner (DATABASE_MIGRATE_URL, when
+# set), who then grants the application's role (DB_APP_ROLE, default the user of
+# DATABASE_URL) its rights. DB_RLS=False: no policies (the benchmarks compare).
+DB_RLS = env.bool("DB_RLS", default=True)
+DB_APP_ROLE = env("DB_APP_ROLE", default="")
+if env("DATABASE_MIGRATE_URL", default="") and sys.argv[1:2] == ["migrate"]:
+    DB_APP_ROLE = DB_APP_ROLE or DATABASES["default"].get("USER", "")
+    DATABASES["default"].update(env.db("DATABASE_MIGRATE_URL"))
+if DB_RLS and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "core.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"
@@ -141,6 +183,26 @@ STORAGES = {
 # Uploads are read into memory up to the scan limit check; larger ones spool to disk.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
+# Request bodies are refused (413) from their Content-Length before they are read
+# (core.middleware.RequestBodyLimitMiddleware): file uploads — the paths matching
+# UPLOAD_PATH_PATTERNS — up to REQUEST_UPLOAD_MAX_MB, every other request up to
+# REQUEST_BODY_MAX_MB. The tenant's scan limit ("customer.scan_max_mb") is checked after.
+REQUEST_BODY_MAX_MB = env.int("REQUEST_BODY_MAX_MB", default=5)
+REQUEST_UPLOAD_MAX_MB = env.int("REQUEST_UPLOAD_MAX_MB", default=25)
+UPLOAD_PATH_PATTERNS = [
+    r"^/customers/\d+/scans/add/$", r"^/documents/\d+/scans/add/$",
+    r"^/radius/.*/photos/$", r"^/finance/bank/$",
+    r"^/api/v1/customers/\d+/scans/$", r"^/api/v1/customers/\d+/documents/\d+/scans/$",
+    r"^/api/v1/bank-imports/$",
+]
+# core.uploads: images are refused above this many pixels before they are decoded.
+UPLOAD_MAX_IMAGE_PIXELS = env.int("UPLOAD_MAX_IMAGE_PIXELS", default=60_000_000)
+BANK_STATEMENT_MAX_MB = env.int("BANK_STATEMENT_MAX_MB", default=20)
+# The document template sandbox (documents/rendering.py): a render running longer than
+# DOCUMENT_RENDER_SECONDS (template and layout together) or laying out more than
+# DOCUMENT_MAX_PAGES pages is stopped with an error naming the limit.
+DOCUMENT_RENDER_SECONDS = env.float("DOCUMENT_RENDER_SECONDS", default=10.0)
+DOCUMENT_MAX_PAGES = env.int("DOCUMENT_MAX_PAGES", default=100)
 
 REDIS_URL = env("REDIS_URL", default="")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -184,13 +246,13 @@ REST_FRAMEWORK = {
         "core.authentication.TenantSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["core.authentication.TenantModelPermissions"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api_pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
@@ -198,6 +260,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Subscribers of an ISP: customers and their card.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "CustomerKindEnum": "customers.models.Customer.Kind",
@@ -212,10 +277,27 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# The OpenAPI schema and its Swagger UI / ReDoc without logging in (core/api_docs.py); off
+# in production: a staff session or an API token is then required.
+API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=not PRODUCTION)
+
+# XLSX and EDI++ exports of the API are built in memory: at most this many documents
+# (finance/api/exports.py; CSV is streamed).
+API_EXPORT_MAX_DOCUMENTS = env.int("API_EXPORT_MAX_DOCUMENTS", default=50_000)
+
 # The customer panel's own domains: host → tenant slug, e.g. "panel.alfa.pl=alfa,...".
 # Other hosts take the tenant from the login link (/panel/login/?isp=<slug>), or the
 # platform's only tenant.
 PANEL_TENANT_HOSTS = env.dict("PANEL_TENANT_HOSTS", default={})
+# Panel login throttling (customers/panel_access.py). An account locks after the tenant
+# settings' wrong tries; besides, a client address (TRUSTED_PROXY_COUNT below; IPv6 by /64)
+# is refused for the cool-off once it has PANEL_LOGIN_ADDRESS_FAILURE_LIMIT failures within
+# it over all logins of all ISPs. Counted in PostgreSQL: every process sees the same count.
+PANEL_LOGIN_ADDRESS_FAILURE_LIMIT = env.int("PANEL_LOGIN_ADDRESS_FAILURE_LIMIT", default=20)
+PANEL_LOGIN_ADDRESS_COOLOFF_MINUTES = env.int("PANEL_LOGIN_ADDRESS_COOLOFF_MINUTES",
+                                              default=15)
+# How long a one-time panel PIN staff generate stays valid.
+PANEL_PIN_VALID_HOURS = env.int("PANEL_PIN_VALID_HOURS", default=72)
 
 # Behind a reverse proxy, the number of trusted proxies that append to X-Forwarded-For.
 # 0 (default) trusts no header: the client IP is REMOTE_ADDR.
@@ -240,10 +322,53 @@ AXES_LOCKOUT_CALLABLE = "core.access.login_locked_response"
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_VERBOSE = False
 
+# Staff sessions (core.middleware.StaffSessionTimeoutMiddleware): a staff login lasts at
+# most STAFF_SESSION_HOURS, and ends after STAFF_IDLE_MINUTES without a request (0: never).
+# The customer panel's sessions are the panel's (panel/session.py), not bound by these.
+STAFF_SESSION_HOURS = env.int("STAFF_SESSION_HOURS", default=10)
+STAFF_IDLE_MINUTES = env.int("STAFF_IDLE_MINUTES", default=30)
+# Staff and panel share the session cookie; Django's two weeks are cut to a staff session.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=STAFF_SESSION_HOURS * 3600)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Content-Security-Policy (django-csp): scripts, styles, fonts and images from this origin
+# only — no inline <script>/<style>/style=""/onclick=, no eval (htmx runs with allowEval
+# off, templates/base.html); Bootstrap draws some icons as data: images. Enforced in
+# production; in development the same policy is report-only, so a page that breaks it
+# shows in the browser's console (and tests/test_browser.py) without breaking the page.
+# The API's Swagger UI and ReDoc pages get their own (config/urls.py).
+_CSP = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+if PRODUCTION:
+    CONTENT_SECURITY_POLICY = _CSP
+else:
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP
+
 if PRODUCTION:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # HTTPS only: plain HTTP is redirected, and browsers are told (HSTS) to never try it
+    # for a year. FreeRADIUS calls the rlm_rest endpoints over plain HTTP on the internal
+    # network (deploy/freeradius, docker-compose.yml's radius-api): not redirected.
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = env.list("SECURE_REDIRECT_EXEMPT", default=[r"^radius/rest/"])
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 
 LOGGING = {
     "version": 1,

@@ -1,13 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from core.api_docs import RedocView, SchemaView, SwaggerView
+from core.csp import docs_page
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/schema/", SchemaView.as_view(), name="schema"),
+    path("api/docs/", docs_page(SwaggerView.as_view(url_name="schema")), name="swagger-ui"),
+    path("api/redoc/", docs_page(RedocView.as_view(url_name="schema")), name="redoc"),
     path("", include("core.urls")),
     path("customers/", include("customers.urls")),
     path("documents/", include("documents.urls")),
@@ -15,3 +18,9 @@ urlpatterns = [
     path("radius/", include("radius.urls")),
     path("panel/", include("panel.urls")),
 ]
+
+# Under /api/ errors are JSON in the API's one shape (core.api); elsewhere Django's pages.
+handler400 = "core.api.bad_request"
+handler403 = "core.api.permission_denied"
+handler404 = "core.api.page_not_found"
+handler500 = "core.api.server_error"

@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from . import access
+from .api import error_response
 
 
 class CanUnlockLogins(permissions.BasePermission):
@@ -34,15 +35,19 @@ class LoginLockResultSerializer(serializers.Serializer):
                                               "on other tenants' users or unknown names.")
 
 
-class LoginLockViewSet(viewsets.ViewSet):
+class LoginLockViewSet(viewsets.GenericViewSet):
     permission_classes = [CanUnlockLogins]
+    serializer_class = LoginLockSerializer
+    filter_backends = []
 
-    @extend_schema(responses=LoginLockSerializer(many=True))
     def list(self, request):
-        return Response(LoginLockSerializer(
-            access.login_lock_list(tenant=request.tenant), many=True).data)
+        """The locks, paged like every list of the API."""
+        page = self.paginate_queryset(access.login_lock_list(tenant=request.tenant))
+        return self.get_paginated_response(LoginLockSerializer(page, many=True).data)
 
-    @extend_schema(request=LoginLockReleaseSerializer, responses=LoginLockResultSerializer)
+    @extend_schema(request=LoginLockReleaseSerializer, responses={
+        200: LoginLockResultSerializer,
+        404: error_response("No such lock of the tenant's users (or another tenant's).")})
     @action(detail=False, methods=["post"])
     def unlock(self, request):
         """Lift a lock of the list; 404 for one that is not (another tenant's user)."""

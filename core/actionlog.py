@@ -3,6 +3,7 @@
 from django.utils.translation import gettext as _
 
 from .models import ActionLog
+from .rls import copy_rows
 from .tenancy import current_tenant
 
 
@@ -83,8 +84,8 @@ def action_log_bulk(*, actor, kind: str, entries) -> int:
     fixed = {"tenant_id": tenant.pk, "at": now, "kind": kind, "changes": "{}", **who}
     columns = [*fixed, "customer_id", "message"]
     head = tuple(fixed.values())
-    with connection.cursor() as cursor, cursor.cursor.copy(
-            f"COPY {ActionLog._meta.db_table} ({', '.join(columns)}) FROM STDIN") as copy:
+    with connection.cursor() as cursor, copy_rows(
+            cursor, f"COPY {ActionLog._meta.db_table} ({', '.join(columns)}) FROM STDIN") as copy:
         for customer_id, message in entries:
             copy.write_row((*head, customer_id, message))
     return len(entries)

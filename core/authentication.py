@@ -21,7 +21,8 @@ class TenantTokenAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed("Invalid token header.")
         token = (
             ApiToken.objects.select_related("user", "tenant")
-            .filter(key_hash=ApiToken.hash_key(header[1]))
+            # A revoked token is refused from the moment it was revoked (core.services).
+            .filter(key_hash=ApiToken.hash_key(header[1]), revoked_at__isnull=True)
             .first()
         )
         if token is None or not token.user.is_active:

@@ -3,6 +3,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from .models import ApiToken
+
 
 def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
     """Show a service's ``ValidationError`` on the form: next to a field it names, else on top."""
@@ -70,3 +72,20 @@ class LoginLockReleaseForm(forms.Form):
     kind = forms.ChoiceField(choices=[("account", pgettext_lazy("login lock", "account")),
                                       ("address", pgettext_lazy("login lock", "address"))])
     value = forms.CharField(max_length=255)
+
+
+class ApiTokenCreateForm(BootstrapForm):
+    """A new API token: what it is for and whose it is (a member of the tenant)."""
+
+    name = forms.CharField(label=_("what it is for"), required=False,
+                           max_length=ApiToken._meta.get_field("name").max_length)
+    user = forms.ModelChoiceField(label=_("user"), queryset=None,
+                                  help_text=_("The token acts as this user, with the "
+                                              "user's role in this tenant."))
+
+    def __init__(self, *args, users, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = users
+        self.fields["user"].label_from_instance = (
+            lambda u: f"{u.get_full_name()} ({u.get_username()})" if u.get_full_name()
+            else u.get_username())

@@ -52,9 +52,14 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
 }
 
 # Reserved for tenant administrators whatever the patterns above say. "core.unlock_login":
-# lift a staff login lockout of the tenant's users (core.access).
+# lift a staff login lockout of the tenant's users (core.access). API tokens: the tenant's
+# keys are listed, created (for any member) and revoked by its administrators only.
 ADMIN_ONLY = {"core.change_tenantsetting", "core.change_membership", "core.add_membership",
-              "core.unlock_login"}
+              "core.unlock_login", "core.view_apitoken", "core.add_apitoken",
+              "core.change_apitoken", "core.delete_apitoken",
+              # FreeRADIUS keys (radius.RadiusKey): listed, issued, rotated, revoked.
+              "radius.view_radiuskey", "radius.add_radiuskey", "radius.change_radiuskey",
+              "radius.delete_radiuskey"}
 
 
 def role_grants(role: str, perm: str) -> bool:

@@ -1,4 +1,4 @@
-from .models import Membership, Tenant
+from .models import ApiToken, Membership, Tenant
 
 
 def membership_tenant_for(*, user, tenant_id) -> Tenant | None:
@@ -15,3 +15,22 @@ def membership_tenant_for(*, user, tenant_id) -> Tenant | None:
 def membership_list(*, user):
     return list(Membership.objects.filter(user=user).select_related("tenant")
                 .order_by("tenant__name"))
+
+
+def api_token_list(*, tenant):
+    """The tenant's API tokens, newest first, revoked ones included (with their user)."""
+    return (ApiToken.objects.filter(tenant=tenant)
+            .select_related("user", "revoked_by").order_by("-created_at", "-id"))
+
+
+def api_token_get(*, tenant, pk) -> ApiToken | None:
+    """One token of ``tenant``; another tenant's is None (a 404)."""
+    return ApiToken.objects.filter(tenant=tenant, pk=pk).select_related("user", "tenant").first()
+
+
+def member_users(*, tenant):
+    """The staff users with a role in ``tenant``, by name."""
+    from .models import User
+
+    return User.objects.filter(memberships__tenant=tenant).order_by(
+        "last_name", "first_name", "username")

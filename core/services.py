@@ -1,13 +1,17 @@
-"""Writes of the platform app: tenant settings."""
+"""Writes of the platform app: tenant settings, memberships (roles), API tokens."""
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .actionlog import action_log
+from .actionlog import action_log, staff_of
 from .models import ApiToken, Membership, Tenant, TenantSetting
 from .roles import Role
+from .tenancy import tenant_context
 from .tenant_settings import REGISTRY
+from .validation import field_clean
 
 
 def tenant_setting_set(*, actor, key: str, raw_value) -> TenantSetting:
@@ -49,21 +53,87 @@ def tenant_create(*, name: str, slug: str, nip: str = "") -> Tenant:
     return Tenant.objects.create(name=name, slug=slug, nip=nip)
 
 
-def membership_set(*, user, tenant: Tenant, role: str) -> Membership:
-    """Give ``user`` a role in ``tenant`` (or change it)."""
+def _role_label(role: str) -> str:
+    return str(Role(role).label) if role in Role.values else role
+
+
+def membership_set(*, actor=None, user, tenant: Tenant, role: str) -> Membership:
+    """Give ``user`` a role in ``tenant`` (or change it); logged in the tenant's action log.
+
+    Locks the membership row (``update_or_create`` selects it for update), so two admins
+    changing one role at once leave one role and a log entry per real change.
+    """
     if role not in Role.values:
         raise ValidationError({"role": [_("Unknown role.")]})
-    with transaction.atomic():
+    with tenant_context(tenant), transaction.atomic():
+        before = (Membership.objects.select_for_update().filter(user=user, tenant=tenant)
+                  .values_list("role", flat=True).first())
         membership, _created = Membership.objects.update_or_create(
             user=user, tenant=tenant, defaults={"role": role})
+        who = user.get_full_name() or user.get_username()
+        if before is None:
+            action_log(actor=actor, kind="membership.add",
+                       message=_("%(user)s joined the tenant as %(role)s")
+                       % {"user": who, "role": _role_label(role)},
+                       changes={"user": user.get_username(), "role": [None, role]})
+        elif before != role:
+            action_log(actor=actor, kind="membership.change",
+                       message=_("Role of %(user)s changed from %(old)s to %(new)s")
+                       % {"user": who, "old": _role_label(before), "new": _role_label(role)},
+                       changes={"user": user.get_username(), "role": [before, role]})
     return membership
 
 
-def api_token_create(*, user, tenant: Tenant, name: str = "") -> tuple[ApiToken, str]:
-    """A new API key for ``user`` in ``tenant``; the key is returned once, only its hash kept."""
+def membership_remove(*, actor=None, membership: Membership) -> None:
+    """Take ``membership``'s user out of its tenant; logged. The user's API tokens of the
+    tenant stop working with it (``core.authentication`` asks for the membership)."""
+    tenant, user = membership.tenant, membership.user
+    with tenant_context(tenant), transaction.atomic():
+        deleted, _rows = Membership.objects.filter(pk=membership.pk).delete()
+        if deleted:
+            action_log(actor=actor, kind="membership.remove",
+                       message=_("%(user)s removed from the tenant (was %(role)s)")
+                       % {"user": user.get_full_name() or user.get_username(),
+                          "role": _role_label(membership.role)},
+                       changes={"user": user.get_username(), "role": [membership.role, None]})
+
+
+def api_token_create(*, actor=None, user, tenant: Tenant, name: str = "") -> tuple[ApiToken, str]:
+    """A new API key for ``user`` in ``tenant``; the key is returned once, only its hash kept.
+
+    Logged in the tenant's action log (by prefix, never the key).
+    """
+    name = (name or "").strip()
+    field_clean("name", MaxLengthValidator(ApiToken._meta.get_field("name").max_length), name)
     if not Membership.objects.filter(user=user, tenant=tenant).exists():
-        raise ValidationError(_("The user is not a member of this tenant."))
+        raise ValidationError({"user": [_("The user is not a member of this tenant.")]})
     key = ApiToken.new_key()
-    token = ApiToken.objects.create(user=user, tenant=tenant, name=name[:100],
-                                    key_hash=ApiToken.hash_key(key), prefix=key[:8])
+    with tenant_context(tenant), transaction.atomic():
+        token = ApiToken.objects.create(user=user, tenant=tenant, name=name,
+                                        key_hash=ApiToken.hash_key(key), prefix=key[:8])
+        action_log(actor=actor, kind="api_token.create",
+                   message=_("API token %(prefix)s… “%(name)s” created for %(user)s")
+                   % {"prefix": token.prefix, "name": name,
+                      "user": user.get_full_name() or user.get_username()},
+                   changes={"token": token.prefix, "user": user.get_username()})
     return token, key
+
+
+def api_token_revoke(*, actor, token: ApiToken) -> ApiToken:
+    """Revoke ``token`` at once: the next request with it is refused.
+
+    Locks the token row, so revoking twice at once logs one revocation; revoking a revoked
+    token changes nothing.
+    """
+    with tenant_context(token.tenant), transaction.atomic():
+        locked = ApiToken.objects.select_for_update().select_related("user").get(pk=token.pk)
+        if locked.revoked_at is None:
+            locked.revoked_at = timezone.now()
+            locked.revoked_by = staff_of(actor)
+            locked.save(update_fields=["revoked_at", "revoked_by"])
+            action_log(actor=actor, kind="api_token.revoke",
+                       message=_("API token %(prefix)s… “%(name)s” of %(user)s revoked")
+                       % {"prefix": locked.prefix, "name": locked.name,
+                          "user": locked.user.get_full_name() or locked.user.get_username()},
+                       changes={"token": locked.prefix, "user": locked.user.get_username()})
+    return locked

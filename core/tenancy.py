@@ -10,6 +10,14 @@ managers inherit the same filter because Django builds them from the default man
 
 Cross-tenant work that truly needs it (the platform's own maintenance, benchmarks)
 uses ``Model.all_tenants`` explicitly, so it is visible in review.
+
+Under the ORM's filter lies a second wall (issue 12, ``core/rls.py``): on PostgreSQL every
+tenant-owned table has a row-level security policy keyed on the setting
+``abonent.tenant``, which the database connection sets from these same context variables
+before each query (``database_scope``). Raw SQL, ``all_tenants`` and a forgotten filter
+therefore still see only the active tenant's rows — and with no tenant active, none.
+Work that must cross tenants says so twice: ``Model.all_tenants`` for the ORM and
+``all_tenants_context()`` for the database.
 """
 
 from contextlib import contextmanager
@@ -18,6 +26,11 @@ from contextvars import ContextVar
 from django.db import models
 
 _current_tenant: ContextVar = ContextVar("current_tenant", default=None)
+# True inside ``all_tenants_context()``: the database shows every tenant's rows.
+_all_tenants: ContextVar[bool] = ContextVar("all_tenants", default=False)
+
+# The value of ``abonent.tenant`` that lets a query see every tenant (core/rls.py).
+ALL_TENANTS = "*"
 
 
 class TenantNotSet(RuntimeError):
@@ -41,20 +54,48 @@ def current_tenant_or_none():
 
 def activate_tenant(tenant):
     """Set the active tenant; returns the token for ``deactivate_tenant``."""
-    return _current_tenant.set(tenant)
+    return _current_tenant.set(tenant), _all_tenants.set(False)
 
 
 def deactivate_tenant(token) -> None:
-    _current_tenant.reset(token)
+    tenant_token, all_token = token
+    _all_tenants.reset(all_token)
+    _current_tenant.reset(tenant_token)
 
 
 @contextmanager
 def tenant_context(tenant):
-    token = _current_tenant.set(tenant)
+    token = activate_tenant(tenant)
     try:
         yield tenant
     finally:
-        _current_tenant.reset(token)
+        deactivate_tenant(token)
+
+
+@contextmanager
+def all_tenants_context():
+    """Lift the database's tenant wall for work that truly spans tenants.
+
+    The platform's maintenance, the FreeRADIUS key lookup, the login pages finding a
+    user's tenant, the batch writer of FreeRADIUS answers. No tenant is active inside
+    (``Model.objects`` still refuses); ``Model.all_tenants`` sees every tenant's rows.
+    A ``tenant_context`` inside it scopes to that tenant again.
+    """
+    tenant_token, all_token = _current_tenant.set(None), _all_tenants.set(True)
+    try:
+        yield
+    finally:
+        _all_tenants.reset(all_token)
+        _current_tenant.reset(tenant_token)
+
+
+def database_scope() -> str:
+    """What ``abonent.tenant`` must hold for the next query: the active tenant's id,
+    ``ALL_TENANTS`` inside ``all_tenants_context()``, else "" (no rows)."""
+    tenant = _current_tenant.get()
+    if tenant is not None:
+        return str(tenant.pk)
+    return ALL_TENANTS if _all_tenants.get() else ""
 
 
 class TenantQuerySet(models.QuerySet):

@@ -9,7 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
+
+from .validation import NOTE_MAX_LENGTH
 
 
 class Category:
@@ -42,6 +45,8 @@ class SettingDef:
     # For rules a pattern can't say: takes the stripped text, returns the value to store,
     # raises ValidationError.
     validator: Callable | None = None
+    # Text values: typed by an admin, stored in every read of the setting.
+    max_length: int = NOTE_MAX_LENGTH
 
     def clean(self, raw):
         """Parse and validate a value typed by an admin; raises ``ValidationError``."""
@@ -64,6 +69,7 @@ class SettingDef:
                 )
             return value
         value = str(raw).strip()
+        MaxLengthValidator(self.max_length)(value)
         if self.pattern and not re.fullmatch(self.pattern, value):
             raise ValidationError(self.pattern_message or _("The value has a wrong format."))
         if self.choices and value not in [c[0] for c in self.choices]:

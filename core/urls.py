@@ -10,4 +10,7 @@ urlpatterns = [
     path("tenant/switch/", views.tenant_switch, name="tenant_switch"),
     path("settings/", views.tenant_settings, name="tenant_settings"),
     path("settings/login-locks/", views.login_locks, name="login_locks"),
+    path("settings/api-tokens/", views.api_tokens, name="api_tokens"),
+    path("settings/api-tokens/<int:apitoken_id>/revoke/", views.api_token_revoke,
+         name="api_token_revoke"),
 ]

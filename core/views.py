@@ -1,4 +1,5 @@
-"""Staff pages of the platform: login, tenant switch, tenant settings, login locks."""
+"""Staff pages of the platform: login, tenant switch, tenant settings, login locks, API
+tokens."""
 
 from functools import wraps
 from itertools import groupby
@@ -11,14 +12,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import access, selectors, services
 from .forms import (
+    ApiTokenCreateForm,
     LoginLockReleaseForm,
     TenantSettingForm,
     TenantSwitchForm,
     apply_service_errors,
+    form_write,
 )
 from .middleware import SESSION_KEY
 from .tenant_settings import Category, settings_list
@@ -148,3 +152,41 @@ def tenant_settings(request):
         "categories": categories,
         "can_change": request.user.has_perm("core.change_tenantsetting"),
     }, status=400 if bound is not None else 200)
+
+
+@staff_view("core.view_apitoken")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def api_tokens(request):
+    """The tenant's API tokens; POST creates one and shows its key this once."""
+    users = selectors.member_users(tenant=request.tenant)
+    form = ApiTokenCreateForm(users=users, initial={"user": request.user.pk})
+    created = None
+    status = 200
+    if request.method == "POST":
+        if not request.user.has_perm("core.add_apitoken"):
+            raise PermissionDenied
+        form = ApiTokenCreateForm(request.POST, users=users)
+        created = form_write(form, lambda data: services.api_token_create(
+            actor=request.user, tenant=request.tenant, **data))
+        if created is None:
+            status = 400
+        else:
+            form = ApiTokenCreateForm(users=users, initial={"user": request.user.pk})
+    return render(request, "core/api_tokens.html", {
+        "tokens": selectors.api_token_list(tenant=request.tenant), "form": form,
+        "created": created and {"token": created[0], "key": created[1]},
+        "can_change": request.user.has_perm("core.change_apitoken"),
+    }, status=status)
+
+
+@staff_view("core.change_apitoken")
+@require_POST
+def api_token_revoke(request, apitoken_id: int):
+    token = selectors.api_token_get(tenant=request.tenant, pk=apitoken_id)
+    if token is None:
+        raise Http404
+    services.api_token_revoke(actor=request.user, token=token)
+    messages.success(request, _("The token %(prefix)s… was revoked: it works no more.")
+                     % {"prefix": token.prefix})
+    return redirect("api_tokens")

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 
 from core.api import TenantViewSet
 from core.models import ActionLog
+from core.schema import OneObjectSchema
 
 from . import selectors, serializers, services
 from .filters import CustomerFilter
@@ -395,16 +396,21 @@ class AnnotationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     create=_writes(serializers.PanelCredentialsInputSerializer,
                    serializers.PanelAccountSerializer, 200),
     generate_pin=extend_schema(request=None, responses=serializers.PanelPinSerializer),
+    unlock=extend_schema(request=None, responses=serializers.PanelAccountSerializer,
+                         description="Lift the panel login's lock (logged); 400 when it is "
+                                     "not locked."),
 )
 class PanelViewSet(CustomerNestedViewSet):
     """The customer's self-service panel account: one per customer, so no ``pk``."""
 
     model = PanelAccount
+    schema = OneObjectSchema()
     serializer_class = serializers.PanelAccountSerializer
     pagination_class = None
     action_permissions = {
         "create": ["customers.add_panelaccount", "customers.change_panelaccount"],
         "generate_pin": ["customers.change_panelaccount"],
+        "unlock": ["customers.change_panelaccount"],
     }
 
     def _account_data(self) -> dict:
@@ -425,6 +431,11 @@ class PanelViewSet(CustomerNestedViewSet):
         pin = services.panel_pin_generate(actor=request.user, customer=self.customer)
         # Shown once: no cache on the way may keep it.
         return Response({"pin": pin}, headers={"Cache-Control": "no-store"})
+
+    @action(detail=False, methods=["post"])
+    def unlock(self, request, customer_pk=None):
+        services.panel_unlock(actor=request.user, customer=self.customer)
+        return Response(self._account_data())
 
 
 # --------------------------------------------------------------------------- action log

@@ -6,6 +6,7 @@ from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import BootstrapForm
+from core.validation import COMMENT_MAX_LENGTH, NOTE_MAX_LENGTH
 
 from . import services
 from .models import Address, AttributeType, Consent, Customer, CustomerGroup
@@ -105,7 +106,8 @@ class AttributeTypeForm(BootstrapForm):
     name = forms.CharField(label=_("name"), max_length=100, required=False)
     value_type = forms.ChoiceField(label=_("value type"),
                                    choices=AttributeType.ValueType.choices)
-    choices = forms.CharField(label=_("choices"), required=False, widget=forms.Textarea(
+    choices = forms.CharField(label=_("choices"), required=False, max_length=COMMENT_MAX_LENGTH,
+                              widget=forms.Textarea(
         attrs={"rows": 3}), help_text=_("For a choice attribute: one choice a line."))
 
     def clean_choices(self):
@@ -159,7 +161,7 @@ class PanelCredentialsForm(BootstrapForm):
 
 class AnnotationForm(BootstrapForm):
     text = forms.CharField(label=_("text"), widget=forms.Textarea(attrs={"rows": 2}),
-                           required=False)
+                           required=False, max_length=NOTE_MAX_LENGTH)
     pinned = forms.BooleanField(label=_("pinned"), required=False)
 
 

@@ -2,9 +2,11 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.tenancy import TenantOwned
+from core.validation import NOTE_MAX_LENGTH
 
 
 class Customer(TenantOwned):
@@ -231,10 +233,12 @@ class Folder(TenantOwned):
 
 
 def scan_upload_to(instance, filename):
-    # The stored name is ours, never the uploader's: no path tricks, no overwrites.
-    import uuid
+    # The stored name is ours, never the uploader's: under the tenant, with the extension
+    # of the type found in the content.
+    from core.uploads import upload_path
 
-    return f"scans/{instance.tenant_id}/{instance.customer_id}/{uuid.uuid4().hex}"
+    return upload_path("scans", instance, instance.customer_id,
+                       content_type=instance.content_type)
 
 
 class Scan(TenantOwned):
@@ -323,7 +327,7 @@ class Annotation(TenantOwned):
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE,
                                  related_name="annotations")
-    text = models.TextField(_("text"))
+    text = models.TextField(_("text"), max_length=NOTE_MAX_LENGTH)
     pinned = models.BooleanField(_("pinned"), default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
                                    on_delete=models.SET_NULL, related_name="+")
@@ -344,6 +348,8 @@ class PanelAccount(TenantOwned):
     password_hash = models.CharField(max_length=255, blank=True)
     pin_hash = models.CharField(max_length=255, blank=True)
     pin_created_at = models.DateTimeField(null=True, blank=True)
+    # Fixed when the PIN is made (``PANEL_PIN_VALID_HOURS``): the customer was told so.
+    pin_expires_at = models.DateTimeField(null=True, blank=True)
     must_change_password = models.BooleanField(default=False)
     failed_attempts = models.PositiveSmallIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
@@ -354,6 +360,16 @@ class PanelAccount(TenantOwned):
                                                name="panelaccount_login_uniq")]
         verbose_name = _("panel account")
         verbose_name_plural = _("panel accounts")
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_until is not None and self.locked_until > timezone.now()
+
+    @property
+    def pin_valid(self) -> bool:
+        """A PIN was made and is neither used (that clears it) nor expired."""
+        return bool(self.pin_hash) and self.pin_expires_at is not None \
+            and self.pin_expires_at > timezone.now()
 
 
 class PanelLoginAttempt(TenantOwned):
@@ -374,3 +390,24 @@ class PanelLoginAttempt(TenantOwned):
         ordering = ["-at"]
         verbose_name = _("panel login attempt")
         verbose_name_plural = _("panel login attempts")
+
+
+class PanelAddressFailure(models.Model):
+    """A failed panel login counted against its client address (``customers.panel_access``).
+
+    Deliberately not ``TenantOwned``: an address guessing at one ISP's panel is counted at
+    every ISP's, as staff logins are (``core.access``). The typed login and its tenant are
+    kept only to forgive the failures on it when it logs in or staff unlock it.
+    """
+
+    tenant = models.ForeignKey("core.Tenant", on_delete=models.CASCADE, related_name="+")
+    login = models.CharField(max_length=50)  # lower case, as typed
+    address = models.CharField(max_length=45)  # IPv4, or the IPv6 /64 network
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["address", "at"], name="paneladdrfail_address_at"),
+                   models.Index(fields=["at"], name="paneladdrfail_at")]
+
+    def __str__(self):
+        return f"{self.address} {self.login} {self.at:%Y-%m-%d %H:%M:%S}"

@@ -1,49 +1,23 @@
-"""Checking an uploaded scan: size within the tenant's limit, type recognised by content
-(the ``filetype`` library), never by the file's name."""
-
-from dataclasses import dataclass
-
-import filetype
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
+"""Checking an uploaded scan or photo: within the tenant's size limit, its type recognised by
+content and the file really opened (``core.uploads.upload_validate``, the one check every
+upload goes through), never judged by the file's name."""
 
 from core.tenant_settings import setting_get
+from core.uploads import EXTENSIONS, CheckedUpload, upload_validate
 
-ACCEPTED = {
-    "application/pdf": "pdf",
-    "image/jpeg": "jpg",
-    "image/png": "png",
-    "image/gif": "gif",
-}
+ACCEPTED = tuple(EXTENSIONS)  # PDF, JPEG, PNG, GIF
+
+__all__ = ["ACCEPTED", "CheckedUpload", "scan_max_bytes", "upload_check"]
 
 
-def sniff_scan(uploaded_file) -> str | None:
-    """The MIME type if the file's leading bytes are PDF, JPEG, PNG or GIF, else None."""
-    position = uploaded_file.tell() if hasattr(uploaded_file, "tell") else 0
-    uploaded_file.seek(0)
-    head = uploaded_file.read(8192)
-    uploaded_file.seek(position)
-    kind = filetype.guess(head)
-    if kind is None or kind.mime not in ACCEPTED:
-        return None
-    return kind.mime
+def scan_max_bytes() -> int:
+    """The active tenant's limit on one scan ("customer.scan_max_mb")."""
+    return setting_get("customer.scan_max_mb") * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class CheckedUpload:
-    content_type: str
-    name: str  # the uploader's file name, without any path, for display only
-
-
-def upload_check(uploaded_file, *, accepted=tuple(ACCEPTED), refusal: str) -> CheckedUpload:
-    """Refuse a file over ``customer.scan_max_mb`` or whose content is not of ``accepted``
-    types (``refusal`` is the message); raises ``ValidationError`` on the field "file"."""
-    limit_mb = setting_get("customer.scan_max_mb")
-    if uploaded_file.size > limit_mb * 1024 * 1024:
-        raise ValidationError({"file": [_("The file is larger than %(mb)s MB.")
-                                        % {"mb": limit_mb}]})
-    content_type = sniff_scan(uploaded_file)
-    if content_type not in accepted:
-        raise ValidationError({"file": [refusal]})
-    name = (getattr(uploaded_file, "name", "") or "scan").rsplit("/", 1)[-1][:255]
-    return CheckedUpload(content_type, name)
+def upload_check(uploaded_file, *, accepted=ACCEPTED, refusal: str) -> CheckedUpload:
+    """Refuse a file over ``customer.scan_max_mb``, whose content is not of ``accepted``
+    types (``refusal`` is the message) or that does not open as its type; raises
+    ``ValidationError`` on the field "file"."""
+    return upload_validate(uploaded_file, max_bytes=scan_max_bytes(), accepted=accepted,
+                           refusal=refusal)

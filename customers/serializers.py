@@ -12,6 +12,7 @@ from rest_framework import serializers
 
 from core.api import TenantPrimaryKeyRelatedField
 from core.models import ActionLog
+from core.validation import NOTE_MAX_LENGTH
 
 from .models import (
     Address,
@@ -280,7 +281,7 @@ class AnnotationSerializer(serializers.ModelSerializer):
 
 
 class AnnotationInputSerializer(serializers.Serializer):
-    text = serializers.CharField()
+    text = serializers.CharField(max_length=NOTE_MAX_LENGTH)
     pinned = serializers.BooleanField(required=False, default=False)
 
 
@@ -297,8 +298,9 @@ class PanelAccountSerializer(serializers.Serializer):
     exists = serializers.BooleanField()
     login = serializers.CharField(allow_null=True)
     has_password = serializers.BooleanField()
-    has_pin = serializers.BooleanField()
+    has_pin = serializers.BooleanField(help_text="A one-time PIN is set, unused and unexpired.")
     pin_created_at = serializers.DateTimeField(allow_null=True)
+    pin_expires_at = serializers.DateTimeField(allow_null=True)
     must_change_password = serializers.BooleanField()
     locked_until = serializers.DateTimeField(allow_null=True)
     last_login_at = serializers.DateTimeField(allow_null=True)
@@ -307,11 +309,13 @@ class PanelAccountSerializer(serializers.Serializer):
     def from_account(account) -> dict:
         if account is None:
             return {"exists": False, "login": None, "has_password": False, "has_pin": False,
-                    "pin_created_at": None, "must_change_password": False,
+                    "pin_created_at": None, "pin_expires_at": None,
+                    "must_change_password": False,
                     "locked_until": None, "last_login_at": None}
         return {"exists": True, "login": account.login,
                 "has_password": bool(account.password_hash),
-                "has_pin": bool(account.pin_hash), "pin_created_at": account.pin_created_at,
+                "has_pin": account.pin_valid, "pin_created_at": account.pin_created_at,
+                "pin_expires_at": account.pin_expires_at if account.pin_hash else None,
                 "must_change_password": account.must_change_password,
                 "locked_until": account.locked_until, "last_login_at": account.last_login_at}
 

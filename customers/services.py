@@ -7,7 +7,8 @@ nothing written), writes in one transaction, and records the change in the actio
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.contrib.auth.hashers import check_password, make_password
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -22,7 +23,7 @@ from core.tenancy import current_tenant
 from core.tenant_settings import setting_get
 from core.validation import field_clean as _field
 
-from . import validators
+from . import panel_access, validators
 from .models import (
     Address,
     Annotation,
@@ -506,14 +507,15 @@ def folder_update(*, actor, folder: Folder, name: str | None = None,
 
 def scan_add(*, actor, customer: Customer, uploaded_file, folder: Folder | None = None,
              description: str = "") -> Scan:
-    """Store a scan: pdf, jpg, png or gif recognised by content, within the tenant's limit."""
+    """Store a scan: pdf, jpg, png or gif recognised by content and opened whole
+    (``core.uploads``), within the tenant's limit; stored under the tenant's id."""
     checked = upload_check(uploaded_file, refusal=_(
         "Only PDF, JPG, PNG and GIF files are accepted; this file's content is none of them."))
     if folder is not None and folder.customer_id != customer.pk:
         raise ValidationError({"folder": [_("The folder belongs to another customer.")]})
     name = checked.name
-    scan = Scan(customer=customer, folder=folder, original_name=name,
-                content_type=checked.content_type, size=uploaded_file.size,
+    scan = Scan(tenant_id=customer.tenant_id, customer=customer, folder=folder,
+                original_name=name, content_type=checked.content_type, size=checked.size,
                 description=description.strip(), uploaded_by=staff_of(actor))
     with transaction.atomic():
         scan.file.save(name, uploaded_file, save=False)
@@ -686,9 +688,25 @@ def annotation_delete(*, actor, annotation: Annotation) -> None:
 PIN_ALPHABET = "0123456789"
 
 
+def _panel_lock_clear(account: PanelAccount) -> dict:
+    """Lift the account's lock and forgive the failures on its login from every address
+    (``panel_access``): staff unlocked it, or a new password or PIN was set. The caller
+    saves ``failed_attempts`` and ``locked_until``; returns the changes for the log."""
+    changes = {}
+    if account.is_locked:
+        changes["locked_until"] = [account.locked_until.isoformat(), None]
+    forgiven = panel_access.address_failures_forget(login=account.login)
+    if forgiven:
+        changes["address_failures"] = [forgiven, 0]
+    account.failed_attempts = 0
+    account.locked_until = None
+    return changes
+
+
 def panel_credentials_set(*, actor, customer: Customer, login: str,
                           password: str | None = None) -> PanelAccount:
-    """Set the panel login and (optionally) a password typed by staff."""
+    """Set the panel login and (optionally) a password typed by staff; a new password
+    lifts a login lock. Locks the account row."""
     import re
 
     login = (login or "").strip()
@@ -704,106 +722,153 @@ def panel_credentials_set(*, actor, customer: Customer, login: str,
         account = account or PanelAccount(customer=customer)
         old_login = account.login
         account.login = login
+        changes = {"login": [old_login or None, login]} if old_login != login else {}
         if password is not None:
             account.password_hash = make_password(password)
             account.must_change_password = False
-        account.save()
-        changes = {"login": [old_login or None, login]} if old_login != login else {}
-        if password is not None:
             changes["password"] = ["***", "***"]
+            changes.update(_panel_lock_clear(account))
+        account.save()
         action_log(actor=actor, customer=customer, kind="panel.credentials",
                    message=_("Panel account created") if created
                    else _("Panel credentials changed"), changes=changes)
     return account
 
 
-def _new_pin(account: PanelAccount) -> str:
-    pin = get_random_string(setting_get("customer.pin_length"), PIN_ALPHABET)
-    account.pin_hash = make_password(pin)
-    account.pin_created_at = timezone.now()
-    return pin
-
-
 def panel_pin_generate(*, actor, customer: Customer) -> str:
-    """A new one-time PIN; returned once so staff can pass it on, only its hash is kept."""
+    """A new one-time PIN, valid for ``PANEL_PIN_VALID_HOURS``; it replaces the one before
+    and lifts a login lock. Returned once so staff can pass it on: only its hash is kept.
+    Locks the account row."""
     with transaction.atomic():
         account = PanelAccount.objects.select_for_update().filter(customer=customer).first()
         if account is None:
             raise ValidationError(_("Set the panel login first."))
-        pin = _new_pin(account)
-        account.save(update_fields=["pin_hash", "pin_created_at"])
+        now = timezone.now()
+        pin = get_random_string(setting_get("customer.pin_length"), PIN_ALPHABET)
+        account.pin_hash = make_password(pin)
+        account.pin_created_at = now
+        account.pin_expires_at = now + timedelta(hours=settings.PANEL_PIN_VALID_HOURS)
+        changes = {"pin_expires_at": [None, account.pin_expires_at.isoformat()],
+                   **_panel_lock_clear(account)}
+        account.save(update_fields=["pin_hash", "pin_created_at", "pin_expires_at",
+                                    "failed_attempts", "locked_until"])
         action_log(actor=actor, customer=customer, kind="panel.pin",
-                   message=_("One-time panel PIN generated"))
+                   message=_("One-time panel PIN generated"), changes=changes)
     return pin
+
+
+def panel_unlock(*, actor, customer: Customer) -> PanelAccount:
+    """Lift the panel login's lock and forgive the failures on its login from every
+    address. Locks the account row; refused if nothing is locked or counted."""
+    with transaction.atomic():
+        account = PanelAccount.objects.select_for_update().filter(customer=customer).first()
+        if account is None:
+            raise ValidationError(_("Set the panel login first."))
+        changes = _panel_lock_clear(account)
+        if not changes:
+            raise ValidationError(_("The panel login is not locked."))
+        account.save(update_fields=["failed_attempts", "locked_until"])
+        action_log(actor=actor, customer=customer, kind="panel.unlocked",
+                   message=_("Panel login unlocked"), changes=changes)
+    return account
 
 
 @dataclass(frozen=True)
 class PanelAuthResult:
     ok: bool
-    reason: str  # ok, unknown_login, wrong_secret, locked, no_secret
+    # ok, or why not: unknown_login, wrong_secret, pin_expired, locked (the account was),
+    # locked_now (this try locked it), address_locked, busy (``panel_access``). Only the
+    # address's reasons may be told apart from a wrong secret.
+    reason: str
     account: PanelAccount | None = None
     must_change_password: bool = False
-    locked_until: object = None
+    locked_until: object = None  # the account's or the address's lock
 
 
-def panel_authenticate(*, login: str, secret: str, ip: str | None = None) -> PanelAuthResult:
-    """Check a panel login with a password or the one-time PIN.
+def panel_authenticate(*, login: str, secret: str, ip: str | None = None,
+                       address: str | None = None) -> PanelAuthResult:
+    """Check a panel login with a password or the one-time PIN (``panel_access``).
 
-    Locks the account row; every attempt is logged. A wrong secret counts towards the
-    lock (``customer.panel_max_attempts`` within the tenant setting's period). A PIN works
-    once: it is replaced at once by a new random one and forces a new password.
+    Takes the logins from ``address`` (``core.access.login_client_address``) one at a
+    time, then locks the account row; every attempt is logged. While the address is
+    locked nothing is checked. Otherwise the secret costs the same hashes whatever the answer;
+    a failure counts against the address, and a wrong secret towards the account's lock
+    (``customer.panel_max_attempts`` wrong ones lock it for ``customer.panel_lock_minutes``).
+    A PIN works once, until it expires: using it clears it and forces a new password.
     """
+    login = (login or "").strip()
+    try:
+        with transaction.atomic():
+            panel_access.address_serialize(address)
+            return _panel_authenticate(login=login, secret=secret, ip=ip, address=address)
+    except panel_access.AddressBusy:
+        PanelLoginAttempt.objects.create(login=login[:50], method=PanelLoginAttempt.Method.PASSWORD,
+                                         success=False, reason="busy", ip=ip)
+        return PanelAuthResult(False, "busy")
+
+
+def _panel_authenticate(*, login, secret, ip, address) -> PanelAuthResult:
     now = timezone.now()
-    with transaction.atomic():
-        account = (PanelAccount.objects.select_for_update().select_related("customer")
-                   .filter(login__iexact=(login or "").strip()).first())
+    Method = PanelLoginAttempt.Method
+    account = (PanelAccount.objects.select_for_update().select_related("customer")
+               .filter(login__iexact=login).first())
 
-        def attempt(method, success, reason):
-            PanelLoginAttempt.objects.create(account=account, login=(login or "")[:50],
-                                             method=method, success=success, reason=reason,
-                                             ip=ip)
+    def attempt(method, success, reason):
+        PanelLoginAttempt.objects.create(account=account, login=login[:50], method=method,
+                                         success=success, reason=reason, ip=ip)
 
-        if account is None:
-            attempt(PanelLoginAttempt.Method.PASSWORD, False, "unknown_login")
-            return PanelAuthResult(False, "unknown_login")
-        if account.locked_until and account.locked_until > now:
-            attempt(PanelLoginAttempt.Method.PASSWORD, False, "locked")
-            return PanelAuthResult(False, "locked", account, locked_until=account.locked_until)
-        if account.password_hash and check_password(secret, account.password_hash):
-            method = PanelLoginAttempt.Method.PASSWORD
-        elif account.pin_hash and check_password(secret, account.pin_hash):
-            method = PanelLoginAttempt.Method.PIN
-        else:
-            account.failed_attempts += 1
-            reason = "wrong_secret"
-            if account.failed_attempts >= setting_get("customer.panel_max_attempts"):
-                minutes = setting_get("customer.panel_lock_minutes")
-                account.locked_until = now + timedelta(minutes=minutes)
-                account.failed_attempts = 0
-                reason = "locked_now"
-                action_log(actor=None, customer=account.customer, kind="panel.locked",
-                           message=_("Panel login locked for %(m)s minutes after wrong "
-                                     "attempts") % {"m": minutes})
-            account.save(update_fields=["failed_attempts", "locked_until"])
-            attempt(PanelLoginAttempt.Method.PASSWORD, False, reason)
-            return PanelAuthResult(False, reason, account, locked_until=account.locked_until)
-        account.failed_attempts = 0
-        account.locked_until = None
-        account.last_login_at = now
-        if method == PanelLoginAttempt.Method.PIN:
-            _new_pin(account)  # the used PIN dies; nobody knows the new one
-            account.must_change_password = True
-        account.save()
-        attempt(method, True, "ok")
-        action_log(actor=account.customer, customer=account.customer, kind="panel.login",
-                   message=_("Logged in to the panel with the one-time PIN")
-                   if method == PanelLoginAttempt.Method.PIN
-                   else _("Logged in to the panel"))
+    address_until = panel_access.address_lock_until(address=address, now=now)
+    if address_until is not None:
+        attempt(Method.PASSWORD, False, "address_locked")
+        return PanelAuthResult(False, "address_locked", locked_until=address_until)
+    password_ok, pin_ok = panel_access.secrets_check(
+        secret, password_hash=account.password_hash if account else "",
+        pin_hash=account.pin_hash if account else "")
+    method = Method.PIN if pin_ok and not password_ok else Method.PASSWORD
+    if account is None:
+        reason = "unknown_login"
+    elif account.is_locked:
+        reason = "locked"
+    elif password_ok or (pin_ok and account.pin_valid):
+        reason = "ok"
+    else:
+        reason = "pin_expired" if pin_ok else "wrong_secret"
+        account.failed_attempts += 1
+        if account.failed_attempts >= setting_get("customer.panel_max_attempts"):
+            minutes = setting_get("customer.panel_lock_minutes")
+            account.locked_until = now + timedelta(minutes=minutes)
+            account.failed_attempts = 0
+            reason = "locked_now"
+            action_log(actor=None, customer=account.customer, kind="panel.locked",
+                       message=_("Panel login locked for %(m)s minutes after wrong "
+                                 "attempts") % {"m": minutes})
+        account.save(update_fields=["failed_attempts", "locked_until"])
+    if reason != "ok":
+        panel_access.address_failure_record(login=login, address=address, now=now)
+        attempt(method, False, reason)
+        return PanelAuthResult(False, reason, locked_until=account.locked_until
+                               if account else None)
+    account.failed_attempts = 0
+    account.locked_until = None
+    account.last_login_at = now
+    if method == Method.PIN:
+        # Used: no valid PIN is left behind.
+        account.pin_hash = ""
+        account.pin_created_at = account.pin_expires_at = None
+        account.must_change_password = True
+    account.save()
+    # The secret was right: this login's typos from this address are forgiven.
+    panel_access.address_failures_forget(login=login, address=address)
+    attempt(method, True, "ok")
+    action_log(actor=account.customer, customer=account.customer, kind="panel.login",
+               message=_("Logged in to the panel with the one-time PIN")
+               if method == Method.PIN else _("Logged in to the panel"))
     return PanelAuthResult(True, "ok", account, must_change_password=account.must_change_password)
 
 
 def panel_password_change(*, account: PanelAccount, new_password: str) -> PanelAccount:
-    """The customer sets a new password (required after a PIN login)."""
+    """The customer sets a new password (required after a PIN login); it lifts a login
+    lock. Locks the account row."""
     from django.contrib.auth.password_validation import validate_password
 
     try:
@@ -815,7 +880,9 @@ def panel_password_change(*, account: PanelAccount, new_password: str) -> PanelA
             .get(pk=account.pk)
         account.password_hash = make_password(new_password)
         account.must_change_password = False
-        account.save(update_fields=["password_hash", "must_change_password"])
+        changes = _panel_lock_clear(account)
+        account.save(update_fields=["password_hash", "must_change_password",
+                                    "failed_attempts", "locked_until"])
         action_log(actor=account.customer, customer=account.customer, kind="panel.password",
-                   message=_("Panel password changed by the customer"))
+                   message=_("Panel password changed by the customer"), changes=changes)
     return account

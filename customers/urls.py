@@ -1,6 +1,16 @@
 from django.urls import path
 
-from .views import addresses, annotations, attributes, card, contacts, customers, files, groups
+from .views import (
+    addresses,
+    annotations,
+    attributes,
+    card,
+    contacts,
+    customers,
+    files,
+    groups,
+    panel,
+)
 
 app_name = "customers"
 
@@ -32,8 +42,9 @@ urlpatterns = [
     path(C + "bank-accounts/add/", files.bank_account_add, name="bank_account_add"),
     path(C + "bank-accounts/<int:bankaccount_id>/remove/", files.bank_account_remove,
          name="bank_account_remove"),
-    path(C + "panel/credentials/", files.panel_credentials, name="panel_credentials"),
-    path(C + "panel/pin/", files.panel_pin, name="panel_pin"),
+    path(C + "panel/credentials/", panel.panel_credentials, name="panel_credentials"),
+    path(C + "panel/pin/", panel.panel_pin, name="panel_pin"),
+    path(C + "panel/unlock/", panel.panel_unlock, name="panel_unlock"),
     # Addresses
     path(C + "addresses/add/", addresses.address_add, name="address_add"),
     path(C + "addresses/<int:address_id>/edit/", addresses.address_edit, name="address_edit"),

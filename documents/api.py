@@ -18,7 +18,7 @@ from django.http import FileResponse
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -64,6 +64,7 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Customer
         "approve": ["documents.change_document"],
         "regenerate": ["documents.change_document"],
         "scans": ["documents.add_documentscan"],
+        "scan_remove": ["documents.delete_documentscan"],
         "downloads": ["documents.view_documentdownload"],
     }
 
@@ -132,6 +133,19 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Customer
                                           uploaded_file=data["file"])
         return Response(serializers.DocumentScanSerializer(scan).data,
                         status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None}, parameters=[
+        OpenApiParameter("scan_pk", int, OpenApiParameter.PATH, description="The signed copy.")])
+    @action(detail=True, methods=["delete"], url_path=r"scans/(?P<scan_pk>\d+)",
+            url_name="scan-remove")
+    def scan_remove(self, request, customer_pk=None, pk=None, scan_pk=None):
+        """Remove a signed copy; recorded in the action log."""
+        document = self.get_object()  # first: another tenant's document is a 404
+        scan = document.scans.filter(pk=scan_pk).first()
+        if scan is None:
+            raise NotFound()
+        services.document_scan_remove(actor=request.user, scan=scan)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses=serializers.DocumentDownloadSerializer(many=True))
     @action(detail=True, methods=["get"])

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import BootstrapForm
+from core.validation import TEMPLATE_MAX_LENGTH
 from customers.models import CustomerGroup
 
 from .models import Document, DocumentTemplate, DocumentType
@@ -76,9 +77,11 @@ class TemplateForm(BootstrapForm):
     document_type = forms.ChoiceField(label=_("document type"), choices=DocumentType.choices)
     name = forms.CharField(label=_("name"), max_length=200, required=False)
     is_default = forms.BooleanField(label=_("default for its type"), required=False)
-    body = forms.CharField(label=_("body (HTML)"), strip=False, widget=forms.Textarea(
+    body = forms.CharField(label=_("body (HTML)"), strip=False, max_length=TEMPLATE_MAX_LENGTH,
+                           widget=forms.Textarea(
         attrs={"rows": 22, "spellcheck": "false"}))
     css = forms.CharField(label=_("style (CSS)"), required=False, strip=False,
+                          max_length=TEMPLATE_MAX_LENGTH,
                           widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}))
 
     def __init__(self, *args, creating: bool = True, **kwargs):
@@ -91,8 +94,8 @@ class TemplateForm(BootstrapForm):
 
 class PreviewForm(forms.Form):
     document_type = forms.ChoiceField(choices=DocumentType.choices, required=False)
-    body = forms.CharField(strip=False)
-    css = forms.CharField(strip=False, required=False)
+    body = forms.CharField(strip=False, max_length=TEMPLATE_MAX_LENGTH)
+    css = forms.CharField(strip=False, required=False, max_length=TEMPLATE_MAX_LENGTH)
 
 
 class BatchForm(BootstrapForm):

@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.tenancy import TenantOwned
+from core.validation import TEMPLATE_MAX_LENGTH
 
 
 class DocumentType(models.TextChoices):
@@ -49,8 +50,8 @@ class DocumentTemplateVersion(TenantOwned):
     template = models.ForeignKey(DocumentTemplate, on_delete=models.CASCADE,
                                  related_name="versions")
     version = models.PositiveIntegerField()
-    body = models.TextField(_("body (HTML)"))
-    css = models.TextField(_("style (CSS)"), blank=True)
+    body = models.TextField(_("body (HTML)"), max_length=TEMPLATE_MAX_LENGTH)
+    css = models.TextField(_("style (CSS)"), blank=True, max_length=TEMPLATE_MAX_LENGTH)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
                                    on_delete=models.SET_NULL, related_name="+")
@@ -115,7 +116,18 @@ class Document(TenantOwned):
 
 
 def document_upload_to(instance, filename):
-    return f"documents/{instance.tenant_id}/{instance.document_id}/{filename}"
+    from core.tenancy import current_tenant
+
+    tenant_id = instance.tenant_id or current_tenant().pk
+    return f"documents/{tenant_id}/{instance.document_id}/{filename}"
+
+
+def document_scan_upload_to(instance, filename):
+    # Ours, never the uploader's name: the extension is that of the type in the content.
+    from core.uploads import upload_path
+
+    return upload_path("documents", instance, instance.document_id, "scans",
+                       content_type=instance.content_type)
 
 
 class DocumentFile(TenantOwned):
@@ -138,7 +150,7 @@ class DocumentScan(TenantOwned):
     """The signed paper copy, printed after the generated pages."""
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="scans")
-    file = models.FileField(upload_to=document_upload_to)
+    file = models.FileField(upload_to=document_scan_upload_to)
     content_type = models.CharField(max_length=50)
     original_name = models.CharField(max_length=255)
     uploaded_at = models.DateTimeField(auto_now_add=True)

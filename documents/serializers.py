@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api import TenantPrimaryKeyRelatedField
+from core.validation import TEMPLATE_MAX_LENGTH
 
 from .models import (
     Document,
@@ -143,9 +144,11 @@ class DocumentTemplateInputSerializer(serializers.Serializer):
     document_type = serializers.ChoiceField(choices=DocumentType.choices)
     name = serializers.CharField(max_length=200)
     body = serializers.CharField(required=False, trim_whitespace=False,
+                                 max_length=TEMPLATE_MAX_LENGTH,
                                  help_text="HTML in the Django template language; default: a "
                                  "sample letterhead.")
-    css = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    css = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False,
+                                max_length=TEMPLATE_MAX_LENGTH)
     is_default = serializers.BooleanField(required=False, default=False)
 
 
@@ -153,6 +156,8 @@ class DocumentTemplateUpdateSerializer(serializers.Serializer):
     """A changed body or style is saved as a new version; issued documents keep theirs."""
 
     name = serializers.CharField(max_length=200, required=False)
-    body = serializers.CharField(required=False, trim_whitespace=False)
-    css = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    body = serializers.CharField(required=False, trim_whitespace=False,
+                                 max_length=TEMPLATE_MAX_LENGTH)
+    css = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False,
+                                max_length=TEMPLATE_MAX_LENGTH)
     is_default = serializers.BooleanField(required=False)

@@ -5,12 +5,16 @@ renders the PDF outside any lock and stores it. A template is checked when each 
 is saved, so a broken template is never stored and never issues anything.
 """
 
+import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -152,16 +156,102 @@ def document_template_update(*, actor, template: DocumentTemplate, body: str, cs
     return template
 
 
+@contextmanager
+def _bounded(field: str | None = None):
+    """One render budget (``DOCUMENT_RENDER_SECONDS``, ``DOCUMENT_MAX_PAGES``) for the
+    template and its layout together; a template error or a passed limit becomes a
+    ``ValidationError`` (on ``field`` when given) saying which."""
+    try:
+        with rendering.render_budget():
+            yield
+    except rendering.TemplateError as e:
+        raise (ValidationError({field: [str(e)]}) if field else ValidationError(str(e))) \
+            from None
+
+
 def template_preview(*, document_type: str, body: str, css: str = "") -> bytes:
-    """A PDF of unsaved template text on the sample customer; raises ``ValidationError``."""
+    """A PDF of unsaved template text on the sample customer; raises ``ValidationError``.
+
+    Bounded like every render: a runaway template is stopped at the limit, whose name
+    the error gives. Long previews run in a worker (``template_preview_start``).
+    """
     if document_type not in DocumentType.values:
         raise ValidationError({"document_type": [_("Unknown document type.")]})
-    _check_template(body, css, document_type)
+    if len(css) > rendering.MAX_TEMPLATE_CHARS:
+        raise ValidationError({"css": [_("The style sheet is too long.")]})
     context = sample_context(document_type)
-    with translation.override(DOCUMENT_LANGUAGE):
+    with _bounded("body"), translation.override(DOCUMENT_LANGUAGE):
         html = rendering.render_html(body, context)
         return rendering.render_pdf(html_body=html, css=css, number=context["document"]["number"],
                                     code="ABN000000000")
+
+
+PREVIEW_TTL = 3600
+
+
+def _preview_key(job_id: str, part: str = "state") -> str:
+    return f"documents:preview:{job_id}:{part}"
+
+
+def template_preview_start(*, actor, document_type: str, body: str, css: str = "") -> dict:
+    """Queue a preview of unsaved template text in a worker (``tasks.template_preview``);
+    returns the job's state. Run eagerly (no broker), it is already finished.
+
+    A preview can take as long as ``DOCUMENT_RENDER_SECONDS``: a worker waits for it, not
+    the web request. The state and the PDF are kept in the cache for ``PREVIEW_TTL``.
+    """
+    from .tasks import template_preview as task
+
+    if document_type not in DocumentType.values:
+        raise ValidationError({"document_type": [_("Unknown document type.")]})
+    if len(body) > rendering.MAX_TEMPLATE_CHARS:
+        raise ValidationError({"body": [_("The template is too long.")]})
+    job_id = uuid.uuid4().hex
+    cache.set(_preview_key(job_id), {
+        "id": job_id, "tenant_id": current_tenant().pk, "user_id": getattr(actor, "pk", None),
+        "status": "queued", "errors": []}, PREVIEW_TTL)
+    # Nothing is written to the database: no commit to wait for.
+    task.delay(current_tenant().pk, job_id, document_type, body, css)
+    return template_preview_get(actor=actor, job_id=job_id)
+
+
+def template_preview_get(*, actor, job_id: str) -> dict | None:
+    """A preview job's state (``status``: queued, running, done, failed; ``errors``), or
+    None when it is unknown, expired, or another tenant's or user's."""
+    state = cache.get(_preview_key(job_id)) if job_id else None
+    if state is None or state["tenant_id"] != current_tenant().pk \
+            or state["user_id"] != getattr(actor, "pk", None):
+        return None
+    return state
+
+
+def template_preview_pdf(*, actor, job_id: str) -> bytes | None:
+    """The finished preview's PDF, or None (see ``template_preview_get``)."""
+    state = template_preview_get(actor=actor, job_id=job_id)
+    if state is None or state["status"] != "done":
+        return None
+    return cache.get(_preview_key(job_id, "pdf"))
+
+
+def template_preview_run(*, job_id: str, document_type: str, body: str, css: str) -> None:
+    """The worker's part of a preview: render within the limits, keep the PDF or why not."""
+    state = cache.get(_preview_key(job_id))
+    if state is None:
+        return
+    state.update(status="running")
+    cache.set(_preview_key(job_id), state, PREVIEW_TTL)
+    try:
+        pdf = template_preview(document_type=document_type, body=body, css=css)
+    except ValidationError as e:
+        state.update(status="failed", errors=e.messages)
+    except Exception:
+        state.update(status="failed", errors=[_("The preview failed unexpectedly.")])
+        raise
+    else:
+        cache.set(_preview_key(job_id, "pdf"), pdf, PREVIEW_TTL)
+        state.update(status="done")
+    finally:
+        cache.set(_preview_key(job_id), state, PREVIEW_TTL)
 
 
 def template_choose(*, customer: Customer, document_type: str,
@@ -198,6 +288,7 @@ def _render(document: Document, version: DocumentTemplateVersion) -> bytes:
             issued_on=timezone.localtime(document.issued_at).date(),
             parent_number=document.parent.number if document.parent_id else "",
             subscriptions=contract_subscriptions(customer=customer))
+    with _bounded(), translation.override(DOCUMENT_LANGUAGE):
         html = rendering.render_html(version.body, context)
         return rendering.render_pdf(html_body=html, css=version.css, number=document.number,
                                     code=document.code)
@@ -206,7 +297,8 @@ def _render(document: Document, version: DocumentTemplateVersion) -> bytes:
 def _store_file(document: Document, pdf: bytes, actor) -> DocumentFile:
     last = document.files.order_by("-version").values_list("version", flat=True).first()
     version = (last or 0) + 1
-    stored = DocumentFile(document=document, version=version, created_by=staff_of(actor))
+    stored = DocumentFile(tenant_id=document.tenant_id, document=document, version=version,
+                          created_by=staff_of(actor))
     stored.file.save(f"{document.code}-v{version}.pdf", ContentFile(pdf), save=False)
     stored.save()
     return stored
@@ -299,15 +391,13 @@ def document_approve_by_code(*, actor, code: str) -> ScanResult:
     code, an approved document or another tenant's document changes nothing."""
     import re
 
-    code = (code or "").strip().upper()
+    code = (code or "").strip().upper()[:40]
     match = re.fullmatch(r"ABN(\d{9})", code)
-    if not match:
-        return ScanResult(False, code, _("Unknown code “%(c)s”.") % {"c": code[:40]})
-    document = Document.objects.filter(pk=int(match.group(1))).first()
+    # Another ISP's document is "unknown" word for word, as a missing one: the answer
+    # must not tell which ids exist elsewhere.
+    document = Document.objects.filter(pk=int(match.group(1))).first() if match else None
     if document is None:
-        exists_elsewhere = Document.all_tenants.filter(pk=int(match.group(1))).exists()
-        return ScanResult(False, code, _("%(c)s is not a document of this ISP.") % {"c": code}
-                          if exists_elsewhere else _("Unknown code “%(c)s”.") % {"c": code})
+        return ScanResult(False, code, _("Unknown code “%(c)s”.") % {"c": code})
     try:
         document = document_approve(actor=actor, document=document)
     except ValidationError as e:
@@ -326,35 +416,70 @@ def document_download_record(*, document: Document, via: str, ip: str | None, us
 
 
 def document_scan_add(*, actor, document: Document, uploaded_file) -> DocumentScan:
-    """Attach the signed copy (pdf, jpg or png, recognised by content)."""
+    """Attach the signed copy: a PDF, JPG or PNG recognised by content and opened whole
+    (``core.uploads``), so that printing the document can always read it."""
     checked = upload_check(
         uploaded_file, accepted=("application/pdf", "image/jpeg", "image/png"),
         refusal=_("A signed copy must be a PDF, JPG or PNG file; this file's content is "
                   "none of them."))
     name = checked.name
-    scan = DocumentScan(document=document, content_type=checked.content_type,
-                        original_name=name,
+    scan = DocumentScan(tenant_id=document.tenant_id, document=document,
+                        content_type=checked.content_type, original_name=name,
                         uploaded_by=staff_of(actor))
     with transaction.atomic():
-        scan.file.save(f"{document.code}-scan", uploaded_file, save=False)
-        scan.save()
-        action_log(actor=actor, customer=document.customer, kind="document.scan",
-                   message=_("Signed copy “%(f)s” added to %(n)s")
-                   % {"f": name, "n": document.number})
+        scan.file.save(f"scan.{checked.extension}", uploaded_file, save=False)
+        try:
+            scan.save()
+            action_log(actor=actor, customer=document.customer, kind="document.scan",
+                       message=_("Signed copy “%(f)s” added to %(n)s")
+                       % {"f": name, "n": document.number})
+        except Exception:
+            scan.file.delete(save=False)
+            raise
     return scan
 
 
+def document_scan_remove(*, actor, scan: DocumentScan) -> None:
+    """Remove a signed copy; its file goes once the removal is committed."""
+    document = scan.document
+    with transaction.atomic():
+        scan.delete()
+        action_log(actor=actor, customer=document.customer, kind="document.scan_remove",
+                   message=_("Signed copy “%(f)s” removed from %(n)s")
+                   % {"f": scan.original_name, "n": document.number})
+        transaction.on_commit(lambda: scan.file.delete(save=False))
+
+
 def document_print_pdf(*, document: Document) -> bytes:
-    """The current generated PDF followed by the signed copies."""
+    """The current generated PDF followed by the signed copies.
+
+    A signed copy that cannot be read (stored before uploads were opened, or its file
+    lost) never stops the print: the others are printed and a last page names it.
+    """
     current = document.files.order_by("-version").first()
     if current is None:
         raise ValidationError(_("The document has no file."))
-    parts = [current.file.open("rb").read()]
-    current.file.close()
+    with current.file.open("rb") as handle:
+        parts = [handle.read()]
+    names = []
     for scan in document.scans.all():
-        with scan.file.open("rb") as handle:
-            parts.append(handle.read())
-    return rendering.merge_pdfs(parts) if len(parts) > 1 else parts[0]
+        try:
+            with scan.file.open("rb") as handle:
+                parts.append(handle.read())
+        except OSError as e:
+            parts.append(e)  # merge_pdfs reports it with the unreadable ones
+        names.append(scan.original_name)
+    if len(parts) == 1:
+        return parts[0]
+    pdf, failures = rendering.merge_pdfs(parts, tolerant=True)
+    if not failures:
+        return pdf
+    skipped = [{"name": names[index - 1], "error": error} for index, error in failures]
+    notice = render_to_string("documents/print_skipped.html",
+                              {"document": document, "skipped": skipped})
+    notice_pdf = rendering.render_pdf(html_body=notice, css="", number=document.number,
+                                      code=document.code)
+    return rendering.merge_pdfs([pdf, notice_pdf])
 
 
 # --------------------------------------------------------------------------- bulk

@@ -15,6 +15,9 @@ urlpatterns = [
     path("templates/", templates.template_list, name="templates"),
     path("templates/new/", templates.template_create, name="template_create"),
     path("templates/preview/", templates.template_preview_new, name="template_preview_new"),
+    path("templates/preview/job/", templates.preview_job, name="preview_job"),
+    path("templates/preview/job/progress/", templates.preview_progress,
+         name="preview_progress"),
     path(T, templates.template_edit, name="template_edit"),
     path(T + "preview/", templates.template_preview, name="template_preview"),
     # Bulk generation
@@ -32,5 +35,6 @@ urlpatterns = [
     path(D + "files/<int:documentfile_id>/", card.file_download, name="file_download"),
     path(D + "scans/add/", card.scan_add, name="scan_add"),
     path(D + "scans/<int:documentscan_id>/", card.scan_download, name="scan_download"),
+    path(D + "scans/<int:documentscan_id>/remove/", card.scan_remove, name="scan_remove"),
     path(D + "downloads/", card.download_history, name="downloads"),
 ]

@@ -53,6 +53,7 @@ from django.utils.translation import ngettext
 
 from core.actionlog import action_log, action_log_bulk, staff_of
 from core.numbering import number_block, pattern_validate
+from core.rls import copy_rows
 from core.sql import values_in
 from core.tenancy import current_tenant
 from core.tenant_settings import setting_get
@@ -954,8 +955,8 @@ def _write(model, columns: list[str], rows: list[tuple]) -> None:
         return
     names = ", ".join(connection.ops.quote_name(model._meta.get_field(c).column)
                       for c in columns)
-    with connection.cursor() as cursor, cursor.cursor.copy(
-            f"COPY {model._meta.db_table} ({names}) FROM STDIN") as copy:
+    with connection.cursor() as cursor, copy_rows(
+            cursor, f"COPY {model._meta.db_table} ({names}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
 

@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.access import login_client_address
 from core.forms import apply_service_errors
 from core.http import client_ip, pdf_response
 from core.tenancy import tenant_context
@@ -35,12 +36,15 @@ from .session import (
 
 
 def _failure_message(result) -> str:
-    if result.reason in ("locked", "locked_now"):
+    if result.reason == "address_locked":
         until = formats.date_format(timezone.localtime(result.locked_until),
                                     "SHORT_DATETIME_FORMAT")
-        return _("Too many wrong attempts: the account is locked until %(until)s. "
-                 "Try again later or ask your provider for help.") % {"until": until}
-    # The same words for an unknown login and a wrong secret: nobody learns which logins exist.
+        return _("Too many failed logins from your address: try again after %(until)s, or "
+                 "ask your provider for help.") % {"until": until}
+    if result.reason == "busy":
+        return _("Another login from your address is in progress. Try again in a moment.")
+    # The same words for an unknown login, a wrong secret and a locked account: nobody
+    # learns which logins exist or are locked (staff see the lock on the card).
     return _("Wrong login or password.")
 
 
@@ -60,6 +64,7 @@ def login(request):
     tenant = selectors.panel_tenant_for(host=request.get_host(),
                                         slug=request.GET.get("isp", "").strip())
     form = PanelLoginForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
         if tenant is None:
             form.add_error(None, _("This address opens no provider's panel. Use the "
@@ -68,7 +73,7 @@ def login(request):
             with tenant_context(tenant):
                 result = customer_services.panel_authenticate(
                     login=form.cleaned_data["login"], secret=form.cleaned_data["secret"],
-                    ip=client_ip(request))
+                    ip=client_ip(request), address=login_client_address(request))
             if result.ok:
                 panel_login(request, result.account)
                 if result.must_change_password:
@@ -77,7 +82,10 @@ def login(request):
                     return redirect("panel:password_change")
                 return redirect(_next_url(request))
             form.add_error(None, _failure_message(result))
-    return render(request, "panel/login.html", {"form": form, "panel_tenant": tenant})
+            if result.reason in ("address_locked", "busy"):
+                status = 429
+    return render(request, "panel/login.html", {"form": form, "panel_tenant": tenant},
+                  status=status)
 
 
 @require_POST

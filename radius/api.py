@@ -3,10 +3,13 @@
 * ``/api/v1/radius/nas/`` — NAS devices (the shared secret is write-only);
 * ``/api/v1/radius/pools/`` — IP pools;
 * ``/api/v1/radius/logins/`` — logins ("komputery"), ``?customer=``; ``disable``,
-  ``enable`` and ``reload`` ("Wymuś przeładowanie ustawień": CoA / Disconnect at once);
+  ``enable`` and ``reload`` ("Wymuś przeładowanie ustawień": CoA / Disconnect queued,
+  ``reload_status`` says what came of it);
   ``block`` / ``unblock`` (staff block), ``temp-speed`` and ``temp-speed/clear``;
   ``traffic`` (the statistics charts, ``?period=day|week|month|year``);
-* ``/api/v1/radius/sessions/`` — accounting sessions, ``?login=``, ``?open=true``.
+* ``/api/v1/radius/sessions/`` — accounting sessions, ``?login=``, ``?open=true``;
+* ``/api/v1/radius/keys/`` — FreeRADIUS keys (administrators): list, create, ``rotate``
+  (``grace_hours``), ``revoke``; a new key is in the answer once.
 
 Views parse, call one service or selector, and serialize; every queryset goes through
 the scoped managers, so another tenant's row is a 404.
@@ -22,7 +25,7 @@ from rest_framework.response import Response
 from core.api import TenantViewSet
 
 from . import selectors, serializers, services
-from .models import IpPool, Login, Nas, RadiusSession
+from .models import IpPool, Login, Nas, RadiusKey, RadiusSession
 
 
 def _writes(input_serializer, output_serializer, code=201):
@@ -190,9 +193,50 @@ class RadiusSessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ten
         return selectors.session_list()
 
 
+@extend_schema_view(
+    create=_writes(serializers.RadiusKeyCreateSerializer, serializers.RadiusKeyIssuedSerializer),
+    rotate=_writes(serializers.RadiusKeyRotateSerializer, serializers.RadiusKeyIssuedSerializer),
+    revoke=extend_schema(request=None, responses={200: serializers.RadiusKeySerializer}),
+)
+class RadiusKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    """The tenant's FreeRADIUS keys (administrators): a new or rotated key is in the
+    answer once (``key``); a rotated one keeps working for the grace period."""
+
+    model = RadiusKey
+    serializer_class = serializers.RadiusKeySerializer
+    action_permissions = {"list": ["radius.view_radiuskey"],
+                          "retrieve": ["radius.view_radiuskey"],
+                          "create": ["radius.add_radiuskey"],
+                          "rotate": ["radius.add_radiuskey", "radius.change_radiuskey"],
+                          "revoke": ["radius.change_radiuskey"]}
+
+    def scoped_queryset(self):
+        return selectors.radius_key_list()
+
+    def _issued(self, row, key):
+        data = serializers.RadiusKeyIssuedSerializer({**vars(row), "key": key}).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+    def create(self, request):
+        data = self.parsed(serializers.RadiusKeyCreateSerializer)
+        return self._issued(*services.radius_key_create(actor=request.user, **data))
+
+    @action(detail=True, methods=["post"])
+    def rotate(self, request, pk=None):
+        key = self.get_object()
+        data = self.parsed(serializers.RadiusKeyRotateSerializer)
+        return self._issued(*services.radius_key_rotate(actor=request.user, key=key, **data))
+
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        key = services.radius_key_revoke(actor=request.user, key=self.get_object())
+        return Response(self.get_serializer(key).data)
+
+
 def register(router) -> None:
     """Add the RADIUS routes to the project's one router."""
     router.register("radius/nas", NasViewSet, basename="radius-nas")
     router.register("radius/pools", IpPoolViewSet, basename="radius-pool")
     router.register("radius/logins", LoginViewSet, basename="radius-login")
     router.register("radius/sessions", RadiusSessionViewSet, basename="radius-session")
+    router.register("radius/keys", RadiusKeyViewSet, basename="radius-key")

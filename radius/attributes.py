@@ -230,7 +230,7 @@ def reply_removes(before: dict, after: dict, kind: str | None) -> list[str]:
     every type an attribute is removed live by a Disconnect-Request: the session comes
     back at once and is authorized afresh with exactly the new attributes. An attribute
     whose value only changes (a speed, a Juniper policy replaced by another) goes by CoA;
-    a generic NAS is always disconnected (``radius.services.login_reload``).
+    a generic NAS is always disconnected (``radius.services.login_reload_attempt``).
     """
     old = reply_for_nas(before or {}, kind)
     new = reply_for_nas(after or {}, kind)

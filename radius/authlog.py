@@ -20,6 +20,9 @@ import threading
 from django.conf import settings
 from django.db import connection, connections, transaction
 
+from core.rls import copy_rows
+from core.tenancy import all_tenants_context
+
 from .selectors import LOGIN_ID_SQL
 
 logger = logging.getLogger(__name__)
@@ -27,15 +30,15 @@ logger = logging.getLogger(__name__)
 # The login as authorize found it, else found inside the INSERT: by name, else a DHCP
 # client by its MAC.
 INSERT_SQL = f"""
-    INSERT INTO radius_authevent (tenant_id, at, login_id, username, result, reason,
-                                  nas_ip, calling_station_id)
+    INSERT INTO radius_authevent (tenant_id, at, login_id, username, result, reason_code,
+                                  reason, nas_ip, calling_station_id)
     VALUES (%(tenant)s, %(at)s, COALESCE(%(login_id)s, {LOGIN_ID_SQL}),
-            %(username)s, %(result)s, %(reason)s, %(nas_ip)s, %(calling)s)
+            %(username)s, %(result)s, %(reason_code)s, %(reason)s, %(nas_ip)s, %(calling)s)
 """  # noqa: S608 - LOGIN_ID_SQL is a constant
-COPY_COLUMNS = ("tenant", "at", "login_id", "username", "result", "reason", "nas_ip",
-                "calling")
-COPY_SQL = ("COPY radius_authevent (tenant_id, at, login_id, username, result, reason, "
-            "nas_ip, calling_station_id) FROM STDIN")
+COPY_COLUMNS = ("tenant", "at", "login_id", "username", "result", "reason_code", "reason",
+                "nas_ip", "calling")
+COPY_SQL = ("COPY radius_authevent (tenant_id, at, login_id, username, result, reason_code, "
+            "reason, nas_ip, calling_station_id) FROM STDIN")
 BATCH = 500  # wake the writer early when this many wait
 LIMIT = 50_000  # the database away for long: keep the newest, drop the oldest
 
@@ -78,9 +81,10 @@ def auth_events_flush() -> int:
         if connection.vendor == "postgresql":
             known = [row for row in rows if row["login_id"]]
             unknown = [row for row in rows if not row["login_id"]]
-        with transaction.atomic(), connection.cursor() as cursor:
+        # The batch holds answers of every tenant (each row names its own).
+        with all_tenants_context(), transaction.atomic(), connection.cursor() as cursor:
             if known:
-                with cursor.connection.cursor() as raw, raw.copy(COPY_SQL) as copy:
+                with copy_rows(cursor, COPY_SQL) as copy:
                     for row in known:
                         copy.write_row([row[column] for column in COPY_COLUMNS])
             if unknown:

@@ -13,6 +13,8 @@ import psycopg
 from django.conf import settings
 from django.db import connection
 
+from core.rls import scope_sync
+
 # Statements are prepared only when asked (``prepare=True``): no ORM query ever reaches
 # this many executions, which is what psycopg would otherwise need to prepare on its own.
 _ONLY_WHEN_ASKED = 2**62
@@ -29,7 +31,9 @@ def prepared_fetchone(sql: str, params: dict) -> tuple | None:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchone() if cursor.description else None
-    connection.ensure_connection()
+    # The statement runs past Django's cursors: set the tenant for row-level security
+    # here (core/rls.py; nothing is sent when it is the one set already).
+    scope_sync(connection)
     raw = connection.connection
     prepare = settings.RADIUS_PREPARED_STATEMENTS
     if prepare and raw.prepare_threshold is None:

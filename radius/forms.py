@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import BootstrapForm
+from core.validation import NOTE_MAX_LENGTH
 
 from .models import IpPool, Login, LoginAttribute, Nas, NasKind
 
@@ -146,7 +147,7 @@ class PoolForm(BootstrapForm):
 
 
 class NotesForm(BootstrapForm):
-    notes = forms.CharField(label=_("notes"), required=False,
+    notes = forms.CharField(label=_("notes"), required=False, max_length=NOTE_MAX_LENGTH,
                             widget=forms.Textarea(attrs={"rows": 6}))
 
 

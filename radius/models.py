@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.tenancy import TenantOwned
+from core.validation import NOTE_MAX_LENGTH
 
 from .crypto import EncryptedTextField
 
@@ -97,6 +98,7 @@ class Login(TenantOwned):
         DEBT = "debt", _("blocked for debt")
 
     class ReloadStatus(models.TextChoices):
+        QUEUED = "queued", _("queued")
         ACK = "ack", _("applied by the NAS")
         NAK = "nak", _("refused by the NAS")
         TIMEOUT = "timeout", _("the NAS did not answer")
@@ -132,7 +134,7 @@ class Login(TenantOwned):
                                                    null=True, blank=True)
     temp_speed_until = models.DateTimeField(_("temporary speed until"), null=True,
                                             blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=NOTE_MAX_LENGTH)
     enabled = models.BooleanField(_("enabled"), default=True)
     disabled_reason = models.CharField(_("reason for disabling"), max_length=200, blank=True)
     nases = models.ManyToManyField(Nas, blank=True, related_name="logins",
@@ -234,9 +236,12 @@ class RadiusKey(TenantOwned):
     prefix = models.CharField(max_length=8)
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # A key replaced by rotation keeps working until then (the grace period), so the
+    # FreeRADIUS servers can be given the new one without a moment of rejects.
+    expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["name", "-created_at"]
         verbose_name = _("FreeRADIUS key")
         verbose_name_plural = _("FreeRADIUS keys")
 
@@ -245,7 +250,12 @@ class RadiusKey(TenantOwned):
 
     @staticmethod
     def new_key() -> str:
-        return secrets.token_urlsafe(32)
+        # The prefix names the key on the command line (``radius_keys … revoke <prefix>``):
+        # one starting with "-" would be read as an option.
+        while True:
+            key = secrets.token_urlsafe(32)
+            if key[0] not in "-_":
+                return key
 
     @staticmethod
     def hash_key(key: str) -> str:
@@ -265,6 +275,19 @@ class AuthEvent(TenantOwned):
         ACCEPT = "accept", _("accepted")
         REJECT = "reject", _("rejected")
 
+    class Reason(models.TextChoices):
+        """Why a request was rejected: a stable code, shown in the viewer's language;
+        ``reason`` keeps the details (the staff's text, FreeRADIUS's message)."""
+
+        NONE = "", ""
+        UNKNOWN_LOGIN = "unknown_login", _("unknown login")
+        DISABLED = "disabled", _("login disabled")
+        NAS_NOT_ALLOWED = "nas_not_allowed", _("NAS not allowed for this login")
+        WRONG_PASSWORD = "wrong_password", _("wrong password")
+        NO_PASSWORD = "no_password", _("no password for a login that needs one")
+        DHCP_WITH_PASSWORD = "dhcp_password", _("a DHCP login asked for with a password")
+        FREERADIUS = "freeradius", _("rejected by FreeRADIUS")
+
     tenant = models.ForeignKey("core.Tenant", on_delete=models.PROTECT, related_name="+",
                                editable=False, db_constraint=False, db_index=False)
     at = models.DateTimeField(_("time"), auto_now_add=True)
@@ -273,9 +296,19 @@ class AuthEvent(TenantOwned):
                               db_index=False)
     username = models.CharField(_("user name"), max_length=253)
     result = models.CharField(_("result"), max_length=10, choices=Result.choices)
-    reason = models.CharField(_("reason"), max_length=253, blank=True)
+    reason_code = models.CharField(_("reason"), max_length=20, blank=True,
+                                   choices=Reason.choices)
+    reason = models.CharField(_("details"), max_length=253, blank=True)
     nas_ip = models.GenericIPAddressField(_("NAS IP address"), null=True, blank=True)
     calling_station_id = models.CharField(_("calling station"), max_length=64, blank=True)
+
+    @property
+    def reason_text(self) -> str:
+        """The reason in the viewer's language, with its details."""
+        label = self.get_reason_code_display() if self.reason_code else ""
+        if label and self.reason and self.reason != label:
+            return f"{label}: {self.reason}"
+        return label or self.reason
 
     class Meta:
         ordering = ["-at"]
@@ -350,3 +383,46 @@ class SessionSample(models.Model):
 
     def __str__(self):
         return f"{self.at}: +{self.input_bytes}/+{self.output_bytes} B in {self.seconds} s"
+
+
+class LoginReload(TenantOwned):
+    """One forced reload of one session: a CoA- or Disconnect-Request to its NAS, sent
+    after commit by a worker (``radius.reloads``), tried again while the NAS does not
+    answer (``RADIUS_COA_RETRY_DELAYS``), and what came of it.
+
+    The staff request that caused it only writes this row: it never waits on a NAS.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        ACK = "ack", _("applied by the NAS")
+        NAK = "nak", _("refused by the NAS")
+        TIMEOUT = "timeout", _("the NAS did not answer")
+        GONE = "gone", _("session ended")
+
+    login = models.ForeignKey(Login, on_delete=models.CASCADE, related_name="reloads")
+    session = models.ForeignKey(RadiusSession, null=True, on_delete=models.SET_NULL,
+                                related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+")
+    disconnect = models.BooleanField(default=False)
+    periodic = models.BooleanField(default=False)
+    # The snapshot before the change that queued this reload (``attributes.reply_removes``).
+    previous = models.JSONField(null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.QUEUED)
+    tries = models.PositiveSmallIntegerField(_("tries"), default=0)
+    next_try_at = models.DateTimeField(null=True, blank=True)
+    detail = models.CharField(_("details"), max_length=250, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["login", "-created_at"], name="reload_login_created"),
+            models.Index(fields=["next_try_at"], condition=Q(status="queued"),
+                         name="reload_queued_next_try"),
+        ]
+        verbose_name = _("reload")
+        verbose_name_plural = _("reloads")

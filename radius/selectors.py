@@ -11,7 +11,7 @@ from django.db.models import Sum
 from django.db.models.functions import Trunc
 from django.utils import timezone
 
-from core.tenancy import current_tenant
+from core.tenancy import all_tenants_context, current_tenant
 
 from .access import mac_or_none
 from .crypto import decrypt
@@ -19,14 +19,17 @@ from .db import prepared_fetchone
 from .models import IpPool, Login, Nas, RadiusKey, RadiusSession, SessionSample
 
 # Known keys, by hash: every FreeRADIUS call presents its key, and a NAS network sends
-# thousands per second. A revoked key stops working in this process at once (the revoking
-# service clears the cache) and in the other workers within KEY_CACHE_SECONDS.
-KEY_CACHE_SECONDS = 10
+# thousands per second. The revoking service clears this process's cache; every other
+# worker asks the database again within KEY_CACHE_SECONDS, so a revoked (or expired)
+# key stops working everywhere within a second, for one indexed query per key per
+# second per worker.
+KEY_CACHE_SECONDS = 1
 _key_cache: dict[str, tuple[float, int]] = {}
 
 
 def radius_key_tenant_id(key: str) -> int | None:
-    """The tenant a FreeRADIUS key belongs to; None for an unknown or revoked key."""
+    """The tenant a FreeRADIUS key belongs to; None for an unknown, revoked or expired
+    key."""
     if not key:
         return None
     key_hash = RadiusKey.hash_key(key)
@@ -34,16 +37,25 @@ def radius_key_tenant_id(key: str) -> int | None:
     hit = _key_cache.get(key_hash)
     if hit is not None and hit[0] > now:
         return hit[1]
-    tenant_id = RadiusKey.all_tenants.filter(
-        key_hash=key_hash, revoked_at__isnull=True
-    ).values_list("tenant_id", flat=True).first()
-    if tenant_id is None:
+    with all_tenants_context():  # the key names its tenant: looked up across all of them
+        row = RadiusKey.all_tenants.filter(
+            key_hash=key_hash, revoked_at__isnull=True
+        ).values_list("tenant_id", "expires_at").first()
+    if row is None or (row[1] is not None and row[1] <= timezone.now()):
         _key_cache.pop(key_hash, None)
         return None  # unknown keys are not remembered: a new key works at once
     if len(_key_cache) > 1000:
         _key_cache.clear()
-    _key_cache[key_hash] = (now + KEY_CACHE_SECONDS, tenant_id)
-    return tenant_id
+    _key_cache[key_hash] = (now + KEY_CACHE_SECONDS, row[0])
+    return row[0]
+
+
+def radius_key_list():
+    """The tenant's FreeRADIUS keys, the working ones first (newest first)."""
+    from django.db.models import F
+
+    return RadiusKey.objects.order_by(F("revoked_at").desc(nulls_first=True), "-created_at",
+                                      "-id")
 
 
 def radius_key_cache_clear() -> None:

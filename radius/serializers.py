@@ -8,6 +8,7 @@ read back through the API; a login's password is, as the card shows it.
 from rest_framework import serializers
 
 from core.api import TenantPrimaryKeyRelatedField
+from core.validation import NOTE_MAX_LENGTH
 from customers.models import Address, Customer
 from finance.models import Subscription
 
@@ -54,6 +55,14 @@ class LoginAttributeSerializer(serializers.ModelSerializer):
         fields = ["attribute", "op", "value"]
 
 
+class LoginAttributeInputSerializer(serializers.Serializer):
+    """One extra attribute of the Access-Accept; ``op`` defaults to ``:=``."""
+
+    attribute = serializers.CharField(max_length=64)
+    op = serializers.ChoiceField(choices=LoginAttribute.Op.choices, default=LoginAttribute.Op.SET)
+    value = serializers.CharField(max_length=253, trim_whitespace=False)
+
+
 class LoginSerializer(serializers.ModelSerializer):
     attributes = LoginAttributeSerializer(many=True, read_only=True)
 
@@ -85,12 +94,14 @@ class LoginInputSerializer(serializers.Serializer):
                                                         allow_null=True)
     subscription = TenantPrimaryKeyRelatedField(model=Subscription, required=False,
                                                 allow_null=True)
-    notes = serializers.CharField(required=False, allow_blank=True)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
     nases = TenantPrimaryKeyRelatedField(model=Nas, many=True, required=False)
-    attributes = LoginAttributeSerializer(many=True, required=False)
+    attributes = LoginAttributeInputSerializer(many=True, required=False)
 
     def validate_attributes(self, value):
-        return [(a["attribute"], a["op"], a["value"]) for a in value]
+        # A PATCH is partial all the way down, so the nested default is not applied there.
+        return [(a["attribute"], a.get("op", LoginAttribute.Op.SET), a["value"])
+                for a in value]
 
 
 class LoginUpdateSerializer(LoginInputSerializer):
@@ -128,3 +139,28 @@ class TrafficSerializer(serializers.Serializer):
     upload_bytes = serializers.IntegerField()
     download_bps = serializers.IntegerField()
     upload_bps = serializers.IntegerField()
+
+
+class RadiusKeySerializer(serializers.Serializer):
+    """A FreeRADIUS key as listed: never the key itself, only its first characters."""
+
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    prefix = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    expires_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    revoked_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
+class RadiusKeyIssuedSerializer(RadiusKeySerializer):
+    """A key just created or rotated: ``key`` is shown this once and never stored."""
+
+    key = serializers.CharField(read_only=True)
+
+
+class RadiusKeyCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+
+
+class RadiusKeyRotateSerializer(serializers.Serializer):
+    grace_hours = serializers.FloatField(required=False, min_value=0, max_value=24 * 90)

@@ -1,30 +1,20 @@
 from celery import shared_task
 
-from core.models import Tenant, User
+from core.models import Tenant
 from core.tenancy import tenant_context
 
 
-@shared_task(bind=True, max_retries=4, acks_late=True)
-def login_reload(self, tenant_id: int, login_id: int, disconnect: bool = False,
-                 actor_id: int | None = None, periodic: bool = False,
-                 previous: dict | None = None):
-    """``services.login_reload`` (``previous``: the snapshot before the change); a NAS
-    that did not answer is tried again with backoff."""
+@shared_task(bind=True, acks_late=True)
+def login_reload_send(self, tenant_id: int, reload_id: int):
+    """``services.login_reload_attempt``; a NAS that did not answer is tried again after
+    the delay it returns (``RADIUS_COA_RETRY_DELAYS``: the same schedule as the threads
+    of ``radius.reloads`` without a broker)."""
     from . import services
-    from .models import Login
 
     with tenant_context(Tenant.objects.get(pk=tenant_id)):
-        login = Login.objects.filter(pk=login_id).first()
-        if login is None:
-            return None
-        status = services.login_reload(
-            actor=User.objects.filter(pk=actor_id).first() if actor_id else None,
-            login=login, disconnect=disconnect, periodic=periodic, previous=previous)
-    # Run eagerly (no broker, development), a retry would block the caller: not then.
-    if status == Login.ReloadStatus.TIMEOUT and not self.request.is_eager \
-            and self.request.retries < self.max_retries:
-        raise self.retry(countdown=30 * 2 ** self.request.retries)
-    return status
+        delay = services.login_reload_attempt(reload_id=reload_id)
+    if delay is not None:
+        raise self.retry(countdown=delay, max_retries=None)
 
 
 @shared_task
@@ -32,12 +22,15 @@ def logins_reload_periodic():
     """Every minute (beat): each tenant's share of the regular reload."""
     from django.utils import timezone
 
-    from . import services
+    from . import reloads, services
 
     minute = int(timezone.now().timestamp() // 60)
     for tenant in Tenant.objects.all():
         with tenant_context(tenant):
             services.logins_reload_periodic(minute=minute)
+            # Reloads whose worker died with its process (threads, without a broker).
+            overdue = services.login_reloads_overdue()
+        reloads.dispatch(tenant.pk, [(reload_id, 0) for reload_id in overdue])
 
 
 @shared_task

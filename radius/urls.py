@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .ui import card, logins, network
+from .ui import card, keys, logins, network
 
 app_name = "radius"
 
@@ -32,4 +32,8 @@ urlpatterns = [
     path("nas/<int:nas_id>/edit/", network.nas_edit, name="nas_edit"),
     path("pools/", network.pool_list, name="pool_list"),
     path("pools/<int:ippool_id>/", network.pool_detail, name="pool_detail"),
+    # Staff pages: the FreeRADIUS keys (administrators).
+    path("keys/", keys.key_list, name="key_list"),
+    path("keys/<int:radiuskey_id>/rotate/", keys.key_rotate, name="key_rotate"),
+    path("keys/<int:radiuskey_id>/revoke/", keys.key_revoke, name="key_revoke"),
 ]

@@ -4,11 +4,11 @@ FreeRADIUS POSTs the request's attributes as JSON (``{"User-Name": {"type": "str
 "value": ["alice"]}, ...}``) with the tenant's key in ``X-Abonent-Key``. The HTTP status
 is what rlm_rest turns into a module result (``../shared/notes/freeradius-rest.md`` §3.3):
 
-* authorize — 200 with the reply attributes; 404 for an unknown login (notfound →
-  Access-Reject). Where Abonent can check the request itself (PAP, CHAP with a
-  CHAP-Challenge, a DHCP authorization by MAC) it decides: an accept carries
-  ``Auth-Type := Accept``, a reject is a 401 (with a Reply-Message for a disabled login);
-  it logs that one answer and flags it, so the shipped site neither calls post-auth nor
+* authorize — 200 with the reply attributes. Where Abonent can check the request itself
+  (an unknown login, PAP, CHAP with a CHAP-Challenge, a DHCP authorization by MAC) it
+  decides: an accept carries ``Auth-Type := Accept``, a reject is a 401 (with a
+  Reply-Message for a disabled login); it logs that one answer with its reason
+  (``AuthEvent.Reason``) and flags it, so the shipped site neither calls post-auth nor
   lets another module decide. Otherwise (MS-CHAP, CHAP without its challenge) the answer
   carries the password for FreeRADIUS to check, and post-auth logs the outcome: one
   outcome logged per Access-Request either way;
@@ -16,7 +16,9 @@ is what rlm_rest turns into a module result (``../shared/notes/freeradius-rest.m
   arrives exactly as stored;
 * accounting, post-auth — 204 when recorded; anything else (a bad key, a crash, the
   server down) makes FreeRADIUS withhold the Accounting-Response, so the NAS retries;
-* a missing or wrong key is a 403 everywhere: authorize rejects, accounting retries.
+* a missing or wrong key is a 403 everywhere: authorize rejects, accounting retries;
+* every answer is typed application/json (a 204 too): rlm_rest logs an error for a
+  type it cannot parse, and that error would become the logged reason of a reject.
 """
 
 import hashlib
@@ -28,7 +30,6 @@ from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 
 from core.models import Tenant
 from core.tenancy import tenant_context
@@ -36,7 +37,9 @@ from core.tenancy import tenant_context
 from . import access, selectors, services
 from .attributes import reply_for_nas, rlm_rest_answer
 from .crypto import password_proves
-from .models import Login
+from .models import AuthEvent, Login
+
+Reason = AuthEvent.Reason
 
 KEY_HEADER = "HTTP_X_ABONENT_KEY"
 # What authorize adds to the answer when it logged the accept itself; the shipped site
@@ -99,18 +102,46 @@ _MONTHS = {name: number for number, name in enumerate(
     ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
 
 
-def _event_time(attributes: dict) -> datetime:
-    """Event-Timestamp ("Jan  1 2026 12:10:00 UTC"), else now less Acct-Delay-Time.
+# FreeRADIUS writes a date in its host's local time with the zone's abbreviation
+# (strftime "%b %e %Y %H:%M:%S %Z"): "Dec  3 2026 20:00:00 CET" is 19:00 UTC. The zones a
+# RADIUS host is likely to run in; an abbreviation not here (ambiguous ones such as IST)
+# falls back to the time of arrival, never to a guess.
+_ZONES = {"UTC": 0, "GMT": 0, "UCT": 0, "Z": 0, "WET": 0, "WEST": 1, "BST": 1, "IST": None,
+          "CET": 1, "CEST": 2, "MET": 1, "MEST": 2, "EET": 2, "EEST": 3, "MSK": 3,
+          "EST": -5, "EDT": -4, "CST": None, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8,
+          "PDT": -7}
 
-    Parsed by hand: ``strptime`` cost more than the rest of an interim's parsing."""
+
+def _zone_offset(zone: str) -> timedelta | None:
+    """The UTC offset a zone name stands for: an abbreviation, or glibc's "+03" /
+    "+0530" / "-05" for a zone without one."""
+    if zone[:1] in "+-" and zone[1:].isdigit() and len(zone) in (3, 5):
+        sign = -1 if zone[0] == "-" else 1
+        return sign * timedelta(hours=int(zone[1:3]), minutes=int(zone[3:5] or 0))
+    hours = _ZONES.get(zone.upper())
+    return None if hours is None else timedelta(hours=hours)
+
+
+def _event_time(attributes: dict) -> datetime:
+    """Event-Timestamp as an instant, else now less Acct-Delay-Time.
+
+    FreeRADIUS sends "Dec  3 2026 20:00:00 CET" (its host's local time and zone) or, from
+    a policy that converts it, the seconds since the epoch. Parsed by hand: ``strptime``
+    cost more than the rest of an interim's parsing."""
     stamp = _value(attributes, "Event-Timestamp")
+    if isinstance(stamp, int) or (isinstance(stamp, str) and stamp.isdigit()):
+        try:
+            return datetime.fromtimestamp(int(stamp), tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            stamp = None
     if stamp:
         try:
             month, day, year, clock, zone = str(stamp).split()
             hour, minute, second = clock.split(":")
-            if zone in ("UTC", "GMT"):
+            offset = _zone_offset(zone)
+            if offset is not None:
                 return datetime(int(year), _MONTHS[month], int(day), int(hour), int(minute),
-                                int(second), tzinfo=UTC)
+                                int(second), tzinfo=UTC) - offset
         except (ValueError, KeyError):
             pass
     return timezone.now() - timedelta(seconds=_int(attributes, "Acct-Delay-Time"))
@@ -131,8 +162,11 @@ def freeradius_endpoint(view):
     """Authenticate FreeRADIUS by its key and run ``view`` in the key's tenant."""
 
     @csrf_exempt
-    @require_POST
     def wrapper(request):
+        if request.method != "POST":
+            response = JsonResponse({"error": "POST only"}, status=405)
+            response["Allow"] = "POST"
+            return response
         tenant_id = selectors.radius_key_tenant_id(request.META.get(KEY_HEADER, ""))
         if tenant_id is None:
             return JsonResponse({"error": "unknown FreeRADIUS key"}, status=403)
@@ -148,13 +182,14 @@ def freeradius_endpoint(view):
     return wrapper
 
 
-def _decided(log, *, accepted: bool, reason: str = "", answer: dict | None = None,
-             message: str = "") -> JsonResponse:
+def _decided(log, *, accepted: bool, reason_code: str = "", reason: str = "",
+             answer: dict | None = None, message: str = "") -> JsonResponse:
     """Abonent's own verdict: logged here, once, and flagged (``LOGGED_FLAG``) so the
     shipped site neither calls post-auth nor lets another module decide — an accept
     carries ``Auth-Type := Accept``, a reject is a 401 (rlm_rest: reject; with
-    ``message`` as the Reply-Message the NAS shows)."""
-    log(accepted=accepted, reason=reason)
+    ``message`` as the Reply-Message the NAS shows). ``reason_code``: an
+    ``AuthEvent.Reason``, ``reason`` its details."""
+    log(accepted=accepted, reason_code=reason_code, reason=reason)
     if accepted:
         return JsonResponse({**answer, "control:Auth-Type": "Accept",
                              LOGGED_FLAG: LOGGED_VALUE})
@@ -182,24 +217,25 @@ def authorize(request, attributes):
         other_credential=any(name in attributes for name in access.CREDENTIALS),
         framed_protocol=_string(attributes, "Framed-Protocol"))
     row = selectors.login_authorize_get(username=username, nas_ip=nas_ip, dhcp_mac=mac)
-    if row is None:
-        return HttpResponse(status=404)
     log = partial(services.auth_event_record, username=username, nas_ip=nas_ip,
-                  login_id=row["id"], calling_station_id=calling)
+                  login_id=row and row["id"], calling_station_id=calling)
+    if row is None:
+        # Decided here, not left to FreeRADIUS as "notfound": that ends in "No Auth-Type
+        # found", an error in its log and a reason that names no cause.
+        return _decided(log, accepted=False, reason_code=Reason.UNKNOWN_LOGIN)
     if mac is not None and row["login"] == username:
-        return _decided(log, accepted=False, reason=_(
-            "A request without a password names a login: only a DHCP authorization "
-            "by MAC may come without one."))
+        return _decided(log, accepted=False, reason_code=Reason.NO_PASSWORD)
     if mac is None and row["auth_type"] == Login.AuthType.DHCP:
-        return _decided(log, accepted=False, reason=_(
-            "A DHCP login is authorized by its MAC address only, never with a password."))
+        return _decided(log, accepted=False, reason_code=Reason.DHCP_WITH_PASSWORD)
     if not row["enabled"]:
         message = row["disabled_reason"] or _("This login is disabled.")
-        return _decided(log, accepted=False, reason=message, message=message)
+        return _decided(log, accepted=False, reason_code=Reason.DISABLED,
+                        reason=row["disabled_reason"], message=message)
     snapshot = row["radius_snapshot"]
     if snapshot.get("nas_ips") and nas_ip not in snapshot["nas_ips"]:
-        message = _("This login may not connect through this NAS.")
-        return _decided(log, accepted=False, reason=message, message=message)
+        return _decided(log, accepted=False, reason_code=Reason.NAS_NOT_ALLOWED,
+                        reason=str(nas_ip or ""),
+                        message=_("This login may not connect through this NAS."))
     answer = rlm_rest_answer(reply_for_nas(snapshot, row["nas_kind"]))
     if mac is not None:
         # A DHCP client proves nothing but its MAC: knowing the MAC is the authorization.
@@ -214,7 +250,7 @@ def authorize(request, attributes):
             {"p": {"value": row["password"], "do_xlat": False}})["p"]
         return JsonResponse(answer)
     return _decided(log, accepted=verdict, answer=answer,
-                    reason="" if verdict else _("Wrong password."))
+                    reason_code="" if verdict else Reason.WRONG_PASSWORD)
 
 
 def _octets(value) -> bytes | None:
@@ -232,12 +268,33 @@ def post_auth(request, attributes):
     """Record the answer FreeRADIUS gave: ``X-Abonent-Result`` says accept or reject."""
     accepted = request.META.get(RESULT_HEADER, "").lower() == "accept"
     # A module's complaint on the way to an accept (a realm not proxied, …) is no reason.
-    reason = "" if accepted else _value(attributes, "Module-Failure-Message") or ""
+    reason = "" if accepted else str(_value(attributes, "Module-Failure-Message") or "")
     services.auth_event_record(
         username=_string(attributes, "User-Name"), accepted=accepted,
-        reason=str(reason), nas_ip=_value(attributes, "NAS-IP-Address"),
+        reason_code="" if accepted else _post_auth_reason(reason), reason=reason,
+        nas_ip=_value(attributes, "NAS-IP-Address"),
         calling_station_id=_string(attributes, "Calling-Station-Id"))
-    return HttpResponse(status=204)
+    return _no_content()
+
+
+# The modules that check a password authorize handed over (Module-Failure-Message
+# starts with the module's name: "mschap: MS-CHAP2-Response is incorrect").
+_PASSWORD_MODULES = ("mschap:", "chap:", "pap:")
+
+
+def _post_auth_reason(message: str) -> str:
+    """Post-auth sees only the requests authorize left to FreeRADIUS (MS-CHAP, CHAP
+    without its challenge): a reject by the module that checked the password is a wrong
+    password; anything else is FreeRADIUS's own (its message is the detail)."""
+    if message.startswith(_PASSWORD_MODULES):
+        return Reason.WRONG_PASSWORD
+    return Reason.FREERADIUS
+
+
+def _no_content() -> HttpResponse:
+    """204 typed as JSON: rlm_rest logs an error for any type it cannot parse
+    (Django's default text/html), even on a body it does not read."""
+    return HttpResponse(status=204, content_type="application/json")
 
 
 @freeradius_endpoint
@@ -266,4 +323,4 @@ def accounting(request, attributes):
         + (_int(attributes, "Acct-Output-Gigawords") << 32),
         terminate_cause=str(_value(attributes, "Acct-Terminate-Cause", "")),
     ))
-    return HttpResponse(status=204)
+    return _no_content()

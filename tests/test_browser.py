@@ -14,25 +14,6 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture
-def browser_page():
-    playwright = sync_api.sync_playwright().start()
-    browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
-                                         args=CHROMIUM_ARGS)
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    try:
-        yield page
-    finally:
-        context.close()
-        browser.close()
-        playwright.stop()
-
 
 @pytest.mark.browser
 def test_staff_edits_phone_and_pins_annotation(transactional_db, live_server, browser_page,
@@ -194,3 +175,50 @@ def test_computers_section_reloads_and_opens_the_login_window(transactional_db, 
     expect(page.locator("svg.traffic-download")).to_be_visible()
     page.get_by_role("link", name="Parameters in the database").click()
     expect(page.locator("table.radius-params")).to_contain_text("Framed-IP-Address")
+
+
+@pytest.mark.browser
+def test_staff_sets_panel_credentials_and_unlocks_then_the_customer_logs_in(
+        transactional_db, live_server, browser_page):
+    """"Set login / password" on the card saves in place (it was a 500), a locked panel
+    login is lifted from the card, and the customer then logs in to the panel."""
+    from customers import services
+
+    tenant = Tenant.objects.create(name="Sieć Alfa", slug="alfa")
+    staff = make_staff(tenant, "anna")
+    with tenant_context(tenant):
+        customer = services.customer_create(actor=staff, first_name="Jan",
+                                            last_name="Kowalski", status="connected")
+    page = browser_page
+    expect = sync_api.expect
+
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", "anna")
+    page.fill("#id_password", "s3cret-pass")
+    page.locator("main").get_by_role("button", name="Log in").click()
+    page.goto(f"{live_server.url}/customers/{customer.pk}/")
+
+    panel = page.locator("#panel")
+    expect(panel).to_contain_text("The customer has no panel account yet.")
+    page.locator("#section-data summary", has_text="Set login / password").click()
+    page.fill("#panel_credentials_login", "jan.k")
+    page.fill("#panel_credentials_password", "Haslo-Startowe-1")
+    page.locator("#section-data form[hx-post$='/panel/credentials/'] button[type=submit]").click()
+    expect(panel).to_contain_text("jan.k")
+    expect(page.locator("#action-log")).to_contain_text("panel.credentials")
+
+    with tenant_context(tenant):
+        for _ in range(5):
+            services.panel_authenticate(login="jan.k", secret="zgaduje")
+    page.reload()
+    expect(page.locator("#panel-locked")).to_be_visible()
+    page.get_by_role("button", name="Unlock panel login").click()
+    expect(page.locator("#panel-locked")).to_have_count(0)
+    expect(page.locator("#action-log")).to_contain_text("panel.unlocked")
+
+    page.goto(f"{live_server.url}/panel/login/")
+    page.fill("#id_login", "jan.k")
+    page.fill("#id_secret", "Haslo-Startowe-1")
+    page.locator("main").get_by_role("button", name="Log in").click()
+    expect(page.locator("body")).to_contain_text("Jan Kowalski")
+    expect(page).to_have_url(f"{live_server.url}/panel/")

@@ -209,7 +209,7 @@ NEEDLES = ("Alfowski", VALID_PESEL, "601234567", "601 234 567", "NotatkaAlfa", "
            "TeczkaAlfa", "AtrybutAlfa", "WartoscAlfa", "skan-alfa", "Alfowa 7",
            "61109010140000071219812874", "alfowski.login", "SzablonAlfa", "TytulAlfa",
            "KasaAlfa", "KorektaAlfa", "KomputerAlfa", "PulaAlfa", "NasAlfa",
-           "TaryfaAlfa", "AbonamentAlfa", "ZawieszenieAlfa")
+           "TaryfaAlfa", "AbonamentAlfa", "ZawieszenieAlfa", "TokenAlfa")
 
 
 @pytest.fixture
@@ -355,9 +355,15 @@ def tenant_a_card(tenant, staff, settings, tmp_path, django_capture_on_commit_ca
         objects["loginphoto"] = radius_services.login_photo_add(
             actor=staff, login=objects["login"], description="ZdjecieAlfa",
             uploaded_file=SimpleUploadedFile("dach-alfa.png", png_bytes()))
+        # The FreeRADIUS key of A (its routes: list, rotate, revoke).
+        objects["radiuskey"], _clear = radius_services.radius_key_create(
+            actor=staff, name="KluczAlfa")
     objects["user"] = staff
     objects["tenant"] = tenant
     objects["membership"] = Membership.objects.get(user=staff, tenant=tenant)
+    from core.services import api_token_create
+
+    objects["apitoken"], _key = api_token_create(user=staff, tenant=tenant, name="TokenAlfa")
     return objects
 
 

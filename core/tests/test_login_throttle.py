@@ -326,13 +326,13 @@ def test_tenant_admin_unlocks_an_account_in_the_staff_ui(client, anna, admin_of_
 def test_tenant_admin_unlocks_through_the_api(anna, admin_of_tenant, tenant):
     lock_anna()
     api = token_client(admin_of_tenant, tenant)
-    listed = api.get("/api/v1/login-locks/").json()
+    listed = api.get("/api/v1/login-locks/").json()["results"]
     assert [(lock["kind"], lock["value"], lock["failures"]) for lock in listed] == [
         ("account", "anna", 5)]
     response = api.post("/api/v1/login-locks/unlock/", {"kind": "account", "value": "anna"},
                         format="json")
     assert response.status_code == 200 and response.json() == {"free": True}
-    assert api.get("/api/v1/login-locks/").json() == []
+    assert api.get("/api/v1/login-locks/").json()["results"] == []
     assert login(browser(), "anna", PASSWORD).status_code == 302
 
 
@@ -360,7 +360,7 @@ def test_another_tenants_admin_cannot_see_nor_unlock_our_user(client, anna, othe
     assert client.post(reverse("login_locks"),
                        {"kind": "account", "value": "anna"}).status_code == 404
     api = token_client(theirs, other_tenant)
-    assert api.get("/api/v1/login-locks/").json() == []
+    assert api.get("/api/v1/login-locks/").json()["results"] == []
     for kind, value in (("account", "anna"), ("address", "203.0.113.10")):
         assert api.post("/api/v1/login-locks/unlock/", {"kind": kind, "value": value},
                         format="json").status_code == 404
@@ -390,7 +390,8 @@ def test_an_address_unlock_forgets_only_attempts_on_the_tenants_users(
         login(sprayer, f"nobody{i}", "wrong")  # names of no tenant's user
     assert login(sprayer, "anna", PASSWORD).status_code == 429
     api = token_client(admin_of_tenant, tenant)
-    locks = [(lock["kind"], lock["value"]) for lock in api.get("/api/v1/login-locks/").json()]
+    listed = api.get("/api/v1/login-locks/").json()["results"]
+    locks = [(lock["kind"], lock["value"]) for lock in listed]
     assert locks == [("address", "203.0.113.66")]
     response = api.post("/api/v1/login-locks/unlock/",
                         {"kind": "address", "value": "203.0.113.66"}, format="json")

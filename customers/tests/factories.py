@@ -16,9 +16,16 @@ def png_bytes(size=(4, 4)) -> bytes:
     return buffer.getvalue()
 
 
-def pdf_bytes() -> bytes:
-    return (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-            b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+def pdf_bytes(pages: int = 1) -> bytes:
+    """A real PDF of blank A4 pages: uploads are opened, so a header alone is refused."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(595, 842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
 
 
 def exe_bytes() -> bytes:

@@ -65,7 +65,7 @@ def test_create_customer(api_client, tenant, staff):
 def test_invalid_identity_number_is_400_with_field_message(api_client, tenant, field, value):
     response = api_client.post(URL, {"last_name": "Nowak", field: value}, format="json")
     assert response.status_code == 400
-    assert value in response.json()[field][0]
+    assert value in response.json()["errors"][field][0]
     assert count(Customer, tenant) == 0
     assert count(ActionLog, tenant) == 0
 
@@ -74,7 +74,7 @@ def test_duplicate_customer_number_is_400(api_client, customer, tenant):
     response = api_client.post(URL, {"last_name": "Nowak", "number": customer.number},
                                format="json")
     assert response.status_code == 400
-    assert "already taken" in response.json()["number"][0]
+    assert "already taken" in response.json()["errors"]["number"][0]
     assert count(Customer, tenant) == 1
 
 
@@ -86,7 +86,7 @@ def test_partial_update_changes_only_given_fields(api_client, customer):
     assert (customer.first_name, customer.last_name, customer.pesel) == \
         ("Janusz", "Kowalski", VALID_PESEL)
     response = api_client.patch(f"{URL}{customer.pk}/", {"pesel": "123"}, format="json")
-    assert response.status_code == 400 and "pesel" in response.json()
+    assert response.status_code == 400 and "pesel" in response.json()["errors"]
     customer.refresh_from_db()
     assert customer.pesel == VALID_PESEL
 
@@ -214,7 +214,7 @@ def test_add_phone_and_invalid_phone(api_client, customer, tenant):
     assert response.json()["number"] == "+48601234567"
     bad = api_client.post(sub(customer, "phones"), {"number": "12"}, format="json")
     assert bad.status_code == 400
-    assert "not a valid phone number" in bad.json()["number"][0]
+    assert "not a valid phone number" in bad.json()["errors"]["number"][0]
     assert count(Phone, tenant) == 1
     phone_id = response.json()["id"]
     patched = api_client.patch(sub(customer, "phones", phone_id), {"for_invoices": True},
@@ -251,7 +251,7 @@ def test_add_address(api_client, customer):
     bad = api_client.post(sub(customer, "addresses"),
                           {"kind": "installation", "building_no": "5", "postal_code": "0095",
                            "city": "Warszawa"}, format="json")
-    assert bad.status_code == 400 and "postal_code" in bad.json()
+    assert bad.status_code == 400 and "postal_code" in bad.json()["errors"]
     found = api_client.get(URL, {"search": "długa"}).json()["results"]
     assert [c["id"] for c in found] == [customer.pk]
 
@@ -267,7 +267,7 @@ def test_attributes_set_and_remove(api_client, customer):
     assert response.json()["value"] == "3" and response.json()["attribute_type_name"] == "Piętro"
     bad = api_client.post(sub(customer, "attributes"),
                           {"attribute_type": type_id, "value": "parter"}, format="json")
-    assert bad.status_code == 400 and "value" in bad.json()
+    assert bad.status_code == 400 and "value" in bad.json()["errors"]
     assert api_client.delete(sub(customer, "attributes",
                                  response.json()["id"])).status_code == 204
     assert api_client.get(sub(customer, "attributes")).json()["count"] == 0
@@ -280,7 +280,7 @@ def test_other_tenants_attribute_type_is_400(api_client, customer, other_tenant,
                                                  value_type="text")
     response = api_client.post(sub(customer, "attributes"),
                                {"attribute_type": foreign.pk, "value": "x"}, format="json")
-    assert response.status_code == 400 and "attribute_type" in response.json()
+    assert response.status_code == 400 and "attribute_type" in response.json()["errors"]
     assert api_client.get(sub(customer, "attributes")).json()["count"] == 0
 
 
@@ -306,7 +306,7 @@ def test_exe_renamed_pdf_is_refused(api_client, customer, tenant):
     upload = SimpleUploadedFile("umowa.pdf", exe_bytes(), content_type="application/pdf")
     response = api_client.post(sub(customer, "scans"), {"file": upload}, format="multipart")
     assert response.status_code == 400
-    assert "Only PDF, JPG, PNG and GIF" in response.json()["file"][0]
+    assert "Only PDF, JPG, PNG and GIF" in response.json()["errors"]["file"][0]
     assert count(Scan, tenant) == 0
 
 
@@ -318,7 +318,7 @@ def test_other_tenants_folder_is_400(api_client, customer, other_tenant, other_s
     upload = SimpleUploadedFile("skan.png", png_bytes())
     response = api_client.post(sub(customer, "scans"), {"file": upload, "folder": foreign.pk},
                                format="multipart")
-    assert response.status_code == 400 and "folder" in response.json()
+    assert response.status_code == 400 and "folder" in response.json()["errors"]
     assert count(Scan, tenant) == 0
 
 
@@ -329,7 +329,7 @@ def test_bank_account_and_invalid_iban(api_client, customer):
     bad = api_client.post(sub(customer, "bank-accounts"),
                           {"iban": "PL61109010140000071219812875"}, format="json")
     assert bad.status_code == 400
-    assert "not a valid bank account" in bad.json()["iban"][0]
+    assert "not a valid bank account" in bad.json()["errors"]["iban"][0]
     assert api_client.get(sub(customer, "bank-accounts")).json()["count"] == 1
 
 
@@ -349,7 +349,7 @@ def test_group_membership_and_conflict(api_client, in_tenant, staff, customer):
     conflict = api_client.post(sub(customer, "groups"), {"group": g_business.pk},
                                format="json")
     assert conflict.status_code == 400
-    message = conflict.json()["group"][0]
+    message = conflict.json()["errors"]["group"][0]
     assert "Domowi" in message and "Umowa domowa" in message
     assert api_client.delete(sub(customer, "groups", added.json()["id"])).status_code == 204
     assert GroupMembership.objects.count() == 0
@@ -361,7 +361,7 @@ def test_other_tenants_group_id_is_400_and_nothing_changes(api_client, customer,
         foreign = services.group_create(actor=other_staff, name="Obcy")
     log_before = count(ActionLog, tenant)
     response = api_client.post(sub(customer, "groups"), {"group": foreign.pk}, format="json")
-    assert response.status_code == 400 and "group" in response.json()
+    assert response.status_code == 400 and "group" in response.json()["errors"]
     assert GroupMembership.all_tenants.count() == 0
     assert count(ActionLog, tenant) == log_before
 

@@ -392,14 +392,13 @@ def test_password_login(panel):
     assert attempt.success and attempt.ip == "10.0.0.1"
 
 
-def test_pin_works_once_forces_new_password_and_is_renewed(panel, staff, customer):
+def test_pin_works_once_forces_new_password_and_is_cleared(panel, staff, customer):
     pin = services.panel_pin_generate(actor=staff, customer=customer)
     assert pin.isdigit() and len(pin) == 6
-    old_hash = PanelAccount.objects.get().pin_hash
     result = services.panel_authenticate(login="jkowalski", secret=pin)
     assert result.ok and result.must_change_password
     account = PanelAccount.objects.get()
-    assert account.pin_hash and account.pin_hash != old_hash  # a new PIN was generated
+    assert account.pin_hash == ""  # used: no valid PIN is left behind
     again = services.panel_authenticate(login="jkowalski", secret=pin)
     assert not again.ok and again.reason == "wrong_secret"
     services.panel_password_change(account=account, new_password="Nowe-Haslo-2025!")

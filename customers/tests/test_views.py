@@ -15,8 +15,9 @@ from core.roles import Role
 from core.tenant_settings import setting_get
 from customers import services
 from customers.models import Customer, GroupMembership, Scan
+from customers.tests.factories import pdf_bytes
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = pdf_bytes()
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 64 + b"PE\x00\x00"
 
 

@@ -31,7 +31,9 @@ from customers.models import Customer
 
 
 def _panel_form(customer, **kwargs):
-    panel = customer.panel
+    # The card's customer comes with its account; a view's own lookup asks for it. No
+    # account raises RelatedObjectDoesNotExist, an AttributeError.
+    panel = getattr(customer, "panel_account", None)
     return PanelCredentialsForm(initial={"login": panel.login if panel else ""}, **kwargs)
 
 

@@ -1,7 +1,6 @@
-"""Folders, scans, bank accounts and the customer panel of the "Customer data" section."""
+"""Folders, scans and bank accounts of the "Customer data" section (the panel part is in
+``panel.py``)."""
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -11,7 +10,7 @@ from customers import services
 from customers.forms import FolderForm
 from customers.models import BankAccount, Customer, Folder, Scan
 
-from .base import edit_page, section_call, section_done, section_write, staff_view
+from .base import edit_page, section_call, section_write, staff_view
 
 
 @staff_view("customers.add_folder")
@@ -91,31 +90,3 @@ def bank_account_remove(request, customer_id, bankaccount_id):
         request, customer_id, "data",
         lambda: services.bank_account_remove(actor=request.user, account=account),
         _("Bank account removed."))
-
-
-@staff_view("customers.change_panelaccount")
-@require_POST
-def panel_credentials(request, customer_id):
-    customer = get_object_or_404(Customer, pk=customer_id)
-    return section_write(
-        request, customer, "data", "panel_credentials",
-        lambda data: services.panel_credentials_set(
-            actor=request.user, customer=customer, login=data["login"],
-            password=data["password"] or None),
-        _("Panel account saved."))
-
-
-@staff_view("customers.change_panelaccount")
-@require_POST
-def panel_pin(request, customer_id):
-    """A new one-time PIN, shown once in a message and never stored in clear."""
-    customer = get_object_or_404(Customer, pk=customer_id)
-    try:
-        pin = services.panel_pin_generate(actor=request.user, customer=customer)
-    except ValidationError as e:
-        for text in e.messages:
-            messages.error(request, text)
-    else:
-        messages.warning(request, _("One-time panel PIN: %(pin)s. Pass it to the customer "
-                                    "now: it will not be shown again.") % {"pin": pin})
-    return section_done(request, customer_id, "data")

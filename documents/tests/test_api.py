@@ -94,20 +94,20 @@ def test_issue_errors_are_400_with_the_service_message(api_client, full_customer
     no_template = api_client.post(docs(full_customer), {"document_type": "letter"},
                                   format="json")
     assert no_template.status_code == 400
-    assert "There is no template" in no_template.json()["template"][0]
+    assert "There is no template" in no_template.json()["errors"]["template"][0]
 
     services.document_template_create(actor=staff, document_type="annex", name="Aneks",
                                       body="<p>{{ document.parent_number }}</p>",
                                       is_default=True)
     orphan = api_client.post(docs(full_customer), {"document_type": "annex"}, format="json")
     assert orphan.status_code == 400
-    assert "refers to a contract" in orphan.json()["parent"][0]
+    assert "refers to a contract" in orphan.json()["errors"]["parent"][0]
 
     neighbour = customer_services.customer_create(actor=staff, last_name="Sąsiad")
     foreign_parent = api_client.post(docs(neighbour), {"document_type": "annex",
                                                        "parent": contract.pk}, format="json")
     assert foreign_parent.status_code == 400
-    assert "another customer's" in foreign_parent.json()["parent"][0]
+    assert "another customer's" in foreign_parent.json()["errors"]["parent"][0]
 
     with tenant_context(other_tenant):
         theirs = services.document_template_create(actor=other_staff,
@@ -115,7 +115,7 @@ def test_issue_errors_are_400_with_the_service_message(api_client, full_customer
     foreign_template = api_client.post(docs(full_customer), {"document_type": "contract",
                                                              "template": theirs.pk},
                                        format="json")
-    assert foreign_template.status_code == 400 and "template" in foreign_template.json()
+    assert foreign_template.status_code == 400 and "template" in foreign_template.json()["errors"]
     assert Document.objects.count() == 1
 
 
@@ -169,7 +169,7 @@ def test_approve_then_approve_again_is_400(api_client, full_customer, contract, 
     assert first.json()["status"] == "approved" and first.json()["approved_by"] == staff.pk
     again = api_client.post(docs(full_customer, contract.pk, "approve"))
     assert again.status_code == 400
-    assert "already approved" in again.json()["detail"][0]
+    assert "already approved" in again.json()["detail"]
 
 
 def test_approve_by_code_known_unknown_and_other_tenants(api_client, contract, other_tenant,
@@ -193,9 +193,11 @@ def test_approve_by_code_known_unknown_and_other_tenants(api_client, contract, o
     assert unknown.status_code == 200
     assert unknown.json() == {"ok": False, "code": "ABN999999999", "document": None,
                               "message": "Unknown code “ABN999999999”."}
-    foreign = api_client.post(APPROVE_CODE, {"code": theirs.code}, format="json").json()
-    assert not foreign["ok"] and foreign["document"] is None
-    assert "not a document of this ISP" in foreign["message"]
+    # Another ISP's existing document is answered exactly as a missing one.
+    foreign = api_client.post(APPROVE_CODE, {"code": theirs.code}, format="json")
+    assert foreign.status_code == 200
+    assert foreign.json() == {"ok": False, "code": theirs.code, "document": None,
+                              "message": f"Unknown code “{theirs.code}”."}
     with tenant_context(other_tenant):
         assert Document.objects.get(pk=theirs.pk).status == "unapproved"
 
@@ -216,7 +218,7 @@ def test_signed_copy_is_printed_after_the_document_and_recorded(api_client, full
     refused = api_client.post(docs(full_customer, contract.pk, "scans"),
                               {"file": SimpleUploadedFile("umowa.pdf", exe_bytes())},
                               format="multipart")
-    assert refused.status_code == 400 and "PDF, JPG or PNG" in refused.json()["file"][0]
+    assert refused.status_code == 400 and "PDF, JPG or PNG" in refused.json()["errors"]["file"][0]
 
     printed = api_client.get(docs(full_customer, contract.pk, "print"))
     assert printed.status_code == 200 and printed["Content-Type"] == "application/pdf"
@@ -263,12 +265,12 @@ def test_template_that_includes_a_file_is_400_and_nothing_is_saved(api_client, i
                                            "body": '{% include "/etc/passwd" %}'},
                                format="json")
     assert response.status_code == 400
-    assert "include" in response.json()["body"][0]
+    assert "include" in response.json()["errors"]["body"][0]
     assert not DocumentTemplate.objects.filter(name="Zły").exists()
 
     broken = api_client.patch(f"{TEMPLATES}{contract_template.pk}/",
                               {"body": "<p>ok</p>\n<p>{% if %}</p>"}, format="json")
-    assert broken.status_code == 400 and "Line 2" in broken.json()["body"][0]
+    assert broken.status_code == 400 and "Line 2" in broken.json()["errors"]["body"][0]
     assert contract_template.versions.count() == 1
     assert not Document.objects.exists() and not NumberSeries.objects.exists()
 

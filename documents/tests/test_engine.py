@@ -275,7 +275,12 @@ def test_scanner_codes_known_unknown_approved_and_foreign(full_customer, staff,
     assert not again.ok and "already approved" in again.message
     assert not unknown.ok and "Unknown code" in unknown.message
     assert not garbage.ok
-    assert not foreign.ok and "not a document of this ISP" in foreign.message
+    # Another ISP's document is "unknown" word for word, as a missing id is.
+    assert not foreign.ok and foreign.document is None
+    assert foreign.message == f"Unknown code “{theirs.code}”."
+    missing_code = f"ABN{Document.all_tenants.order_by('-pk').first().pk + 1:09d}"
+    assert services.document_approve_by_code(actor=staff, code=missing_code).message == \
+        f"Unknown code “{missing_code}”."
     with tenant_context(other_tenant):
         assert Document.objects.get(pk=theirs.pk).status == "unapproved"
 

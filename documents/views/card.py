@@ -145,6 +145,19 @@ def scan_add(request, document_id):
     return section_done(request, document.customer_id, SECTION, message=message)
 
 
+@staff_view("documents.delete_documentscan")
+@require_POST
+def scan_remove(request, document_id, documentscan_id):
+    """Remove a signed copy (a wrong or unreadable one); recorded in the action log."""
+    scan = get_object_or_404(DocumentScan.objects.select_related("document__customer"),
+                             pk=documentscan_id, document_id=document_id)
+    return section_call(
+        request, scan.document.customer_id, SECTION,
+        lambda: services.document_scan_remove(actor=request.user, scan=scan),
+        _("Signed copy “%(f)s” removed from %(n)s.")
+        % {"f": scan.original_name, "n": scan.document.number})
+
+
 # --------------------------------------------------------------------------- files
 
 def _pdf_name(document: Document, suffix: str = "") -> str:

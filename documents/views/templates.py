@@ -4,7 +4,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import content_disposition_header
+from django.urls import reverse
+from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -130,18 +131,61 @@ def template_edit(request, documenttemplate_id):
 
 
 def _preview(request, document_type):
+    """Start the preview in a worker. Finished at once (eager mode, a quick worker): the
+    PDF or the errors; else the job's page, which polls until it is."""
     form = PreviewForm(request.POST)
     try:
         if not form.is_valid():
             raise ValidationError({"body": [_("The template is empty.")]})
-        pdf = services.template_preview(document_type=document_type,
-                                        body=form.cleaned_data["body"],
-                                        css=form.cleaned_data["css"])
+        job = services.template_preview_start(actor=request.user, document_type=document_type,
+                                              body=form.cleaned_data["body"],
+                                              css=form.cleaned_data["css"])
     except ValidationError as e:
         return render(request, "documents/preview_error.html", {"errors": e.messages},
                       status=400)
+    if job["status"] in ("done", "failed"):
+        return _preview_result(request, job)
+    return redirect(reverse("documents:preview_job") + "?" + urlencode({"job": job["id"]}))
+
+
+def _preview_result(request, job):
+    if job["status"] == "failed":
+        return render(request, "documents/preview_error.html", {"errors": job["errors"]},
+                      status=400)
+    pdf = services.template_preview_pdf(actor=request.user, job_id=job["id"])
+    if pdf is None:
+        raise Http404
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(False, "preview.pdf")
+    return response
+
+
+def _job_or_404(request) -> dict:
+    job = services.template_preview_get(actor=request.user, job_id=request.GET.get("job", ""))
+    if job is None:
+        raise Http404
+    return job
+
+
+@staff_view(PERMISSION)
+@require_GET
+def preview_job(request):
+    """A preview rendered by a worker (``?job=<id>``): the PDF or the errors once it is
+    finished, until then a page that polls ``preview_progress``."""
+    job = _job_or_404(request)
+    if job["status"] in ("done", "failed"):
+        return _preview_result(request, job)
+    return render(request, "documents/preview_job.html", {"job": job})
+
+
+@staff_view(PERMISSION)
+@require_GET
+def preview_progress(request):
+    """Polled by htmx; once the preview is finished the page reloads to show it."""
+    job = _job_or_404(request)
+    response = render(request, "documents/_preview_progress.html", {"job": job})
+    if job["status"] in ("done", "failed"):
+        response["HX-Refresh"] = "true"
     return response
 
 

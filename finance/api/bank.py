@@ -56,6 +56,12 @@ class BankUploadSerializer(serializers.Serializer):
     format = serializers.CharField(required=False, allow_blank=True, default="",
                                    help_text='"", "mt940", "camt053" or "csv:<profile name>"')
 
+    def validate_file(self, upload):
+        from finance.bank.jobs import statement_upload_check
+
+        statement_upload_check(upload)
+        return upload
+
 
 class BankAssignSerializer(serializers.Serializer):
     customer = TenantPrimaryKeyRelatedField(model=Customer)

@@ -11,7 +11,9 @@
 errors still come back as JSON.
 """
 
+from django.conf import settings
 from django.http import Http404, HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions
@@ -19,12 +21,14 @@ from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.settings import api_settings
 
-from core.api import TenantViewSet
+from core.api import TenantViewSet, error_response
 from customers.api import CustomerNestedViewSet
 
+from ..exports import history_documents
 from ..ksef_ledger import document_ksef_get, document_ksef_xml
 from ..models import FinanceDocument, Kind
 from ..views.exports import XLSX, ExportForm, export_name, export_response
+from .ledger import KSEF_REFUSED
 
 PERIOD = [
     OpenApiParameter("date_from", OpenApiTypes.DATE, description="First day (YYYY-MM-DD)."),
@@ -63,6 +67,20 @@ def _form(request, *, fmt=None, **kwargs) -> ExportForm:
     return form
 
 
+def _bounded(fmt: str, filters) -> None:
+    """XLSX and EDI++ files are built whole in memory: above ``API_EXPORT_MAX_DOCUMENTS``
+    documents the request is refused with a 400 naming the limit. CSV is streamed."""
+    if fmt == "csv":
+        return
+    limit = settings.API_EXPORT_MAX_DOCUMENTS
+    count = history_documents(filters, kinds_only=True).count()
+    if count > limit:
+        raise exceptions.ValidationError({"date_to": [_(
+            "The period has %(count)s documents; a %(format)s file takes at most %(limit)s. "
+            "Choose a shorter period, or CSV.") % {"count": count, "format": fmt.upper(),
+                                                   "limit": limit}]})
+
+
 class ExportViewSet(TenantViewSet):
     """Tenant-wide exports of the ledger."""
 
@@ -72,9 +90,12 @@ class ExportViewSet(TenantViewSet):
     @extend_schema(parameters=[FORMAT, *PERIOD], responses=HISTORY_FILES)
     @action(detail=False, methods=["get"])
     def history(self, request):
-        """Every customer's transaction history of the period: CSV or XLSX."""
+        """Every customer's transaction history of the period: CSV or XLSX. XLSX takes at
+        most ``API_EXPORT_MAX_DOCUMENTS`` documents (default 50,000; above it a 400 names
+        the limit); CSV is streamed, without a limit."""
         form = _form(request, formats=("csv", "xlsx"))
         filters = form.filters()
+        _bounded(form.cleaned_data["format"], filters)
         return export_response(fmt=form.cleaned_data["format"], filters=filters,
                                name=export_name("history", filters), actor=request.user,
                                tenant=request.tenant)
@@ -83,8 +104,11 @@ class ExportViewSet(TenantViewSet):
                    responses={(200, "text/plain"): OpenApiTypes.BINARY})
     @action(detail=False, methods=["get"])
     def epp(self, request):
-        """Invoices, corrections, KP and KW of the period as EDI++ 1.05 (CP1250)."""
+        """Invoices, corrections, KP and KW of the period as EDI++ 1.05 (CP1250); at most
+        ``API_EXPORT_MAX_DOCUMENTS`` documents (default 50,000; above it a 400 names the
+        limit)."""
         filters = _form(request, fmt="epp").filters()
+        _bounded("epp", filters)
         return export_response(fmt="epp", filters=filters, name=export_name("epp", filters),
                                actor=request.user, tenant=request.tenant)
 
@@ -98,10 +122,12 @@ class CustomerExportViewSet(CustomerNestedViewSet):
     @extend_schema(parameters=[FORMAT, *PERIOD], responses=HISTORY_FILES)
     @action(detail=False, methods=["get"])
     def history(self, request, customer_pk=None):
-        """The customer's transaction history: CSV or XLSX, any period."""
+        """The customer's transaction history: CSV or XLSX, any period (XLSX: at most
+        ``API_EXPORT_MAX_DOCUMENTS`` documents, as the tenant-wide export)."""
         customer = self.customer  # first: another tenant's customer is a 404
         form = _form(request, period_required=False, formats=("csv", "xlsx"))
         filters = form.filters(customer)
+        _bounded(form.cleaned_data["format"], filters)
         return export_response(fmt=form.cleaned_data["format"], filters=filters,
                                name=export_name(f"history-{customer.number}", filters),
                                actor=request.user, tenant=request.tenant)
@@ -112,7 +138,8 @@ class KsefViewSet(TenantViewSet):
 
     model = FinanceDocument
 
-    @extend_schema(responses={(200, "application/xml"): OpenApiTypes.BINARY})
+    @extend_schema(responses={(200, "application/xml"): OpenApiTypes.BINARY,
+                              400: error_response(KSEF_REFUSED)})
     def retrieve(self, request, pk=None):
         """The XML, validated against the FA(3) schema; 400 with the reasons when the data
         cannot make a valid document (e.g. no seller NIP in the tenant settings)."""

@@ -24,14 +24,14 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api import TenantViewSet
+from core.api import TenantViewSet, error_response
+from core.schema import OneObjectSchema
 from customers.api import CustomerNestedViewSet
 
 from .. import interest_notes, selectors, serializers, services
@@ -40,6 +40,8 @@ from ..models import CashRegister, CustomerAccount, FinanceDocument, InterestNot
 from ..permissions import IssuePermissions
 
 ZERO = Decimal("0.00")
+KSEF_REFUSED = ("Not an invoice or a correction, or its data cannot make a valid FA(3) "
+                "document (e.g. no seller NIP): the reasons are in the answer.")
 
 
 # --------------------------------------------------------------------------- selectors
@@ -259,7 +261,8 @@ class FinanceDocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                             headers={"Content-Disposition":
                                      f'attachment; filename="{_file_name(document)}.pdf"'})
 
-    @extend_schema(responses={(200, "application/xml"): OpenApiTypes.BINARY})
+    @extend_schema(responses={(200, "application/xml"): OpenApiTypes.BINARY,
+                              400: error_response(KSEF_REFUSED)})
     @action(detail=True, methods=["get"])
     def ksef(self, request, customer_pk=None, pk=None):
         """KSeF FA(3) XML of an invoice or a correction, valid against the XSD; 400 with
@@ -273,14 +276,6 @@ class FinanceDocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
 
 # --------------------------------------------------------------------------- account
-
-class OneObjectSchema(AutoSchema):
-    """The collection route of a one-per-customer resource answers one object, not a
-    list (drf-spectacular assumes a list for the ``list`` action)."""
-
-    def _is_list_view(self, serializer=None) -> bool:
-        return False
-
 
 @extend_schema_view(list=extend_schema(responses=serializers.FinanceAccountSerializer))
 class FinanceAccountViewSet(CustomerNestedViewSet):
@@ -300,7 +295,6 @@ class FinanceAccountViewSet(CustomerNestedViewSet):
 
 @extend_schema_view(
     list=extend_schema(
-        responses=serializers.InterestItemSerializer(many=True),
         parameters=[OpenApiParameter("until", OpenApiTypes.DATE,
                                      description="Interest up to this day; default: today.")]),
     issue_note=_writes(serializers.InterestNoteInputSerializer),
@@ -312,7 +306,6 @@ class InterestViewSet(CustomerNestedViewSet):
 
     model = InterestNoteItem
     serializer_class = serializers.InterestItemSerializer
-    pagination_class = None
     permission_classes = [IssuePermissions]
     issue_kinds = {"issue_note": Kind.INTEREST_NOTE}
     action_permissions = {
@@ -334,7 +327,9 @@ class InterestViewSet(CustomerNestedViewSet):
         query.is_valid(raise_exception=True)
         items = interest_notes.interest_list(customer=self.customer,
                                              until=query.validated_data.get("until"))
-        return Response(serializers.InterestItemSerializer(items, many=True).data)
+        page = self.paginate_queryset(items)
+        return self.get_paginated_response(
+            serializers.InterestItemSerializer(page, many=True).data)
 
     @action(detail=False, methods=["post"], url_path="issue-note", url_name="issue-note")
     def issue_note(self, request, customer_pk=None):

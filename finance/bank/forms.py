@@ -17,6 +17,12 @@ class BankUploadForm(BootstrapForm):
         ] + [(f"csv:{name}", _("CSV: %(profile)s") % {"profile": name})
              for name in sorted(csv_profiles())]
 
+    def clean_file(self):
+        from .jobs import statement_upload_check
+
+        statement_upload_check(self.cleaned_data["file"])
+        return self.cleaned_data["file"]
+
 
 class BankAssignForm(BootstrapForm):
     customer_id = forms.IntegerField(widget=forms.HiddenInput)

@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from psycopg.types.json import JsonbDumper
 
 from core.actionlog import action_log, staff_of
+from core.rls import copy_rows
 from core.sql import array_param, column_any, values_in
 from core.tenancy import current_tenant
 from customers.models import BankAccount, Customer
@@ -377,7 +378,7 @@ def _copy(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
         with connection.cursor() as cursor:
             # JSON columns (a document's parties) are written from dicts, as the ORM does.
             cursor.cursor.adapters.register_dumper(dict, JsonbDumper)
-            with cursor.cursor.copy(sql) as copy:
+            with copy_rows(cursor, sql) as copy:
                 for row in rows:
                     copy.write_row(row)
     except psycopg.errors.IntegrityError as e:

@@ -24,6 +24,19 @@ def _key(job_id: str) -> str:
     return f"finance:bank-job:{job_id}"
 
 
+def statement_upload_check(upload) -> None:
+    """A statement file within ``BANK_STATEMENT_MAX_MB`` (``core.uploads``, the one check of
+    every upload; the parser judges the content). Raises a field's ``ValidationError``."""
+    from django.conf import settings
+
+    from core.uploads import upload_validate
+
+    try:
+        upload_validate(upload, max_bytes=settings.BANK_STATEMENT_MAX_MB * 1024 * 1024)
+    except ValidationError as e:
+        raise ValidationError(e.message_dict["file"]) from None
+
+
 def import_options(choice: str) -> dict:
     """``format`` and ``csv_profile`` of bank_statement_import for an upload form's
     choice: "" (detect), "mt940", "camt053" or "csv:<profile name>"."""

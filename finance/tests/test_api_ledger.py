@@ -119,7 +119,7 @@ def test_invoice_vat_per_rate_on_net_totals(api_client, customer):
 def test_bad_invoice_is_400_and_nothing_written(api_client, customer, payload, field):
     response = api_client.post(docs(customer, "invoice/"), payload, format="json")
     assert response.status_code == 400
-    assert field in response.json()
+    assert field in {key.split(".")[0] for key in response.json()["errors"]}
     assert nothing_written()
 
 
@@ -165,7 +165,7 @@ def test_kp_of_part_of_an_invoice(api_client, customer, staff, register):
 def test_bad_kp_is_400_and_nothing_written(api_client, customer, register, payload, field):
     response = api_client.post(docs(customer, "kp/"), {"cash_register": register.pk, **payload},
                                format="json")
-    assert response.status_code == 400 and field in response.json()
+    assert response.status_code == 400 and field in response.json()["errors"]
     assert nothing_written()
 
 
@@ -174,7 +174,7 @@ def test_amount_errors_say_what_is_wrong(api_client, customer, register):
         response = api_client.post(docs(customer, "kp/"), {
             "cash_register": register.pk, "amount": amount}, format="json")
         assert response.status_code == 400
-        return response.json()["amount"][0]
+        return response.json()["errors"]["amount"][0]
 
     assert error("0.00") == "The amount must be above zero."
     assert error("-5") == "The amount must be above zero."
@@ -187,10 +187,10 @@ def test_another_tenants_register_or_invoice_in_a_kp_is_refused(api_client, cust
     response = api_client.post(docs(customer, "kp/"), {
         "cash_register": foreign["register"].pk, "amount": "10.00"}, format="json")
     assert response.status_code == 400
-    assert "does not exist" in response.json()["cash_register"][0]
+    assert "does not exist" in response.json()["errors"]["cash_register"][0]
     response = api_client.post(docs(customer, "kp/"), {
         "cash_register": register.pk, "invoices": [foreign["invoice"].pk]}, format="json")
-    assert response.status_code == 400 and "invoices" in response.json()
+    assert response.status_code == 400 and "invoices" in response.json()["errors"]
     assert nothing_written()
     assert "Betowski" not in response.content.decode()
 
@@ -201,7 +201,7 @@ def test_another_customers_invoice_in_a_kp_is_refused(api_client, customer, staf
     theirs = invoice(staff, neighbour)
     response = api_client.post(docs(customer, "kp/"), {
         "cash_register": register.pk, "invoices": [theirs.pk]}, format="json")
-    assert response.status_code == 400 and "invoices" in response.json()
+    assert response.status_code == 400 and "invoices" in response.json()["errors"]
     assert not FinanceDocument.objects.filter(kind="kp").exists()
 
 
@@ -251,7 +251,7 @@ def test_the_same_bank_reference_is_refused(api_client, customer, staff):
         "amount": "10.00", "booking_date": str(TODAY), "bank_reference": "REF1"},
         format="json")
     assert response.status_code == 400
-    assert "already recorded" in response.json()["detail"][0]
+    assert "already recorded" in response.json()["detail"]
     assert FinanceDocument.objects.count() == 1
 
 
@@ -283,7 +283,7 @@ def test_debit_note(api_client, customer):
 ])
 def test_bad_debit_note_is_400(api_client, customer, payload, field):
     response = api_client.post(docs(customer, "debit-note/"), payload, format="json")
-    assert response.status_code == 400 and field in response.json()
+    assert response.status_code == 400 and field in response.json()["errors"]
     assert nothing_written()
 
 
@@ -306,7 +306,7 @@ def test_technical_charge_and_credit(api_client, customer):
 ])
 def test_bad_technical_transaction_is_400(api_client, customer, payload, field):
     response = api_client.post(docs(customer, "technical/"), payload, format="json")
-    assert response.status_code == 400 and field in response.json()
+    assert response.status_code == 400 and field in response.json()["errors"]
     assert nothing_written()
 
 
@@ -322,7 +322,7 @@ def test_invoice_edit_only_in_the_statuses_of_edycja_faktur(api_client, customer
     response = api_client.post(doc_url(owed, "update/"), {"lines": [line("40.00")]},
                                format="json")
     assert response.status_code == 400
-    assert "edycja_faktur" in response.json()["detail"][0]
+    assert "edycja_faktur" in response.json()["detail"]
     owed.refresh_from_db()
     assert owed.debit == D("61.50")
     TenantSetting.objects.create(key="finance.edycja_faktur", value="partially_settled")
@@ -577,7 +577,7 @@ def test_interest_list_and_note(api_client, customer, late_invoice):
     url = f"/api/v1/customers/{customer.pk}/interest/"
     response = api_client.get(url, {"until": "2026-11-23"})
     assert response.status_code == 200
-    assert response.json() == [{
+    assert response.json()["results"] == [{
         "receivable": late_invoice.pk, "receivable_number": late_invoice.number,
         "principal": "1000.00", "due_date": "2025-10-31", "since": "2025-11-01",
         "until": "2026-03-31", "paid": True, "amount": "39.38"}]
@@ -589,7 +589,7 @@ def test_interest_list_and_note(api_client, customer, late_invoice):
     note = response.json()
     assert (note["kind"], note["debit"]) == ("interest_note", "39.38")
     assert note["number"].startswith("NOD/")
-    assert api_client.get(url).json() == []
+    assert api_client.get(url).json()["results"] == []
     response = api_client.post(url + "issue-note/", {"receivables": [late_invoice.pk]},
                                format="json")
     assert response.status_code == 400                      # charged once only
@@ -599,13 +599,13 @@ def test_interest_waiver(api_client, customer, late_invoice):
     url = f"/api/v1/customers/{customer.pk}/interest/"
     response = api_client.post(url + "waive/", {"receivable": late_invoice.pk, "reason": ""},
                                format="json")
-    assert response.status_code == 400 and "reason" in response.json()
+    assert response.status_code == 400 and "reason" in response.json()["errors"]
     response = api_client.post(url + "waive/", {"receivable": late_invoice.pk,
                                                 "reason": "Reklamacja uznana"}, format="json")
     assert response.status_code == 201
     assert (response.json()["receivable"], response.json()["reason"]) == (
         late_invoice.pk, "Reklamacja uznana")
-    assert api_client.get(url, {"until": "2026-11-23"}).json() == []
+    assert api_client.get(url, {"until": "2026-11-23"}).json()["results"] == []
     response = api_client.post(url + "waive/", {"receivable": late_invoice.pk,
                                                 "reason": "Jeszcze raz"}, format="json")
     assert response.status_code == 400
@@ -632,10 +632,10 @@ def test_cash_registers(api_client, in_tenant, foreign):
     assert (created["name"], created["symbol"]) == ("Kasa 2", "k2")
     response = api_client.post("/api/v1/cash-registers/", {"name": "Druga", "symbol": "k2"},
                                format="json")
-    assert response.status_code == 400 and "symbol" in response.json()
+    assert response.status_code == 400 and "symbol" in response.json()["errors"]
     response = api_client.post("/api/v1/cash-registers/", {"name": "Zła", "symbol": "k 3"},
                                format="json")
-    assert response.status_code == 400 and "symbol" in response.json()
+    assert response.status_code == 400 and "symbol" in response.json()["errors"]
     assert CashRegister.objects.count() == 1
     listed = api_client.get("/api/v1/cash-registers/").json()
     assert [r["symbol"] for r in listed["results"]] == ["k2"]   # not the other tenant's

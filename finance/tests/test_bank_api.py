@@ -60,13 +60,14 @@ def test_a_malformed_file_is_a_400_with_the_line_and_nothing_is_written(api_clie
                                          b"CN0,0,1NTRFNONREF//MB170119012085")
     response = post_file(api_client, broken)
     assert response.status_code == 400
-    assert response.json()["file"][0].startswith("line 12:")
+    assert response.json()["errors"]["file"][0].startswith("line 12:")
     assert not BankImport.objects.exists() and not FinanceDocument.objects.exists()
     unknown = post_file(api_client, b"%PDF-1.4 not a statement")
-    assert unknown.status_code == 400 and "unknown statement format" in unknown.json()["file"][0]
+    assert unknown.status_code == 400
+    assert "unknown statement format" in unknown.json()["errors"]["file"][0]
     bad_profile = post_file(api_client, UNKNOWN_ROW, name="x.csv", fmt="csv:nope")
     assert bad_profile.status_code == 400
-    assert bad_profile.json()["format"] == ["There is no CSV profile “nope”."]
+    assert bad_profile.json()["errors"]["format"] == ["There is no CSV profile “nope”."]
 
 
 def test_queue_lists_the_unidentified_and_assign_books_them(api_client, staff, customers):
@@ -89,7 +90,7 @@ def test_queue_lists_the_unidentified_and_assign_books_them(api_client, staff, c
     again = api_client.post(f"/api/v1/bank-lines/{line['id']}/assign/",
                             {"customer": target.pk}, format="json")
     assert again.status_code == 400
-    assert again.json()["detail"] == ["This line is not waiting for a customer."]
+    assert again.json()["detail"] == "This line is not waiting for a customer."
 
 
 def test_other_tenants_line_import_and_customer_are_404_or_refused(
@@ -108,7 +109,7 @@ def test_other_tenants_line_import_and_customer_are_404_or_refused(
         foreign = customer_services.customer_create(actor=stranger, last_name="Obcy")
     refused = api_client.post(f"/api/v1/bank-lines/{line.pk}/assign/",
                               {"customer": foreign.pk}, format="json")
-    assert refused.status_code == 400 and "customer" in refused.json()
+    assert refused.status_code == 400 and "customer" in refused.json()["errors"]
     line.refresh_from_db()
     assert line.status == "unidentified"
 

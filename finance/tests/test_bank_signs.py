@@ -236,7 +236,7 @@ def test_the_upload_api_refuses_a_signed_camt_with_the_entry_and_books_nothing(
     response = api_client.post("/api/v1/bank-imports/", {
         "file": SimpleUploadedFile("camt.xml", data), "format": ""}, format="multipart")
     assert response.status_code == 400
-    assert "(AcctSvcrRef ELX-API" in response.json()["file"][0]
+    assert "(AcctSvcrRef ELX-API" in response.json()["errors"]["file"][0]
     assert nothing_booked()
 
 

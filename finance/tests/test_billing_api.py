@@ -46,10 +46,10 @@ def test_bad_tariff_is_a_400_with_the_reason_and_nothing_written(api_client, in_
     response = api_client.post("/api/v1/tariffs/", {"name": "X", "net_price": "-1",
                                                     "vat_rate": "23"}, format="json")
     assert response.status_code == 400
-    assert response.json() == {"net_price": ["The net price must be above zero."]}
+    assert response.json()["errors"] == {"net_price": ["The net price must be above zero."]}
     response = api_client.post("/api/v1/tariffs/", {"name": "X", "net_price": "1",
                                                     "vat_rate": "22"}, format="json")
-    assert response.status_code == 400 and "vat_rate" in response.json()
+    assert response.status_code == 400 and "vat_rate" in response.json()["errors"]
     assert not Tariff.objects.exists()
 
 
@@ -87,7 +87,7 @@ def test_suspension_outside_the_subscription_is_a_400(api_client, customer, inte
     response = api_client.post(subs_url(customer, f"{sub.pk}/suspend/"), {
         "date_from": "2026-01-01", "date_to": "2026-02-10", "reason": "x"}, format="json")
     assert response.status_code == 400
-    assert response.json()["date_from"] == [
+    assert response.json()["errors"]["date_from"] == [
         "The suspension must lie within the subscription (2026-02-01 – …)."]
     assert not Suspension.objects.exists()
 
@@ -99,7 +99,7 @@ def test_another_tenants_tariff_cannot_be_subscribed(api_client, customer, other
                                         vat_rate="23")
     response = api_client.post(subs_url(customer), {"tariff": foreign.pk,
                                                     "start_date": "2026-01-01"}, format="json")
-    assert response.status_code == 400 and "tariff" in response.json()
+    assert response.status_code == 400 and "tariff" in response.json()["errors"]
     assert not Subscription.objects.exists()
 
 

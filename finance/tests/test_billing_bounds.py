@@ -113,7 +113,7 @@ def test_api_run_and_preview_refuse_a_date_outside_the_range_and_write_nothing(
     preview = api_client.post(RUNS + "preview/", {"run_date": day.isoformat()}, format="json")
     for response in (run, preview):
         assert response.status_code == 400
-        assert response.json() == {"run_date": [range_message(day)]}
+        assert response.json()["errors"] == {"run_date": [range_message(day)]}
     assert nothing_written()
 
 
@@ -154,7 +154,7 @@ def test_operator_may_preview_within_the_range_only_and_never_run(tenant, subscr
                        format="json").status_code == 200
     response = client.post(RUNS + "preview/", {"run_date": "7143-11-11"}, format="json")
     assert response.status_code == 400
-    assert response.json() == {"run_date": [range_message(date(7143, 11, 11))]}
+    assert response.json()["errors"] == {"run_date": [range_message(date(7143, 11, 11))]}
     assert client.post(RUNS + "run/", {"run_date": MONTH.isoformat()},
                        format="json").status_code == 403
     assert nothing_written()
@@ -188,7 +188,7 @@ def test_schedule_is_not_asked_for_beyond_ten_years(api_client, customer, subscr
     url = f"/api/v1/customers/{customer.pk}/subscriptions/{subscribed.pk}/schedule/"
     response = api_client.get(url, {"until": "9999-12-31"})
     assert response.status_code == 400
-    assert response.json() == {"until": [
+    assert response.json()["errors"] == {"until": [
         f"A schedule shows at most 10 years ahead: until {TODAY.year + 10}-12-31."]}
     entries = api_client.get(url, {"until": f"{TODAY.year + 10}-12-31"}).json()["entries"]
     assert len(entries) == months_between(MONTH, date(TODAY.year + 10, 12, 1)) + 1
@@ -199,7 +199,7 @@ def test_a_subscription_cannot_start_in_a_runaway_year(api_client, customer, int
     response = api_client.post(f"/api/v1/customers/{customer.pk}/subscriptions/",
                                {"tariff": internet.pk, "start_date": start}, format="json")
     assert response.status_code == 400
-    assert response.json() == {"start_date": [
+    assert response.json()["errors"] == {"start_date": [
         f"The start must be from 2000-01-01 to {TODAY.year + 10}-12-31."]}
     assert not Subscription.objects.exists()
 
@@ -360,7 +360,7 @@ def test_the_same_run_request_twice_at_once_starts_one_run(transactional_db, pos
             threading.Event().wait(0.05)
         [refused] = responses
         assert refused.status_code == 400
-        assert refused.json() == {"detail": [
+        assert refused.json()["errors"] == {"non_field_errors": [
             f"A billing run is already in progress ({TODAY}): wait for it to end."]}
     finally:
         pause.release.set()
@@ -432,7 +432,7 @@ def test_a_run_that_fails_mid_way_is_resumed_and_bills_nothing_twice(
     # Done is done: a second resume is refused.
     response = api_client.post(f"{RUNS}{run.pk}/resume/")
     assert response.status_code == 400
-    assert response.json() == {"detail": [
+    assert response.json()["errors"] == {"non_field_errors": [
         "Only a failed or interrupted billing run can be resumed; this one is done."]}
 
 
@@ -465,7 +465,7 @@ def test_an_interrupted_run_is_shown_blocks_new_runs_and_is_resumed(
     assert 'class="run-state-interrupted">interrupted<' in listing
     response = api_client.post(RUNS + "run/", {"run_date": TODAY.isoformat()}, format="json")
     assert response.status_code == 400
-    assert response.json() == {"detail": [
+    assert response.json()["errors"] == {"non_field_errors": [
         f"The billing run for {TODAY} was interrupted (1 of 3 customers done): resume or "
         "abandon it first."]}
     # The task delivered again (a worker died: acks_late) continues the interrupted run too.
@@ -515,7 +515,7 @@ def test_a_run_out_of_the_range_by_now_cannot_be_resumed_only_abandoned(
     run, _customers = kill_a_run(staff, monkeypatch)
     BillingRun.objects.filter(pk=run.pk).update(run_date=FIRST - timedelta(days=1))
     response = api_client.post(f"{RUNS}{run.pk}/resume/")
-    assert response.status_code == 400 and "run_date" in response.json()
+    assert response.status_code == 400 and "run_date" in response.json()["errors"]
     assert api_client.post(f"{RUNS}{run.pk}/abandon/").status_code == 200
 
 

@@ -161,7 +161,7 @@ def test_api_refuses_a_bad_counter_and_writes_nothing(api_client, subscription, 
                                                       field):
     response = api_client.post(f"/api/v1/customers/{subscription.customer_id}/subscriptions/"
                                f"{subscription.pk}/cycles/", payload, format="json")
-    assert response.status_code == 400 and field in response.json()
+    assert response.status_code == 400 and field in response.json()["errors"]
     subscription.refresh_from_db()
     assert subscription.cycles_billed == 2
     assert counter_log() == []

@@ -381,11 +381,11 @@ def test_api_tenant_history_and_epp(api_client, ledger):
 def test_api_refuses_bad_parameters_with_the_field_named(api_client, in_tenant):
     response = api_client.get("/api/v1/finance/exports/history/", {"format": "pdf"})
     assert response.status_code == 400
-    body = response.json()
+    body = response.json()["errors"]
     assert set(body) == {"format", "date_from", "date_to"}
     response = api_client.get("/api/v1/finance/exports/history/",
                               {"date_from": "2026-02-01", "date_to": "2026-01-01"})
-    assert response.json() == {"date_to": ["The end of the period is before its start."]}
+    assert response.json()["errors"] == {"date_to": ["The end of the period is before its start."]}
 
 
 def test_api_customer_history_and_other_tenant(api_client, ledger, customer, other_tenant):
@@ -404,3 +404,19 @@ def test_api_customer_history_and_other_tenant(api_client, ledger, customer, oth
 def test_api_technician_is_refused(tenant, customer):
     technician = token_client(make_staff(tenant, "tech", role=Role.TECHNICIAN), tenant)
     assert technician.get(f"/api/v1/customers/{customer.pk}/exports/history/").status_code == 403
+
+
+def test_api_xlsx_and_epp_above_the_bound_are_refused_naming_it(api_client, ledger, settings):
+    period = {"date_from": "2026-01-01", "date_to": "2026-03-31"}
+    settings.API_EXPORT_MAX_DOCUMENTS = 1
+
+    for url, params in (("/api/v1/finance/exports/history/", {"format": "xlsx"}),
+                        ("/api/v1/finance/exports/epp/", {})):
+        refused = api_client.get(url, {**period, **params})
+        assert refused.status_code == 400
+        assert "takes at most 1" in refused.json()["errors"]["date_to"][0]
+    # CSV is streamed: no bound.
+    assert api_client.get("/api/v1/finance/exports/history/",
+                          {**period, "format": "csv"}).status_code == 200
+    settings.API_EXPORT_MAX_DOCUMENTS = 1000
+    assert api_client.get("/api/v1/finance/exports/epp/", period).status_code == 200

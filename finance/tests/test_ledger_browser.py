@@ -14,25 +14,6 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture
-def browser_page():
-    playwright = sync_api.sync_playwright().start()
-    browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
-                                         args=CHROMIUM_ARGS)
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    try:
-        yield page
-    finally:
-        context.close()
-        browser.close()
-        playwright.stop()
-
 
 def _customer_with_cash_register():
     """Staff "anna" of ISP "alfa", customer Jan Kowalski and a cash register."""

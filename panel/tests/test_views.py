@@ -1,4 +1,4 @@
-"""The customer's self-service panel: login (password, one-time PIN, lock), the home page
+"""The customer's self-service panel: login (password, one-time PIN, locks), the home page
 with the balance and the history, and the PDFs of the customer's own documents."""
 
 import io
@@ -88,8 +88,9 @@ def test_pin_login_forces_a_new_password_before_anything_else(client, panel_acco
     assert done.status_code == 302 and done["Location"] == HOME_URL
     assert client.get(HOME_URL).status_code == 200
     # The PIN worked once; the new password works from another browser.
-    assert "Wrong login or password." in log_in(Client(), secret=pin).content.decode()
-    assert log_in(Client(), secret="Nowe-Haslo-2026!")["Location"] == HOME_URL
+    other_browser = Client(headers={"accept-language": "en"})
+    assert "Wrong login or password." in log_in(other_browser, secret=pin).content.decode()
+    assert log_in(other_browser, secret="Nowe-Haslo-2026!")["Location"] == HOME_URL
 
 
 def test_wrong_password_and_unknown_login_say_the_same(client, panel_account):
@@ -100,15 +101,43 @@ def test_wrong_password_and_unknown_login_say_the_same(client, panel_account):
     assert client.get(HOME_URL)["Location"].startswith(LOGIN_URL)
 
 
-def test_locked_account_says_so_even_with_the_right_password(client, panel_account):
-    for _ in range(4):
+def test_locked_account_answers_as_a_wrong_password(client, panel_account):
+    for _ in range(5):
         log_in(client, secret="zgaduje")
-    fifth = log_in(client, secret="zgaduje").content.decode()
-    assert "the account is locked until" in fifth
+    # Locked now: even the right password gets the words of a wrong one, so nobody learns
+    # that the login exists (staff see the lock on the card).
     response = log_in(client)
     assert response.status_code == 200
-    assert "the account is locked until" in response.content.decode()
+    html = response.content.decode()
+    assert "Wrong login or password." in html and "locked" not in html
     assert client.get(HOME_URL)["Location"].startswith(LOGIN_URL)
+
+
+def test_too_many_failures_from_one_address_say_so_with_429(client, panel_account, settings):
+    settings.PANEL_LOGIN_ADDRESS_FAILURE_LIMIT = 3
+    for login in ("nikt-taki", "ktos-inny", "jkowalski"):
+        assert log_in(client, login=login, secret="zgaduje").status_code == 200
+    refused = log_in(client)
+    assert refused.status_code == 429
+    assert "Too many failed logins from your address" in refused.content.decode()
+    assert client.get(HOME_URL)["Location"].startswith(LOGIN_URL)
+    assert log_in(Client(REMOTE_ADDR="198.51.100.7"))["Location"] == HOME_URL
+
+
+def test_address_behind_a_trusted_proxy_is_the_forwarded_one(panel_account, settings):
+    settings.PANEL_LOGIN_ADDRESS_FAILURE_LIMIT = 2
+    settings.TRUSTED_PROXY_COUNT = 1
+
+    def from_client(address, secret="zgaduje"):
+        # The proxy (10.0.0.1) appends the address it saw; what the client sent is ignored.
+        browser = Client(REMOTE_ADDR="10.0.0.1",
+                         HTTP_X_FORWARDED_FOR=f"203.0.113.99, {address}")
+        return log_in(browser, secret=secret)
+
+    from_client("192.0.2.1")
+    from_client("192.0.2.1")
+    assert from_client("192.0.2.1", secret=PASSWORD).status_code == 429
+    assert from_client("192.0.2.2", secret=PASSWORD)["Location"] == HOME_URL
 
 
 def test_not_logged_in_goes_to_the_login_page(client, panel_account, staff, customer):

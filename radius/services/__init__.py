@@ -20,9 +20,18 @@ from .logins import (
     login_disable,
     login_enable,
     login_reload,
+    login_reload_attempt,
+    login_reloads_overdue,
     login_update,
 )
-from .network import nas_create, nas_update, pool_create, radius_key_create, radius_key_revoke
+from .network import (
+    nas_create,
+    nas_update,
+    pool_create,
+    radius_key_create,
+    radius_key_revoke,
+    radius_key_rotate,
+)
 from .photos import login_photo_add, login_photo_remove
 from .states import (
     customer_block,
@@ -40,9 +49,10 @@ from .states import (
 
 __all__ = [
     "Accounting", "accounting_record", "auth_event_record", "login_create", "login_disable",
-    "login_enable", "login_reload", "login_snapshot_refresh", "login_update",
+    "login_enable", "login_reload", "login_reload_attempt", "login_reloads_overdue",
+    "login_snapshot_refresh", "login_update",
     "logins_reload_periodic", "nas_create", "nas_update", "pool_create", "radius_key_create",
-    "radius_key_revoke", "samples_prune", "sessions_close_stale",
+    "radius_key_revoke", "radius_key_rotate", "samples_prune", "sessions_close_stale",
     "login_photo_add", "login_photo_remove",
     "customer_block", "customer_unblock", "debtor_customer_ids", "login_block",
     "login_temp_speed_clear", "login_temp_speed_set", "login_unblock",

@@ -29,7 +29,7 @@ def logins_reload_periodic(*, minute: int) -> int:
     minute ``m`` the logins whose id ≡ m (mod period), spread over the minute, so a NAS
     never gets all its sessions at once. Returns how many were queued.
     """
-    from ..tasks import login_reload as login_reload_task
+    from .logins import _reload_queue_many
 
     period = setting_get("computer.reload_every_minutes")
     if not period:
@@ -37,10 +37,8 @@ def logins_reload_periodic(*, minute: int) -> int:
     ids = sorted({i for i in RadiusSession.objects.filter(
         stopped_at__isnull=True, login__isnull=False, nas__isnull=False
     ).values_list("login_id", flat=True) if i % period == minute % period})
-    tenant_id = current_tenant().pk
-    for n, login_id in enumerate(ids):
-        login_reload_task.apply_async((tenant_id, login_id), {"periodic": True},
-                                      countdown=n * 60 // len(ids))
+    with transaction.atomic():
+        _reload_queue_many(ids, periodic=True, spread_seconds=60)
     return len(ids)
 
 
@@ -65,11 +63,13 @@ def samples_prune(*, now: datetime | None = None) -> int:
 
 # --------------------------------------------------------------------------- FreeRADIUS reports
 
-def auth_event_record(*, username: str, accepted: bool, reason: str = "",
-                      nas_ip: str | None = None, calling_station_id: str = "",
-                      login_id: int | None = None) -> None:
+def auth_event_record(*, username: str, accepted: bool, reason_code: str = "",
+                      reason: str = "", nas_ip: str | None = None,
+                      calling_station_id: str = "", login_id: int | None = None) -> None:
     """What FreeRADIUS answered (post-auth, or authorize when it could tell), for the
     login's connection history; ``login_id`` when known, else found by name or MAC.
+    ``reason_code``: an ``AuthEvent.Reason`` (shown in the viewer's language);
+    ``reason``: its details, as they came (the staff's text, FreeRADIUS's message).
 
     Written by ``radius.authlog`` (in batches, as configured).
     """
@@ -80,7 +80,7 @@ def auth_event_record(*, username: str, accepted: bool, reason: str = "",
         "mac": None if login_id else mac_or_none(username), "nas_ip": ip_or_none(nas_ip),
         "calling": calling_station_id[:64],
         "result": AuthEvent.Result.ACCEPT if accepted else AuthEvent.Result.REJECT,
-        "reason": reason[:253]})
+        "reason_code": reason_code, "reason": reason[:253]})
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,8 @@
 """Logins ("komputery"): create, change, disable, and the forced reload (CoA)."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -12,12 +15,13 @@ from core.validation import field_clean as _field
 from customers.models import Address
 from finance.models import Subscription
 
-from .. import coa, validators
+from .. import coa, reloads, validators
 from ..attributes import reply_for_nas, reply_removes
 from ..models import (
     IpPool,
     Login,
     LoginAttribute,
+    LoginReload,
     NasKind,
     RadiusSession,
 )
@@ -232,6 +236,11 @@ def login_enable(*, actor, login: Login) -> Login:
 
 
 # --------------------------------------------------------------------------- forced reload
+#
+# A reload is one ``LoginReload`` row per open session, written in the transaction that
+# changed the login and handed to a worker after commit (``radius.reloads``: a Celery
+# task with Redis, else a thread of this process — the same function and the same
+# retries either way). No caller ever waits on a NAS.
 
 def _reload_queue(login: Login, *, actor, disconnect: bool = False,
                   previous: dict | None = None) -> None:
@@ -244,79 +253,144 @@ def _reload_queue(login: Login, *, actor, disconnect: bool = False,
 
 
 def _reload_queue_many(login_ids, *, actor=None, disconnect: bool = False,
-                       previous: dict[int, dict] | None = None) -> None:
-    """``_reload_queue`` for many logins (``previous`` by login id): one query for those
-    online."""
-    if not login_ids:
-        return
-    from ..tasks import login_reload as login_reload_task
-
-    online = sorted(set(RadiusSession.objects.filter(
-        login_id__in=login_ids, stopped_at__isnull=True).values_list("login_id", flat=True)))
-    tenant_id, actor_id = current_tenant().pk, getattr(staff_of(actor), "pk", None)
-    previous = previous or {}
-    for login_id in online:
-        transaction.on_commit(lambda login_id=login_id: login_reload_task.delay(
-            tenant_id, login_id, disconnect=disconnect, actor_id=actor_id,
-            previous=previous.get(login_id)))
-
-
-def login_reload(*, actor, login: Login, disconnect: bool = False,
-                 periodic: bool = False, previous: dict | None = None) -> str:
-    """"Wymuś przeładowanie ustawień": send what the login sends now to its open sessions.
-
-    A CoA-Request with the reply attributes; a Disconnect-Request (the subscriber
-    reconnects and is authorized afresh) when asked, for a generic NAS, or when the
-    login's address is no longer the session's. The network is used outside any
-    transaction; then the outcome (the worst of the sessions') is stored on the login and
-    in the action log. Returns the ``Login.ReloadStatus``.
-
-    ``previous``: the snapshot before the change that queued this reload. A CoA sets
-    values but cannot take an attribute away, so a session that would lose one (a block
-    lifted: ``Mikrotik-Address-List = blocked`` gone; a block: the speed gone) is
-    disconnected instead, per NAS type (``attributes.reply_removes``), and comes back with
-    exactly the new attributes.
+                       previous: dict[int, dict] | None = None, periodic: bool = False,
+                       spread_seconds: int = 0) -> list[LoginReload]:
+    """``_reload_queue`` for many logins (``previous`` by login id): a row per open
+    session, one query for the sessions and one INSERT; sent after commit.
 
     ``periodic`` (the regular refresh): sessions on a generic NAS, which can only be
-    disconnected, are left alone, and an ACK is not written to the action log.
+    disconnected, are left alone; the sends are spread over ``spread_seconds``."""
+    if not login_ids:
+        return []
+    sessions = RadiusSession.objects.filter(login_id__in=login_ids, stopped_at__isnull=True,
+                                            nas__isnull=False)
+    if periodic:
+        sessions = sessions.exclude(nas__kind=NasKind.GENERIC)
+    sessions = sorted(sessions.values_list("login_id", "pk"))
+    if not sessions:
+        return []
+    previous, now = previous or {}, timezone.now()
+    actor, tenant_id = staff_of(actor), current_tenant().pk
+    rows = LoginReload.objects.bulk_create([
+        LoginReload(tenant_id=tenant_id, login_id=login_id, session_id=session_id, actor=actor,
+                    disconnect=disconnect, periodic=periodic,
+                    previous=previous.get(login_id),
+                    next_try_at=now + timedelta(seconds=n * spread_seconds // len(sessions)))
+        for n, (login_id, session_id) in enumerate(sessions)])
+    if not periodic:
+        Login.objects.filter(pk__in={row.login_id for row in rows}).update(
+            reload_status=Login.ReloadStatus.QUEUED, reload_at=now, reload_detail="")
+    sends = [(row.pk, (row.next_try_at - now).total_seconds()) for row in rows]
+    transaction.on_commit(lambda: reloads.dispatch(tenant_id, sends))
+    return rows
+
+
+def login_reload(*, actor, login: Login, disconnect: bool = False) -> str:
+    """"Wymuś przeładowanie ustawień": queue the push of what the login sends now to its
+    open sessions (``login_reload_attempt`` sends it after commit). Returns
+    ``Login.ReloadStatus.QUEUED``, or ``NO_SESSION`` (recorded on the login at once).
     """
-    login = Login.objects.select_related("customer").get(pk=login.pk)
-    sessions = list(RadiusSession.objects.filter(login=login, stopped_at__isnull=True,
-                                           nas__isnull=False).select_related("nas"))
-    status, details = Login.ReloadStatus.NO_SESSION, []
-    rank = {Login.ReloadStatus.ACK: 1, Login.ReloadStatus.NAK: 2, Login.ReloadStatus.TIMEOUT: 3}
-    for session in sessions:
-        nas = session.nas
-        if periodic and nas.kind == NasKind.GENERIC:
-            continue
-        cut = (disconnect or nas.kind == NasKind.GENERIC
-               or (session.framed_ip or None) != (login.ip or None)
-               or (previous is not None
-                   and bool(reply_removes(previous, login.radius_snapshot, nas.kind))))
-        result = coa.reload_send(
-            nas_ip=nas.ip, port=nas.coa_port, secret=nas.secret, disconnect=cut,
-            session={"User-Name": session.username,
-                     "Acct-Session-Id": session.acct_session_id,
-                     "Framed-IP-Address": session.framed_ip},
-            reply=reply_for_nas(login.radius_snapshot, nas.kind))
-        if status == Login.ReloadStatus.NO_SESSION or rank[result.status] > rank[status]:
-            status = result.status
-        kind = "Disconnect" if cut else "CoA"
+    with transaction.atomic():
+        login = Login.objects.select_related("customer").get(pk=login.pk)
+        rows = _reload_queue_many([login.pk], actor=actor, disconnect=disconnect)
+        if not rows:
+            Login.objects.filter(pk=login.pk).update(
+                reload_status=Login.ReloadStatus.NO_SESSION, reload_at=timezone.now(),
+                reload_detail="")
+            action_log(actor=staff_of(actor), customer=login.customer, kind="login.reload",
+                       message=_("Settings of login %(login)s not reloaded: no active "
+                                 "session.") % {"login": login.login})
+            return Login.ReloadStatus.NO_SESSION
+        action_log(actor=staff_of(actor), customer=login.customer, kind="login.reload",
+                   message=_("Reload of login %(login)s queued (sessions: %(count)s).")
+                   % {"login": login.login, "count": len(rows)})
+    return Login.ReloadStatus.QUEUED
+
+
+def _retry_delays() -> list[float]:
+    return [float(d) for d in settings.RADIUS_COA_RETRY_DELAYS]
+
+
+def login_reload_attempt(*, reload_id: int) -> float | None:
+    """Send one queued reload once (the workers' function, ``radius.reloads``): a
+    CoA-Request with the reply attributes, or a Disconnect-Request (the subscriber
+    reconnects and is authorized afresh) when asked, for a generic NAS, when the login's
+    address is no longer the session's, or when the session would lose an attribute (a
+    CoA sets values but cannot take one away: ``attributes.reply_removes``).
+
+    The network is used outside any transaction. A NAS that does not answer within
+    ``RADIUS_COA_TIMEOUT`` is tried again: returns the seconds to wait before the next
+    try (``RADIUS_COA_RETRY_DELAYS``). Otherwise records the outcome — ACK, NAK with its
+    Error-Cause, timed out after N tries, the session gone — on the row, on the login
+    and in the action log (a periodic ACK only on the login), and returns None.
+    """
+    reload = (LoginReload.objects.select_related("login", "session__nas")
+              .filter(pk=reload_id, status=LoginReload.Status.QUEUED).first())
+    if reload is None:
+        return None  # done already (a task delivered twice), or its login deleted
+    login, session = reload.login, reload.session
+    if session is None or session.stopped_at is not None or session.nas is None:
+        _reload_finish(reload, LoginReload.Status.GONE,
+                       _("the session ended before the reload was sent"))
+        return None
+    nas = session.nas
+    cut = (reload.disconnect or nas.kind == NasKind.GENERIC
+           or (session.framed_ip or None) != (login.ip or None)
+           or (reload.previous is not None
+               and bool(reply_removes(reload.previous, login.radius_snapshot, nas.kind))))
+    result = coa.reload_send(
+        nas_ip=nas.ip, port=nas.coa_port, secret=nas.secret, disconnect=cut,
+        session={"User-Name": session.username, "Acct-Session-Id": session.acct_session_id,
+                 "Framed-IP-Address": session.framed_ip},
+        reply=reply_for_nas(login.radius_snapshot, nas.kind),
+        timeout=settings.RADIUS_COA_TIMEOUT, retries=1)
+    tries, delays = reload.tries + 1, _retry_delays()
+    kind = "Disconnect" if cut else "CoA"
+    if result.status == "timeout" and tries <= len(delays):
+        LoginReload.objects.filter(pk=reload.pk).update(
+            tries=tries, next_try_at=timezone.now() + timedelta(seconds=delays[tries - 1]),
+            detail=_("%(kind)s %(nas)s: no answer yet (try %(tries)s)")
+            % {"kind": kind, "nas": nas.name, "tries": tries})
+        return delays[tries - 1]
+    if result.status == "timeout":
+        detail = _("%(kind)s %(nas)s: the NAS did not answer (%(tries)s tries)") % {
+            "kind": kind, "nas": nas.name, "tries": tries}
+    else:
         detail = f"{kind} {nas.name}: {Login.ReloadStatus(result.status).label}"
         if result.error_cause:
             detail += f" ({result.error_cause})"
-        if result.skipped:
-            detail += " " + _("not sent: %(names)s") % {"names": ", ".join(result.skipped)}
-        details.append(detail)
-    detail = "; ".join(details)[:250] or Login.ReloadStatus(status).label
+    if result.skipped:
+        detail += " " + _("not sent: %(names)s") % {"names": ", ".join(result.skipped)}
+    reload.tries = tries
+    _reload_finish(reload, result.status, detail)
+    return None
+
+
+def _reload_finish(reload: LoginReload, status: str, detail: str) -> None:
+    """Record a reload's outcome on its row, on the login (the card's "last reload")
+    and in the action log."""
+    detail, now = detail[:250], timezone.now()
     with transaction.atomic():
-        Login.objects.filter(pk=login.pk).update(reload_status=status, reload_at=timezone.now(),
-                                                 reload_detail=detail)
-        if periodic and status in (Login.ReloadStatus.ACK, Login.ReloadStatus.NO_SESSION):
-            return status
-        action_log(actor=staff_of(actor), customer=login.customer, kind="login.reload",
+        done = LoginReload.objects.filter(pk=reload.pk, status=LoginReload.Status.QUEUED).update(
+            status=status, tries=reload.tries, detail=detail, finished_at=now,
+            next_try_at=None)
+        if not done:
+            return  # another worker recorded it first
+        login_status = (Login.ReloadStatus.NO_SESSION if status == LoginReload.Status.GONE
+                        else status)
+        Login.objects.filter(pk=reload.login_id).update(
+            reload_status=login_status, reload_at=now, reload_detail=detail)
+        if reload.periodic and status in (LoginReload.Status.ACK, LoginReload.Status.GONE):
+            return
+        login = Login.objects.select_related("customer").get(pk=reload.login_id)
+        action_log(actor=reload.actor, customer=login.customer, kind="login.reload",
                    message=_("Settings of login %(login)s reloaded: %(detail)s")
                    % {"login": login.login, "detail": detail})
-    return status
 
 
+def login_reloads_overdue(*, older_than: timedelta = timedelta(minutes=2)) -> list[int]:
+    """Queued reloads whose try is long overdue (their worker died with its process):
+    the minute task hands them to a worker again."""
+    return list(LoginReload.objects.filter(
+        status=LoginReload.Status.QUEUED,
+        next_try_at__lt=timezone.now() - older_than).values_list("pk", flat=True))

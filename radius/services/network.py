@@ -1,6 +1,7 @@
 """NAS devices, IP pools and the FreeRADIUS keys."""
 
 import ipaddress
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -188,7 +189,12 @@ def radius_key_create(*, actor, name: str) -> tuple[RadiusKey, str]:
 
 
 def radius_key_revoke(*, actor, key: RadiusKey) -> RadiusKey:
+    """Stop accepting ``key`` now: this process at once, every other worker within a
+    second (``selectors.KEY_CACHE_SECONDS``). Revoking a revoked key changes nothing."""
     with transaction.atomic():
+        key = RadiusKey.objects.select_for_update().get(pk=key.pk)
+        if key.revoked_at is not None:
+            return key
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
         action_log(actor=staff_of(actor), kind="radius_key.revoke",
@@ -197,3 +203,38 @@ def radius_key_revoke(*, actor, key: RadiusKey) -> RadiusKey:
     return key
 
 
+def radius_key_rotate(*, actor, key: RadiusKey,
+                      grace_hours: float | None = None) -> tuple[RadiusKey, str]:
+    """Replace ``key`` by a new one of the same name; the clear new key is returned once.
+
+    The old key keeps working for ``grace_hours`` (default
+    ``RADIUS_KEY_ROTATION_GRACE_HOURS``), time to give the FreeRADIUS servers the new
+    one; 0 revokes it at once. A revoked key cannot be rotated (create a new one)."""
+    from django.conf import settings
+
+    hours = settings.RADIUS_KEY_ROTATION_GRACE_HOURS if grace_hours is None else grace_hours
+    if hours < 0:
+        raise ValidationError({"grace_hours": [_("The grace period cannot be negative.")]})
+    clear = RadiusKey.new_key()
+    now = timezone.now()
+    with transaction.atomic():
+        old = RadiusKey.objects.select_for_update().get(pk=key.pk)
+        if old.revoked_at is not None or (old.expires_at and old.expires_at <= now):
+            raise ValidationError(_("This key no longer works: create a new one."))
+        new = RadiusKey(name=old.name, key_hash=RadiusKey.hash_key(clear), prefix=clear[:8])
+        new.save()
+        if hours:
+            old.expires_at = now + timedelta(hours=hours)
+            old.save(update_fields=["expires_at"])
+            message = _("FreeRADIUS key %(old)s replaced by %(new)s; the old one works "
+                        "until %(until)s.") % {
+                "old": old, "new": new,
+                "until": timezone.localtime(old.expires_at).strftime("%Y-%m-%d %H:%M")}
+        else:
+            old.revoked_at = now
+            old.save(update_fields=["revoked_at"])
+            message = _("FreeRADIUS key %(old)s replaced by %(new)s and revoked.") % {
+                "old": old, "new": new}
+        action_log(actor=staff_of(actor), kind="radius_key.rotate", message=message)
+    radius_key_cache_clear()
+    return new, clear

@@ -1,7 +1,8 @@
 """Photos of a login's installation ("Zdjęcia/skany" in the login's window).
 
-JPEG and PNG only, recognised by content (``customers.scans.upload_check``, the same
-check and size limit as the customer's scans), never by the file's name.
+JPEG and PNG only, recognised by content and decoded whole (``customers.scans.upload_check``:
+``core.uploads``, the same check and size limit as the customer's scans), never judged by
+the file's name.
 """
 
 from django.db import transaction
@@ -23,8 +24,10 @@ def login_photo_add(*, actor, login: Login, uploaded_file, description: str = ""
     checked = upload_check(uploaded_file, accepted=tuple(PHOTO_TYPES), refusal=_(
         "Only JPG and PNG photos are accepted; this file's content is neither."))
     stem = checked.name.rsplit(".", 1)[0][:80] or "photo"
-    name = f"{stem}.{PHOTO_TYPES[checked.content_type]}"
-    photo = LoginPhoto(login=login, description=description.strip()[:200],
+    name = f"{stem}.{checked.extension}"
+    # The tenant is set now: the file is stored (under the tenant's id) before the row.
+    photo = LoginPhoto(tenant_id=login.tenant_id, login=login,
+                       description=description.strip()[:200],
                        uploaded_by=staff_of(actor))
     with transaction.atomic():
         photo.image.save(name, uploaded_file, save=False)

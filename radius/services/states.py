@@ -1,9 +1,9 @@
 """What a login may do right now: blocks (by staff, for debt), temporary speed, and the
 refresh of snapshots when finance changes a tariff or a subscription.
 
-Every service here stores the new snapshot (``radius.attributes``) in its transaction and,
-after commit, pushes it to the NAS of each changed login that is online (CoA, the task
-``radius.tasks.login_reload``). A block replaces the speed by the tenant's block profile
+Every service here stores the new snapshot (``radius.attributes``) in its transaction and
+queues the push to the NAS of each changed login that is online (CoA, sent after commit
+by a worker: ``radius.reloads``). A block replaces the speed by the tenant's block profile
 (``computer.block_attributes``); a staff block outranks a debt block, and lifting a debt
 block is the debt evaluation's business only.
 """

@@ -2,6 +2,7 @@ import os
 import secrets
 import shutil
 import threading
+import time
 
 import pytest
 
@@ -92,11 +93,11 @@ def freeradius_pool(tmp_path_factory):
 
     servers = {}
 
-    def get(*, key, url, clients=None):
-        config = (key, url, clients)
+    def get(*, key, url, clients=None, tz=None):
+        config = (key, url, clients, tz)
         if config not in servers:
             servers[config] = freeradius.start(tmp_path_factory.mktemp("freeradius"),
-                                               url=url, key=key, clients=clients)
+                                               url=url, key=key, clients=clients, tz=tz)
         return servers[config]
 
     yield get
@@ -112,8 +113,9 @@ def start_freeradius(app_server, freeradius_pool):
     _require_freeradius()
     used = []
 
-    def start(key, *, url=None, clients=None):
-        server = freeradius_pool(key=key, url=url or app_server, clients=clients).from_here()
+    def start(key, *, url=None, clients=None, tz=None):
+        server = freeradius_pool(key=key, url=url or app_server, clients=clients,
+                                 tz=tz).from_here()
         used.append(server)
         return server
 
@@ -152,3 +154,35 @@ def pytest_terminal_summary(terminalreporter):
 
     if freeradius.starts:
         terminalreporter.write_line(f"FreeRADIUS started {freeradius.starts} times")
+
+
+@pytest.fixture
+def coa_fast(settings):
+    """A NAS that does not answer is given up on in a fraction of a second: short waits
+    per try and between tries (the schedule's shape is the product's)."""
+    settings.RADIUS_COA_TIMEOUT = 0.3
+    settings.RADIUS_COA_RETRY_DELAYS = [0.05, 0.1]
+
+
+def reloads_run(reload_ids=None) -> None:
+    """Send the queued reloads (``reload_ids``, else all) in this thread as a worker
+    would, with the retries and their waits: the test's transaction holds the rows, so
+    a worker thread could not see them."""
+    from radius.models import LoginReload
+    from radius.services import login_reload_attempt
+
+    if reload_ids is None:
+        reload_ids = list(LoginReload.objects.filter(status="queued").order_by("id")
+                          .values_list("pk", flat=True))
+    for reload_id in reload_ids:
+        while (delay := login_reload_attempt(reload_id=reload_id)) is not None:
+            time.sleep(delay)
+
+
+@pytest.fixture
+def inline_reloads(monkeypatch, coa_fast):
+    """Reloads queued after commit are sent in the test's thread (``reloads_run``)."""
+    from radius import reloads
+
+    monkeypatch.setattr(reloads, "dispatch",
+                        lambda tenant_id, sends: reloads_run([pk for pk, _delay in sends]))

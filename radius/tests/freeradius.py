@@ -198,10 +198,12 @@ def readme_install_steps() -> list[list[str]]:
 
 # README steps the tests do their own way: packages are installed (scripts/test-deps.sh);
 # the copy of /etc/freeradius/3.0 is the working directory; the clients file is written
-# by ``start``; the key and URL go into the environment; FreeRADIUS is started by
-# ``_launch`` (which waits until it is ready: the "-XC" check and more).
+# by ``start``; the key and URL (abonent.env) go into the environment; Debian's client
+# localhost is removed by ``_for_test`` when the clients file names 127.0.0.1; FreeRADIUS
+# is started by ``_launch`` (which waits until it is ready: the "-XC" check and more).
 README_ELSEWHERE = ("apt-get install", "cd /etc/freeradius/3.0", "python manage.py",
                     "chown ", "echo '$INCLUDE abonent-clients.conf' >> clients.conf",
+                    "install -m 600 /dev/null abonent.env", "echo 'ABONENT_",
                     "systemctl edit", "freeradius -XC")
 
 
@@ -247,12 +249,14 @@ def _for_test(raddb: Path, workdir: Path, *, auth_port: int, acct_port: int,
         clients.write_text(text[:start] + text[end:])
 
 
-def start(workdir: Path, *, url: str, key: str, clients: str | None = None) -> FreeRadius:
+def start(workdir: Path, *, url: str, key: str, clients: str | None = None,
+          tz: str | None = None) -> FreeRadius:
     """FreeRADIUS installed as the README says (Debian's configuration, the inner-tunnel
     site kept, the abonent module, policy and site), talking to Abonent at ``url``.
 
     ``clients``: the file ``radius_clients_conf`` writes (abonent-clients.conf); without
-    it Debian's own client (127.0.0.1, SECRET) is the test's NAS.
+    it Debian's own client (127.0.0.1, SECRET) is the test's NAS. ``tz``: the host's
+    time zone (``TZ``), which FreeRADIUS writes dates in.
     """
     binary = shutil.which("freeradius") or shutil.which("radiusd")
     assert binary, "FreeRADIUS is not installed (scripts/test-deps.sh installs it)"
@@ -264,7 +268,8 @@ def start(workdir: Path, *, url: str, key: str, clients: str | None = None) -> F
     _for_test(raddb, workdir, auth_port=auth_port, acct_port=acct_port,
               inner_port=inner_port, keep_localhost=clients is None)
     return _launch(raddb, auth_port, acct_port, log_dir=workdir,
-                   env={"ABONENT_URL": url, "ABONENT_RADIUS_KEY": key})
+                   env={"ABONENT_URL": url, "ABONENT_RADIUS_KEY": key,
+                        **({"TZ": tz} if tz else {})})
 
 
 # A NAS for CoA tests: FreeRADIUS listening for CoA/Disconnect-Requests. It knows one

@@ -52,7 +52,8 @@ def test_validation_errors_come_back_by_field(api_client, customer, pool):
                                            "ip": "10.99.0.1", "login": "x"}, format="json")
 
     assert response.status_code == 400
-    assert response.json()["ip"] == ["10.99.0.1 is outside pool Klienci (10.20.0.10-10.20.0.200)."]
+    assert response.json()["errors"]["ip"] == [
+        "10.99.0.1 is outside pool Klienci (10.20.0.10-10.20.0.200)."]
 
 
 def test_disable_and_enable(api_client, customer, staff):
@@ -81,7 +82,7 @@ def test_other_tenants_login_is_404_and_its_customer_unusable(
     assert other_api_client.get(f"{LOGIN_URL}{login.pk}/").status_code == 404
     assert other_api_client.post(f"{LOGIN_URL}{login.pk}/reload/").status_code == 404
     response = other_api_client.post(LOGIN_URL, {"customer": customer.pk}, format="json")
-    assert response.status_code == 400 and "customer" in response.json()
+    assert response.status_code == 400 and "customer" in response.json()["errors"]
 
 
 def test_login_list_query_count(api_client, customer, staff, pool, nas,

@@ -21,7 +21,8 @@ def test_answers_wait_for_the_flush_and_keep_their_login(batched, customer, staf
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(authlog, "_writer_ensure", lambda: None)  # no thread: flush by hand
         auth_event_record(username="jan", accepted=True, nas_ip="10.0.0.1")
-        auth_event_record(username="ola", accepted=False, reason="no such login")
+        auth_event_record(username="ola", accepted=False, reason_code="unknown_login",
+                          reason="no such login")
         assert AuthEvent.objects.count() == 0
 
         assert authlog.auth_events_flush() == 2
@@ -29,7 +30,9 @@ def test_answers_wait_for_the_flush_and_keep_their_login(batched, customer, staf
     events = {e.username: e for e in AuthEvent.objects.all()}
     assert events["jan"].login == jan and events["jan"].result == "accept"
     assert str(events["jan"].nas_ip) == "10.0.0.1"
-    assert events["ola"].login is None and events["ola"].reason == "no such login"
+    assert events["ola"].login is None
+    assert (events["ola"].reason_code, events["ola"].reason) == ("unknown_login",
+                                                                 "no such login")
     assert authlog.auth_events_flush() == 0
 
 
@@ -42,7 +45,11 @@ def test_accepts_with_their_login_known_are_copied_with_every_field(batched, cus
         auth_event_record(username="jan", accepted=True, nas_ip="10.0.0.1",
                           calling_station_id="AA-BB", login_id=jan.pk)
         auth_event_record(username="jan", accepted=False, reason="Rejected: bad password")
-        assert authlog.auth_events_flush() == 2
+        auth_event_record(username="jan", accepted=False, reason_code="disabled",
+                          reason="Unpaid", login_id=jan.pk)  # copied, with its code
+        assert authlog.auth_events_flush() == 3
+        assert AuthEvent.objects.filter(reason_code="disabled", login=jan,
+                                        reason="Unpaid").delete()[0] == 1
 
     accept, reject = AuthEvent.objects.order_by("result")
     assert (accept.tenant_id, accept.login, accept.result, str(accept.nas_ip),

@@ -1,4 +1,7 @@
-"""Forced reload: CoA and Disconnect to a real RADIUS peer (FreeRADIUS acting as the NAS)."""
+"""Forced reload: CoA and Disconnect to a real RADIUS peer (FreeRADIUS acting as the NAS).
+
+The reloads are queued rows sent by a worker; here the worker runs in the test's thread
+(``inline_reloads``, ``reloads_run``). The background workers: test_reload_queue.py."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -7,19 +10,29 @@ from django.utils import timezone
 
 from core.models import ActionLog
 from finance import billing
-from radius.models import Login
+from radius.models import Login, LoginReload
 from radius.services import (
     Accounting,
     accounting_record,
     login_create,
     login_disable,
     login_reload,
+    login_reload_attempt,
     login_update,
     nas_create,
 )
+from radius.tests.conftest import reloads_run
 from radius.tests.freeradius import SECRET
 
-pytestmark = pytest.mark.radius
+pytestmark = [pytest.mark.radius, pytest.mark.usefixtures("inline_reloads")]
+
+
+def reload_now(*, actor, login) -> str:
+    """The staff's "force reload", then the worker's sending: the login's outcome."""
+    assert login_reload(actor=actor, login=login) in ("queued", "no_session")
+    reloads_run()
+    login.refresh_from_db()
+    return login.reload_status
 
 
 def nas_for(peer, *, secret=SECRET, kind="mikrotik"):
@@ -47,7 +60,7 @@ def online(customer, staff):
 def test_force_reload_sends_the_attributes_by_coa_and_records_the_ack(coa_peer, online, staff):
     alice = online(coa_peer)
 
-    assert login_reload(actor=staff, login=alice) == "ack"
+    assert reload_now(actor=staff, login=alice) == "ack"
 
     log = coa_peer.output()
     assert "Received CoA-Request" in log
@@ -61,7 +74,7 @@ def test_force_reload_sends_the_attributes_by_coa_and_records_the_ack(coa_peer, 
 def test_unknown_session_is_a_nak_with_its_error_cause(coa_peer, online, staff):
     alice = online(coa_peer, session_id="gone")
 
-    assert login_reload(actor=staff, login=alice) == "nak"
+    assert reload_now(actor=staff, login=alice) == "nak"
 
     alice.refresh_from_db()
     assert alice.reload_detail == \
@@ -71,14 +84,14 @@ def test_unknown_session_is_a_nak_with_its_error_cause(coa_peer, online, staff):
 def test_wrong_secret_is_a_timeout(coa_peer, online, staff):
     alice = online(coa_peer, secret="not-the-secret")
 
-    assert login_reload(actor=staff, login=alice) == "timeout"
+    assert reload_now(actor=staff, login=alice) == "timeout"
     assert "invalid Request Authenticator" in coa_peer.output()
 
 
 def test_no_open_session_nothing_is_sent(coa_peer, customer, staff):
     alice = login_create(actor=staff, customer=customer, login="alice", password="pw")
 
-    assert login_reload(actor=staff, login=alice) == "no_session"
+    assert reload_now(actor=staff, login=alice) == "no_session"
     assert "Received" not in coa_peer.output()
 
 
@@ -116,7 +129,8 @@ def test_a_speed_change_is_pushed_by_coa(coa_peer, online, staff,
     assert 'Mikrotik-Rate-Limit = "20M/40M"' in coa_peer.output()
 
 
-def test_periodic_reload_reaches_every_online_login(coa_peer, online, customer, staff):
+def test_periodic_reload_reaches_every_online_login(coa_peer, online, customer, staff,
+                                                   django_capture_on_commit_callbacks):
     from core.models import TenantSetting
     from radius.services import logins_reload_periodic
 
@@ -127,7 +141,8 @@ def test_periodic_reload_reaches_every_online_login(coa_peer, online, customer, 
         unique_id="u-2", acct_session_id="81a00004"))
     TenantSetting.objects.create(key="computer.reload_every_minutes", value=1)
 
-    assert logins_reload_periodic(minute=7) == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        assert logins_reload_periodic(minute=7) == 2
 
     assert coa_peer.output().count("Received CoA-Request") == 2
     alice.refresh_from_db()
@@ -152,7 +167,7 @@ def test_the_coa_carries_the_tariff_speed_in_the_nas_vendors_form(
         status="Start", nas_ip="127.0.0.1", event_at=datetime.now(UTC), username="alice",
         unique_id="u-1", acct_session_id="81a00003", framed_ip="100.64.0.10"))
 
-    assert login_reload(actor=staff, login=alice) == "ack"
+    assert reload_now(actor=staff, login=alice) == "ack"
 
     log = coa_peer.output()
     assert 'Filter-Id = "20000/5000"' in log
@@ -160,32 +175,28 @@ def test_the_coa_carries_the_tariff_speed_in_the_nas_vendors_form(
 
 
 def test_a_nas_that_does_not_answer_is_tried_again_later_and_later(
-        coa_peer, online, staff, tenant, monkeypatch):
-    from radius import tasks
-
+        coa_peer, online, staff, settings):
     alice = online(coa_peer, secret="not-the-secret")
-    countdowns = []
+    settings.RADIUS_COA_RETRY_DELAYS = [30, 60]
 
-    class Retry(Exception):
-        pass
+    assert login_reload(actor=staff, login=alice) == "queued"
+    reload = LoginReload.objects.get()
+    # Each try waits for the NAS once, then says how long until the next.
+    assert login_reload_attempt(reload_id=reload.pk) == 30
+    assert login_reload_attempt(reload_id=reload.pk) == 60
+    reload.refresh_from_db()
+    assert (reload.status, reload.tries) == ("queued", 2)
+    assert login_reload_attempt(reload_id=reload.pk) is None  # the last: given up
 
-    def retry(countdown):  # the broker is the boundary: record instead of queueing
-        countdowns.append(countdown)
-        return Retry()
-
-    monkeypatch.setattr(tasks.login_reload, "retry", retry)
-    for attempt in (0, 1, 4):  # each try waits for the NAS: not all five
-        tasks.login_reload.push_request(retries=attempt, is_eager=False)
-        try:
-            if attempt < 4:
-                with pytest.raises(Retry):
-                    tasks.login_reload.run(tenant.pk, alice.pk)
-            else:  # the last try gives up and keeps the timeout on the login
-                assert tasks.login_reload.run(tenant.pk, alice.pk) == "timeout"
-        finally:
-            tasks.login_reload.pop_request()
-
-    assert countdowns == [30, 60]  # 30 s × 2^retries
+    reload.refresh_from_db()
+    alice.refresh_from_db()
+    assert (reload.status, reload.tries) == ("timeout", 3)
+    assert alice.reload_status == Login.ReloadStatus.TIMEOUT
+    assert alice.reload_detail == "CoA BRAS 1: the NAS did not answer (3 tries)"
+    assert ActionLog.objects.filter(kind="login.reload").latest("id").message == (
+        "Settings of login alice reloaded: CoA BRAS 1: the NAS did not answer (3 tries)")
+    assert coa_peer.output().count("invalid Request Authenticator") == 3
+    assert login_reload_attempt(reload_id=reload.pk) is None  # delivered twice: no resend
 
 
 def _requests_since(peer, mark: int) -> list[str]:

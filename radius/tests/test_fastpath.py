@@ -55,7 +55,9 @@ def test_authorize_is_answered_without_the_middleware(radius_key, jan):
 
 def test_wrong_key_unknown_login_and_other_methods(radius_key, jan):
     assert call("/radius/rest/authorize", key="nope", body=user("jan"))["status"] == 403
-    assert call("/radius/rest/authorize", key=radius_key, body=user("ola"))["status"] == 404
+    unknown = call("/radius/rest/authorize", key=radius_key, body=user("ola"))
+    assert unknown["status"] == 401  # rejected, logged with its reason
+    assert unknown["headers"]["Content-Type"] == "application/json"
     # Not a POST, or not one of the three endpoints: Django answers as ever.
     assert call("/radius/rest/authorize", method="GET")["status"] == 405
     assert call("/radius/rest/nothing", key=radius_key)["status"] == 404
@@ -99,6 +101,17 @@ def test_accounting_takes_the_event_time_from_event_timestamp(radius_key, jan):
 
     assert start("a", "Dec  3 2026 12:00:07 UTC").started_at == \
         datetime(2026, 12, 3, 12, 0, 7, tzinfo=UTC)
+    # A FreeRADIUS host in Warsaw writes its local time and zone: the same instant.
+    assert start("w", "Dec  3 2026 20:00:00 CET").started_at == \
+        datetime(2026, 12, 3, 19, 0, tzinfo=UTC)
+    assert start("s", "Jul  3 2026 20:00:00 CEST").started_at == \
+        datetime(2026, 7, 3, 18, 0, tzinfo=UTC)
+    assert start("n", "Mar  1 2026 00:30:00 +0530").started_at == \
+        datetime(2026, 2, 28, 19, 0, tzinfo=UTC)
+    assert start("e", "1796328000").started_at == datetime(2026, 12, 3, 20, 0, tzinfo=UTC)
+    # An ambiguous abbreviation (India, Ireland, Israel): the time of arrival, no guess.
+    before = datetime.now(UTC)
+    assert start("i", "Dec  3 2026 20:00:00 IST").started_at >= before.replace(microsecond=0)
     # Not a date FreeRADIUS writes: the time of arrival instead.
     before = datetime.now(UTC)
     assert start("b", "yesterday noon").started_at >= before.replace(microsecond=0)

@@ -122,6 +122,7 @@ def login_ping_client(request, login_id):
 
 
 RELOAD_LEVEL = {
+    Login.ReloadStatus.QUEUED: messages.INFO,
     Login.ReloadStatus.ACK: messages.SUCCESS,
     Login.ReloadStatus.NO_SESSION: messages.WARNING,
     Login.ReloadStatus.NAK: messages.ERROR,
@@ -132,16 +133,13 @@ RELOAD_LEVEL = {
 @staff_view("radius.change_login")
 @require_POST
 def login_reload(request, login_id):
-    """"Wymuś przeładowanie ustawień". Talks to the NAS, so no transaction is open here:
-    the service records the outcome itself. Back to the card's section (htmx) or to the
+    """"Wymuś przeładowanie ustawień": queued, never waiting on the NAS; the card's
+    "last reload" shows what came of it. Back to the card's section (htmx) or to the
     page the button was on."""
     login = login_or_404(login_id)
     status = services.login_reload(actor=request.user, login=login)
-    login.refresh_from_db(fields=["reload_detail"])
     text = _("Reload of %(login)s: %(status)s.") % {
         "login": login.login, "status": Login.ReloadStatus(status).label}
-    if status != Login.ReloadStatus.NO_SESSION:
-        text += f" {login.reload_detail}"
     messages.add_message(request, RELOAD_LEVEL[status], text)
     if request.POST.get("back") == "window":
         return redirect("radius:login", login_id=login.pk)
