@@ -304,6 +304,85 @@ def _store_file(document: Document, pdf: bytes, actor) -> DocumentFile:
     return stored
 
 
+def _issue_check(*, customer: Customer, document_type: str,
+                 template: DocumentTemplate | None, parent: Document | None) -> DocumentTemplate:
+    """What refuses an issue before anything is written or rendered; the template to use."""
+    if document_type not in DocumentType.values:
+        raise ValidationError({"document_type": [_("Unknown document type.")]})
+    if parent is not None and parent.customer_id != customer.pk:
+        raise ValidationError({"parent": [_("The related document is another customer's.")]})
+    if document_type in (DocumentType.ANNEX, DocumentType.TERMINATION) and (
+            parent is None or parent.document_type != DocumentType.CONTRACT):
+        raise ValidationError({"parent": [_("An annex or a termination refers to a contract.")]})
+    return template_choose(customer=customer, document_type=document_type, chosen=template)
+
+
+def _issue_key(job_id: str) -> str:
+    return f"documents:issue:{job_id}"
+
+
+def document_issue_start(*, actor, customer: Customer, document_type: str,
+                         template: DocumentTemplate | None = None,
+                         parent: Document | None = None, title: str = "") -> dict:
+    """Issue one document in a worker (``tasks.document_issue``); returns the job's state.
+
+    What refuses the issue without rendering (type, related contract, template) is raised
+    here at once; the render, which may take up to ``DOCUMENT_RENDER_SECONDS``, is the
+    worker's, not the web request's. Run eagerly (no broker), the job is already finished.
+    The state (``status``: queued, running, done, failed; ``document_id``, ``number``,
+    ``errors``, ``field_errors``) is kept in the cache for ``PREVIEW_TTL``.
+    """
+    from django.utils import translation
+
+    from .tasks import document_issue as task
+
+    _issue_check(customer=customer, document_type=document_type, template=template,
+                 parent=parent)
+    job_id = uuid.uuid4().hex
+    cache.set(_issue_key(job_id), {
+        "id": job_id, "tenant_id": current_tenant().pk, "user_id": getattr(actor, "pk", None),
+        "customer_id": customer.pk, "status": "queued", "errors": [], "field_errors": {},
+        "document_id": None, "number": ""}, PREVIEW_TTL)
+    task.delay(current_tenant().pk, job_id, customer.pk, getattr(actor, "pk", None),
+               document_type, getattr(template, "pk", None), getattr(parent, "pk", None),
+               title, translation.get_language())
+    return document_issue_job_get(actor=actor, job_id=job_id)
+
+
+def document_issue_job_get(*, actor, job_id: str) -> dict | None:
+    """An issue job's state, or None when it is unknown, expired, or another tenant's or
+    user's."""
+    state = cache.get(_issue_key(job_id)) if job_id else None
+    if state is None or state["tenant_id"] != current_tenant().pk \
+            or state["user_id"] != getattr(actor, "pk", None):
+        return None
+    return state
+
+
+def document_issue_run(*, job_id: str, actor, customer: Customer, document_type: str,
+                       template: DocumentTemplate | None, parent: Document | None,
+                       title: str) -> None:
+    """The worker's part of ``document_issue_start``: issue, and keep the outcome."""
+    state = cache.get(_issue_key(job_id))
+    if state is None:
+        return
+    state.update(status="running")
+    cache.set(_issue_key(job_id), state, PREVIEW_TTL)
+    try:
+        document = document_issue(actor=actor, customer=customer, document_type=document_type,
+                                  template=template, parent=parent, title=title)
+    except ValidationError as e:
+        state.update(status="failed", errors=e.messages,
+                     field_errors=e.message_dict if hasattr(e, "error_dict") else {})
+    except Exception:
+        state.update(status="failed", errors=[_("Issuing the document failed unexpectedly.")])
+        raise
+    else:
+        state.update(status="done", document_id=document.pk, number=document.number)
+    finally:
+        cache.set(_issue_key(job_id), state, PREVIEW_TTL)
+
+
 def document_issue(*, actor, customer: Customer, document_type: str,
                    template: DocumentTemplate | None = None, parent: Document | None = None,
                    title: str = "", batch: DocumentBatch | None = None) -> Document:
@@ -312,14 +391,8 @@ def document_issue(*, actor, customer: Customer, document_type: str,
     Locks the number series only while the number is taken (first transaction). The PDF is
     rendered after that commit; should rendering still fail, the document is removed again.
     """
-    if document_type not in DocumentType.values:
-        raise ValidationError({"document_type": [_("Unknown document type.")]})
-    if parent is not None and parent.customer_id != customer.pk:
-        raise ValidationError({"parent": [_("The related document is another customer's.")]})
-    if document_type in (DocumentType.ANNEX, DocumentType.TERMINATION) and (
-            parent is None or parent.document_type != DocumentType.CONTRACT):
-        raise ValidationError({"parent": [_("An annex or a termination refers to a contract.")]})
-    chosen = template_choose(customer=customer, document_type=document_type, chosen=template)
+    chosen = _issue_check(customer=customer, document_type=document_type, template=template,
+                          parent=parent)
     # The version was checked when it was saved (create/update refuse a broken template).
     version = chosen.current_version
     pattern = pattern_validate(setting_get(f"documents.number_pattern.{document_type}"))

@@ -28,3 +28,27 @@ def template_preview(tenant_id: int, job_id: str, document_type: str, body: str,
     with tenant_context(Tenant.objects.get(pk=tenant_id)):
         services.template_preview_run(job_id=job_id, document_type=document_type, body=body,
                                       css=css)
+
+
+@shared_task
+def document_issue(tenant_id: int, job_id: str, customer_id: int, actor_id: int | None,
+                   document_type: str, template_id: int | None, parent_id: int | None,
+                   title: str, language: str | None = None):
+    """One document issued from the card (``services.document_issue_run``): the render
+    runs here, bounded by the render limits, not in the web request."""
+    from django.utils import translation
+
+    from customers.models import Customer
+
+    from . import services
+    from .models import Document, DocumentTemplate
+
+    with tenant_context(Tenant.objects.get(pk=tenant_id)), translation.override(language):
+        customer = Customer.objects.get(pk=customer_id)
+        services.document_issue_run(
+            job_id=job_id, customer=customer,
+            actor=User.objects.filter(pk=actor_id).first() if actor_id else None,
+            document_type=document_type,
+            template=DocumentTemplate.objects.get(pk=template_id) if template_id else None,
+            parent=Document.objects.get(pk=parent_id, customer=customer) if parent_id else None,
+            title=title)

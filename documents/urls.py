@@ -16,6 +16,8 @@ urlpatterns = [
     path("templates/new/", templates.template_create, name="template_create"),
     path("templates/preview/", templates.template_preview_new, name="template_preview_new"),
     path("templates/preview/job/", templates.preview_job, name="preview_job"),
+    path("issue/job/", card.issue_job, name="issue_job"),
+    path("issue/job/progress/", card.issue_progress, name="issue_progress"),
     path("templates/preview/job/progress/", templates.preview_progress,
          name="preview_progress"),
     path(T, templates.template_edit, name="template_edit"),

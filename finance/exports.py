@@ -109,6 +109,23 @@ def history_documents(filters: HistoryFilter, *, kinds_only: bool = False):
             .order_by("issue_date", "id"))
 
 
+def export_bound_error(fmt: str, filters: HistoryFilter) -> str | None:
+    """Why an export is refused, or None. XLSX and EDI++ files are built whole in memory:
+    above ``API_EXPORT_MAX_DOCUMENTS`` documents they are refused, naming the limit. CSV is
+    streamed and has no bound. The staff page and the API both ask here."""
+    from django.conf import settings
+
+    if fmt == "csv":
+        return None
+    limit = settings.API_EXPORT_MAX_DOCUMENTS
+    count = history_documents(filters, kinds_only=True).count()
+    if count <= limit:
+        return None
+    return _("The period has %(count)s documents; a %(format)s file takes at most %(limit)s. "
+             "Choose a shorter period, or CSV.") % {"count": count, "format": fmt.upper(),
+                                                    "limit": limit}
+
+
 def _opening_balances(filters: HistoryFilter) -> dict[int, Decimal]:
     """Each customer's balance before the period (one grouped query)."""
     if not filters.date_from:

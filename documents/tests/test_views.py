@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -73,6 +74,62 @@ def test_issue_errors_are_clear_and_issue_nothing(staff_client, customer, contra
     assert "There is no template for" in no_template.content.decode()
     assert "An annex or a termination refers to a contract." in annex.content.decode()
     assert "HX-Trigger" not in annex
+    assert not Document.objects.exists()
+
+
+@pytest.fixture
+def worker(monkeypatch):
+    """A worker that has not run yet: the issue tasks queued, run when the test says."""
+    from documents import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.document_issue, "delay", lambda *args: queued.append(args))
+    return queued
+
+
+def test_issue_renders_in_a_worker_not_in_the_request(staff_client, customer,
+                                                      contract_template, worker, other_staff):
+    from documents import tasks
+
+    response = staff_client.post(reverse("documents:issue", args=[customer.pk]), {
+        "document_type": "contract", "template": contract_template.pk, "title": "W tle",
+    }, headers=HTMX)
+    # The request returns before anything is rendered: the job's page takes over.
+    job_url = response["HX-Redirect"]
+    assert job_url.startswith(reverse("documents:issue_job")) and len(worker) == 1
+    assert not Document.objects.exists()
+    waiting = staff_client.get(job_url)
+    assert waiting.status_code == 200 and "Waiting for a worker" in waiting.content.decode()
+    # Another user (of another tenant here) does not see the job.
+    other = Client(headers={"accept-language": "en"})
+    other.force_login(other_staff)
+    assert other.get(job_url).status_code == 404
+
+    tasks.document_issue.run(*worker.pop())  # the worker's turn
+    document = Document.objects.get(customer=customer)
+    assert document.title == "W tle" and document.files.count() == 1
+    progress = staff_client.get(job_url.replace("/job/", "/job/progress/"))
+    assert progress["HX-Refresh"] == "true"
+    done = staff_client.get(job_url, follow=True)
+    assert f"Document {document.number} issued." in done.content.decode()
+    assert done.redirect_chain[-1][0].startswith(card_url(customer))
+
+
+def test_an_issue_refused_in_the_worker_says_why_and_leaves_nothing(staff_client, customer,
+                                                                    staff, worker, settings):
+    from documents import tasks
+    from documents.tests.test_limits import pages_body
+
+    long = services.document_template_create(
+        actor=staff, document_type="letter", name="Długie", is_default=True,
+        body=pages_body(10))
+    settings.DOCUMENT_MAX_PAGES = 3
+    response = staff_client.post(reverse("documents:letter", args=[customer.pk]),
+                                 {"template": long.pk, "title": "Za długie"})
+    job_url = response["Location"]
+    tasks.document_issue.run(*worker.pop())
+    refused = staff_client.get(job_url)
+    assert refused.status_code == 400 and "DOCUMENT_MAX_PAGES" in refused.content.decode()
     assert not Document.objects.exists()
 
 

@@ -8,8 +8,9 @@ other sections of the card do; files are served as downloads and recorded in
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.utils.http import content_disposition_header
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -17,7 +18,7 @@ from core.forms import apply_service_errors
 from core.http import client_ip
 from core.views import staff_view
 from customers.models import Customer
-from customers.views.base import section_call, section_done
+from customers.views.base import card_url, section_call, section_done
 
 from .. import selectors, services
 from ..forms import DocumentIssueForm, DocumentScanForm, LetterForm, RegenerateForm
@@ -44,14 +45,27 @@ def documents_section_context(customer, request):
     }
 
 
-def _form_done(request, customer_id, name, form, write, message):
-    """Hand a valid form's data to ``write`` (one service call); show what was refused."""
+def _issue(request, customer, name, form, start, done):
+    """Start an issue in a worker (``services.document_issue_start``). Finished at once
+    (eager mode, a quick worker): the section with the outcome, as any write; else the
+    job's page, which polls until the document is there."""
     if form.is_valid():
         try:
-            message = write(form.cleaned_data) or message
+            job = start(form.cleaned_data)
         except ValidationError as e:
             apply_service_errors(form, e)
-    return section_done(request, customer_id, SECTION, forms={name: form}, message=message)
+        else:
+            if job["status"] == "failed":
+                apply_service_errors(form, ValidationError(job["field_errors"] or job["errors"]))
+            elif job["status"] == "done":
+                return section_done(request, customer.pk, SECTION, forms={name: form},
+                                    message=done % {"n": job["number"]})
+            else:
+                url = reverse("documents:issue_job") + "?" + urlencode({"job": job["id"]})
+                if request.htmx:
+                    return HttpResponse(headers={"HX-Redirect": url})
+                return redirect(url)
+    return section_done(request, customer.pk, SECTION, forms={name: form})
 
 
 @staff_view("documents.add_document")
@@ -62,16 +76,16 @@ def document_issue(request, customer_id):
                              contracts=selectors.customer_contract_choices(customer=customer),
                              auto_id="document_issue_%s")
 
-    def write(data):
+    def start(data):
         parent = None
         if data["parent"] is not None:
             parent = selectors.document_get(pk=data["parent"], customer_id=customer.pk)
-        document = services.document_issue(
+        return services.document_issue_start(
             actor=request.user, customer=customer, document_type=data["document_type"],
             template=form.templates.get(data["template"]), parent=parent, title=data["title"])
-        return _("Document %(n)s issued.") % {"n": document.number}
 
-    return _form_done(request, customer.pk, "document_issue", form, write, None)
+    return _issue(request, customer, "document_issue", form, start,
+                  _("Document %(n)s issued."))
 
 
 @staff_view("documents.add_document")
@@ -81,13 +95,44 @@ def letter_issue(request, customer_id):
     customer = get_object_or_404(Customer, pk=customer_id)
     form = LetterForm(request.POST, templates=selectors.template_list(), auto_id="letter_%s")
 
-    def write(data):
-        document = services.document_issue(
+    def start(data):
+        return services.document_issue_start(
             actor=request.user, customer=customer, document_type="letter",
             template=form.templates[data["template"]], title=data["title"])
-        return _("Letter %(n)s generated.") % {"n": document.number}
 
-    return _form_done(request, customer.pk, "letter", form, write, None)
+    return _issue(request, customer, "letter", form, start, _("Letter %(n)s generated."))
+
+
+def _issue_job_or_404(request) -> dict:
+    job = services.document_issue_job_get(actor=request.user,
+                                          job_id=request.GET.get("job", ""))
+    if job is None:
+        raise Http404
+    return job
+
+
+@staff_view("documents.add_document")
+@require_GET
+def issue_job(request):
+    """A document being issued by a worker (``?job=<id>``): once it is there, the card
+    with the message; refused, the reasons; until then a page that polls."""
+    job = _issue_job_or_404(request)
+    if job["status"] == "done":
+        messages.success(request, _("Document %(n)s issued.") % {"n": job["number"]})
+        return redirect(card_url(job["customer_id"], SECTION))
+    return render(request, "documents/issue_job.html", {"job": job},
+                  status=400 if job["status"] == "failed" else 200)
+
+
+@staff_view("documents.add_document")
+@require_GET
+def issue_progress(request):
+    """Polled by htmx; once the job is finished the page reloads to show the outcome."""
+    job = _issue_job_or_404(request)
+    response = render(request, "documents/_issue_progress.html", {"job": job})
+    if job["status"] in ("done", "failed"):
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @staff_view("documents.change_document")

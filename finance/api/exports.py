@@ -11,9 +11,7 @@
 errors still come back as JSON.
 """
 
-from django.conf import settings
 from django.http import Http404, HttpResponse
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions
@@ -24,7 +22,7 @@ from rest_framework.settings import api_settings
 from core.api import TenantViewSet, error_response
 from customers.api import CustomerNestedViewSet
 
-from ..exports import history_documents
+from ..exports import export_bound_error
 from ..ksef_ledger import document_ksef_get, document_ksef_xml
 from ..models import FinanceDocument, Kind
 from ..views.exports import XLSX, ExportForm, export_name, export_response
@@ -68,17 +66,10 @@ def _form(request, *, fmt=None, **kwargs) -> ExportForm:
 
 
 def _bounded(fmt: str, filters) -> None:
-    """XLSX and EDI++ files are built whole in memory: above ``API_EXPORT_MAX_DOCUMENTS``
-    documents the request is refused with a 400 naming the limit. CSV is streamed."""
-    if fmt == "csv":
-        return
-    limit = settings.API_EXPORT_MAX_DOCUMENTS
-    count = history_documents(filters, kinds_only=True).count()
-    if count > limit:
-        raise exceptions.ValidationError({"date_to": [_(
-            "The period has %(count)s documents; a %(format)s file takes at most %(limit)s. "
-            "Choose a shorter period, or CSV.") % {"count": count, "format": fmt.upper(),
-                                                   "limit": limit}]})
+    """Refused with a 400 naming the limit (``exports.export_bound_error``)."""
+    message = export_bound_error(fmt, filters)
+    if message:
+        raise exceptions.ValidationError({"date_to": [message]})
 
 
 class ExportViewSet(TenantViewSet):

@@ -420,3 +420,22 @@ def test_api_xlsx_and_epp_above_the_bound_are_refused_naming_it(api_client, ledg
                           {**period, "format": "csv"}).status_code == 200
     settings.API_EXPORT_MAX_DOCUMENTS = 1000
     assert api_client.get("/api/v1/finance/exports/epp/", period).status_code == 200
+
+
+def test_staff_pages_refuse_xlsx_and_epp_above_the_bound_as_the_api(staff_client, ledger,
+                                                                    customer, settings):
+    period = {"date_from": "2026-01-01", "date_to": "2026-03-31"}
+    settings.API_EXPORT_MAX_DOCUMENTS = 1
+    for params in ({"format": "xlsx"}, {"format": "epp"}):
+        refused = staff_client.get(reverse("finance:exports"), {**period, **params})
+        assert refused.status_code == 400
+        assert "takes at most 1" in refused.content.decode()
+    url = reverse("finance:customer_history_export", kwargs={"customer_id": customer.pk})
+    refused = staff_client.get(url, {**period, "format": "xlsx"})
+    assert refused.status_code == 400 and "takes at most 1" in refused.content.decode()
+    # CSV is streamed: no bound.
+    assert staff_client.get(reverse("finance:exports"),
+                            {**period, "format": "csv"}).status_code == 200
+    settings.API_EXPORT_MAX_DOCUMENTS = 1000
+    assert staff_client.get(reverse("finance:exports"),
+                            {**period, "format": "xlsx"}).status_code == 200

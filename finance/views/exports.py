@@ -15,7 +15,15 @@ from django.views.decorators.http import require_GET
 from core.views import staff_view
 from customers.models import Customer
 
-from ..exports import EPP_KINDS, History, HistoryFilter, epp_export, history_csv, history_xlsx
+from ..exports import (
+    EPP_KINDS,
+    History,
+    HistoryFilter,
+    epp_export,
+    export_bound_error,
+    history_csv,
+    history_xlsx,
+)
 from ..ksef_ledger import document_ksef_get, document_ksef_xml
 from ..models import FinanceDocument, Kind
 
@@ -109,6 +117,10 @@ def exports(request):
     if not form.is_valid():
         return render(request, "finance/exports/exports.html", {"form": form}, status=400)
     filters = form.filters()
+    refused = export_bound_error(form.cleaned_data["format"], filters)
+    if refused:
+        form.add_error("date_to", refused)
+        return render(request, "finance/exports/exports.html", {"form": form}, status=400)
     prefix = "epp" if form.cleaned_data["format"] == "epp" else _("history")
     return export_response(fmt=form.cleaned_data["format"], filters=filters,
                            name=export_name(prefix, filters), actor=request.user,
@@ -127,6 +139,11 @@ def customer_history_export(request, customer_id):
         return render(request, "finance/exports/invalid.html",
                       {"form": form, "customer": customer}, status=400)
     filters = form.filters(customer)
+    refused = export_bound_error(form.cleaned_data["format"], filters)
+    if refused:
+        form.add_error("date_to", refused)
+        return render(request, "finance/exports/invalid.html",
+                      {"form": form, "customer": customer}, status=400)
     return export_response(fmt=form.cleaned_data["format"], filters=filters,
                            name=export_name(f"{_('history')}-{customer.number}", filters),
                            actor=request.user, tenant=request.tenant)
