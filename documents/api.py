@@ -14,6 +14,7 @@ annotations and prefetches the serializers rely on.
 
 import io
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -24,6 +25,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 
 from core.api import TenantViewSet
 from core.http import client_ip
@@ -50,11 +52,17 @@ def _pdf_name(document: Document, suffix: str = "") -> str:
 # --------------------------------------------------------------------------- documents
 
 @extend_schema_view(
-    create=extend_schema(request=serializers.DocumentIssueSerializer,
-                         responses={201: serializers.DocumentSerializer}),
+    create=extend_schema(
+        request=serializers.DocumentIssueSerializer,
+        responses={201: serializers.DocumentSerializer,
+                   202: serializers.DocumentIssueJobSerializer},
+        description="Issue a document. The PDF is rendered by a worker: when it is done "
+                    "at once the answer is 201 with the document, else 202 with the job, "
+                    "whose state `issue-jobs/{job}/` tells (Location header)."),
+    issue_job=extend_schema(responses=serializers.DocumentIssueJobSerializer),
 )
 class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CustomerNestedViewSet):
-    """A customer's documents; issuing renders the PDF before it answers."""
+    """A customer's documents; issuing renders the PDF in a worker."""
 
     model = Document
     serializer_class = serializers.DocumentSerializer
@@ -76,9 +84,31 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Customer
 
     def create(self, request, customer_pk=None):
         data = self.parsed(serializers.DocumentIssueSerializer)
-        document = services.document_issue(actor=request.user, customer=self.customer,
-                                           **data)
-        return self.respond(self._fresh(document))
+        job = services.document_issue_start(actor=request.user, customer=self.customer,
+                                            **data)
+        return self._job_answer(job)
+
+    def _job_answer(self, job: dict, *, created: int = status.HTTP_201_CREATED):
+        if job["status"] == "failed":
+            raise DjangoValidationError(job["field_errors"] or job["errors"])
+        if job["status"] == "done":
+            document = self._fresh(selectors.document_get(pk=job["document_id"],
+                                                          customer_id=self.customer.pk))
+            return Response(self.get_serializer(document).data, status=created)
+        url = reverse("api:customer-documents-issue-job", request=self.request,
+                      kwargs={"customer_pk": self.customer.pk, "job_id": job["id"]})
+        return Response(serializers.DocumentIssueJobSerializer(job).data,
+                        status=status.HTTP_202_ACCEPTED, headers={"Location": url})
+
+    @action(detail=False, methods=["get"], url_path=r"issue-jobs/(?P<job_id>[0-9a-f]{32})",
+            url_name="issue-job")
+    def issue_job(self, request, customer_pk=None, job_id=None):
+        """An issue's state: 202 while a worker has it, 200 with the document once it is
+        issued, 400 with the reasons when it was refused. Another user's job is a 404."""
+        job = services.document_issue_job_get(actor=request.user, job_id=job_id)
+        if job is None or job["customer_id"] != self.customer.pk:
+            raise NotFound()
+        return self._job_answer(job, created=status.HTTP_200_OK)
 
     def _record_download(self, document: Document) -> None:
         services.document_download_record(document=document, via=DocumentDownload.Via.API,

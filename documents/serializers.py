@@ -76,6 +76,18 @@ class DocumentIssueSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
+class DocumentIssueJobSerializer(serializers.Serializer):
+    """An issue a worker has not finished yet (202), or its outcome once it has."""
+
+    id = serializers.CharField()
+    status = serializers.ChoiceField(choices=["queued", "running", "done", "failed"])
+    document = serializers.IntegerField(source="document_id", allow_null=True,
+                                        help_text="The document's id once it is issued.")
+    number = serializers.CharField(allow_blank=True)
+    errors = serializers.ListField(child=serializers.CharField(),
+                                   help_text="Why the issue was refused (status failed).")
+
+
 class DocumentScanSerializer(serializers.ModelSerializer):
     class Meta:
         model = DocumentScan

@@ -89,6 +89,41 @@ def test_issue_via_api_and_download_the_pdf_with_its_number(api_client, full_cus
         [("api", "10.1.2.3", staff.pk)]
 
 
+def test_issue_is_202_while_a_worker_renders_then_the_job_gives_the_document(
+        api_client, full_customer, contract_template, monkeypatch, other_api_client,
+        staff, settings):
+    from documents import tasks
+    from documents.models import Document
+    from documents.tests.test_limits import pages_body
+
+    queued = []
+    monkeypatch.setattr(tasks.document_issue, "delay", lambda *args: queued.append(args))
+    accepted = api_client.post(docs(full_customer), {"document_type": "contract",
+                                                     "title": "W tle"}, format="json")
+    assert accepted.status_code == 202 and accepted.json()["status"] == "queued"
+    job_url = accepted["Location"]
+    assert not Document.objects.exists()
+    assert api_client.get(job_url).status_code == 202
+    assert other_api_client.get(job_url).status_code == 404
+
+    tasks.document_issue.run(*queued.pop())  # the worker's turn
+    done = api_client.get(job_url)
+    assert done.status_code == 200
+    assert done.json()["number"] == Document.objects.get().number
+    assert done.json()["title"] == "W tle"
+
+    # Refused in the worker: the job says why, with the limit's name; nothing is left.
+    services.document_template_create(actor=staff, document_type="letter", name="Długie",
+                                      body=pages_body(10), is_default=True)
+    settings.DOCUMENT_MAX_PAGES = 3
+    accepted = api_client.post(docs(full_customer), {"document_type": "letter"},
+                               format="json")
+    tasks.document_issue.run(*queued.pop())
+    refused = api_client.get(accepted["Location"])
+    assert refused.status_code == 400 and "DOCUMENT_MAX_PAGES" in refused.json()["detail"]
+    assert Document.objects.count() == 1
+
+
 def test_issue_errors_are_400_with_the_service_message(api_client, full_customer, staff,
                                                        contract, other_tenant, other_staff):
     no_template = api_client.post(docs(full_customer), {"document_type": "letter"},
