@@ -56,6 +56,9 @@ class RequestBodyLimitMiddleware:
         self.body_max = settings.REQUEST_BODY_MAX_MB * 1024 * 1024
 
     def __call__(self, request):
+        # A chunked body states no length: it could only be measured by reading it.
+        if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+            return self._refuse(request, 0, status=411)
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -66,7 +69,7 @@ class RequestBodyLimitMiddleware:
             return self._refuse(request, limit)
         return self.get_response(request)
 
-    def _refuse(self, request, limit: int):
+    def _refuse(self, request, limit: int, status: int = 413):
         from django.http import HttpResponse
         from django.template.loader import render_to_string
         from django.utils import translation
@@ -74,16 +77,20 @@ class RequestBodyLimitMiddleware:
 
         # LocaleMiddleware comes later and is never reached: the language is chosen here.
         with translation.override(translation.get_language_from_request(request)):
-            message = _("The request is larger than %(mb)s MB and was refused.") % {
-                "mb": limit // (1024 * 1024)}
+            if status == 411:
+                message = _("The request's body does not state its length (Content-Length) "
+                            "and was refused.")
+            else:
+                message = _("The request is larger than %(mb)s MB and was refused.") % {
+                    "mb": limit // (1024 * 1024)}
+            code = "length_required" if status == 411 else "payload_too_large"
             if request.path_info.startswith("/api/"):
                 from .api import api_error_response  # the API's one error shape
 
-                response = api_error_response(status_code=413, detail=message,
-                                              code="payload_too_large")
+                response = api_error_response(status_code=status, detail=message, code=code)
             else:
                 response = HttpResponse(render_to_string("core/request_too_large.html",
-                                                         {"message": message}), status=413)
+                                                         {"message": message}), status=status)
         # Set here: the middleware that would (CommonMiddleware) is never reached.
         response["Content-Length"] = str(len(response.content))
         return response

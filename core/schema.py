@@ -35,6 +35,7 @@ _ERROR_DESCRIPTIONS = {
     "404": "No such object in the token's tenant (another tenant's id is a 404), or a page "
            "past the last one.",
     "409": "A concurrent change took a unique value first; reload and try again.",
+    "411": "A body sent without its length (chunked): state it in Content-Length.",
     "413": "The body is above the limit of this operation.",
     "415": "The body's content type is not one this operation reads.",
     "429": "Too many requests; `Retry-After` says when to try again.",
@@ -50,7 +51,7 @@ class AutoSchema(BaseAutoSchema):
     token and a role), 400 for writes (input or the object's state breaks a rule) and
     reads with query parameters, 404 where
     the path names an object or the list pages, 409 for writes (a unique value taken by
-    a concurrent request), 413 and 415 where a body is read, 429 where a throttle is set.
+    a concurrent request), 411, 413 and 415 where a body is read, 429 where a throttle is set.
     Statuses the view documents itself (``extend_schema(responses=…)``) are kept.
     """
 
@@ -69,7 +70,7 @@ class AutoSchema(BaseAutoSchema):
         if self.method in _WRITES:
             codes.append("409")
         if "requestBody" in operation:
-            codes += ["413", "415"]
+            codes += ["411", "413", "415"]
         if self.view.get_throttles():
             codes.append("429")
         # Imported here: DRF resolves DEFAULT_SCHEMA_CLASS (this module) while core.api loads.

@@ -93,6 +93,18 @@ def test_limits_by_path_kind(settings, path, length, passes):
         assert answer.status_code == 413
 
 
+@pytest.mark.parametrize("path", ["/api/v1/customers/1/scans/", "/customers/1/scans/add/"])
+def test_a_chunked_body_without_its_length_is_refused(settings, path):
+    """A chunked body states no length: the limit could only be checked by reading it."""
+    request = RequestFactory().post(path, data=b"", content_type="application/octet-stream")
+    request.META.pop("CONTENT_LENGTH", None)
+    request.META["HTTP_TRANSFER_ENCODING"] = "Chunked"
+    request.META["HTTP_ACCEPT_LANGUAGE"] = "en"
+    answer = _middleware(settings)(request)
+    assert answer != "passed" and answer.status_code == 411
+    assert b"does not state its length" in answer.content
+
+
 def test_limits_come_from_settings(settings):
     settings.REQUEST_BODY_MAX_MB = 1
     middleware = _middleware(settings)
