@@ -58,7 +58,11 @@ SKIPPED_NAMES = {
 NON_OBJECT_KWARGS = {
     # A card section of the customer (core.sections); every registered one is tried.
     "key": lambda: [s.key for s in card_sections_for(_AllPermissions())],
+    # A document issue job (documents.services.document_issue_start): A's own, kept in
+    # the cache, not a row; tenant_a_card starts it.
+    "job_id": lambda: list(ISSUE_JOBS),
 }
+ISSUE_JOBS: list[str] = []
 
 METHODS = ("get", "post", "put", "patch", "delete")
 OK_FOR_OBJECT_ROUTES = {404, 405}
@@ -262,6 +266,11 @@ def tenant_a_card(tenant, staff, settings, tmp_path, django_capture_on_commit_ca
                                                      document_type="contract",
                                                      title="TytulAlfa")
         objects["document"] = document
+        ISSUE_JOBS[:] = [document_services.document_issue_start(
+            actor=staff, customer=customer, document_type="letter",
+            template=document_services.document_template_create(
+                actor=staff, document_type="letter", name="PismoAlfa",
+                body="<p>{{ customer.name }}</p>"), title="PismoAlfa")["id"]]
         objects["documentfile"] = document.files.get()
         objects["documentscan"] = document_services.document_scan_add(
             actor=staff, document=document,
