@@ -165,3 +165,13 @@ def chromium_page():
 def browser_page():
     with chromium_page() as page:
         yield page
+
+
+def staff_browser_login(page, url: str, username: str = "anna",
+                        password: str = "s3cret-pass") -> None:
+    """Log in through the staff login page at ``url`` (``/login/``, with ``?next=`` if
+    wanted), as a person does."""
+    page.goto(url)
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.locator("main").get_by_role("button", name="Log in").click()

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from conftest import make_staff
+from conftest import make_staff, staff_browser_login
 from core.models import Tenant
 from core.tenancy import tenant_context
 
@@ -36,10 +36,7 @@ def test_staff_edits_phone_and_pins_annotation(transactional_db, live_server, br
     page = browser_page
     expect = sync_api.expect
 
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "anna")
-    page.fill("#id_password", "s3cret-pass")
-    page.locator("main").get_by_role("button", name="Log in").click()
+    staff_browser_login(page, f"{live_server.url}/login/")
     expect(page.locator("h1")).to_have_text("Customers")
 
     page.fill("input[name=q]", "owals")
@@ -101,10 +98,7 @@ def test_barcode_reader_approves_documents_at_the_station(transactional_db, live
     page = browser_page
     expect = sync_api.expect
 
-    page.goto(f"{live_server.url}/login/?next=/documents/approve/")
-    page.fill("#id_username", "anna")
-    page.fill("#id_password", "s3cret-pass")
-    page.locator("main").get_by_role("button", name="Log in").click()
+    staff_browser_login(page, f"{live_server.url}/login/?next=/documents/approve/")
     expect(page.locator("h1")).to_have_text("Approve documents")
     code_input = page.locator("#approve-code")
     expect(code_input).to_be_focused()
@@ -149,10 +143,7 @@ def test_computers_section_reloads_and_opens_the_login_window(transactional_db, 
     page = browser_page
     expect = sync_api.expect
 
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "anna")
-    page.fill("#id_password", "s3cret-pass")
-    page.locator("main").get_by_role("button", name="Log in").click()
+    staff_browser_login(page, f"{live_server.url}/login/")
     page.goto(f"{live_server.url}/customers/{customer.pk}/")
 
     row = page.locator(f"#login-{login.pk}")
@@ -192,10 +183,7 @@ def test_staff_sets_panel_credentials_and_unlocks_then_the_customer_logs_in(
     page = browser_page
     expect = sync_api.expect
 
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "anna")
-    page.fill("#id_password", "s3cret-pass")
-    page.locator("main").get_by_role("button", name="Log in").click()
+    staff_browser_login(page, f"{live_server.url}/login/")
     page.goto(f"{live_server.url}/customers/{customer.pk}/")
 
     panel = page.locator("#panel")

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import chromium_page, make_staff
+from conftest import chromium_page, make_staff, staff_browser_login
 from core.models import Tenant
 from core.tenancy import tenant_context
 
@@ -71,10 +71,7 @@ def test_card_and_staff_pages_log_no_csp_violation(transactional_db, live_server
             body="<p>{{ document.number }}</p>", is_default=True)
     expect = sync_api.expect
 
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "anna")
-    page.fill("#id_password", "s3cret-pass")
-    page.locator("main").get_by_role("button", name="Log in").click()
+    staff_browser_login(page, f"{live_server.url}/login/")
     expect(page.locator("h1")).to_have_text("Customers")
 
     response = page.goto(f"{live_server.url}/customers/{customer.pk}/")

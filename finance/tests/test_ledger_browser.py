@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from conftest import make_staff
+from conftest import make_staff, staff_browser_login
 from core.models import Tenant
 from core.tenancy import tenant_context
 
@@ -30,10 +30,7 @@ def _customer_with_cash_register():
 
 
 def _log_in(page, live_server, next_path: str) -> None:
-    page.goto(f"{live_server.url}/login/?next={next_path}")
-    page.fill("#id_username", "anna")
-    page.fill("#id_password", "s3cret-pass")
-    page.locator("main").get_by_role("button", name="Log in").click()
+    staff_browser_login(page, f"{live_server.url}/login/?next={next_path}")
 
 
 @pytest.mark.browser
