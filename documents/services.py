@@ -189,6 +189,16 @@ def template_preview(*, document_type: str, body: str, css: str = "") -> bytes:
 PREVIEW_TTL = 3600
 
 
+def _job_state(key: str | None, *, actor) -> dict | None:
+    """A worker job's state kept in the cache, only for the tenant and user who started it
+    (anyone else, an unknown or an expired job: None)."""
+    state = cache.get(key) if key else None
+    if state is None or state["tenant_id"] != current_tenant().pk \
+            or state["user_id"] != getattr(actor, "pk", None):
+        return None
+    return state
+
+
 def _preview_key(job_id: str, part: str = "state") -> str:
     return f"documents:preview:{job_id}:{part}"
 
@@ -218,11 +228,7 @@ def template_preview_start(*, actor, document_type: str, body: str, css: str = "
 def template_preview_get(*, actor, job_id: str) -> dict | None:
     """A preview job's state (``status``: queued, running, done, failed; ``errors``), or
     None when it is unknown, expired, or another tenant's or user's."""
-    state = cache.get(_preview_key(job_id)) if job_id else None
-    if state is None or state["tenant_id"] != current_tenant().pk \
-            or state["user_id"] != getattr(actor, "pk", None):
-        return None
-    return state
+    return _job_state(_preview_key(job_id) if job_id else None, actor=actor)
 
 
 def template_preview_pdf(*, actor, job_id: str) -> bytes | None:
@@ -352,11 +358,7 @@ def document_issue_start(*, actor, customer: Customer, document_type: str,
 def document_issue_job_get(*, actor, job_id: str) -> dict | None:
     """An issue job's state, or None when it is unknown, expired, or another tenant's or
     user's."""
-    state = cache.get(_issue_key(job_id)) if job_id else None
-    if state is None or state["tenant_id"] != current_tenant().pk \
-            or state["user_id"] != getattr(actor, "pk", None):
-        return None
-    return state
+    return _job_state(_issue_key(job_id) if job_id else None, actor=actor)
 
 
 def document_issue_run(*, job_id: str, actor, customer: Customer, document_type: str,

@@ -23,6 +23,7 @@ from customers.views.base import card_url, section_call, section_done
 from .. import selectors, services
 from ..forms import DocumentIssueForm, DocumentScanForm, LetterForm, RegenerateForm
 from ..models import Document, DocumentFile, DocumentScan
+from .jobs import job_progress
 
 SECTION = "documents"
 
@@ -128,11 +129,7 @@ def issue_job(request):
 @require_GET
 def issue_progress(request):
     """Polled by htmx; once the job is finished the page reloads to show the outcome."""
-    job = _issue_job_or_404(request)
-    response = render(request, "documents/_issue_progress.html", {"job": job})
-    if job["status"] in ("done", "failed"):
-        response["HX-Refresh"] = "true"
-    return response
+    return job_progress(request, _issue_job_or_404(request), "documents/_issue_progress.html")
 
 
 @staff_view("documents.change_document")

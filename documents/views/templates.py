@@ -16,6 +16,7 @@ from core.views import staff_view
 from .. import selectors, services
 from ..forms import PreviewForm, TemplateForm
 from ..models import DocumentTemplate, DocumentType
+from .jobs import FINISHED, job_progress
 
 PERMISSION = "documents.change_documenttemplate"
 
@@ -143,7 +144,7 @@ def _preview(request, document_type):
     except ValidationError as e:
         return render(request, "documents/preview_error.html", {"errors": e.messages},
                       status=400)
-    if job["status"] in ("done", "failed"):
+    if job["status"] in FINISHED:
         return _preview_result(request, job)
     return redirect(reverse("documents:preview_job") + "?" + urlencode({"job": job["id"]}))
 
@@ -173,7 +174,7 @@ def preview_job(request):
     """A preview rendered by a worker (``?job=<id>``): the PDF or the errors once it is
     finished, until then a page that polls ``preview_progress``."""
     job = _job_or_404(request)
-    if job["status"] in ("done", "failed"):
+    if job["status"] in FINISHED:
         return _preview_result(request, job)
     return render(request, "documents/preview_job.html", {"job": job})
 
@@ -182,11 +183,7 @@ def preview_job(request):
 @require_GET
 def preview_progress(request):
     """Polled by htmx; once the preview is finished the page reloads to show it."""
-    job = _job_or_404(request)
-    response = render(request, "documents/_preview_progress.html", {"job": job})
-    if job["status"] in ("done", "failed"):
-        response["HX-Refresh"] = "true"
-    return response
+    return job_progress(request, _job_or_404(request), "documents/_preview_progress.html")
 
 
 @staff_view(PERMISSION)
