@@ -19,11 +19,15 @@ migrate: install
 	@mkdir -p var
 	$(PY) manage.py migrate --noinput
 
+# Where `make run` serves (host:port); load_demo prints the logins with it.
+ADDRESS ?= 127.0.0.1:8000
+
 demo: migrate
-	$(PY) manage.py load_demo
+	$(PY) manage.py load_demo --address $(ADDRESS)
 
 run: demo
-	$(PY) manage.py runserver 127.0.0.1:8000
+	@echo "Serving Abonent at http://$(ADDRESS)/ (Ctrl+C stops it)"
+	$(PY) manage.py runserver $(ADDRESS)
 
 # The whole suite on PostgreSQL: DATABASE_URL if set, else 127.0.0.1:5432, else a
 # throwaway cluster; system packages (Chromium, ...) are installed when missing.

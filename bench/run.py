@@ -602,6 +602,9 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--explain", metavar="QUERY", action="append", default=[],
                         help="print EXPLAIN ANALYZE of the search for QUERY")
+    parser.add_argument("--card-only", action="store_true",
+                        help="time the customer card only and print its figures (no search, "
+                        "results files untouched): a quick before/after of a card change")
     args = parser.parse_args()
     global LOAD_AT_START
     LOAD_AT_START = " / ".join(f"{x:.1f}" for x in os.getloadavg())
@@ -618,6 +621,13 @@ def main() -> None:
     client = Client()
     client.force_login(ctx["staff"])
 
+    if args.card_only:
+        card = measure_card(ctx, client, args.samples)
+        print(json.dumps({"customer_card_p95_ms": card["p95"],
+                          "customer_card_p50_ms": card["p50"],
+                          "customer_card_queries": card["queries"],
+                          "customer_card_via": card["via"]}, indent=2))
+        return
     list_url = url_or_none("customers:list")
     if not list_url:
         print("customers:list does not exist yet: timing the selector instead of the page")

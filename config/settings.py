@@ -107,6 +107,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.tenant",
             ],
+            # {{ amount|money }} everywhere without a {% load %} (one money format).
+            "builtins": ["core.templatetags.money"],
         },
     },
 ]
@@ -168,6 +170,12 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Warsaw"
 USE_I18N = True
 USE_TZ = True
+# One date, time and number format per language (config/formats/<lang>/formats.py):
+# Polish 03.12.2026 and 1 234,56 zł, English ISO dates and PLN 1,234.56. Amounts are shown
+# through one filter, core.templatetags.money.
+FORMAT_MODULE_PATH = ["config.formats"]
+# A refused form token is a page in the layout saying what to do (core.errors).
+CSRF_FAILURE_VIEW = "core.errors.csrf_failure"
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"

@@ -19,8 +19,9 @@ urlpatterns = [
     path("panel/", include("panel.urls")),
 ]
 
-# Under /api/ errors are JSON in the API's one shape (core.api); elsewhere Django's pages.
+# Under /api/ errors are JSON in the API's one shape (core.api); elsewhere pages in the
+# layout saying what to do (core.errors; 500 without the database).
 handler400 = "core.api.bad_request"
-handler403 = "core.api.permission_denied"
-handler404 = "core.api.page_not_found"
-handler500 = "core.api.server_error"
+handler403 = "core.errors.permission_denied"
+handler404 = "core.errors.page_not_found"
+handler500 = "core.errors.server_error"

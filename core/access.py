@@ -38,6 +38,7 @@ from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from .actionlog import action_log
 from .http import client_ip
@@ -157,15 +158,15 @@ class StaffLoginHandler(AxesDatabaseHandler):
         until = login_lock_until(username=username, address=request.axes_ip_address)
         for tenant in _tenants_of(username):
             with tenant_context(tenant):
-                action_log(actor=None, kind="login.failed", message=_(
-                    "Failed login as %(username)s from %(address)s.")
-                    % {"username": username, "address": address},
+                action_log(actor=None, kind="login.failed", message=N_(
+                    "Failed login as %(username)s from %(address)s."),
+                    params={"username": username, "address": address},
                     changes={"address": address, "path": request.axes_path_info})
                 if locked and until is not None:
-                    action_log(actor=None, kind="login.locked", message=_(
+                    action_log(actor=None, kind="login.locked", message=N_(
                         "Login as %(username)s from %(address)s locked until %(until)s after "
-                        "too many failed attempts.")
-                        % {"username": username, "address": address, "until": _when(until)},
+                        "too many failed attempts."),
+                        params={"username": username, "address": address, "until": until},
                         changes={"address": address, "until": until.isoformat()})
 
     def user_logged_in(self, sender, request, user, **kwargs):
@@ -319,9 +320,10 @@ def login_lock_release(*, actor, tenant: Tenant, kind: str, value: str) -> bool 
                                 address=value if kind == "address" else None) is None
         with tenant_context(tenant):
             action_log(actor=actor, kind="login.unlocked", message=(
-                _("Login lock of the account %(value)s lifted.") if kind == "account" else
-                _("Login lock of the address %(value)s lifted.") if free else
-                _("Failed logins from %(value)s on this company's users forgotten; the "
-                  "address stays locked by attempts on other accounts.")) % {"value": value},
+                N_("Login lock of the account %(value)s lifted.") if kind == "account" else
+                N_("Login lock of the address %(value)s lifted.") if free else
+                N_("Failed logins from %(value)s on this company's users forgotten; the "
+                   "address stays locked by attempts on other accounts.")),
+                params={"value": value},
                 changes={kind: value, "failures": lock.failures})
     return free

@@ -10,6 +10,8 @@ from .models import Membership, Tenant, User
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 1
+    # Deactivating a membership is the tenant admins' (core.staff, the staff pages).
+    fields = ("user", "role")
 
 
 class MembershipsThroughServices:

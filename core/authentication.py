@@ -27,7 +27,8 @@ class TenantTokenAuthentication(BaseAuthentication):
         )
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed("Invalid token.")
-        if not Membership.objects.filter(user=token.user, tenant=token.tenant).exists():
+        if not Membership.objects.filter(user=token.user, tenant=token.tenant,
+                                         is_active=True).exists():
             raise exceptions.AuthenticationFailed("The token's user left its tenant.")
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
         # The middleware resets the context variable when the request ends.

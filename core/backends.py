@@ -15,7 +15,8 @@ class TenantRoleBackend(ModelBackend):
         cache = user_obj.__dict__.setdefault("_tenant_role_cache", {})
         if tenant.pk not in cache:
             cache[tenant.pk] = (
-                user_obj.memberships.filter(tenant=tenant).values_list("role", flat=True).first()
+                user_obj.memberships.filter(tenant=tenant, is_active=True)
+                .values_list("role", flat=True).first()
             )
         return cache[tenant.pk]
 

@@ -39,6 +39,9 @@ class Membership(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    # Deactivated by a tenant admin (core.staff): the user works in this tenant no more,
+    # other tenants' memberships stay; kept so that it can be reactivated.
+    is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         constraints = [
@@ -49,6 +52,28 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} @ {self.tenant} ({self.get_role_display()})"
+
+
+class StaffSession(models.Model):
+    """One staff login in a browser (core.staff): listed to tenant admins, who may end it.
+
+    Written when the user logs in, deleted when they log out or an admin ends it; its
+    ``session_key`` follows the Django session's key when the panel cycles it.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="staff_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(_("logged in"), auto_now_add=True)
+    ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("staff session")
+        verbose_name_plural = _("staff sessions")
+
+    def __str__(self):
+        return f"{self.user} ({self.created_at:%Y-%m-%d %H:%M})"
 
 
 class TenantSetting(TenantOwned):
@@ -126,7 +151,10 @@ class ActionLog(TenantOwned):
         related_name="action_log",
     )
     kind = models.CharField(_("kind"), max_length=60)
+    # The sentence as written in the code (English msgid, e.g. "Phone %(n)s added") and
+    # its parameters: it is translated when shown, into the reader's language.
     message = models.TextField(_("what happened"))
+    params = models.JSONField(_("parameters"), default=dict, db_default={}, blank=True)
     changes = models.JSONField(_("changes"), default=dict, blank=True)
 
     class Meta:
@@ -134,6 +162,34 @@ class ActionLog(TenantOwned):
         indexes = [models.Index(fields=["tenant", "customer", "-at"], name="actionlog_customer_at")]
         verbose_name = _("action log entry")
         verbose_name_plural = _("action log")
+
+    @property
+    def text(self) -> str:
+        """The sentence in the active language, with its parameters filled in."""
+        from .actionlog import render_text
+
+        return render_text(self.message, self.params)
+
+    @property
+    def kind_label(self) -> str:
+        """The kind's name in the active language (its code when no app names it)."""
+        from .actionlog import kind_label
+
+        return kind_label(self.kind)
+
+    @property
+    def change_rows(self) -> list:
+        """``changes`` in words: the field's label, before → after, in the active language."""
+        from .actionlog import render_changes
+
+        return render_changes(self.kind, self.changes)
+
+    @property
+    def actor_display(self) -> str:
+        """Who did it; the system is named in the reader's language."""
+        from django.utils.translation import gettext
+
+        return gettext("System") if self.actor_kind == self.ActorKind.SYSTEM else self.actor_name
 
 
 class NumberSeries(TenantOwned):

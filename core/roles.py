@@ -59,7 +59,10 @@ ADMIN_ONLY = {"core.change_tenantsetting", "core.change_membership", "core.add_m
               "core.change_apitoken", "core.delete_apitoken",
               # FreeRADIUS keys (radius.RadiusKey): listed, issued, rotated, revoked.
               "radius.view_radiuskey", "radius.add_radiuskey", "radius.change_radiuskey",
-              "radius.delete_radiuskey"}
+              "radius.delete_radiuskey",
+              # Opening the customer panel as the customer with changes allowed (the
+              # read-only view needs "customers.change_panelaccount"): panel.session.
+              "panel.change_as_customer"}
 
 
 def role_grants(role: str, perm: str) -> bool:

@@ -2,8 +2,9 @@ from .models import ApiToken, Membership, Tenant
 
 
 def membership_tenant_for(*, user, tenant_id) -> Tenant | None:
-    """The tenant ``tenant_id`` if ``user`` is a member of it, else their first tenant."""
-    memberships = Membership.objects.filter(user=user).select_related("tenant")
+    """The tenant ``tenant_id`` if ``user`` is a member of it, else their first tenant.
+    A membership a tenant admin deactivated opens its tenant no more."""
+    memberships = Membership.objects.filter(user=user, is_active=True).select_related("tenant")
     if tenant_id is not None:
         chosen = memberships.filter(tenant_id=tenant_id).first()
         if chosen is not None:
@@ -13,7 +14,7 @@ def membership_tenant_for(*, user, tenant_id) -> Tenant | None:
 
 
 def membership_list(*, user):
-    return list(Membership.objects.filter(user=user).select_related("tenant")
+    return list(Membership.objects.filter(user=user, is_active=True).select_related("tenant")
                 .order_by("tenant__name"))
 
 
@@ -32,5 +33,6 @@ def member_users(*, tenant):
     """The staff users with a role in ``tenant``, by name."""
     from .models import User
 
-    return User.objects.filter(memberships__tenant=tenant).order_by(
+    return User.objects.filter(memberships__tenant=tenant,
+                               memberships__is_active=True).order_by(
         "last_name", "first_name", "username")

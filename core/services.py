@@ -5,6 +5,7 @@ from django.core.validators import MaxLengthValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from .actionlog import action_log, staff_of
 from .models import ApiToken, Membership, Tenant, TenantSetting
@@ -36,25 +37,77 @@ def tenant_setting_set(*, actor, key: str, raw_value) -> TenantSetting:
             key=key, defaults={"value": value})
         if before != value:
             action_log(actor=actor, kind="setting.change",
-                       message=_("Setting “%(label)s” changed") % {"label": definition.label},
+                       message=N_("Setting “%(label)s” changed"),
+                       params={"label": definition.label},
                        changes={key: [before, value]})
     return setting
 
 
-def tenant_create(*, name: str, slug: str, nip: str = "") -> Tenant:
-    """A new ISP on the platform (a platform operator's action, not a tenant's)."""
+SELLER_FIELDS = ("name", "regon", "street", "postal_code", "city", "bank_account")
+
+
+def tenant_create(*, actor=None, name: str, slug: str, nip: str = "",
+                  seller: dict | None = None, admin: dict | None = None) -> Tenant:
+    """A new ISP on the platform (a platform operator's action, not a tenant's).
+
+    ``nip`` is checked (python-stdnum). ``seller``: the seller data printed on its
+    documents, ``{"name", "regon", "street", "postal_code", "city", "bank_account"}``,
+    stored as the tenant settings ``finance.seller_*`` — validated by those settings'
+    own definitions (the app that owns them registered them). ``admin``: the tenant's first
+    administrator (``core.staff.staff_create``'s arguments but the role). All or nothing:
+    any refusal leaves no tenant behind. Logged in the new tenant's action log.
+    """
     from django.utils.text import slugify
+    from stdnum.exceptions import ValidationError as StdnumError
+    from stdnum.pl import nip as stdnum_nip
+
+    from .staff import staff_create
 
     name, slug = (name or "").strip(), slugify(slug or "")
-    if not name or not slug:
-        raise ValidationError(_("A tenant needs a name and a short name."))
-    if Tenant.objects.filter(slug=slug).exists():
-        raise ValidationError({"slug": [_("A tenant with this short name exists.")]})
-    return Tenant.objects.create(name=name, slug=slug, nip=nip)
+    errors = {}
+    if not name:
+        errors["name"] = [_("A tenant needs a name.")]
+    if not slug:
+        errors["slug"] = [_("A tenant needs a short name.")]
+    elif Tenant.objects.filter(slug=slug).exists():
+        errors["slug"] = [_("A tenant with this short name exists.")]
+    nip = (nip or "").strip()
+    if nip:
+        try:
+            nip = stdnum_nip.validate(nip)
+        except StdnumError:
+            errors["nip"] = [_("“%(value)s” is not a valid NIP number.") % {"value": nip}]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        tenant = Tenant.objects.create(name=name, slug=slug, nip=nip)
+        with tenant_context(tenant):
+            errors = {}
+            for field, value in (seller or {}).items():
+                key = f"finance.seller_{field}"
+                if field not in SELLER_FIELDS or key not in REGISTRY or not value:
+                    continue
+                try:
+                    tenant_setting_set(actor=actor, key=key, raw_value=value)
+                except ValidationError as e:
+                    errors[f"seller_{field}"] = e.message_dict.get("value", e.messages)
+            if errors:
+                raise ValidationError(errors)
+            if admin is not None:
+                try:
+                    staff_create(actor=actor, tenant=tenant, role=Role.ADMIN, **admin)
+                except ValidationError as e:
+                    raise ValidationError({f"admin_{k}": v for k, v in
+                                           e.message_dict.items()}) from None
+            action_log(actor=actor, kind="tenant.create",
+                       message=N_("Tenant %(name)s (%(slug)s) created"),
+                       params={"name": name, "slug": slug})
+    return tenant
 
 
 def _role_label(role: str) -> str:
-    return str(Role(role).label) if role in Role.values else role
+    # The label's words, not its text of now: the log shows it in the reader's language.
+    return Role(role).label if role in Role.values else role
 
 
 def membership_set(*, actor=None, user, tenant: Tenant, role: str) -> Membership:
@@ -73,13 +126,14 @@ def membership_set(*, actor=None, user, tenant: Tenant, role: str) -> Membership
         who = user.get_full_name() or user.get_username()
         if before is None:
             action_log(actor=actor, kind="membership.add",
-                       message=_("%(user)s joined the tenant as %(role)s")
-                       % {"user": who, "role": _role_label(role)},
+                       message=N_("%(user)s joined the tenant as %(role)s"),
+                       params={"user": who, "role": _role_label(role)},
                        changes={"user": user.get_username(), "role": [None, role]})
         elif before != role:
             action_log(actor=actor, kind="membership.change",
-                       message=_("Role of %(user)s changed from %(old)s to %(new)s")
-                       % {"user": who, "old": _role_label(before), "new": _role_label(role)},
+                       message=N_("Role of %(user)s changed from %(old)s to %(new)s"),
+                       params={"user": who, "old": _role_label(before),
+                               "new": _role_label(role)},
                        changes={"user": user.get_username(), "role": [before, role]})
     return membership
 
@@ -92,9 +146,9 @@ def membership_remove(*, actor=None, membership: Membership) -> None:
         deleted, _rows = Membership.objects.filter(pk=membership.pk).delete()
         if deleted:
             action_log(actor=actor, kind="membership.remove",
-                       message=_("%(user)s removed from the tenant (was %(role)s)")
-                       % {"user": user.get_full_name() or user.get_username(),
-                          "role": _role_label(membership.role)},
+                       message=N_("%(user)s removed from the tenant (was %(role)s)"),
+                       params={"user": user.get_full_name() or user.get_username(),
+                               "role": _role_label(membership.role)},
                        changes={"user": user.get_username(), "role": [membership.role, None]})
 
 
@@ -112,9 +166,9 @@ def api_token_create(*, actor=None, user, tenant: Tenant, name: str = "") -> tup
         token = ApiToken.objects.create(user=user, tenant=tenant, name=name,
                                         key_hash=ApiToken.hash_key(key), prefix=key[:8])
         action_log(actor=actor, kind="api_token.create",
-                   message=_("API token %(prefix)s… “%(name)s” created for %(user)s")
-                   % {"prefix": token.prefix, "name": name,
-                      "user": user.get_full_name() or user.get_username()},
+                   message=N_("API token %(prefix)s… “%(name)s” created for %(user)s"),
+                   params={"prefix": token.prefix, "name": name,
+                           "user": user.get_full_name() or user.get_username()},
                    changes={"token": token.prefix, "user": user.get_username()})
     return token, key
 
@@ -132,8 +186,9 @@ def api_token_revoke(*, actor, token: ApiToken) -> ApiToken:
             locked.revoked_by = staff_of(actor)
             locked.save(update_fields=["revoked_at", "revoked_by"])
             action_log(actor=actor, kind="api_token.revoke",
-                       message=_("API token %(prefix)s… “%(name)s” of %(user)s revoked")
-                       % {"prefix": locked.prefix, "name": locked.name,
-                          "user": locked.user.get_full_name() or locked.user.get_username()},
+                       message=N_("API token %(prefix)s… “%(name)s” of %(user)s revoked"),
+                       params={"prefix": locked.prefix, "name": locked.name,
+                               "user": locked.user.get_full_name()
+                               or locked.user.get_username()},
                        changes={"token": locked.prefix, "user": locked.user.get_username()})
     return locked

@@ -93,7 +93,12 @@ def login_locks(request):
 @staff_view()
 @require_GET
 def home(request):
-    return redirect("customers:list")
+    """The day's work: a tile per thing waiting (``core.dashboard``: each app's tiles the
+    user may see), each a count — and an amount where it is money — linking to its list.
+    Queries: one per tile."""
+    from .dashboard import dashboard
+
+    return render(request, "core/home.html", {"tiles": dashboard(request)})
 
 
 @login_required

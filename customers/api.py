@@ -269,6 +269,11 @@ class FolderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CustomerNe
         folder = services.folder_update(actor=request.user, folder=folder, **data)
         return self.respond(folder, status.HTTP_200_OK)
 
+    def destroy(self, request, customer_pk=None, pk=None):
+        """Remove an empty folder; one holding scans is a 400 naming them."""
+        services.folder_remove(actor=request.user, folder=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
 
 @extend_schema_view(
     create=_writes(serializers.ScanInputSerializer, serializers.ScanSerializer),

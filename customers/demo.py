@@ -12,6 +12,7 @@ used by the benchmark's bulk seeding.
 import contextlib
 import datetime
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -258,6 +259,15 @@ SUNNY_ESTATE = "os. Słoneczne"
 
 # --------------------------------------------------------------------------- loading
 
+# ``progress(step, done, total)``: told as the demo is built (it takes minutes with the
+# default 200 customers per ISP); ``load_demo`` prints it.
+Progress = Callable[[str, int, int], None]
+
+
+def no_progress(step: str, done: int, total: int) -> None:
+    pass
+
+
 def demo_loaded() -> bool:
     """The demo is loaded once its ISPs exist (it is written in one transaction)."""
     return Tenant.objects.filter(slug__in=[t.slug for t in DEMO_TENANTS]).exists()
@@ -271,8 +281,10 @@ class DemoResult:
     panel_logins: tuple[tuple[str, str], ...] = ()  # (tenant slug, panel login)
 
 
-def demo_load(*, customers_per_tenant: int = 200, seed: int = 2025) -> DemoResult:
-    """Create the demo ISPs, staff and customers unless they exist; all or nothing."""
+def demo_load(*, customers_per_tenant: int = 200, seed: int = 2025,
+              progress: Progress = no_progress) -> DemoResult:
+    """Create the demo ISPs, staff and customers unless they exist; all or nothing.
+    ``progress`` is told each step and how far it is."""
     if demo_loaded():
         counts = {t.slug: Customer.all_tenants.filter(tenant__slug=t.slug).count()
                   for t in DEMO_TENANTS}
@@ -289,15 +301,21 @@ def demo_load(*, customers_per_tenant: int = 200, seed: int = 2025) -> DemoResul
             with tenant_context(tenants[spec.slug]):
                 counts[spec.slug] = DemoTenantBuilder(
                     spec, admin=admin, operator=operator, seed=seed + index,
-                ).build(customers_per_tenant)
+                ).build(customers_per_tenant,
+                        progress=lambda step, done, total, name=spec.name:
+                        progress(f"{name}: {step}", done, total))
     # The money services open their own (durable) transactions, so the ledger is built
     # once the customers are committed.
     for index, spec in enumerate(DEMO_TENANTS):
+        def told(step, done, total, name=spec.name):
+            progress(f"{name}: {step}", done, total)
+
         with tenant_context(tenants[spec.slug]):
             finance_demo_build(admin=users[f"admin-{spec.slug}"],
                                operator=users[f"operator-{spec.slug}"], seed=seed + index,
-                               seller=spec.seller_settings())
-            radius_demo_build(admin=users[f"admin-{spec.slug}"], seed=seed + index)
+                               seller=spec.seller_settings(), progress=told)
+            radius_demo_build(admin=users[f"admin-{spec.slug}"], seed=seed + index,
+                              progress=told)
     return DemoResult(True, counts, panel_logins=_panel_logins())
 
 
@@ -340,10 +358,12 @@ class DemoTenantBuilder:
 
     # ----------------------------------------------------------------- catalogue
 
-    def build(self, count: int) -> int:
+    def build(self, count: int, *, progress: Progress = no_progress) -> int:
         self.catalogue()
         for i in range(count):
+            progress("customers", i, count)
             self.add_customer(panel_demo=i == 0)
+        progress("customers", count, count)
         return count
 
     def catalogue(self) -> None:

@@ -5,7 +5,7 @@ from django.core.validators import MaxLengthValidator
 from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import BootstrapForm
+from core.forms import BootstrapForm, DateInput
 from core.validation import COMMENT_MAX_LENGTH, NOTE_MAX_LENGTH
 
 from . import services
@@ -61,8 +61,7 @@ class EmailForm(BootstrapForm):
 class ConsentForm(BootstrapForm):
     kind = forms.ChoiceField(label=_("consent"), choices=Consent.Kind.choices)
     granted = forms.BooleanField(label=_("granted"), required=False)
-    given_on = forms.DateField(label=_("date"),
-                               widget=forms.DateInput(attrs={"type": "date"}))
+    given_on = forms.DateField(label=_("date"), widget=DateInput())
 
 
 class AddressForm(BootstrapForm):
@@ -71,6 +70,30 @@ class AddressForm(BootstrapForm):
 
 AddressForm.base_fields = _model_fields(Address, services.ADDRESS_FIELDS)
 AddressForm.base_fields["kind"].required = True
+
+
+class FirstAddressForm(AddressForm):
+    """The first address on "New customer" (prefix ``address``): left blank, the customer
+    is created without one."""
+
+    TYPED = ("street", "building_no", "apartment_no", "postal_code", "city", "latitude",
+             "longitude")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", services.FIRST_ADDRESS_PREFIX.rstrip("-"))
+        super().__init__(*args, **kwargs)
+        # No address at all is fine; a typed one without its kind the service refuses.
+        self.fields["kind"].required = False
+
+    def address(self) -> dict | None:
+        """The cleaned address for the service, or None when nothing of it was typed."""
+        if not any(self.cleaned_data.get(name) not in (None, "") for name in self.TYPED):
+            return None
+        return self.cleaned_data
+
+
+# Declared by assignment on AddressForm, so not inherited by the metaclass.
+FirstAddressForm.base_fields = AddressForm.base_fields
 
 
 class AttributeForm(BootstrapForm):
@@ -96,7 +119,7 @@ class AttributeValueForm(BootstrapForm):
             self.fields["value"].widget = forms.Select(
                 choices=[(c, c) for c in attribute_type.choices])
         elif kind == AttributeType.ValueType.DATE:
-            self.fields["value"].widget = forms.DateInput(attrs={"type": "date"})
+            self.fields["value"].widget = DateInput()
         elif kind == AttributeType.ValueType.NUMBER:
             self.fields["value"].widget = forms.TextInput(attrs={"inputmode": "decimal"})
         self.style_widgets()

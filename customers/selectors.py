@@ -2,7 +2,7 @@
 
 import re
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, Prefetch, Q, QuerySet, When
 
 from core.models import ActionLog
 
@@ -10,6 +10,7 @@ from .models import (
     Address,
     Annotation,
     AttributeValue,
+    BankAccount,
     Customer,
     Folder,
     GroupMembership,
@@ -37,27 +38,48 @@ def normalize_query(query: str) -> list[str]:
 SEARCH_MIN_LENGTH = 3
 
 
-def customer_list(*, query: str = "", status: str = "", group_id=None) -> QuerySet:
-    """Customers of the active tenant matching every term of ``query``.
+def account_digits(query: str) -> str | None:
+    """The 26 digits of an account number (NRB, or a Polish IBAN with spaces), else None."""
+    compact = re.sub(r"[\s-]", "", query or "").upper()
+    match = re.fullmatch(r"(?:PL)?(\d{26})", compact)
+    return match.group(1) if match else None
 
-    A 26-digit term is an individual account (exact, indexed); a query whose terms are
-    all shorter than three characters matches a customer number exactly, or nothing,
-    because the trigram index cannot serve it and a scan of every customer is too slow.
+
+def customer_list(*, query: str = "", status: str = "", group_id=None,
+                  also_ids=()) -> QuerySet:
+    """Customers of the active tenant matching every term of ``query``, or one of
+    ``also_ids`` (the customers other apps found by a login, an IP, an invoice number...,
+    ``core.search``; listed first).
+
+    A 26-digit term is an account — the individual one or the customer's own (exact,
+    indexed); a query whose terms are all shorter than three characters matches a customer
+    number exactly, or nothing, because the trigram index cannot serve it and a scan of
+    every customer is too slow.
     """
     customers = Customer.objects.all()
     terms = normalize_query(query)
-    if len(terms) == 1 and len(terms[0]) == 26 and terms[0].isdigit():
-        return customers.filter(virtual_account=terms[0]).order_by("number")
-    if terms and all(len(t) < SEARCH_MIN_LENGTH for t in terms):
-        if len(terms) == 1 and terms[0].isdigit():
-            return customers.filter(number=int(terms[0])).order_by("number")
+    account = account_digits(query)
+    if account:
+        match = Q(virtual_account=account) | Q(pk__in=BankAccount.objects.filter(
+            iban="PL" + account).values("customer_id"))
+    elif terms and all(len(t) < SEARCH_MIN_LENGTH for t in terms):
+        match = Q(number=int(terms[0])) if len(terms) == 1 and terms[0].isdigit() else None
+    else:
+        match = Q()
+        for term in terms:
+            match &= Q(search_text__contains=term)
+    also_ids = list(also_ids)
+    if also_ids:
+        match = Q(pk__in=also_ids) if match is None else match | Q(pk__in=also_ids)
+    elif match is None:
         return customers.none()
-    for term in terms:
-        customers = customers.filter(search_text__contains=term)
+    customers = customers.filter(match)
     if status:
         customers = customers.filter(status=status)
     if group_id:
         customers = customers.filter(group_memberships__group_id=group_id)
+    if also_ids:
+        return customers.order_by(Case(When(pk__in=also_ids, then=0), default=1), "number")
     return customers.order_by("number")
 
 
@@ -99,9 +121,13 @@ def action_log_list(*, customer, kind: str = "", actor: str = "") -> QuerySet:
     return entries.order_by("-at", "-id")
 
 
-def action_log_kinds(*, customer) -> list[str]:
-    return list(ActionLog.objects.filter(customer=customer).order_by("kind")
-                .values_list("kind", flat=True).distinct())
+def action_log_kinds(*, customer) -> list[tuple[str, str]]:
+    """The kinds in the customer's log as ``(code, name)``, by name in the active language."""
+    from core.actionlog import kind_label
+
+    codes = (ActionLog.objects.filter(customer=customer).order_by("kind")
+             .values_list("kind", flat=True).distinct())
+    return sorted(((code, kind_label(code)) for code in codes), key=lambda k: k[1].lower())
 
 
 def customer_clipboard_text(customer: Customer) -> str:

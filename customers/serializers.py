@@ -333,8 +333,31 @@ class PanelPinSerializer(serializers.Serializer):
 # --------------------------------------------------------------------------- action log
 
 
+class ActionLogChangeSerializer(serializers.Serializer):
+    label = serializers.CharField(help_text="The field's name in the request's language.")
+    before = serializers.CharField(allow_null=True,
+                                   help_text="The value before, in words; null when the "
+                                             "change has one value (e.g. a secret changed).")
+    after = serializers.CharField(help_text="The value after, in words.")
+
+
 class ActionLogSerializer(serializers.ModelSerializer):
+    """An entry rendered in the request's language (``Accept-Language``): ``text`` and
+    ``kind_label``; ``message_id`` and ``params`` as stored, for programs."""
+
+    actor_name = serializers.CharField(source="actor_display", read_only=True)
+    kind_label = serializers.CharField(read_only=True, help_text="The kind in words.")
+    text = serializers.CharField(read_only=True, help_text="What happened, in words.")
+    message = serializers.CharField(source="text", read_only=True,
+                                    help_text="Deprecated: the same as ``text``.")
+    message_id = serializers.CharField(source="message", read_only=True,
+                                       help_text="The untranslated sentence (a msgid), "
+                                                 "``%(name)s`` filled from ``params``.")
+    change_rows = ActionLogChangeSerializer(many=True, read_only=True,
+                                            help_text="``changes`` in words.")
+
     class Meta:
         model = ActionLog
-        fields = ["id", "at", "actor_kind", "actor_name", "kind", "message", "changes"]
+        fields = ["id", "at", "actor_kind", "actor_name", "kind", "kind_label", "text",
+                  "message", "message_id", "params", "changes", "change_rows"]
         read_only_fields = fields

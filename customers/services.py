@@ -15,6 +15,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 from stdnum.iso7064 import mod_97_10
 
 from core.actionlog import action_log, diff_fields, staff_of
@@ -156,7 +157,7 @@ def customer_create(*, actor, number: int | None = None, **fields) -> Customer:
             customer.search_text = customer_search_text(customer)
             customer.save()
             action_log(actor=actor, customer=customer, kind="customer.create",
-                       message=_("Customer created"))
+                       message=N_("Customer created"))
     except IntegrityError:
         raise ValidationError({"number": [_("Customer number %(n)s is already taken.")
                                           % {"n": customer.number}]}) from None
@@ -180,7 +181,7 @@ def customer_update(*, actor, customer: Customer, **fields) -> Customer:
         customer.save()
         customer_reindex(customer)
         action_log(actor=actor, customer=customer, kind="customer.update",
-                   message=_("Customer data changed"), changes=changes)
+                   message=N_("Customer data changed"), changes=changes)
     return customer
 
 
@@ -204,7 +205,7 @@ def phone_add(*, actor, customer: Customer, number: str, label: str = "",
                                      for_invoices=for_invoices)
         customer_reindex(customer)
         action_log(actor=actor, customer=customer, kind="phone.add",
-                   message=_("Phone %(n)s added") % {"n": e164})
+                   message=N_("Phone %(n)s added"), params={"n": e164})
     return phone
 
 
@@ -229,8 +230,9 @@ def _contact_update(contact, *, actor, key: str, value, clean, duplicate: str, l
     with transaction.atomic():
         contact.save()
         customer_reindex(contact.customer)
+        text, params = message(contact)
         action_log(actor=actor, customer=contact.customer, kind=kind,
-                   message=message(contact), changes=changes)
+                   message=text, params=params, changes=changes)
 
 
 def phone_update(*, actor, phone: Phone, number: str | None = None, label: str | None = None,
@@ -241,7 +243,7 @@ def phone_update(*, actor, phone: Phone, number: str | None = None, label: str |
         clean=lambda v: _field("number", validators.clean_phone, v),
         duplicate=_("The customer already has this phone number."), label=label,
         for_notifications=for_notifications, for_invoices=for_invoices, kind="phone.update",
-        message=lambda c: _("Phone %(n)s changed") % {"n": c.number})
+        message=lambda c: (N_("Phone %(n)s changed"), {"n": c.number}))
     return phone
 
 
@@ -250,7 +252,7 @@ def phone_remove(*, actor, phone: Phone) -> None:
         phone.delete()
         customer_reindex(phone.customer)
         action_log(actor=actor, customer=phone.customer, kind="phone.remove",
-                   message=_("Phone %(n)s removed") % {"n": phone.number})
+                   message=N_("Phone %(n)s removed"), params={"n": phone.number})
 
 
 def email_add(*, actor, customer: Customer, address: str, label: str = "",
@@ -264,7 +266,7 @@ def email_add(*, actor, customer: Customer, address: str, label: str = "",
                                      for_invoices=for_invoices)
         customer_reindex(customer)
         action_log(actor=actor, customer=customer, kind="email.add",
-                   message=_("E-mail %(a)s added") % {"a": address})
+                   message=N_("E-mail %(a)s added"), params={"a": address})
     return email
 
 
@@ -288,7 +290,7 @@ def email_update(*, actor, email: Email, address: str | None = None, label: str 
         email, actor=actor, key="address", value=address, clean=_clean_email,
         duplicate=_("The customer already has this e-mail."), label=label,
         for_notifications=for_notifications, for_invoices=for_invoices, kind="email.update",
-        message=lambda c: _("E-mail %(a)s changed") % {"a": c.address})
+        message=lambda c: (N_("E-mail %(a)s changed"), {"a": c.address}))
     return email
 
 
@@ -297,7 +299,7 @@ def email_remove(*, actor, email: Email) -> None:
         email.delete()
         customer_reindex(email.customer)
         action_log(actor=actor, customer=email.customer, kind="email.remove",
-                   message=_("E-mail %(a)s removed") % {"a": email.address})
+                   message=N_("E-mail %(a)s removed"), params={"a": email.address})
 
 
 def consent_set(*, actor, customer: Customer, kind: str, granted: bool, given_on) -> Consent:
@@ -314,8 +316,8 @@ def consent_set(*, actor, customer: Customer, kind: str, granted: bool, given_on
         consent.save()
         label = Consent.Kind(kind).label
         action_log(actor=actor, customer=customer, kind="consent.set",
-                   message=(_("Consent “%(c)s” granted") if granted
-                            else _("Consent “%(c)s” withdrawn")) % {"c": label},
+                   message=(N_("Consent “%(c)s” granted") if granted
+                            else N_("Consent “%(c)s” withdrawn")), params={"c": label},
                    changes=diff_fields(consent, before, ("granted", "given_on")))
     return consent
 
@@ -362,9 +364,31 @@ def address_add(*, actor, customer: Customer, **fields) -> Address:
         address.save()
         customer_reindex(customer)
         action_log(actor=actor, customer=customer, kind="address.add",
-                   message=_("%(k)s address added: %(a)s")
-                   % {"k": address.get_kind_display().capitalize(), "a": address})
+                   message=N_("%(k)s address added: %(a)s"),
+                   params={"k": Address.Kind(address.kind).label, "a": address})
     return address
+
+
+FIRST_ADDRESS_PREFIX = "address-"
+
+
+def customer_create_with_address(*, actor, address: dict | None, **fields) -> Customer:
+    """"Nowy klient" in one step: ``customer_create`` and ``address_add`` of its first
+    address (None: none yet) in one transaction, so a refused address leaves no customer
+    behind. The address's errors name its fields with ``FIRST_ADDRESS_PREFIX``
+    ("address-postal_code"): the customer has fields of the same names (``kind``)."""
+    with transaction.atomic():
+        customer = customer_create(actor=actor, **fields)
+        if address is None:
+            return customer
+        try:
+            address_add(actor=actor, customer=customer, **address)
+        except ValidationError as e:
+            if not hasattr(e, "error_dict"):
+                raise
+            raise ValidationError({f"{FIRST_ADDRESS_PREFIX}{field}": messages
+                                   for field, messages in e.message_dict.items()}) from None
+    return customer
 
 
 def address_update(*, actor, address: Address, **fields) -> Address:
@@ -380,7 +404,8 @@ def address_update(*, actor, address: Address, **fields) -> Address:
         address.save()
         customer_reindex(address.customer)
         action_log(actor=actor, customer=address.customer, kind="address.update",
-                   message=_("Address changed: %(a)s") % {"a": address}, changes=changes)
+                   message=N_("Address changed: %(a)s"), params={"a": address},
+                   changes=changes)
     return address
 
 
@@ -389,7 +414,7 @@ def address_remove(*, actor, address: Address) -> None:
         address.delete()
         customer_reindex(address.customer)
         action_log(actor=actor, customer=address.customer, kind="address.remove",
-                   message=_("Address removed: %(a)s") % {"a": address})
+                   message=N_("Address removed: %(a)s"), params={"a": address})
 
 
 # --------------------------------------------------------------------------- attributes
@@ -410,7 +435,7 @@ def attribute_type_create(*, actor, name: str, value_type: str,
         attribute_type = AttributeType.objects.create(name=name, value_type=value_type,
                                                       choices=choices)
         action_log(actor=actor, kind="attribute_type.create",
-                   message=_("Attribute type “%(n)s” created") % {"n": name})
+                   message=N_("Attribute type “%(n)s” created"), params={"n": name})
     return attribute_type
 
 
@@ -454,8 +479,8 @@ def attribute_set(*, actor, customer: Customer, attribute_type: AttributeType,
         attribute.value = clean
         attribute.save()
         action_log(actor=actor, customer=customer, kind="attribute.set",
-                   message=_("Attribute “%(n)s” set to %(v)s")
-                   % {"n": attribute_type.name, "v": clean},
+                   message=N_("Attribute “%(n)s” set to %(v)s"),
+                   params={"n": attribute_type.name, "v": clean},
                    changes={attribute_type.name: [old, clean]})
     return attribute
 
@@ -464,7 +489,8 @@ def attribute_remove(*, actor, attribute: AttributeValue) -> None:
     with transaction.atomic():
         attribute.delete()
         action_log(actor=actor, customer=attribute.customer, kind="attribute.remove",
-                   message=_("Attribute “%(n)s” removed") % {"n": attribute.attribute_type.name})
+                   message=N_("Attribute “%(n)s” removed"),
+                   params={"n": attribute.attribute_type.name})
 
 
 # --------------------------------------------------------------------------- folders, scans
@@ -479,7 +505,7 @@ def folder_create(*, actor, customer: Customer, name: str, archive_location: str
         folder = Folder.objects.create(customer=customer, name=name,
                                        archive_location=archive_location.strip())
         action_log(actor=actor, customer=customer, kind="folder.create",
-                   message=_("Folder “%(n)s” created") % {"n": name})
+                   message=N_("Folder “%(n)s” created"), params={"n": name})
     return folder
 
 
@@ -501,8 +527,43 @@ def folder_update(*, actor, folder: Folder, name: str | None = None,
         with transaction.atomic():
             folder.save()
             action_log(actor=actor, customer=folder.customer, kind="folder.update",
-                       message=_("Folder “%(n)s” changed") % {"n": folder.name}, changes=changes)
+                       message=N_("Folder “%(n)s” changed"), params={"n": folder.name},
+                       changes=changes)
     return folder
+
+
+def folder_remove_refusal(folder: Folder) -> str | None:
+    """Why ``folder`` cannot be removed, or None: scans are filed in it (move or remove
+    them first — a scan is a signed paper, never lost by removing its folder)."""
+    from django.utils.translation import ngettext
+
+    scans = Scan.objects.filter(folder=folder).order_by("original_name")
+    count = scans.count()
+    if not count:
+        return None
+    names = ", ".join(scans.values_list("original_name", flat=True)[:5])
+    if count > 5:
+        names += " " + ngettext("and %(count)s more", "and %(count)s more", count - 5) % {
+            "count": count - 5}
+    return ngettext(
+        "Folder “%(folder)s” holds %(count)s scan: %(scans)s. Remove it first.",
+        "Folder “%(folder)s” holds %(count)s scans: %(scans)s. Remove them first.",
+        count) % {"folder": folder.name, "count": count, "scans": names}
+
+
+def folder_remove(*, actor, folder: Folder) -> None:
+    """Remove an empty folder (``folder_remove_refusal``). Locks the folder: a scan being
+    filed in it meanwhile waits for the removal, then fails on the folder's absence
+    instead of being left without it."""
+    with transaction.atomic():
+        folder = Folder.objects.select_for_update().select_related("customer").get(
+            pk=folder.pk)
+        refusal = folder_remove_refusal(folder)
+        if refusal:
+            raise ValidationError(refusal)
+        folder.delete()
+        action_log(actor=actor, customer=folder.customer, kind="folder.remove",
+                   message=N_("Folder “%(n)s” removed"), params={"n": folder.name})
 
 
 def scan_add(*, actor, customer: Customer, uploaded_file, folder: Folder | None = None,
@@ -522,7 +583,7 @@ def scan_add(*, actor, customer: Customer, uploaded_file, folder: Folder | None 
         try:
             scan.save()
             action_log(actor=actor, customer=customer, kind="scan.add",
-                       message=_("Scan “%(n)s” added") % {"n": name})
+                       message=N_("Scan “%(n)s” added"), params={"n": name})
         except Exception:
             scan.file.delete(save=False)
             raise
@@ -533,7 +594,7 @@ def scan_remove(*, actor, scan: Scan) -> None:
     with transaction.atomic():
         scan.delete()
         action_log(actor=actor, customer=scan.customer, kind="scan.remove",
-                   message=_("Scan “%(n)s” removed") % {"n": scan.original_name})
+                   message=N_("Scan “%(n)s” removed"), params={"n": scan.original_name})
         transaction.on_commit(lambda: scan.file.delete(save=False))
 
 
@@ -551,8 +612,8 @@ def bank_account_add(*, actor, customer: Customer, iban: str,
         account = BankAccount.objects.create(customer=customer, iban=compact,
                                              description=description.strip())
         action_log(actor=actor, customer=customer, kind="bank_account.add",
-                   message=_("Bank account %(a)s added")
-                   % {"a": validators.format_account(compact)})
+                   message=N_("Bank account %(a)s added"),
+                   params={"a": validators.format_account(compact)})
     return account
 
 
@@ -560,8 +621,8 @@ def bank_account_remove(*, actor, account: BankAccount) -> None:
     with transaction.atomic():
         account.delete()
         action_log(actor=actor, customer=account.customer, kind="bank_account.remove",
-                   message=_("Bank account %(a)s removed")
-                   % {"a": validators.format_account(account.iban)})
+                   message=N_("Bank account %(a)s removed"),
+                   params={"a": validators.format_account(account.iban)})
 
 
 # --------------------------------------------------------------------------- groups
@@ -575,7 +636,7 @@ def group_create(*, actor, name: str, description: str = "") -> CustomerGroup:
     with transaction.atomic():
         group = CustomerGroup.objects.create(name=name, description=description.strip())
         action_log(actor=actor, kind="group.create",
-                   message=_("Customer group “%(n)s” created") % {"n": name})
+                   message=N_("Customer group “%(n)s” created"), params={"n": name})
     return group
 
 
@@ -597,8 +658,8 @@ def group_default_template_set(*, actor, group: CustomerGroup, document_type: st
             result.template = template
             result.save()
         action_log(actor=actor, kind="group.template",
-                   message=_("Default %(t)s template of group “%(g)s”: %(n)s")
-                   % {"t": document_type, "g": group.name, "n": template or "-"})
+                   message=N_("Default %(t)s template of group “%(g)s”: %(n)s"),
+                   params={"t": document_type, "g": group.name, "n": template or "-"})
     return result
 
 
@@ -607,11 +668,16 @@ def _check_group_templates_consistent(group, document_type, template):
     clash = GroupMembership.objects.filter(
         customer__group_memberships__group=group,
         group__default_templates__document_type=document_type,
-    ).exclude(group=group).exclude(group__default_templates__template=template).exists()
+    ).exclude(group=group).exclude(group__default_templates__template=template) \
+        .select_related("group").order_by("group__name").first()
     if clash:
+        # The rule, said whole: a customer's groups agree on each type's default template.
         raise ValidationError({"template": [_(
-            "Customers of this group are also in a group with another default template "
-            "of this type.")]})
+            "Refused: a customer in several groups must get one default template per "
+            "document type, so groups sharing customers must agree. Customers of “%(g)s” "
+            "are also in “%(o)s”, whose default of this type is another template. Set the "
+            "same template in both groups, clear the other group's default first, or move "
+            "the shared customers.") % {"g": group.name, "o": clash.group.name}]})
 
 
 def customer_group_add(*, actor, customer: Customer, group: CustomerGroup) -> GroupMembership:
@@ -638,7 +704,7 @@ def customer_group_add(*, actor, customer: Customer, group: CustomerGroup) -> Gr
                     "ot": other.template.name}]})
         membership = GroupMembership.objects.create(customer=customer, group=group)
         action_log(actor=actor, customer=customer, kind="group.add",
-                   message=_("Added to group “%(g)s”") % {"g": group.name})
+                   message=N_("Added to group “%(g)s”"), params={"g": group.name})
     return membership
 
 
@@ -646,7 +712,8 @@ def customer_group_remove(*, actor, membership: GroupMembership) -> None:
     with transaction.atomic():
         membership.delete()
         action_log(actor=actor, customer=membership.customer, kind="group.remove",
-                   message=_("Removed from group “%(g)s”") % {"g": membership.group.name})
+                   message=N_("Removed from group “%(g)s”"),
+                   params={"g": membership.group.name})
 
 
 # --------------------------------------------------------------------------- annotations
@@ -659,7 +726,7 @@ def annotation_add(*, actor, customer: Customer, text: str, pinned: bool = False
         annotation = Annotation.objects.create(customer=customer, text=text, pinned=pinned,
                                                created_by=staff_of(actor))
         action_log(actor=actor, customer=customer, kind="annotation.add",
-                   message=_("Annotation added: %(t)s") % {"t": text[:80]})
+                   message=N_("Annotation added: %(t)s"), params={"t": text[:80]})
     return annotation
 
 
@@ -670,8 +737,9 @@ def annotation_pin(*, actor, annotation: Annotation, pinned: bool) -> Annotation
         annotation.pinned = pinned
         annotation.save(update_fields=["pinned"])
         action_log(actor=actor, customer=annotation.customer, kind="annotation.pin",
-                   message=(_("Annotation pinned: %(t)s") if pinned
-                            else _("Annotation unpinned: %(t)s")) % {"t": annotation.text[:80]},
+                   message=(N_("Annotation pinned: %(t)s") if pinned
+                            else N_("Annotation unpinned: %(t)s")),
+                   params={"t": annotation.text[:80]},
                    changes={"pinned": [not pinned, pinned]})
     return annotation
 
@@ -680,7 +748,7 @@ def annotation_delete(*, actor, annotation: Annotation) -> None:
     with transaction.atomic():
         annotation.delete()
         action_log(actor=actor, customer=annotation.customer, kind="annotation.delete",
-                   message=_("Annotation deleted: %(t)s") % {"t": annotation.text[:80]})
+                   message=N_("Annotation deleted: %(t)s"), params={"t": annotation.text[:80]})
 
 
 # --------------------------------------------------------------------------- panel
@@ -730,8 +798,8 @@ def panel_credentials_set(*, actor, customer: Customer, login: str,
             changes.update(_panel_lock_clear(account))
         account.save()
         action_log(actor=actor, customer=customer, kind="panel.credentials",
-                   message=_("Panel account created") if created
-                   else _("Panel credentials changed"), changes=changes)
+                   message=N_("Panel account created") if created
+                   else N_("Panel credentials changed"), changes=changes)
     return account
 
 
@@ -753,7 +821,7 @@ def panel_pin_generate(*, actor, customer: Customer) -> str:
         account.save(update_fields=["pin_hash", "pin_created_at", "pin_expires_at",
                                     "failed_attempts", "locked_until"])
         action_log(actor=actor, customer=customer, kind="panel.pin",
-                   message=_("One-time panel PIN generated"), changes=changes)
+                   message=N_("One-time panel PIN generated"), changes=changes)
     return pin
 
 
@@ -769,8 +837,31 @@ def panel_unlock(*, actor, customer: Customer) -> PanelAccount:
             raise ValidationError(_("The panel login is not locked."))
         account.save(update_fields=["failed_attempts", "locked_until"])
         action_log(actor=actor, customer=customer, kind="panel.unlocked",
-                   message=_("Panel login unlocked"), changes=changes)
+                   message=N_("Panel login unlocked"), changes=changes)
     return account
+
+
+PANEL_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+PANEL_PASSWORD_LENGTH = 12
+
+
+def panel_password_generate(*, actor, customer: Customer) -> str:
+    """A random panel password (letters and digits that are not mistaken for each other
+    when read out) replacing the one before; it lifts a login lock. Returned once so staff
+    can pass it on: only its hash is kept. Locks the account row."""
+    with transaction.atomic():
+        account = PanelAccount.objects.select_for_update().filter(customer=customer).first()
+        if account is None:
+            raise ValidationError(_("Set the panel login first."))
+        password = get_random_string(PANEL_PASSWORD_LENGTH, PANEL_PASSWORD_ALPHABET)
+        account.password_hash = make_password(password)
+        account.must_change_password = False
+        changes = {"password": ["***", "***"], **_panel_lock_clear(account)}
+        account.save(update_fields=["password_hash", "must_change_password",
+                                    "failed_attempts", "locked_until"])
+        action_log(actor=actor, customer=customer, kind="panel.password_generated",
+                   message=N_("Random panel password generated"), changes=changes)
+    return password
 
 
 @dataclass(frozen=True)
@@ -840,8 +931,8 @@ def _panel_authenticate(*, login, secret, ip, address) -> PanelAuthResult:
             account.failed_attempts = 0
             reason = "locked_now"
             action_log(actor=None, customer=account.customer, kind="panel.locked",
-                       message=_("Panel login locked for %(m)s minutes after wrong "
-                                 "attempts") % {"m": minutes})
+                       message=N_("Panel login locked for %(m)s minutes after wrong "
+                                  "attempts"), params={"m": minutes})
         account.save(update_fields=["failed_attempts", "locked_until"])
     if reason != "ok":
         panel_access.address_failure_record(login=login, address=address, now=now)
@@ -861,8 +952,8 @@ def _panel_authenticate(*, login, secret, ip, address) -> PanelAuthResult:
     panel_access.address_failures_forget(login=login, address=address)
     attempt(method, True, "ok")
     action_log(actor=account.customer, customer=account.customer, kind="panel.login",
-               message=_("Logged in to the panel with the one-time PIN")
-               if method == Method.PIN else _("Logged in to the panel"))
+               message=N_("Logged in to the panel with the one-time PIN")
+               if method == Method.PIN else N_("Logged in to the panel"))
     return PanelAuthResult(True, "ok", account, must_change_password=account.must_change_password)
 
 
@@ -884,5 +975,5 @@ def panel_password_change(*, account: PanelAccount, new_password: str) -> PanelA
         account.save(update_fields=["password_hash", "must_change_password",
                                     "failed_attempts", "locked_until"])
         action_log(actor=account.customer, customer=account.customer, kind="panel.password",
-                   message=_("Panel password changed by the customer"), changes=changes)
+                   message=N_("Panel password changed by the customer"), changes=changes)
     return account

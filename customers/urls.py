@@ -24,6 +24,7 @@ urlpatterns = [
     path("attribute-types/", attributes.attribute_types, name="attribute_types"),
     path(C, card.customer_card, name="card"),
     path(C + "section/<slug:key>/", card.card_section, name="section"),
+    path(C + "summary/", card.card_summary, name="summary"),
     path(C + "edit/", customers.customer_edit, name="edit"),
     # Customer data: contacts, consents
     path(C + "phones/add/", contacts.phone_add, name="phone_add"),
@@ -36,6 +37,7 @@ urlpatterns = [
     # Customer data: folders, scans, bank accounts, panel
     path(C + "folders/add/", files.folder_add, name="folder_add"),
     path(C + "folders/<int:folder_id>/edit/", files.folder_edit, name="folder_edit"),
+    path(C + "folders/<int:folder_id>/remove/", files.folder_remove, name="folder_remove"),
     path(C + "scans/add/", files.scan_add, name="scan_add"),
     path(C + "scans/<int:scan_id>/download/", files.scan_download, name="scan_download"),
     path(C + "scans/<int:scan_id>/remove/", files.scan_remove, name="scan_remove"),
@@ -45,6 +47,9 @@ urlpatterns = [
     path(C + "panel/credentials/", panel.panel_credentials, name="panel_credentials"),
     path(C + "panel/pin/", panel.panel_pin, name="panel_pin"),
     path(C + "panel/unlock/", panel.panel_unlock, name="panel_unlock"),
+    path(C + "panel/password/generate/", panel.panel_password_generate,
+         name="panel_password_generate"),
+    path(C + "panel/as-customer/", panel.panel_as_customer, name="panel_as_customer"),
     # Addresses
     path(C + "addresses/add/", addresses.address_add, name="address_add"),
     path(C + "addresses/<int:address_id>/edit/", addresses.address_edit, name="address_edit"),

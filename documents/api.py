@@ -15,6 +15,7 @@ annotations and prefetches the serializers rely on.
 import io
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -29,7 +30,9 @@ from rest_framework.reverse import reverse
 
 from core.api import TenantViewSet
 from core.http import client_ip
+from customers import services as customer_services
 from customers.api import CustomerNestedViewSet
+from customers.models import CustomerGroup, GroupDefaultTemplate
 
 from . import selectors, serializers, services
 from .filters import DocumentFilter, DocumentTemplateFilter
@@ -246,6 +249,35 @@ class DocumentTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
                             status.HTTP_200_OK)
 
 
+# --------------------------------------------------------------------------- group defaults
+
+class GroupDefaultTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                                  TenantViewSet):
+    """Customer groups with their default template of each document type; ``set`` names
+    (or with ``template: null`` clears) one, refused with the rule when groups that share
+    customers would disagree (``customers.services.group_default_template_set``)."""
+
+    model = CustomerGroup
+    serializer_class = serializers.GroupDefaultsSerializer
+    action_permissions = {"set_default": ["customers.change_customergroup"]}
+
+    def scoped_queryset(self):
+        return CustomerGroup.objects.prefetch_related(
+            Prefetch("default_templates", queryset=GroupDefaultTemplate.objects.order_by("pk"))
+        ).order_by("name")
+
+    @extend_schema(request=serializers.GroupDefaultInputSerializer,
+                   responses=serializers.GroupDefaultsSerializer)
+    @action(detail=True, methods=["post"], url_path="set", url_name="set")
+    def set_default(self, request, pk=None):
+        group = self.get_object()  # first: another tenant's group is a 404
+        data = self.parsed(serializers.GroupDefaultInputSerializer)
+        customer_services.group_default_template_set(
+            actor=request.user, group=group, document_type=data["document_type"],
+            template=data["template"])
+        return self.respond(self.scoped_queryset().get(pk=group.pk), status.HTTP_200_OK)
+
+
 def register(router) -> None:
     """Add the documents engine's routes to the project's one router."""
     router.register(r"customers/(?P<customer_pk>\d+)/documents", DocumentViewSet,
@@ -253,3 +285,5 @@ def register(router) -> None:
     router.register("documents", DocumentCodeViewSet, basename="document")
     router.register("document-templates", DocumentTemplateViewSet,
                     basename="document-template")
+    router.register("document-group-defaults", GroupDefaultTemplateViewSet,
+                    basename="document-group-default")

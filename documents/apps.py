@@ -32,4 +32,27 @@ class DocumentsConfig(AppConfig):
 
         register_card_section(CardSection(
             "documents", _("Documents"), 400, "documents/card/section.html",
-            "documents.view_document", context=documents_section_context))
+            "documents.view_document", context=documents_section_context, anchor="dokumenty"))
+        # --- card sidebar: "Wygeneruj pismo", "Zatwierdź dokument"
+        from core.sections import CardAction, register_card_action
+
+        register_card_action(CardAction(
+            "letter", _("Generate a letter"), 10, section="documents",
+            permission="documents.add_document", group="documents", opens="document-letter"))
+        register_card_action(CardAction(
+            "document_issue", _("Issue a document"), 11, section="documents",
+            permission="documents.add_document", group="documents", opens="document-issue"))
+        register_card_action(CardAction(
+            "document_approve", _("Approve a document"), 12, "documents:approve",
+            "documents.change_document", group="documents", per_customer=False))
+        # --- end card sidebar
+        # --- search: this app's part of the one search box (core.search)
+        from . import search
+
+        search.register()
+        # --- end search
+        # --- home page: this app's tiles of the day's work (core.dashboard)
+        from . import dashboard
+
+        dashboard.register_tiles()
+        # --- end home page

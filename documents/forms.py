@@ -112,3 +112,53 @@ class BatchForm(BootstrapForm):
         self.fields["group"].queryset = CustomerGroup.objects.order_by("name")
         self.fields["template"].queryset = DocumentTemplate.objects.order_by("document_type",
                                                                              "name")
+
+
+SUBSCRIPTION_DOCUMENT_TYPES = [(value, label) for value, label in DocumentType.choices
+                               if value in ("contract", "annex", "termination")]
+
+
+class SubscriptionDocumentForm(BootstrapForm):
+    """"Dokumenty do taryf": a subscription's contract, annex or termination; the choices
+    come from lists the view already read."""
+
+    document_type = forms.ChoiceField(label=_("document type"),
+                                      choices=SUBSCRIPTION_DOCUMENT_TYPES)
+    template = forms.TypedChoiceField(label=_("template"), required=False, coerce=int,
+                                      empty_value=None,
+                                      help_text=_("Empty: the tariff's template, else the "
+                                                  "default of the customer's groups, else "
+                                                  "the tenant's default."))
+    parent = forms.TypedChoiceField(label=_("contract (for an annex or a termination)"),
+                                    required=False, coerce=int, empty_value=None)
+    title = forms.CharField(label=_("title"), max_length=200, required=False)
+    fault = forms.BooleanField(label=_("termination by the customer's fault: issue a debit "
+                                       "note"), required=False)
+    fault_fee = forms.DecimalField(label=_("debit note amount"), max_digits=14,
+                                   decimal_places=2, required=False)
+
+    def __init__(self, *args, templates=(), contracts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.templates = {t.pk: t for t in templates}
+        self.fields["template"].choices = EMPTY + [
+            (t.pk, f"{t.get_document_type_display()}: {t.name}") for t in templates
+            if t.document_type in dict(SUBSCRIPTION_DOCUMENT_TYPES)]
+        self.fields["parent"].choices = EMPTY + list(contracts)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("fault") and data.get("fault_fee") is None:
+            self.add_error("fault_fee", _("Enter the debit note's amount."))
+        return data
+
+
+class GroupTemplateForm(forms.Form):
+    """A group's default template of one type; no template clears it."""
+
+    document_type = forms.ChoiceField(choices=DocumentType.choices)
+    template = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, templates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.templates = {t.pk: t for t in templates}
+        self.fields["template"].choices = EMPTY + [(t.pk, t.name) for t in templates]

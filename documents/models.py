@@ -82,6 +82,10 @@ class Document(TenantOwned):
     title = models.CharField(_("title"), max_length=200, blank=True)
     batch = models.ForeignKey("DocumentBatch", null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="documents")
+    # "Dokumenty do taryf": the contract, annex or termination issued for a subscription.
+    subscription = models.ForeignKey("finance.Subscription", null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="documents",
+                                     verbose_name=_("subscription"))
     issued_at = models.DateTimeField(_("issued"), auto_now_add=True)
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
                                   on_delete=models.SET_NULL, related_name="+")

@@ -257,14 +257,19 @@ PAGE_CSS = """
         @bottom-center { content: element(abonent-footer); } }
 .abonent-footer { position: running(abonent-footer); display: flex !important;
                   align-items: center; gap: 6mm; font: 9pt sans-serif; }
-.abonent-footer img { height: 12mm; }
+.abonent-footer img { height: 12mm; display: block; }
 .abonent-footer span { white-space: nowrap; }
+.abonent-code { display: flex; flex-direction: column; align-items: center; }
+.abonent-footer .abonent-code-text { font: 8pt "DejaVu Sans Mono", monospace;
+                                     letter-spacing: 0.5pt; }
 body { font-family: "DejaVu Sans", sans-serif; font-size: 10.5pt; }
 """
 
 
 def render_pdf(*, html_body: str, css: str, number: str, code: str) -> bytes:
-    """A4 PDF; every page's footer has the Code 128 of ``code`` and the number beside it.
+    """A4 PDF; every page's footer has the Code 128 of ``code``, the code in readable
+    form under it (typed at the approval station when the reader fails) and the number
+    beside it.
 
     WeasyPrint is imported here: it needs Pango from the system, and nothing else does.
     """
@@ -278,7 +283,9 @@ def render_pdf(*, html_body: str, css: str, number: str, code: str) -> bytes:
     html = (
         "<!doctype html><html><head><meta charset='utf-8'>"
         f"<style>{PAGE_CSS}</style><style>{css}</style></head><body>"
-        f"<div class='abonent-footer'><img src='data:image/svg+xml;base64,{svg}' alt=''>"
+        f"<div class='abonent-footer'><div class='abonent-code'>"
+        f"<img src='data:image/svg+xml;base64,{svg}' alt=''>"
+        f"<span class='abonent-code-text'>{_escape(code)}</span></div>"
         f"<span>{_escape(number)}</span></div>{html_body}</body></html>"
     )
     fetcher = weasyprint.URLFetcher(allowed_protocols={"data"}, allow_redirects=False)

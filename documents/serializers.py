@@ -12,6 +12,7 @@ from rest_framework import serializers
 
 from core.api import TenantPrimaryKeyRelatedField
 from core.validation import TEMPLATE_MAX_LENGTH
+from finance.models import Subscription
 
 from .models import (
     Document,
@@ -44,7 +45,8 @@ class DocumentSerializer(serializers.ModelSerializer):
         model = Document
         fields = ["id", "number", "code", "document_type", "title", "issued_at", "status",
                   "approved_at", "approved_by", "approved_by_name", "parent", "children",
-                  "current_file_version", "scans_count", "download_url", "print_url"]
+                  "subscription", "current_file_version", "scans_count", "download_url",
+                  "print_url"]
         read_only_fields = fields
 
     def get_approved_by_name(self, document) -> str:
@@ -74,6 +76,14 @@ class DocumentIssueSerializer(serializers.Serializer):
         model=Document, required=False, allow_null=True,
         help_text="The contract an annex or a termination refers to (the same customer's).")
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    subscription = TenantPrimaryKeyRelatedField(
+        model=Subscription, required=False, allow_null=True,
+        help_text="The subscription whose contract, annex or termination this is (the same "
+                  "customer's); its tariff's template is used unless one is chosen.")
+    fault_fee = serializers.DecimalField(
+        max_digits=14, decimal_places=2, required=False, allow_null=True,
+        help_text="A termination by the customer's fault: the amount of the debit note "
+                  "issued with it (the tariff's termination fee is the usual one).")
 
 
 class DocumentIssueJobSerializer(serializers.Serializer):
@@ -173,3 +183,25 @@ class DocumentTemplateUpdateSerializer(serializers.Serializer):
     css = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False,
                                 max_length=TEMPLATE_MAX_LENGTH)
     is_default = serializers.BooleanField(required=False)
+
+
+# --------------------------------------------------------------------------- group defaults
+
+class GroupDefaultsSerializer(serializers.Serializer):
+    """A customer group and its default template id per document type (null: not set)."""
+
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    defaults = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.DictField(child=serializers.IntegerField(allow_null=True)))
+    def get_defaults(self, group) -> dict:
+        chosen = {d.document_type: d.template_id for d in group.default_templates.all()}
+        return {value: chosen.get(value) for value in DocumentType.values}
+
+
+class GroupDefaultInputSerializer(serializers.Serializer):
+    document_type = serializers.ChoiceField(choices=DocumentType.choices)
+    template = TenantPrimaryKeyRelatedField(
+        model=DocumentTemplate, allow_null=True,
+        help_text="The template (of that type) or null to clear the group's default.")

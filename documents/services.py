@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from core.actionlog import action_log, staff_of
 from core.numbering import number_next, pattern_validate
@@ -110,8 +111,8 @@ def document_template_create(*, actor, document_type: str, name: str, body: str 
                                                        is_default=is_default)
             _new_version(template, body, css, actor)
             action_log(actor=actor, kind="document_template.create",
-                       message=_("Document template “%(n)s” (%(t)s) created")
-                       % {"n": name, "t": DocumentType(document_type).label})
+                       message=N_("Document template “%(n)s” (%(t)s) created"),
+                       params={"n": name, "t": DocumentType(document_type).label})
     except IntegrityError:
         # A concurrent creation of the same name won the race.
         raise ValidationError({"name": [_("A template of this type and name exists.")]}) from None
@@ -151,8 +152,8 @@ def document_template_update(*, actor, template: DocumentTemplate, body: str, cs
         if current is None or current.body != body or current.css != css:
             version = _new_version(template, body, css, actor)
             action_log(actor=actor, kind="document_template.update",
-                       message=_("Document template “%(n)s” saved as version %(v)s")
-                       % {"n": template.name, "v": version.version})
+                       message=N_("Document template “%(n)s” saved as version %(v)s"),
+                       params={"n": template.name, "v": version.version})
     return template
 
 
@@ -260,6 +261,21 @@ def template_preview_run(*, job_id: str, document_type: str, body: str, css: str
         cache.set(_preview_key(job_id), state, PREVIEW_TTL)
 
 
+def default_templates(*, customer: Customer, document_types) -> dict[str, DocumentTemplate]:
+    """The template each type is issued from when none is chosen: the default of the
+    customer's groups (they agree: ``customers.services`` refuses a conflict), else the
+    tenant's default. Two queries whatever the number of types."""
+    found = {d.document_type: d.template for d in GroupDefaultTemplate.objects.filter(
+        group__memberships__customer=customer, document_type__in=list(document_types))
+        .select_related("template").order_by("pk")}
+    missing = [t for t in document_types if t not in found]
+    if missing:
+        for template in DocumentTemplate.objects.filter(document_type__in=missing,
+                                                        is_default=True):
+            found[template.document_type] = template
+    return found
+
+
 def template_choose(*, customer: Customer, document_type: str,
                     chosen: DocumentTemplate | None = None) -> DocumentTemplate:
     """The chosen template, else the default of the customer's groups, else the tenant's."""
@@ -267,12 +283,8 @@ def template_choose(*, customer: Customer, document_type: str,
         if chosen.document_type != document_type:
             raise ValidationError({"template": [_("The template is of another type.")]})
         return chosen
-    group_default = (GroupDefaultTemplate.objects
-                     .filter(group__memberships__customer=customer, document_type=document_type)
-                     .select_related("template").first())
-    if group_default is not None:
-        return group_default.template
-    default = DocumentTemplate.objects.filter(document_type=document_type, is_default=True).first()
+    default = default_templates(customer=customer, document_types=[document_type]) \
+        .get(document_type)
     if default is None:
         raise ValidationError({"template": [_(
             "There is no template for “%(t)s”: choose one or set a default.")
@@ -311,7 +323,8 @@ def _store_file(document: Document, pdf: bytes, actor) -> DocumentFile:
 
 
 def _issue_check(*, customer: Customer, document_type: str,
-                 template: DocumentTemplate | None, parent: Document | None) -> DocumentTemplate:
+                 template: DocumentTemplate | None, parent: Document | None,
+                 subscription=None, fault_fee=None) -> DocumentTemplate:
     """What refuses an issue before anything is written or rendered; the template to use."""
     if document_type not in DocumentType.values:
         raise ValidationError({"document_type": [_("Unknown document type.")]})
@@ -320,7 +333,51 @@ def _issue_check(*, customer: Customer, document_type: str,
     if document_type in (DocumentType.ANNEX, DocumentType.TERMINATION) and (
             parent is None or parent.document_type != DocumentType.CONTRACT):
         raise ValidationError({"parent": [_("An annex or a termination refers to a contract.")]})
+    if subscription is not None:
+        if subscription.customer_id != customer.pk:
+            raise ValidationError({"subscription": [_(
+                "The subscription is another customer's.")]})
+        if document_type not in SUBSCRIPTION_DOCUMENT_TYPES:
+            raise ValidationError({"document_type": [_(
+                "A subscription's document is a contract, an annex or a termination.")]})
+        if template is None:
+            template = tariff_template(tariff=subscription.tariff, document_type=document_type)
+    if fault_fee is not None:
+        _fault_fee_check(document_type=document_type, subscription=subscription,
+                         fault_fee=fault_fee)
     return template_choose(customer=customer, document_type=document_type, chosen=template)
+
+
+# "Dokumenty do taryf": the documents a subscription is issued, from its tariff's templates.
+SUBSCRIPTION_DOCUMENT_TYPES = (DocumentType.CONTRACT, DocumentType.ANNEX,
+                               DocumentType.TERMINATION)
+TARIFF_TEMPLATE_FIELDS = {DocumentType.CONTRACT: "contract_template",
+                          DocumentType.ANNEX: "annex_template",
+                          DocumentType.TERMINATION: "termination_template"}
+
+
+def tariff_template(*, tariff, document_type: str) -> DocumentTemplate | None:
+    """The tariff's own template of the type, or None (then ``template_choose`` picks the
+    group's or the tenant's default)."""
+    field = TARIFF_TEMPLATE_FIELDS.get(document_type)
+    return getattr(tariff, field) if field else None
+
+
+def _fault_fee_check(*, document_type: str, subscription, fault_fee):
+    """A termination by the customer's fault charges a debit note: only a termination of a
+    subscription, and an amount above zero."""
+    from finance.money import to_money
+
+    if document_type != DocumentType.TERMINATION or subscription is None:
+        raise ValidationError({"fault_fee": [_(
+            "Only the termination of a subscription can charge a debit note.")]})
+    try:
+        fee = to_money(fault_fee)
+    except (ArithmeticError, ValueError, TypeError):
+        fee = None
+    if fee is None or fee <= 0:
+        raise ValidationError({"fault_fee": [_("The debit note's amount must be above zero.")]})
+    return fee
 
 
 def _issue_key(job_id: str) -> str:
@@ -329,7 +386,8 @@ def _issue_key(job_id: str) -> str:
 
 def document_issue_start(*, actor, customer: Customer, document_type: str,
                          template: DocumentTemplate | None = None,
-                         parent: Document | None = None, title: str = "") -> dict:
+                         parent: Document | None = None, title: str = "",
+                         subscription=None, fault_fee=None) -> dict:
     """Issue one document in a worker (``tasks.document_issue``); returns the job's state.
 
     What refuses the issue without rendering (type, related contract, template) is raised
@@ -343,7 +401,7 @@ def document_issue_start(*, actor, customer: Customer, document_type: str,
     from .tasks import document_issue as task
 
     _issue_check(customer=customer, document_type=document_type, template=template,
-                 parent=parent)
+                 parent=parent, subscription=subscription, fault_fee=fault_fee)
     job_id = uuid.uuid4().hex
     cache.set(_issue_key(job_id), {
         "id": job_id, "tenant_id": current_tenant().pk, "user_id": getattr(actor, "pk", None),
@@ -351,7 +409,8 @@ def document_issue_start(*, actor, customer: Customer, document_type: str,
         "document_id": None, "number": ""}, PREVIEW_TTL)
     task.delay(current_tenant().pk, job_id, customer.pk, getattr(actor, "pk", None),
                document_type, getattr(template, "pk", None), getattr(parent, "pk", None),
-               title, translation.get_language())
+               title, translation.get_language(), getattr(subscription, "pk", None),
+               None if fault_fee is None else str(fault_fee))
     return document_issue_job_get(actor=actor, job_id=job_id)
 
 
@@ -363,7 +422,7 @@ def document_issue_job_get(*, actor, job_id: str) -> dict | None:
 
 def document_issue_run(*, job_id: str, actor, customer: Customer, document_type: str,
                        template: DocumentTemplate | None, parent: Document | None,
-                       title: str) -> None:
+                       title: str, subscription=None, fault_fee=None) -> None:
     """The worker's part of ``document_issue_start``: issue, and keep the outcome."""
     state = cache.get(_issue_key(job_id))
     if state is None:
@@ -372,7 +431,8 @@ def document_issue_run(*, job_id: str, actor, customer: Customer, document_type:
     cache.set(_issue_key(job_id), state, PREVIEW_TTL)
     try:
         document = document_issue(actor=actor, customer=customer, document_type=document_type,
-                                  template=template, parent=parent, title=title)
+                                  template=template, parent=parent, title=title,
+                                  subscription=subscription, fault_fee=fault_fee)
     except ValidationError as e:
         state.update(status="failed", errors=e.messages,
                      field_errors=e.message_dict if hasattr(e, "error_dict") else {})
@@ -387,14 +447,20 @@ def document_issue_run(*, job_id: str, actor, customer: Customer, document_type:
 
 def document_issue(*, actor, customer: Customer, document_type: str,
                    template: DocumentTemplate | None = None, parent: Document | None = None,
-                   title: str = "", batch: DocumentBatch | None = None) -> Document:
+                   title: str = "", batch: DocumentBatch | None = None,
+                   subscription=None, fault_fee=None) -> Document:
     """Issue a document: choose the template, take the next number, render and store the PDF.
 
     Locks the number series only while the number is taken (first transaction). The PDF is
     rendered after that commit; should rendering still fail, the document is removed again.
+
+    ``subscription``: the document is that subscription's contract, annex or termination
+    ("dokumenty do taryf"), from its tariff's template unless one is chosen. ``fault_fee``:
+    a termination by the customer's fault, charged by a debit note of that amount
+    (``finance.services.debit_note_issue``) once the termination is issued.
     """
     chosen = _issue_check(customer=customer, document_type=document_type, template=template,
-                          parent=parent)
+                          parent=parent, subscription=subscription, fault_fee=fault_fee)
     # The version was checked when it was saved (create/update refuse a broken template).
     version = chosen.current_version
     pattern = pattern_validate(setting_get(f"documents.number_pattern.{document_type}"))
@@ -404,19 +470,35 @@ def document_issue(*, actor, customer: Customer, document_type: str,
         document = Document.objects.create(
             customer=customer, document_type=document_type, number=number,
             template_version=version, parent=parent, title=title.strip()[:200],
-            batch=batch, issued_by=staff_of(actor))
+            batch=batch, subscription=subscription, issued_by=staff_of(actor))
     try:
         pdf = _render(document, version)
         with transaction.atomic():
             _store_file(document, pdf, actor)
             action_log(actor=actor, customer=customer, kind="document.issue",
-                       message=_("Document %(n)s issued (%(t)s, template “%(tpl)s” v%(v)s)")
-                       % {"n": number, "t": DocumentType(document_type).label,
-                          "tpl": chosen.name, "v": version.version})
+                       message=N_("Document %(n)s issued (%(t)s, template “%(tpl)s” v%(v)s)"),
+                       params={"n": number, "t": DocumentType(document_type).label,
+                               "tpl": chosen.name, "v": version.version})
     except Exception:
         Document.objects.filter(pk=document.pk).delete()
         raise
+    if fault_fee is not None:
+        _termination_debit_note(actor=actor, document=document, subscription=subscription,
+                                fee=_fault_fee_check(document_type=document_type,
+                                                     subscription=subscription,
+                                                     fault_fee=fault_fee))
     return document
+
+
+def _termination_debit_note(*, actor, document: Document, subscription, fee):
+    """The debit note ("nota obciążeniowa") of a termination by the customer's fault: the
+    finance service issues it; its title names the termination and the tariff."""
+    from finance.services import debit_note_issue
+
+    with translation.override(DOCUMENT_LANGUAGE):
+        title = _("Termination %(n)s by the customer's fault (%(t)s)") % {
+            "n": document.number, "t": subscription.tariff.name}
+    return debit_note_issue(actor=actor, customer=document.customer, amount=fee, title=title)
 
 
 def document_regenerate(*, actor, document: Document) -> DocumentFile:
@@ -427,8 +509,8 @@ def document_regenerate(*, actor, document: Document) -> DocumentFile:
         Document.objects.select_for_update().get(pk=document.pk)
         stored = _store_file(document, pdf, actor)
         action_log(actor=actor, customer=document.customer, kind="document.regenerate",
-                   message=_("Document %(n)s regenerated (file version %(v)s)")
-                   % {"n": document.number, "v": stored.version})
+                   message=N_("Document %(n)s regenerated (file version %(v)s)"),
+                   params={"n": document.number, "v": stored.version})
     return stored
 
 
@@ -449,7 +531,7 @@ def document_approve(*, actor, document: Document) -> Document:
         document.approved_by = staff_of(actor)
         document.save(update_fields=["status", "approved_at", "approved_by"])
         action_log(actor=actor, customer=document.customer, kind="document.approve",
-                   message=_("Document %(n)s approved") % {"n": document.number})
+                   message=N_("Document %(n)s approved"), params={"n": document.number})
     return document
 
 
@@ -462,23 +544,61 @@ class ScanResult:
 
 
 def document_approve_by_code(*, actor, code: str) -> ScanResult:
-    """"Zatwierdź dokument": one code typed by a barcode reader. Never raises; an unknown
-    code, an approved document or another tenant's document changes nothing."""
+    """"Zatwierdź dokument": one code typed by a barcode reader, or a document number
+    typed by hand (``UM/2026/7``). Never raises; an unknown code or number, an approved
+    document or another tenant's document changes nothing."""
     import re
 
-    code = (code or "").strip().upper()[:40]
+    typed = (code or "").strip()[:60]
+    code = typed.upper()
     match = re.fullmatch(r"ABN(\d{9})", code)
     # Another ISP's document is "unknown" word for word, as a missing one: the answer
     # must not tell which ids exist elsewhere.
-    document = Document.objects.filter(pk=int(match.group(1))).first() if match else None
+    if match:
+        document = Document.objects.filter(pk=int(match.group(1))).first()
+    else:
+        # A number matches whole, never as a prefix ("UM/2026/1" is not "UM/2026/12"); the
+        # same number of two types (patterns set alike) is ambiguous: the barcode decides.
+        found = list(Document.objects.filter(number__in={typed, code}).order_by("pk")[:2]) \
+            if typed else []
+        if len(found) > 1:
+            return ScanResult(False, typed, _(
+                "Number “%(n)s” belongs to several documents (%(t)s): scan the barcode "
+                "instead.") % {"n": typed, "t": ", ".join(
+                    str(DocumentType(d.document_type).label) for d in found)})
+        document = found[0] if found else None
+        code = typed
     if document is None:
-        return ScanResult(False, code, _("Unknown code “%(c)s”.") % {"c": code})
+        return ScanResult(False, code, (_("Unknown code “%(c)s”.") if match else
+                                        _("Unknown code or number “%(c)s”.")) % {"c": code})
     try:
         document = document_approve(actor=actor, document=document)
     except ValidationError as e:
         return ScanResult(False, code, e.messages[0], document)
     return ScanResult(True, code, _("%(n)s approved (%(c)s).")
                       % {"n": document.number, "c": document.customer.display_name}, document)
+
+
+# --------------------------------------------------------------------------- tariffs
+
+def tariff_documents_regenerate(*, actor, tariff) -> int:
+    """"Regenerowanie dokumentów" of a tariff: each unapproved document issued for one of
+    its subscriptions is rendered again in a worker (``tasks.document_regenerate``) with
+    current data and its own template version; the earlier file stays as a version.
+    Approved documents are signed and never change. Queued on commit; returns how many."""
+    from .tasks import document_regenerate as task
+
+    ids = list(Document.objects.filter(subscription__tariff=tariff,
+                                       status=Document.Status.UNAPPROVED)
+               .order_by("pk").values_list("pk", flat=True))
+    tenant_id = current_tenant().pk
+    actor_id = getattr(staff_of(actor), "pk", None)
+    with transaction.atomic():
+        action_log(actor=actor, kind="document.tariff_regenerate",
+                   message=N_("Documents of tariff %(t)s regenerated (%(n)s unapproved)"),
+                   params={"t": tariff.name, "n": len(ids)})
+        transaction.on_commit(lambda: [task.delay(tenant_id, pk, actor_id) for pk in ids])
+    return len(ids)
 
 
 # --------------------------------------------------------------------------- files
@@ -506,8 +626,8 @@ def document_scan_add(*, actor, document: Document, uploaded_file) -> DocumentSc
         try:
             scan.save()
             action_log(actor=actor, customer=document.customer, kind="document.scan",
-                       message=_("Signed copy “%(f)s” added to %(n)s")
-                       % {"f": name, "n": document.number})
+                       message=N_("Signed copy “%(f)s” added to %(n)s"),
+                       params={"f": name, "n": document.number})
         except Exception:
             scan.file.delete(save=False)
             raise
@@ -520,8 +640,8 @@ def document_scan_remove(*, actor, scan: DocumentScan) -> None:
     with transaction.atomic():
         scan.delete()
         action_log(actor=actor, customer=document.customer, kind="document.scan_remove",
-                   message=_("Signed copy “%(f)s” removed from %(n)s")
-                   % {"f": scan.original_name, "n": document.number})
+                   message=N_("Signed copy “%(f)s” removed from %(n)s"),
+                   params={"f": scan.original_name, "n": document.number})
         transaction.on_commit(lambda: scan.file.delete(save=False))
 
 
@@ -578,9 +698,9 @@ def document_batch_start(*, actor, group, document_type: str,
                                              template=template, total=len(customer_ids),
                                              created_by=staff_of(actor))
         action_log(actor=actor, kind="document.batch",
-                   message=_("Bulk generation of %(t)s for group “%(g)s” started (%(n)s)")
-                   % {"t": DocumentType(document_type).label, "g": group.name,
-                      "n": len(customer_ids)})
+                   message=N_("Bulk generation of %(t)s for group “%(g)s” started (%(n)s)"),
+                   params={"t": DocumentType(document_type).label, "g": group.name,
+                           "n": len(customer_ids)})
         transaction.on_commit(lambda: [
             document_batch_item.delay(tenant.pk, batch.pk, customer_id,
                                       getattr(actor, "pk", None))

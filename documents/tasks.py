@@ -33,12 +33,14 @@ def template_preview(tenant_id: int, job_id: str, document_type: str, body: str,
 @shared_task
 def document_issue(tenant_id: int, job_id: str, customer_id: int, actor_id: int | None,
                    document_type: str, template_id: int | None, parent_id: int | None,
-                   title: str, language: str | None = None):
+                   title: str, language: str | None = None, subscription_id: int | None = None,
+                   fault_fee: str | None = None):
     """One document issued from the card (``services.document_issue_run``): the render
     runs here, bounded by the render limits, not in the web request."""
     from django.utils import translation
 
     from customers.models import Customer
+    from finance.models import Subscription
 
     from . import services
     from .models import Document, DocumentTemplate
@@ -51,4 +53,23 @@ def document_issue(tenant_id: int, job_id: str, customer_id: int, actor_id: int 
             document_type=document_type,
             template=DocumentTemplate.objects.get(pk=template_id) if template_id else None,
             parent=Document.objects.get(pk=parent_id, customer=customer) if parent_id else None,
-            title=title)
+            title=title,
+            subscription=Subscription.objects.select_related("tariff").get(
+                pk=subscription_id, customer=customer) if subscription_id else None,
+            fault_fee=fault_fee)
+
+
+@shared_task
+def document_regenerate(tenant_id: int, document_id: int, actor_id: int | None):
+    """One document of "Regenerowanie dokumentów" (``services.document_regenerate``); a
+    document approved meanwhile is left as it is."""
+    from . import services
+    from .models import Document
+
+    with tenant_context(Tenant.objects.get(pk=tenant_id)):
+        document = Document.objects.filter(pk=document_id,
+                                           status=Document.Status.UNAPPROVED).first()
+        if document is not None:
+            services.document_regenerate(
+                actor=User.objects.filter(pk=actor_id).first() if actor_id else None,
+                document=document)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import batches, card, station, templates
+from .views import batches, card, groups, station, subscriptions, templates
 
 app_name = "documents"
 
@@ -11,6 +11,15 @@ B = "batches/<int:documentbatch_id>/"
 
 urlpatterns = [
     path("approve/", station.approve_station, name="approve"),
+    # Default templates of customer groups
+    path("groups/", groups.group_templates, name="group_templates"),
+    path("groups/<int:customergroup_id>/templates/", groups.group_template_set,
+         name="group_template_set"),
+    # "Dokumenty do taryf"
+    path("subscriptions/<int:subscription_id>/issue/", subscriptions.subscription_issue,
+         name="subscription_issue"),
+    path("tariffs/<int:tariff_id>/regenerate/", subscriptions.tariff_regenerate,
+         name="tariff_regenerate"),
     # Templates (tenant admins)
     path("templates/", templates.template_list, name="templates"),
     path("templates/new/", templates.template_create, name="template_create"),

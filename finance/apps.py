@@ -72,7 +72,30 @@ class FinanceConfig(AppConfig):
 
         register_card_section(CardSection(
             "history", _("Transaction history"), 300, "finance/ledger/section.html",
-            "finance.view_financedocument", context=history_section_context, lazy=True))
+            "finance.view_financedocument", context=history_section_context, lazy=True,
+            anchor="historia"))
+        # --- card summary and sidebar: balance, overdue, issue invoice / KP
+        from core.sections import (
+            CardAction,
+            CardSummaryItem,
+            register_card_action,
+            register_card_summary,
+        )
+
+        from . import card_summary
+        from .models import Kind
+        from .permissions import can_issue
+
+        register_card_summary(CardSummaryItem(
+            "finance", 20, "customers/card/summary/finance.html", card_summary.summary_context,
+            "finance.view_financedocument"))
+        register_card_action(CardAction(
+            "invoice_create", _("Issue an invoice"), 20, "finance:invoice_create",
+            lambda user: can_issue(user, Kind.INVOICE), group="finance"))
+        register_card_action(CardAction(
+            "kp_create", _("Cash received (KP)"), 21, "finance:kp_create",
+            lambda user: can_issue(user, Kind.KP), group="finance"))
+        # --- end card summary
         # --- end ledger
         # --- seller data (finance.seller.seller_party): invoices, KSeF and EDI++ exports
         # NIP, REGON and the account checked with the customers' validators.
@@ -131,10 +154,11 @@ class FinanceConfig(AppConfig):
         # replaces it on purpose, with the balance and "Druk wpłat" beside the account.
         register_card_section(CardSection(
             "account", _("Account"), 250, "finance/account/section.html",
-            "customers.view_customer", context=account_section_context))
+            "customers.view_customer", context=account_section_context, anchor="rachunek"))
         register_card_section(CardSection(
             "interest", _("Statutory interest"), 350, "finance/interest/section.html",
-            "finance.view_financedocument", context=interest_section_context, lazy=True))
+            "finance.view_financedocument", context=interest_section_context, lazy=True,
+            anchor="odsetki"))
         # --- end print
         # --- billing: the card's "Tariffs and payment schedule"
         from core.sections import CardSection, register_card_section
@@ -144,7 +168,7 @@ class FinanceConfig(AppConfig):
         register_card_section(CardSection(
             "subscriptions", _("Tariffs and payment schedule"), 450,
             "finance/billing/section.html", "finance.view_subscription",
-            context=subscriptions_section_context, lazy=True))
+            context=subscriptions_section_context, lazy=True, anchor="taryfy"))
         # The limits of one billing run (finance.billing.billing_date_range and _plan).
         register(
             SettingDef(
@@ -186,3 +210,13 @@ class FinanceConfig(AppConfig):
             validator=csv_profiles_validate,
         ))
         # --- end bank
+        # --- search: this app's part of the one search box (core.search)
+        from . import search
+
+        search.register()
+        # --- end search
+        # --- home page: this app's tiles of the day's work (core.dashboard)
+        from . import dashboard
+
+        dashboard.register_tiles()
+        # --- end home page

@@ -49,9 +49,17 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop as N_
 
-from core.actionlog import action_log, action_log_bulk, staff_of
+from core.actionlog import (
+    action_log,
+    action_log_bulk,
+    money,
+    plural_noop,
+    sentence,
+    staff_of,
+)
 from core.numbering import number_block, pattern_validate
 from core.rls import copy_rows
 from core.sql import values_in
@@ -129,9 +137,36 @@ def _is_due(tariff: Tariff, start: date, end: date, run_date: date) -> bool:
 
 # --------------------------------------------------------------------------- tariffs
 
+TARIFF_TEMPLATES = {"contract_template": "contract", "annex_template": "annex",
+                    "termination_template": "termination"}
+TARIFF_FIELDS = ("name", "net_price", "vat_rate", "period", "billing", "gtu", "download_kbps",
+                 "upload_kbps", *TARIFF_TEMPLATES, "termination_fee")
+
+
 def _tariff_clean(*, name, net_price, vat_rate, period, billing, gtu, download_kbps,
-                  upload_kbps) -> dict:
+                  upload_kbps, contract_template=None, annex_template=None,
+                  termination_template=None, termination_fee=None) -> dict:
     errors = {}
+    templates = {"contract_template": contract_template, "annex_template": annex_template,
+                 "termination_template": termination_template}
+    for key, template in templates.items():
+        # "Dokumenty do taryf": the contract template must be a contract's, and so on.
+        if template is not None and (template.document_type != TARIFF_TEMPLATES[key]
+                                     or template.tenant_id != current_tenant().pk):
+            errors[key] = [{"contract_template": _("Choose a contract template."),
+                            "annex_template": _("Choose an annex template."),
+                            "termination_template": _("Choose a termination template."),
+                            }[key]]
+    fee = None
+    if termination_fee not in (None, ""):
+        try:
+            fee = to_money(termination_fee)
+        except (ArithmeticError, InvalidOperation, ValueError, TypeError):
+            errors["termination_fee"] = [_("Enter the termination fee.")]
+        else:
+            if fee <= 0:
+                errors["termination_fee"] = [_("The termination fee must be above zero "
+                                               "(leave it empty for none).")]
     name = (name or "").strip()
     if not name:
         errors["name"] = [_("A tariff needs a name.")]
@@ -156,7 +191,8 @@ def _tariff_clean(*, name, net_price, vat_rate, period, billing, gtu, download_k
         raise ValidationError(errors)
     return {"name": name, "net_price": price, "vat_rate": vat_rate, "period": period,
             "billing": billing, "gtu": (gtu or "").strip().upper(),
-            "download_kbps": download_kbps, "upload_kbps": upload_kbps}
+            "download_kbps": download_kbps, "upload_kbps": upload_kbps, **templates,
+            "termination_fee": fee}
 
 
 def _tariff_name_free(name: str, exclude_pk=None) -> None:
@@ -168,17 +204,22 @@ def _tariff_name_free(name: str, exclude_pk=None) -> None:
 def tariff_create(*, actor, name: str, net_price, vat_rate: str,
                   period: str = Tariff.Period.MONTHLY, billing: str = Tariff.Billing.ADVANCE,
                   gtu: str = "", download_kbps: int | None = None,
-                  upload_kbps: int | None = None) -> Tariff:
-    """A new tariff of the active tenant (names are unique per tenant)."""
+                  upload_kbps: int | None = None, contract_template=None, annex_template=None,
+                  termination_template=None, termination_fee=None) -> Tariff:
+    """A new tariff of the active tenant (names are unique per tenant); the templates and
+    the termination fee are its documents ("dokumenty do taryf")."""
     data = _tariff_clean(name=name, net_price=net_price, vat_rate=vat_rate, period=period,
                          billing=billing, gtu=gtu, download_kbps=download_kbps,
-                         upload_kbps=upload_kbps)
+                         upload_kbps=upload_kbps, contract_template=contract_template,
+                         annex_template=annex_template,
+                         termination_template=termination_template,
+                         termination_fee=termination_fee)
     with transaction.atomic(durable=True):
         _tariff_name_free(data["name"])
         tariff = Tariff.objects.create(**data)
         action_log(actor=actor, kind="finance.tariff",
-                   message=_("Tariff %(n)s created: %(p)s PLN net") % {"n": tariff.name,
-                                                                      "p": tariff.net_price})
+                   message=N_("Tariff %(n)s created: %(p)s net"),
+                   params={"n": tariff.name, "p": money(tariff.net_price)})
     return tariff
 
 
@@ -187,9 +228,7 @@ def tariff_update(*, actor, tariff: Tariff, is_active: bool | None = None, **fie
     applies to periods billed from now on, never to issued invoices."""
     with transaction.atomic(durable=True):
         tariff = Tariff.objects.select_for_update().get(pk=tariff.pk)
-        current = {k: getattr(tariff, k) for k in ("name", "net_price", "vat_rate", "period",
-                                                  "billing", "gtu", "download_kbps",
-                                                  "upload_kbps")}
+        current = {k: getattr(tariff, k) for k in TARIFF_FIELDS}
         data = _tariff_clean(**{**current, **fields})
         _tariff_name_free(data["name"], exclude_pk=tariff.pk)
         if data["period"] != tariff.period and tariff.subscriptions.filter(
@@ -206,7 +245,8 @@ def tariff_update(*, actor, tariff: Tariff, is_active: bool | None = None, **fie
         if "download_kbps" in changes or "upload_kbps" in changes:
             _radius_refresh(actor=actor, tariff=tariff)
         action_log(actor=actor, kind="finance.tariff",
-                   message=_("Tariff %(n)s changed") % {"n": tariff.name}, changes=changes)
+                   message=N_("Tariff %(n)s changed"), params={"n": tariff.name},
+                   changes=changes)
     return tariff
 
 
@@ -258,8 +298,8 @@ def subscription_add(*, actor, customer: Customer, tariff: Tariff, start_date: d
             customer=customer, tariff=tariff, start_date=start_date, end_date=end_date,
             discount=discount, note=(note or "").strip(), created_by=staff_of(actor))
         action_log(actor=actor, customer=customer, kind="finance.subscription",
-                   message=_("Tariff %(t)s from %(s)s added") % {"t": tariff.name,
-                                                                  "s": start_date})
+                   message=N_("Tariff %(t)s from %(s)s added"),
+                   params={"t": tariff.name, "s": start_date})
     return subscription
 
 
@@ -281,8 +321,8 @@ def subscription_end(*, actor, subscription: Subscription, end_date: date) -> Su
         subscription.save(update_fields=["end_date"])
         _radius_refresh(actor=actor, subscription=subscription)
         action_log(actor=actor, customer=subscription.customer, kind="finance.subscription",
-                   message=_("Tariff %(t)s ends on %(e)s") % {"t": subscription.tariff.name,
-                                                              "e": end_date},
+                   message=N_("Tariff %(t)s ends on %(e)s"),
+                   params={"t": subscription.tariff.name, "e": end_date},
                    changes={"end_date": [str(before) if before else None, str(end_date)]})
     return subscription
 
@@ -316,9 +356,9 @@ def subscription_suspend(*, actor, subscription: Subscription, date_from: date, 
                                                created_by=staff_of(actor))
         _radius_refresh(actor=actor, subscription=subscription)
         action_log(actor=actor, customer=subscription.customer, kind="finance.suspension",
-                   message=_("Tariff %(t)s suspended %(f)s – %(to)s: %(r)s")
-                   % {"t": subscription.tariff.name, "f": date_from, "to": date_to,
-                      "r": reason})
+                   message=N_("Tariff %(t)s suspended %(f)s – %(to)s: %(r)s"),
+                   params={"t": subscription.tariff.name, "f": date_from, "to": date_to,
+                           "r": reason})
     return suspension
 
 
@@ -341,8 +381,8 @@ def subscription_resume(*, actor, suspension: Suspension, on_date: date) -> Susp
         _radius_refresh(actor=actor, subscription=suspension.subscription)
         action_log(actor=actor, customer=suspension.subscription.customer,
                    kind="finance.suspension",
-                   message=_("Tariff %(t)s resumed on %(d)s")
-                   % {"t": suspension.subscription.tariff.name, "d": on_date},
+                   message=N_("Tariff %(t)s resumed on %(d)s"),
+                   params={"t": suspension.subscription.tariff.name, "d": on_date},
                    changes={"date_to": [str(before), str(suspension.date_to)]})
     return suspension
 
@@ -376,9 +416,9 @@ def subscription_cycles_set(*, actor, subscription: Subscription, cycles_billed:
         subscription.cycles_billed = cycles_billed
         subscription.save(update_fields=["cycles_billed"])
         action_log(actor=actor, customer=subscription.customer, kind="finance.subscription",
-                   message=_("Tariff %(t)s: cycle counter %(b)s → %(a)s (%(r)s)")
-                   % {"t": subscription.tariff.name, "b": before, "a": cycles_billed,
-                      "r": reason},
+                   message=N_("Tariff %(t)s: cycle counter %(b)s → %(a)s (%(r)s)"),
+                   params={"t": subscription.tariff.name, "b": before, "a": cycles_billed,
+                           "r": reason},
                    changes={"cycles_billed": [before, cycles_billed]})
     return subscription
 
@@ -744,7 +784,8 @@ def billing_run_create(*, actor, run_date: date, dry_run: bool = False) -> Billi
                                             created_by=staff_of(actor))
             if not dry_run:
                 action_log(actor=actor, kind="finance.billing_run",
-                           message=_("Billing run for %(d)s started") % {"d": run_date})
+                           message=N_("Billing run for %(d)s started"),
+                           params={"d": run_date})
     except IntegrityError:
         raise _one_run_at_a_time() from None
     return run
@@ -778,7 +819,9 @@ def billing_run_resume(*, actor, run: BillingRun) -> BillingRun:
             raise ValidationError(_("Only a failed or interrupted billing run can be resumed; "
                                     "this one is %(s)s.") % {"s": run.get_state_display()})
         billing_date_check(run.run_date)
-        before = run.get_state_display()
+        # Words, not the reader's language of now: shown in the log reader's language.
+        before = (gettext_lazy("interrupted") if run.is_interrupted
+                  else BillingRun.Status(run.status).label)
         run.status, run.worker, run.error = BillingRun.Status.QUEUED, "", ""
         run.heartbeat_at, run.finished_at = timezone.now(), None
         try:
@@ -788,10 +831,10 @@ def billing_run_resume(*, actor, run: BillingRun) -> BillingRun:
         except IntegrityError:
             raise _one_run_at_a_time() from None
         action_log(actor=actor, kind="finance.billing_run",
-                   message=_("Billing run for %(d)s resumed (%(s)s after %(n)s of %(t)s "
-                             "customers)") % {"d": run.run_date, "s": before,
-                                              "n": run.customers_done,
-                                              "t": run.customers_total})
+                   message=N_("Billing run for %(d)s resumed (%(s)s after %(n)s of %(t)s "
+                              "customers)"), params={"d": run.run_date, "s": before,
+                                                     "n": run.customers_done,
+                                                     "t": run.customers_total})
         _run_queue(run, actor)
     return run
 
@@ -808,15 +851,17 @@ def billing_run_abandon(*, actor, run: BillingRun) -> BillingRun:
             raise ValidationError(_("Only a failed, interrupted or unfinished billing run can "
                                     "be abandoned; this one is %(s)s.")
                                   % {"s": run.get_state_display()})
-        before = run.get_state_display()
+        # Words, not the reader's language of now: shown in the log reader's language.
+        before = (gettext_lazy("interrupted") if run.is_interrupted
+                  else BillingRun.Status(run.status).label)
         run.status, run.worker, run.finished_at = BillingRun.Status.ABANDONED, "", timezone.now()
         run.save(update_fields=["status", "worker", "finished_at"])
         if not run.dry_run:
             action_log(actor=actor, kind="finance.billing_run",
-                       message=_("Billing run for %(d)s abandoned (%(s)s after %(n)s of %(t)s "
-                                 "customers, %(i)s invoices)")
-                       % {"d": run.run_date, "s": before, "n": run.customers_done,
-                          "t": run.customers_total, "i": run.invoices})
+                       message=N_("Billing run for %(d)s abandoned (%(s)s after %(n)s of "
+                                  "%(t)s customers, %(i)s invoices)"),
+                       params={"d": run.run_date, "s": before, "n": run.customers_done,
+                               "t": run.customers_total, "i": run.invoices})
     return run
 
 
@@ -891,15 +936,16 @@ def billing_run(*, run_date: date, dry_run: bool = False, actor=None,
         status=BillingRun.Status.DONE, heartbeat_at=timezone.now(), finished_at=timezone.now())
     run.refresh_from_db()
     if finished and not dry_run:
-        message = _("Billing run for %(d)s: %(i)s invoices, %(g)s PLN gross") % {
-            "d": run_date, "i": run.invoices, "g": run.gross_total}
-        if run.subscriptions_capped:
-            message += " " + ngettext(
-                "(%(n)s subscription has more periods due than one run bills: the next run "
-                "continues)",
-                "(%(n)s subscriptions have more periods due than one run bills: the next "
-                "run continues)", run.subscriptions_capped) % {"n": run.subscriptions_capped}
-        action_log(actor=actor, kind="finance.billing_run", message=message)
+        more = [sentence(plural_noop(
+            "(%(n)s subscription has more periods due than one run bills: the next run "
+            "continues)",
+            "(%(n)s subscriptions have more periods due than one run bills: the next "
+            "run continues)"), {"n": run.subscriptions_capped},
+            count=run.subscriptions_capped)] if run.subscriptions_capped else []
+        action_log(actor=actor, kind="finance.billing_run",
+                   message=N_("Billing run for %(d)s: %(i)s invoices, %(g)s gross"),
+                   params={"d": run_date, "i": run.invoices, "g": money(run.gross_total)},
+                   more=more)
     return run
 
 
@@ -1033,9 +1079,9 @@ def _run_chunk(run, token, customer_ids, run_date, due_date, pattern, max_period
             CustomerAccount.objects.filter(pk__in=values_in(ids, "bigint")).update(
                 balance=F("balance") - amount)
         # One entry per invoice on its customer, as ``invoice_issue`` writes it.
-        message = _("Invoice %(n)s issued: %(a)s PLN")
+        message = N_("Invoice %(n)s issued: %(a)s")
         action_log_bulk(actor=actor, kind="finance.invoice", entries=[
-            (invoice.customer_id, message % {"n": invoice.number, "a": invoice.gross})
+            (invoice.customer_id, message, {"n": invoice.number, "a": money(invoice.gross)})
             for invoice in plan.invoices])
         # Credit only exists where the balance was above zero: everyone else has nothing
         # to allocate, and allocate_open costs queries per customer.

@@ -31,10 +31,14 @@ def _first_of_month(day: datetime.date, months_back: int) -> datetime.date:
     return datetime.date(day.year + month // 12, month % 12 + 1, 1)
 
 
+def _no_progress(step: str, done: int, total: int) -> None:
+    pass
+
+
 def finance_demo_build(*, admin, operator, seed: int, today: datetime.date | None = None,
-                       seller: dict[str, str] | None = None) -> None:
+                       seller: dict[str, str] | None = None, progress=_no_progress) -> None:
     """The seller's data, tariffs, a subscription per connected customer, three months
-    billed, payments.
+    billed, payments. ``progress(step, done, total)`` is told how far it is.
 
     ``seller``: the tenant settings ``finance.seller_*`` (the demo ISP's, valid), set
     first: the invoices keep the seller as it was when they were issued."""
@@ -50,7 +54,8 @@ def finance_demo_build(*, admin, operator, seed: int, today: datetime.date | Non
                                vat_rate="8")
     first_run = _first_of_month(today, 2)
     customers = list(Customer.objects.filter(status="connected").order_by("number"))
-    for customer in customers:
+    for done, customer in enumerate(customers):
+        progress("subscriptions", done, len(customers))
         # Billing begins with the first run's month (a start further back would be billed
         # at once, every missed period); some start within it or the month before
         # (pro-rata first periods).
@@ -61,15 +66,19 @@ def finance_demo_build(*, admin, operator, seed: int, today: datetime.date | Non
         if rng.random() < 0.3:
             billing.subscription_add(actor=admin, customer=customer, tariff=tv,
                                      start_date=start)
-    for months_back in (2, 1, 0):
+    progress("subscriptions", len(customers), len(customers))
+    for done, months_back in enumerate((2, 1, 0)):
+        progress("billing runs", done, 3)
         billing.billing_run(run_date=_first_of_month(today, months_back), actor=admin)
-    _payments(customers, rng, register, operator, today)
+    progress("billing runs", 3, 3)
+    _payments(customers, rng, register, operator, today, progress)
 
 
-def _payments(customers, rng, register, operator, today) -> None:
+def _payments(customers, rng, register, operator, today, progress=_no_progress) -> None:
     """Most pay every invoice but the newest by transfer, some at the desk, some not at all;
     a few pay too much (credit)."""
-    for customer in customers:
+    for done, customer in enumerate(customers):
+        progress("payments", done, len(customers))
         invoices = list(customer.finance_documents.filter(kind=Kind.INVOICE)
                         .order_by("issue_date", "id"))
         if len(invoices) < 2:
@@ -91,3 +100,4 @@ def _payments(customers, rng, register, operator, today) -> None:
                 actor=operator, customer=customer, amount=amount, booking_date=paid_on,
                 title=f"Opłata za internet {invoice.number}",
                 bank_reference=f"DEMO-{invoice.number}")
+    progress("payments", len(customers), len(customers))

@@ -4,13 +4,15 @@ from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import BootstrapForm
+from core.forms import BootstrapForm, DateInput
+from core.templatetags.money import money_format
 
 from .models import CashRegister, FinanceDocument, Kind
-from .money import VAT_RATES
+from .money import VAT_RATES, net_unit_price_from_gross
 from .selectors import STATUS_CHOICES
 
 GTU_CODES = [("", "—")] + [(f"GTU_{n:02d}", f"GTU_{n:02d}") for n in range(1, 14)]
@@ -19,7 +21,32 @@ MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
 def _date_widget():
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    return DateInput()
+
+
+class _ChoiceList:
+    """Checkboxes or radio buttons in Bootstrap's form-check markup, one per line (or in a
+    row: ``inline``)."""
+
+    template_name = "finance/widgets/choices.html"
+    option_template_name = "finance/widgets/choice.html"
+
+    def __init__(self, *args, inline=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.inline = inline
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["inline"] = self.inline
+        return context
+
+
+class CheckboxList(_ChoiceList, forms.CheckboxSelectMultiple):
+    pass
+
+
+class RadioList(_ChoiceList, forms.RadioSelect):
+    pass
 
 
 class TypedDecimalField(forms.DecimalField):
@@ -65,20 +92,63 @@ class HistoryFilterForm(forms.Form):
                 "page_number": data.get("page") or 1}
 
 
+NET, GROSS = "net", "gross"
+
+
+def price_entry(data) -> str:
+    """How the posted invoice lines give their prices: ``"gross"`` or ``"net"`` (also
+    what a client that never sends ``entry`` gets)."""
+    return GROSS if data is not None and data.get("entry") == GROSS else NET
+
+
+class PriceEntryMixin(forms.Form):
+    """The lines' prices are typed net or gross; the other price follows (abonent's
+    finance/invoice_form.js shows it while typing, the server computes it on posting)."""
+
+    entry = forms.ChoiceField(label=_("prices typed"), required=False, initial=NET,
+                              choices=[(NET, _("net")), (GROSS, _("gross"))],
+                              widget=RadioList(inline=True))
+
+
 class InvoiceLineForm(BootstrapForm):
+    """One line; ``entry`` says which of the two unit prices was typed: that one is
+    required, the other is ignored (the script fills it in as a preview)."""
+
     name = forms.CharField(label=_("name"), max_length=250)
     quantity = TypedDecimalField(label=_("quantity"), max_digits=12, decimal_places=3,
                                  initial=Decimal("1"))
     unit = forms.CharField(label=_("unit"), max_length=20, initial="szt.")
-    net_unit_price = AmountField(label=_("net unit price"))
+    net_unit_price = AmountField(label=_("net unit price"), required=False)
+    gross_unit_price = AmountField(label=_("gross unit price"), required=False)
     vat_rate = forms.ChoiceField(label=_("VAT rate"), choices=VAT_CHOICES, initial="23")
     gtu = forms.ChoiceField(label="GTU", choices=GTU_CODES, required=False)
     annex15 = forms.BooleanField(label=_("Annex 15"), required=False)
 
+    def __init__(self, *args, entry=NET, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.entry = entry
+        typed = "gross_unit_price" if entry == GROSS else "net_unit_price"
+        for name in ("net_unit_price", "gross_unit_price"):
+            attrs = self.fields[name].widget.attrs
+            attrs["data-price"] = name.split("_")[0]
+            if name != typed:
+                attrs["tabindex"] = "-1"
+
+    def clean(self):
+        data = super().clean()
+        typed = "gross_unit_price" if self.entry == GROSS else "net_unit_price"
+        if data.get(typed) is None and typed not in self.errors:
+            self.add_error(typed, forms.Field.default_error_messages["required"])
+        return data
+
     def line(self) -> dict:
         data = self.cleaned_data
-        return {key: data[key] for key in ("name", "quantity", "unit", "net_unit_price",
+        line = {key: data[key] for key in ("name", "quantity", "unit", "net_unit_price",
                                            "vat_rate", "gtu", "annex15")}
+        if self.entry == GROSS:
+            line["net_unit_price"] = net_unit_price_from_gross(data["gross_unit_price"],
+                                                               data["vat_rate"])
+        return line
 
 
 class BaseLineFormSet(forms.BaseFormSet):
@@ -91,13 +161,15 @@ class BaseLineFormSet(forms.BaseFormSet):
                 and not form.cleaned_data.get("DELETE")]
 
 
+# Three blank rows, and "Add a line" (script) or "More lines" (a submit, without script)
+# for more: any number of lines.
 InvoiceLineFormSet = forms.formset_factory(InvoiceLineForm, formset=BaseLineFormSet, extra=3,
                                            can_delete=True)
 CorrectionLineFormSet = forms.formset_factory(InvoiceLineForm, formset=BaseLineFormSet,
                                               extra=1, can_delete=True)
 
 
-class InvoiceForm(BootstrapForm):
+class InvoiceForm(PriceEntryMixin, BootstrapForm):
     issue_date = forms.DateField(label=_("issue date"), widget=_date_widget())
     due_date = forms.DateField(label=_("due date"), required=False, widget=_date_widget(),
                                help_text=_("Empty: the tenant's payment days."))
@@ -107,7 +179,7 @@ class InvoiceForm(BootstrapForm):
         super().__init__(*args, **kwargs)
 
 
-class CorrectionForm(BootstrapForm):
+class CorrectionForm(PriceEntryMixin, BootstrapForm):
     reason = forms.CharField(label=_("reason for the correction"), max_length=500,
                              widget=forms.TextInput)
     issue_date = forms.DateField(label=_("issue date"), widget=_date_widget())
@@ -125,7 +197,8 @@ class _DocumentChoiceField(forms.ModelChoiceField):
         left = getattr(obj, "left", None)
         if left is None:
             left = getattr(obj, "unallocated", obj.amount)
-        return f"{obj.number} ({obj.issue_date:%Y-%m-%d}): {left} PLN"
+        return f"{obj.number} ({date_format(obj.issue_date, 'SHORT_DATE_FORMAT')}): " \
+               f"{money_format(left)}"
 
 
 def _choices_queryset(documents):
@@ -161,7 +234,7 @@ class KpForm(BootstrapForm):
     register = forms.ModelChoiceField(label=_("cash register"), queryset=None)
     invoices = forms.ModelMultipleChoiceField(label=_("documents paid"), queryset=None,
                                               required=False,
-                                              widget=forms.CheckboxSelectMultiple)
+                                              widget=CheckboxList)
     amount = AmountField(required=False,
                          help_text=_("Instead of positions: the total paid, settling the "
                                      "ticked documents as far as it goes. Empty: the "
@@ -179,9 +252,8 @@ class KpForm(BootstrapForm):
         self.fields["register"].choices = [(r.pk, f"{r.name} ({r.symbol})") for r in registers]
         self.fields["invoices"].queryset = _choices_queryset(receivables)
         self.fields["invoices"].choices = [
-            (r.pk, f"{r.number} · {capfirst(r.get_kind_display())} · {r.left} PLN")
+            (r.pk, f"{r.number} · {capfirst(r.get_kind_display())} · {money_format(r.left)}")
             for r in receivables]
-        self.fields["invoices"].widget.attrs["class"] = "form-check-input"
         if len(registers) == 1:
             self.fields["register"].initial = registers[0].pk
 
@@ -255,15 +327,11 @@ class DebitNoteForm(BootstrapForm):
 
 class TechnicalForm(BootstrapForm):
     CHARGE, CREDIT = "charge", "credit"
-    direction = forms.ChoiceField(label=_("direction"), widget=forms.RadioSelect, choices=[
+    direction = forms.ChoiceField(label=_("direction"), widget=RadioList, choices=[
         (CHARGE, _("charge the balance")), (CREDIT, _("credit the balance"))])
     amount = AmountField()
     reason = forms.CharField(label=_("reason"), max_length=500, required=False,
                              widget=forms.Textarea(attrs={"rows": 2}))
-
-    def style_widgets(self):
-        super().style_widgets()
-        self.fields["direction"].widget.attrs["class"] = "form-check-input"
 
 
 class AllocationLinkForm(BootstrapForm):
@@ -289,7 +357,8 @@ class AllocationRemoveForm(BootstrapForm):
         super().__init__(*args, **kwargs)
         self.fields["document"].queryset = _choices_queryset(documents)
         self.fields["document"].choices = [("", "—")] + [
-            (d.pk, f"{d.number} ({d.issue_date:%Y-%m-%d}): {d.amount} PLN") for d in documents]
+            (d.pk, f"{d.number} ({date_format(d.issue_date, 'SHORT_DATE_FORMAT')}): "
+                   f"{money_format(d.amount)}") for d in documents]
 
 
 class CashRegisterForm(BootstrapForm):

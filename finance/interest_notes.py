@@ -14,8 +14,9 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
-from core.actionlog import action_log, staff_of
+from core.actionlog import action_log, money, staff_of
 from core.tenant_settings import setting_get
 from customers.models import Customer
 
@@ -132,7 +133,8 @@ def interest_note_issue(*, actor, customer: Customer, receivables,
         services.ledger_post(account, note)
         services.allocate_open(customer, actor)
         action_log(actor=actor, customer=customer, kind="finance.interest_note",
-                   message=_("Interest note %(n)s: %(a)s PLN") % {"n": number, "a": total})
+                   message=N_("Interest note %(n)s: %(a)s"),
+                   params={"n": number, "a": money(total)})
     return note
 
 
@@ -150,6 +152,6 @@ def interest_waive(*, actor, receivable: FinanceDocument, reason: str) -> Intere
         waiver = InterestWaiver.objects.create(receivable=receivable, reason=reason,
                                                waived_by=staff_of(actor))
         action_log(actor=actor, customer=receivable.customer, kind="finance.interest_waive",
-                   message=_("Interest on %(n)s deleted from the list: %(r)s")
-                   % {"n": receivable.number, "r": reason})
+                   message=N_("Interest on %(n)s deleted from the list: %(r)s"),
+                   params={"n": receivable.number, "r": reason})
     return waiver

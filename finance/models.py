@@ -332,6 +332,20 @@ class Tariff(TenantOwned):
     download_kbps = models.PositiveIntegerField(_("download (kbit/s)"), null=True, blank=True)
     upload_kbps = models.PositiveIntegerField(_("upload (kbit/s)"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # "Dokumenty do taryf": the templates a subscription of this tariff is offered (empty:
+    # the customer's group default, else the tenant's default of the type).
+    contract_template = models.ForeignKey(
+        "documents.DocumentTemplate", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", verbose_name=_("contract template"))
+    annex_template = models.ForeignKey(
+        "documents.DocumentTemplate", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", verbose_name=_("annex template"))
+    termination_template = models.ForeignKey(
+        "documents.DocumentTemplate", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", verbose_name=_("termination template"))
+    # The debit note ("nota obciążeniowa") of a termination by the customer's fault.
+    termination_fee = models.DecimalField(_("termination fee"), null=True, blank=True,
+                                          **MONEY)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -41,6 +41,21 @@ def line_net(quantity: Decimal, net_unit_price: Decimal) -> Decimal:
     return round_grosz(quantity * net_unit_price)
 
 
+def net_unit_price_from_gross(gross_unit_price: Decimal, vat_rate: str) -> Decimal:
+    """The net unit price of a line typed with its gross unit price: gross ÷ (1 + rate),
+    half-up to the grosz. The invoice is still computed from net (``vat_summary``), so
+    its gross may differ from quantity × the typed gross by a grosz or so; the form's
+    totals show the result before it is issued."""
+    if vat_rate not in VAT_RATES:
+        raise ValueError(f"unknown VAT rate {vat_rate!r}; expected one of {list(VAT_RATES)}")
+    return round_grosz(round_grosz(gross_unit_price) / (1 + VAT_RATES[vat_rate]))
+
+
+def gross_unit_price(net_unit_price: Decimal, vat_rate: str) -> Decimal:
+    """What a net unit price is gross, for showing beside it (VAT itself is per rate)."""
+    return round_grosz(net_unit_price * (1 + VAT_RATES[vat_rate]))
+
+
 def vat_summary(items) -> dict[str, RateTotal]:
     """``items``: (vat_rate, line net) pairs → per-rate totals in ``VAT_RATES`` order.
 

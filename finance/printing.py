@@ -22,8 +22,10 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from core.templatetags.money import money_format
 from customers.models import Customer
 from customers.validators import format_account
 from documents import rendering
@@ -69,15 +71,9 @@ def _barcode_code(number: str, fallback: str) -> str:
 # --------------------------------------------------------------------------- formatting
 
 def money_text(value: Decimal) -> str:
-    """``1234.5`` → ``1 234,50``, as amounts are written in Poland."""
-    value = round_grosz(value)
-    sign = "-" if value < 0 else ""
-    whole, cents = f"{abs(value):.2f}".split(".")
-    groups = []
-    while whole:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    return f"{sign}{' '.join(groups)},{cents}"
+    """``1234.5`` → ``1 234,50`` (non-breaking spaces), as amounts are written in Poland:
+    the one money format (``core.templatetags.money``), without the currency."""
+    return money_format(round_grosz(value), language=LANGUAGE, symbol=False)
 
 
 def quantity_text(value: Decimal) -> str:
@@ -103,7 +99,11 @@ def vat_rate_text(rate: str) -> str:
 
 
 def _date(value) -> str:
-    return value.isoformat() if value else ""
+    """``03.12.2026``: the Polish date format (config/formats/pl)."""
+    if not value:
+        return ""
+    with translation.override(LANGUAGE):
+        return date_format(value, "SHORT_DATE_FORMAT")
 
 
 # --------------------------------------------------------------------------- parties

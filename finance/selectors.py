@@ -10,6 +10,7 @@ own links (those only cancel what the invoice no longer asks).
 """
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import (
@@ -202,6 +203,15 @@ def open_receivable_list(*, customer: Customer) -> list[FinanceDocument]:
                 .annotate(left=F("debit") - _sum(Allocation.objects.filter(
                     receivable=OuterRef("pk")), F("amount")))
                 .filter(left__gt=0).order_by(Coalesce("due_date", "issue_date"), "id"))
+
+
+def overdue_summary(receivables, *, today) -> tuple[Decimal, date | None]:
+    """Of ``open_receivable_list``'s rows, what is past due on ``today`` and the oldest
+    due date among them (None: nothing overdue). A receivable without a due date is due
+    on its issue date."""
+    overdue = [r for r in receivables if (r.due_date or r.issue_date) < today]
+    return (sum((r.left for r in overdue), ZERO),
+            min((r.due_date or r.issue_date for r in overdue), default=None))
 
 
 def open_payment_list(*, customer: Customer) -> list[FinanceDocument]:

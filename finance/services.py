@@ -19,8 +19,9 @@ from django.db.models import DecimalField, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
-from core.actionlog import action_log, staff_of
+from core.actionlog import action_log, money, sentence, staff_of
 from core.tenancy import current_tenant
 from core.tenant_settings import setting_get
 from customers.models import Customer
@@ -235,7 +236,8 @@ def invoice_issue(*, actor, customer: Customer, lines, issue_date: date | None =
         ledger_post(account, invoice)
         allocate_open(customer, actor)
         action_log(actor=actor, customer=customer, kind="finance.invoice",
-                   message=_("Invoice %(n)s issued: %(a)s PLN") % {"n": number, "a": gross})
+                   message=N_("Invoice %(n)s issued: %(a)s"),
+                   params={"n": number, "a": money(gross)})
     return invoice
 
 
@@ -271,7 +273,7 @@ def invoice_update(*, actor, invoice: FinanceDocument, lines) -> FinanceDocument
         invoice.save(update_fields=["debit"])
         allocate_open(invoice.customer, actor)
         action_log(actor=actor, customer=invoice.customer, kind="finance.invoice_edit",
-                   message=_("Invoice %(n)s edited") % {"n": invoice.number},
+                   message=N_("Invoice %(n)s edited"), params={"n": invoice.number},
                    changes={"gross": [str(before), str(gross)]})
     return invoice
 
@@ -390,8 +392,9 @@ def correction_issue(*, actor, invoice: FinanceDocument, lines, reason: str,
                 "The invoice was corrected to zero: check the cycle counter of the payment "
                 "schedule.")))
         action_log(actor=actor, customer=invoice.customer, kind="finance.correction",
-                   message=_("Correction %(c)s of invoice %(n)s: %(d)s PLN (%(r)s)")
-                   % {"c": number, "n": invoice.number, "d": difference, "r": reason})
+                   message=N_("Correction %(c)s of invoice %(n)s: %(d)s (%(r)s)"),
+                   params={"c": number, "n": invoice.number, "d": money(difference),
+                           "r": reason})
     return correction, warnings
 
 
@@ -526,9 +529,11 @@ def kp_issue(*, actor, customer: Customer, register: CashRegister, amount=None,
         ledger_post(account, kp)
         allocate_open(customer, actor)
         action_log(actor=actor, customer=customer, kind="finance.kp",
-                   message=_("KP %(n)s: %(a)s PLN (%(p)s)") % {
-                       "n": number, "a": value,
-                       "p": "; ".join(f"{name}: {part}" for name, part in rows)})
+                   message=N_("KP %(n)s: %(a)s (%(p)s)"), params={
+                       "n": number, "a": money(value),
+                       "p": [sentence(N_("%(name)s: %(amount)s"),
+                                      {"name": name, "amount": money(part)})
+                             for name, part in rows]})
     return kp
 
 
@@ -550,7 +555,7 @@ def _simple_document(*, actor, customer, kind, side, amount, title, log_message,
         ledger_post(account, document)
         allocate_open(customer, actor)
         action_log(actor=actor, customer=customer, kind=f"finance.{kind}",
-                   message=log_message % {"n": number, "a": value})
+                   message=log_message, params={"n": number, "a": money(value)})
     return document
 
 
@@ -560,7 +565,7 @@ def kw_issue(*, actor, customer: Customer, register: CashRegister, amount, title
     return _simple_document(
         actor=actor, customer=customer, kind=Kind.KW, side="debit", amount=amount, title=title,
         issue_date=issue_date, cash_register=register,
-        due_date=issue_date or timezone.localdate(), log_message=_("KW %(n)s: %(a)s PLN"))
+        due_date=issue_date or timezone.localdate(), log_message=N_("KW %(n)s: %(a)s"))
 
 
 def bank_transfer_record(*, actor, customer: Customer, amount, booking_date: date, title: str,
@@ -575,7 +580,7 @@ def bank_transfer_record(*, actor, customer: Customer, amount, booking_date: dat
         title=title, issue_date=booking_date, number=number[:60],
         bank_reference=bank_reference, bank_account=bank_account,
         counterparty_account=counterparty_account, durable=not nested,
-        log_message=_("Bank transfer %(n)s: %(a)s PLN"))
+        log_message=N_("Bank transfer %(n)s: %(a)s"))
 
 
 def debit_note_issue(*, actor, customer: Customer, amount, title: str,
@@ -588,7 +593,7 @@ def debit_note_issue(*, actor, customer: Customer, amount, title: str,
         actor=actor, customer=customer, kind=Kind.DEBIT_NOTE, side="debit", amount=amount,
         title=title.strip(),
         due_date=due_date or today + timedelta(days=setting_get("finance.payment_days")),
-        log_message=_("Debit note %(n)s: %(a)s PLN"))
+        log_message=N_("Debit note %(n)s: %(a)s"))
 
 
 def technical_issue(*, actor, customer: Customer, amount, charge: bool,
@@ -600,7 +605,7 @@ def technical_issue(*, actor, customer: Customer, amount, charge: bool,
     return _simple_document(
         actor=actor, customer=customer, kind=Kind.TECHNICAL,
         side="debit" if charge else "credit", amount=amount, title=reason, reason=reason,
-        due_date=timezone.localdate(), log_message=_("Technical transaction %(n)s: %(a)s PLN"))
+        due_date=timezone.localdate(), log_message=N_("Technical transaction %(n)s: %(a)s"))
 
 
 def cash_register_create(*, actor, name: str, symbol: str, kp_number_pattern: str = "",
@@ -624,7 +629,8 @@ def cash_register_create(*, actor, name: str, symbol: str, kp_number_pattern: st
             raise ValidationError({"symbol": [_("A cash register with this symbol already "
                                                 "exists.")]}) from None
         action_log(actor=actor, kind="finance.cash_register",
-                   message=_("Cash register %(n)s (%(s)s) added") % {"n": name, "s": symbol})
+                   message=N_("Cash register %(n)s (%(s)s) added"),
+                   params={"n": name, "s": symbol})
     return register
 
 
@@ -651,8 +657,8 @@ def allocation_link(*, actor, payment: FinanceDocument, receivable: FinanceDocum
                                                amount=value, rule="manual",
                                                created_by=staff_of(actor))
         action_log(actor=actor, customer=payment.customer, kind="finance.link",
-                   message=_("%(p)s linked to %(r)s: %(a)s PLN")
-                   % {"p": payment.number, "r": receivable.number, "a": value})
+                   message=N_("%(p)s linked to %(r)s: %(a)s"),
+                   params={"p": payment.number, "r": receivable.number, "a": money(value)})
     return allocation
 
 
@@ -667,8 +673,8 @@ def allocations_remove(*, actor, document: FinanceDocument) -> int:
         count = links.count()
         links.delete()
         action_log(actor=actor, customer=document.customer, kind="finance.unlink",
-                   message=_("Links of %(n)s removed (%(c)s)") % {"n": document.number,
-                                                                  "c": count})
+                   message=N_("Links of %(n)s removed (%(c)s)"),
+                   params={"n": document.number, "c": count})
     return count
 
 

@@ -29,6 +29,8 @@ urlpatterns = [
     path(D + "edit/", ledger_forms.invoice_edit, name="invoice_edit"),
     path(D + "correct/", ledger_forms.correction_create, name="correction_create"),
     path("cash-registers/", ledger_forms.cash_registers, name="cash_registers"),
+    path("debtors/", ledger.debtor_list, name="debtors"),
+    path("payments/", ledger.payment_list, name="payments"),
     # --- end ledger
     # --- print and card: PDFs, Rachunek, Druk wpłat, Odsetki (views/account.py)
     path(D + "pdf/", account.document_pdf, name="document_pdf"),

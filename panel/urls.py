@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.login, name="login"),
     path("logout/", views.logout, name="logout"),
+    path("as-customer/end/", views.as_customer_end, name="as_customer_end"),
     path("password/", views.password_change, name="password_change"),
     path("documents/<int:financedocument_id>/pdf/", views.document_pdf,
          name="document_pdf"),

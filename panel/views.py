@@ -24,9 +24,11 @@ from finance import printing
 from finance.models import FinanceDocument
 
 from . import selectors
+from . import services as panel_services
 from .forms import PanelLoginForm, PanelPasswordForm
 from .session import (
     ACCOUNT_KEY,
+    panel_impersonation,
     panel_login,
     panel_logout,
     panel_session_refresh,
@@ -89,7 +91,19 @@ def login(request):
 
 
 @require_POST
+def as_customer_end(request):
+    """The banner's "End": back to the customer's card (the staff login stays)."""
+    customer = panel_services.impersonation_end(request, request.user)
+    if customer is not None and request.user.is_authenticated:
+        messages.success(request, _("You no longer view the panel as the customer."))
+        return redirect("customers:card", customer_id=customer.pk)
+    return redirect("panel:login")
+
+
+@require_POST
 def logout(request):
+    if panel_impersonation(request) is not None:
+        return as_customer_end(request)
     slug = panel_tenant_slug(request)
     panel_logout(request)
     messages.success(request, _("You have logged out of the panel."))

@@ -2,10 +2,13 @@
 
 * ``/api/v1/radius/nas/`` — NAS devices (the shared secret is write-only);
 * ``/api/v1/radius/pools/`` — IP pools;
+* a ``DELETE`` of a NAS, a pool or a login answers 204, or 400 with ``detail`` naming
+  what still depends on it (``radius.services.removal``);
 * ``/api/v1/radius/logins/`` — logins ("komputery"), ``?customer=``; ``disable``,
   ``enable`` and ``reload`` ("Wymuś przeładowanie ustawień": CoA / Disconnect queued,
   ``reload_status`` says what came of it);
   ``block`` / ``unblock`` (staff block), ``temp-speed`` and ``temp-speed/clear``;
+  ``customer-block`` / ``customer-unblock`` (every login of a customer, ``{"customer"}``);
   ``traffic`` (the statistics charts, ``?period=day|week|month|year``);
 * ``/api/v1/radius/sessions/`` — accounting sessions, ``?login=``, ``?open=true``;
 * ``/api/v1/radius/keys/`` — FreeRADIUS keys (administrators): list, create, ``rotate``
@@ -22,7 +25,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from core.api import TenantViewSet
+from core.api import TenantViewSet, error_response
 
 from . import selectors, serializers, services
 from .models import IpPool, Login, Nas, RadiusKey, RadiusSession
@@ -30,6 +33,11 @@ from .models import IpPool, Login, Nas, RadiusKey, RadiusSession
 
 def _writes(input_serializer, output_serializer, code=201):
     return extend_schema(request=input_serializer, responses={code: output_serializer})
+
+
+def _deletes(refused: str):
+    """A DELETE: 204, or a 400 whose ``detail`` names what still depends on the object."""
+    return extend_schema(responses={204: None, 400: error_response(refused)})
 
 
 def _id_param(request, name: str) -> int | None:
@@ -45,6 +53,8 @@ def _id_param(request, name: str) -> int | None:
 @extend_schema_view(
     create=_writes(serializers.NasInputSerializer, serializers.NasSerializer),
     partial_update=_writes(serializers.NasInputSerializer, serializers.NasSerializer, 200),
+    destroy=_deletes("Refused: logins are allowed on this NAS only, or sessions on it are "
+                     "open; `detail` names them."),
 )
 class NasViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     model = Nas
@@ -63,9 +73,15 @@ class NasViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet
         return self.respond(services.nas_update(actor=request.user, nas=nas, **data),
                             status.HTTP_200_OK)
 
+    def destroy(self, request, pk=None):
+        services.nas_delete(actor=request.user, nas=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
-@extend_schema_view(create=_writes(serializers.IpPoolInputSerializer,
-                                   serializers.IpPoolSerializer))
+
+@extend_schema_view(
+    create=_writes(serializers.IpPoolInputSerializer, serializers.IpPoolSerializer),
+    destroy=_deletes("Refused: logins have this pool; `detail` names them."),
+)
 class IpPoolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     model = IpPool
     serializer_class = serializers.IpPoolSerializer
@@ -76,6 +92,10 @@ class IpPoolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantView
     def create(self, request):
         data = self.parsed(serializers.IpPoolInputSerializer)
         return self.respond(services.pool_create(actor=request.user, **data))
+
+    def destroy(self, request, pk=None):
+        services.pool_delete(actor=request.user, pool=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema_view(
@@ -91,6 +111,12 @@ class IpPoolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantView
     temp_speed=_writes(serializers.LoginTempSpeedSerializer, serializers.LoginSerializer, 200),
     temp_speed_clear=extend_schema(request=None,
                                    responses={200: serializers.LoginSerializer}),
+    destroy=_deletes("Refused: the login is online (disable it first); `detail` says "
+                     "where."),
+    customer_block=_writes(serializers.CustomerBlockSerializer,
+                           serializers.LoginCountSerializer, 200),
+    customer_unblock=_writes(serializers.CustomerUnblockSerializer,
+                             serializers.LoginCountSerializer, 200),
     traffic=extend_schema(parameters=[OpenApiParameter(
         "period", str, enum=list(selectors.TRAFFIC_PERIODS),
         description="day (bars of an hour), week and month (a day), year (a month)")],
@@ -107,6 +133,8 @@ class LoginViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
         "unblock": ["radius.change_login"],
         "temp_speed": ["radius.change_login"],
         "temp_speed_clear": ["radius.change_login"],
+        "customer_block": ["radius.change_login"],
+        "customer_unblock": ["radius.change_login"],
     }
 
     def scoped_queryset(self):
@@ -126,6 +154,11 @@ class LoginViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
         login = self.get_object()
         data = self.parsed(serializers.LoginUpdateSerializer, partial=True)
         return self._fresh(services.login_update(actor=request.user, login=login, **data))
+
+    def destroy(self, request, pk=None):
+        """Delete the login; its connection history (sessions) is kept, detached."""
+        services.login_delete(actor=request.user, login=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @action(detail=True, methods=["post"])
     def disable(self, request, pk=None):
@@ -154,6 +187,21 @@ class LoginViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
     def unblock(self, request, pk=None):
         """Lift a staff block (a debt block lifts when the debt is paid)."""
         return self._fresh(services.login_unblock(actor=request.user, login=self.get_object()))
+
+    @action(detail=False, methods=["post"], url_path="customer-block")
+    def customer_block(self, request):
+        """Block every login of the customer by staff ("Zablokuj klienta"); ``count``:
+        how many were blocked (0: none, or all blocked already for this reason)."""
+        data = self.parsed(serializers.CustomerBlockSerializer)
+        count = services.customer_block(actor=request.user, **data)
+        return Response(serializers.LoginCountSerializer({"count": count}).data)
+
+    @action(detail=False, methods=["post"], url_path="customer-unblock")
+    def customer_unblock(self, request):
+        """Lift the staff blocks of the customer's logins (debt blocks stay)."""
+        data = self.parsed(serializers.CustomerUnblockSerializer)
+        count = services.customer_unblock(actor=request.user, **data)
+        return Response(serializers.LoginCountSerializer({"count": count}).data)
 
     @action(detail=True, methods=["post"], url_path="temp-speed")
     def temp_speed(self, request, pk=None):

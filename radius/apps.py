@@ -84,3 +84,13 @@ class RadiusConfig(AppConfig):
                 min_value=0, max_value=365,
             ),
         )
+        # --- search: this app's part of the one search box (core.search)
+        from . import search
+
+        search.register()
+        # --- end search
+        # --- home page: this app's tiles of the day's work (core.dashboard)
+        from . import dashboard
+
+        dashboard.register_tiles()
+        # --- end home page

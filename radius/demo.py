@@ -20,8 +20,14 @@ from .services import Accounting, accounting_record
 DEMO_NAS_IP = "192.0.2.1"
 
 
-def radius_demo_build(*, admin, seed: int, now: datetime.datetime | None = None) -> int:
-    """Returns how many logins were made."""
+def _no_progress(step: str, done: int, total: int) -> None:
+    pass
+
+
+def radius_demo_build(*, admin, seed: int, now: datetime.datetime | None = None,
+                      progress=_no_progress) -> int:
+    """Returns how many logins were made; ``progress(step, done, total)`` is told how far
+    it is."""
     rng = random.Random(seed)
     now = now or timezone.now()
     nas = services.nas_create(actor=admin, name="BRAS Centrum", ip=DEMO_NAS_IP,
@@ -32,12 +38,18 @@ def radius_demo_build(*, admin, seed: int, now: datetime.datetime | None = None)
     internet = {s.customer_id: s for s in Subscription.objects.filter(
         tariff__download_kbps__isnull=False).order_by("customer_id", "id")}
     logins = []
-    for customer in Customer.objects.filter(status="connected").order_by("number"):
+    customers = list(Customer.objects.filter(status="connected").order_by("number"))
+    for customer in customers:
+        progress("logins", len(logins), len(customers))
         logins.append(services.login_create(
             actor=admin, customer=customer, pool=pool, nases=[nas],
             subscription=internet.get(customer.pk)))
-    for login in logins[: max(1, len(logins) // 3)]:
+    progress("logins", len(logins), len(customers))
+    online = logins[: max(1, len(logins) // 3)]
+    for done, login in enumerate(online):
+        progress("traffic", done, len(online))
         _traffic(login, rng, now)
+    progress("traffic", len(online), len(online))
     return len(logins)
 
 

@@ -2,6 +2,7 @@
 addresses inside the pool, attribute names) and the views show their messages."""
 
 from django import forms
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import BootstrapForm
@@ -15,8 +16,11 @@ def _address_label(address) -> str:
 
 
 def _subscription_label(subscription) -> str:
-    end = f" – {subscription.end_date:%Y-%m-%d}" if subscription.end_date else ""
-    return f"{subscription.tariff.name} ({subscription.start_date:%Y-%m-%d}{end})"
+    def day(value):
+        return date_format(value, "SHORT_DATE_FORMAT")
+
+    end = f" – {day(subscription.end_date)}" if subscription.end_date else ""
+    return f"{subscription.tariff.name} ({day(subscription.start_date)}{end})"
 
 
 class LoginForm(BootstrapForm):
@@ -158,3 +162,41 @@ class PhotoForm(BootstrapForm):
 
 class DisableForm(BootstrapForm):
     reason = forms.CharField(label=_("reason"), max_length=200, required=False)
+
+
+class BlockForm(BootstrapForm):
+    """A staff block ("Blokada") of a login or of all the customer's logins; ``confirmed``
+    is sent by the page that already said which sessions the block changes."""
+
+    reason = forms.CharField(label=_("reason for the block"), max_length=200,
+                             help_text=_("Shown on the card and in the action log."))
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class DisableConfirmForm(BootstrapForm):
+    """Disabling an online login: the reason, and that the staff saw it disconnects."""
+
+    reason = forms.CharField(label=_("reason"), max_length=200, required=False)
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    """``<input type="datetime-local">``: its value is ``2026-12-05T18:00`` in every
+    language (the browser shows it in the reader's own form)."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
+class TempSpeedForm(BootstrapForm):
+    """"Prędkość tymczasowa": speeds in kbit/s (the tariff's unit) and when it ends."""
+
+    download_kbps = forms.IntegerField(label=_("download (kbit/s)"), min_value=1,
+                                       widget=forms.NumberInput(attrs={"placeholder": "50000"}))
+    upload_kbps = forms.IntegerField(label=_("upload (kbit/s)"), min_value=1,
+                                     widget=forms.NumberInput(attrs={"placeholder": "10000"}))
+    until = forms.DateTimeField(label=_("until"), widget=DateTimeInput,
+                                input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M",
+                                               "%d.%m.%Y %H:%M"])

@@ -316,3 +316,15 @@ def pool_size(pool: IpPool) -> int:
     if pool.gateway:
         skip.add(ipaddress.IPv4Address(pool.gateway))
     return end - start + 1 - sum(1 for address in skip if start <= int(address) <= end)
+
+
+def open_session_list(*, login_id: int | None = None, customer_id: int | None = None):
+    """The open sessions of a login or of a customer's logins, with their NAS and login:
+    what a block or a disable would change or disconnect (one query)."""
+    sessions = (RadiusSession.objects.filter(stopped_at__isnull=True, login__isnull=False)
+                .select_related("nas", "login").order_by("login__login", "-started_at"))
+    if login_id is not None:
+        sessions = sessions.filter(login_id=login_id)
+    if customer_id is not None:
+        sessions = sessions.filter(login__customer_id=customer_id)
+    return list(sessions)

@@ -116,6 +116,21 @@ class LoginBlockSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200)
 
 
+class CustomerBlockSerializer(serializers.Serializer):
+    """Block every login of ``customer`` by staff, with one reason."""
+
+    customer = TenantPrimaryKeyRelatedField(model=Customer)
+    reason = serializers.CharField(max_length=200)
+
+
+class CustomerUnblockSerializer(serializers.Serializer):
+    customer = TenantPrimaryKeyRelatedField(model=Customer)
+
+
+class LoginCountSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="How many logins changed.")
+
+
 class LoginTempSpeedSerializer(serializers.Serializer):
     """The temporary speed ("prędkość tymczasowa"), kbit/s, until a moment in the future."""
 

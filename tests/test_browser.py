@@ -57,23 +57,26 @@ def test_staff_edits_phone_and_pins_annotation(transactional_db, live_server, br
     page.fill("#phone_add_number", "603 000 111")
     page.locator("#section-data form[hx-post$='/phones/add/'] button[type=submit]").click()
     expect(page.locator("#phones")).to_contain_text("+48 603 000 111")
+    page.locator("[data-card-tab=akcje]").click()  # the action log's tab
     expect(page.locator("#action-log")).to_contain_text("Phone +48603000111 added")
 
-    # Pin the annotation: it moves above the customer data.
+    # Pin the annotation: it moves above the card's sections.
     expect(page.locator("#pinned-annotations")).to_have_count(0)
+    page.locator("[data-card-tab=adnotacje]").click()
     page.locator(f"#annotation-{note.pk}").get_by_role("button", name="Pin").click()
     pinned = page.locator("#pinned-annotations")
     expect(pinned).to_contain_text("Klucz u sąsiada")
-    # Both measured at once: the redirect to #section-annotations scrolls smoothly.
+    # Both measured at once: the redirect to #adnotacje scrolls smoothly.
     assert page.evaluate("""() => {
         const top = (id) => document.getElementById(id).getBoundingClientRect().top;
-        return top("pinned-annotations") < top("section-data");
+        return top("pinned-annotations") < top("section-annotations");
     }""")
 
+    page.locator("[data-card-tab=akcje]").click()
     log = page.locator("#action-log")
-    expect(log).to_contain_text("phone.update")
+    expect(log).to_contain_text("Phone +48602345678 changed")
     expect(log).to_contain_text("+48602345678")
-    expect(log).to_contain_text("annotation.pin")
+    expect(log).to_contain_text("Annotation pinned: ")
     page.screenshot(path="/tmp/card.png", full_page=True)
 
 
@@ -144,7 +147,7 @@ def test_computers_section_reloads_and_opens_the_login_window(transactional_db, 
     expect = sync_api.expect
 
     staff_browser_login(page, f"{live_server.url}/login/")
-    page.goto(f"{live_server.url}/customers/{customer.pk}/")
+    page.goto(f"{live_server.url}/customers/{customer.pk}/#komputery")
 
     row = page.locator(f"#login-{login.pk}")
     expect(row).to_contain_text("192.0.2.5")
@@ -158,7 +161,9 @@ def test_computers_section_reloads_and_opens_the_login_window(transactional_db, 
     row.get_by_role("button", name="Force settings reload").click()
     section = page.locator("#section-computers")
     expect(section).to_contain_text("Reload of jan-pc: no active session.")
-    expect(page.locator("#action-log")).to_contain_text("login.reload")
+    page.locator("[data-card-tab=akcje]").click()
+    expect(page.locator("#action-log")).to_contain_text("Settings of login jan-pc not reloaded: no active session.")
+    page.locator("[data-card-tab=komputery]").click()
 
     page.locator(f"#login-{login.pk}").get_by_role("link", name="jan-pc").click()
     expect(page.locator("h1")).to_have_text("Login jan-pc")
@@ -193,7 +198,9 @@ def test_staff_sets_panel_credentials_and_unlocks_then_the_customer_logs_in(
     page.fill("#panel_credentials_password", "Haslo-Startowe-1")
     page.locator("#section-data form[hx-post$='/panel/credentials/'] button[type=submit]").click()
     expect(panel).to_contain_text("jan.k")
-    expect(page.locator("#action-log")).to_contain_text("panel.credentials")
+    page.locator("[data-card-tab=akcje]").click()
+    expect(page.locator("#action-log")).to_contain_text("Panel account created")
+    page.locator("[data-card-tab=dane]").click()
 
     with tenant_context(tenant):
         for _ in range(5):
@@ -202,7 +209,8 @@ def test_staff_sets_panel_credentials_and_unlocks_then_the_customer_logs_in(
     expect(page.locator("#panel-locked")).to_be_visible()
     page.get_by_role("button", name="Unlock panel login").click()
     expect(page.locator("#panel-locked")).to_have_count(0)
-    expect(page.locator("#action-log")).to_contain_text("panel.unlocked")
+    page.locator("[data-card-tab=akcje]").click()
+    expect(page.locator("#action-log")).to_contain_text("Panel login unlocked")
 
     page.goto(f"{live_server.url}/panel/login/")
     page.fill("#id_login", "jan.k")

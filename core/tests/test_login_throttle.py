@@ -296,7 +296,7 @@ def test_failures_and_the_lock_are_in_the_tenants_action_log(anna, tenant, other
     entries = ActionLog.all_tenants.filter(tenant=tenant)
     assert entries.filter(kind="login.failed").count() == 5
     locked = entries.get(kind="login.locked")
-    assert "anna" in locked.message and "203.0.113.10" in locked.message
+    assert "anna" in locked.text and "203.0.113.10" in locked.text
     assert locked.actor_kind == ActionLog.ActorKind.SYSTEM
     assert not ActionLog.all_tenants.filter(tenant=other_tenant).exists()
 
@@ -320,7 +320,7 @@ def test_tenant_admin_unlocks_an_account_in_the_staff_ui(client, anna, admin_of_
     assert response.status_code == 302
     assert login(browser(), "anna", PASSWORD).status_code == 302
     entry = ActionLog.all_tenants.get(tenant=tenant, kind="login.unlocked")
-    assert entry.actor_user == admin_of_tenant and "anna" in entry.message
+    assert entry.actor_user == admin_of_tenant and "anna" in entry.text
 
 
 def test_tenant_admin_unlocks_through_the_api(anna, admin_of_tenant, tenant):
@@ -415,7 +415,7 @@ def test_an_address_still_over_the_limit_without_our_attempts_stays_locked(
     assert response.json() == {"free": False}
     assert login(browser("203.0.113.66"), "anna", PASSWORD).status_code == 429
     entry = ActionLog.all_tenants.get(tenant=tenant, kind="login.unlocked")
-    assert "stays locked" in entry.message
+    assert "stays locked" in entry.text
 
 
 def test_an_address_locked_only_by_our_users_is_freed_in_the_ui(client, anna, admin_of_tenant,

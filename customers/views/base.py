@@ -11,7 +11,13 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from core.forms import apply_service_errors
-from core.sections import card_sections_for
+from core.sections import (
+    card_actions_for,
+    card_section_anchor,
+    card_section_find,
+    card_sections_for,
+    card_summary_for,
+)
 from core.views import staff_view  # noqa: F401  (the views of this package import it from here)
 from customers import selectors_ui
 from customers.forms import (
@@ -60,8 +66,13 @@ def card_form(name, customer, data=None, files=None):
 
 
 def card_url(customer_id, section_key: str | None = None) -> str:
+    """The card, or the card open at section ``section_key``: ``?sekcja=historia`` shows
+    it without JavaScript, ``#historia`` keeps the tab when the page is reloaded."""
     url = reverse("customers:card", kwargs={"customer_id": customer_id})
-    return f"{url}#section-{section_key}" if section_key else url
+    if not section_key:
+        return url
+    anchor = card_section_anchor(section_key)
+    return f"{url}?sekcja={anchor}#{anchor}"
 
 
 def load_card(customer_id) -> Customer:
@@ -88,23 +99,62 @@ def _render_lazy(request, customer, section) -> str:
                             {"customer": customer, "section": section}, request=request)
 
 
-def render_card(request, customer_id, *, forms=None):
+def _render_summary(request, customer) -> list[str]:
+    """The blocks other apps add to the header (balance, logins, ...), each with its own
+    context; an empty context leaves its block out."""
+    blocks = []
+    for item in card_summary_for(request.user):
+        context = item.context(customer, request)
+        if context:
+            blocks.append(mark_safe(render_to_string(  # noqa: S308
+                item.template, {"customer": customer, **context}, request=request)))
+    return blocks
+
+
+def render_summary(request, customer) -> HttpResponse:
+    return render(request, "customers/card/_summary.html", {
+        "customer": customer, "summary": _render_summary(request, customer)})
+
+
+def render_card(request, customer_id, *, forms=None, active: str | None = None):
+    """The card: its summary header, the tabs of its sections, the sidebar of actions and
+    one section — ``active`` (the one whose form was refused), else ``?sekcja=`` (anchor
+    or key), else the first. The others are not rendered: a tab loads its section by htmx.
+
+    Without JavaScript each tab is a link to ``?sekcja=``; ``?full=1`` shows every section,
+    as do parameters of no section's tab (the action log's filters sent by a plain form).
+    """
     customer = load_card(customer_id)
-    in_place = forms is not None or bool(request.GET)  # a refused form, filters, ?full=1
+    sections = card_sections_for(request.user)
+    named = active or request.GET.get("sekcja", "")
+    current = card_section_find(named, request.user) if named else None
+    if named and current is None:
+        raise Http404  # a section that does not exist or the user may not see
+    show_all = request.GET.get("full") == "1" or (bool(request.GET) and not named)
+    if current is None and not show_all:
+        current = sections[0] if sections else None
+    shown = sections if show_all else [s for s in sections if s is current]
+    # In place when asked for with parameters (a tab's link, filters, ?full=1) or to show
+    # a refused form; a lazy section asked for bare is loaded by htmx after the card.
+    in_place = forms is not None or bool(request.GET)
     forms = _card_forms(customer, forms)
-    sections = [mark_safe(  # noqa: S308
+    rendered = [mark_safe(  # noqa: S308
         _render_lazy(request, customer, section) if section.lazy and not in_place
         else _render_section(request, customer, section, forms))
-        for section in card_sections_for(request.user)]
+        for section in shown]
+    url = reverse("customers:card", kwargs={"customer_id": customer.pk})
     return render(request, "customers/card.html", {
-        "customer": customer, "sections": sections,
+        "customer": customer, "sections": rendered, "tabs": sections,
+        "active": None if show_all else current, "show_all": show_all,
+        "summary": _render_summary(request, customer),
+        "actions": card_actions_for(request.user, customer.pk, url),
         "show_annotations": request.user.has_perm("customers.view_annotation"),
     })
 
 
 def render_section(request, customer_id, key, *, forms=None):
     """One section, as htmx swaps it in place (404 if the user may not see it)."""
-    section = next((s for s in card_sections_for(request.user) if s.key == key), None)
+    section = card_section_find(key, request.user)
     if section is None:
         raise Http404
     customer = load_card(customer_id)
@@ -124,7 +174,7 @@ def section_done(request, customer_id, key, *, forms=None, message=None):
             response["HX-Trigger"] = "card-changed"
         return response
     if failed:
-        return render_card(request, customer_id, forms=forms)
+        return render_card(request, customer_id, forms=forms, active=key)
     return redirect(card_url(customer_id, key))
 
 

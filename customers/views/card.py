@@ -2,9 +2,10 @@
 
 from django.views.decorators.http import require_GET
 
+from core.sections import address_tags_for
 from customers import selectors
 
-from .base import render_card, render_section, staff_view
+from .base import load_card, render_card, render_section, render_summary, staff_view
 
 ACTIONLOG_PAGE = 20
 ACTIONLOG_MAX_PAGES = 50
@@ -34,6 +35,14 @@ def actionlog_section_context(customer, request):
     }
 
 
+def addresses_section_context(customer, request):
+    """"Dane adresowe": each address with what other apps install there (the login IDs,
+    net47's "identyfikatory komputerów"), from ``core.sections.address_tags_for``."""
+    tags = address_tags_for(customer, request)
+    return {"address_rows": [(address, tags.get(address.pk, []))
+                             for address in customer.addresses.all()]}
+
+
 @staff_view("customers.view_customer")
 @require_GET
 def customer_card(request, customer_id):
@@ -45,3 +54,10 @@ def customer_card(request, customer_id):
 def card_section(request, customer_id, key):
     """One section alone: htmx filters of the action log, refreshes after a change."""
     return render_section(request, customer_id, key)
+
+
+@staff_view("customers.view_customer")
+@require_GET
+def card_summary(request, customer_id):
+    """The card's summary header alone: htmx refreshes it after a change in a section."""
+    return render_summary(request, load_card(customer_id))

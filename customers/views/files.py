@@ -35,6 +35,17 @@ def folder_edit(request, customer_id, folder_id):
         save=lambda data: services.folder_update(actor=request.user, folder=folder, **data))
 
 
+@staff_view("customers.delete_folder")
+@require_POST
+def folder_remove(request, customer_id, folder_id):
+    """Remove an empty folder; one holding scans is refused with their names."""
+    folder = get_object_or_404(Folder.objects.select_related("customer"), pk=folder_id,
+                               customer_id=customer_id)
+    return section_call(request, customer_id, "data",
+                        lambda: services.folder_remove(actor=request.user, folder=folder),
+                        _("Folder removed."))
+
+
 @staff_view("customers.add_scan")
 @require_POST
 def scan_add(request, customer_id):

@@ -194,7 +194,7 @@ def test_signed_copy_removed_from_the_card_and_logged(staff_client, staff, docum
     assert "podpis.pdf" not in response.content.decode().split("Signed copies")[1]
     assert not DocumentScan.objects.exists() and not storage.exists(name)
     logged = ActionLog.objects.get(kind="document.scan_remove")
-    assert "podpis.pdf" in logged.message and document.number in logged.message
+    assert "podpis.pdf" in logged.text and document.number in logged.text
     assert staff_client.post(url).status_code == 404
 
 

@@ -1,7 +1,8 @@
 """"Zatwierdź dokument": the approval station of a USB barcode reader.
 
-The reader types a document's code and Enter; each code is posted by htmx and answered
-with one line, prepended to the list, so nothing else on the page moves.
+The reader types a document's code and Enter (or a person types the document's number,
+or the code printed under the barcode); each one is posted by htmx and answered with one
+line, prepended to the list, and today's documents awaiting approval listed again.
 """
 
 from django.shortcuts import render
@@ -10,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from core.views import staff_view
 
-from .. import services
+from .. import selectors, services
 from ..forms import ApproveCodeForm
 
 
@@ -34,6 +35,10 @@ def approve_station(request):
         code = form.cleaned_data["code"] if form.is_valid() else ""
         line = _line(services.document_approve_by_code(actor=request.user, code=code))
         if request.htmx:
-            return render(request, "documents/_approve_line.html", line)
+            # The line, and today's list again (out of band): the approved one leaves it.
+            return render(request, "documents/_approve_line.html", {
+                **line, "awaiting": selectors.documents_awaiting_approval_today(),
+                "oob": True})
         lines = [line]
-    return render(request, "documents/approve.html", {"lines": lines})
+    return render(request, "documents/approve.html", {
+        "lines": lines, "awaiting": selectors.documents_awaiting_approval_today()})

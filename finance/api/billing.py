@@ -26,6 +26,7 @@ from rest_framework.response import Response
 
 from core.api import TenantPrimaryKeyRelatedField, TenantViewSet
 from customers.api import CustomerNestedViewSet
+from documents.models import DocumentTemplate
 
 from .. import billing
 from ..models import BillingRun, Subscription, Suspension, Tariff
@@ -38,7 +39,8 @@ class TariffSerializer(serializers.ModelSerializer):
     class Meta:
         model = Tariff
         fields = ["id", "name", "net_price", "vat_rate", "period", "billing", "gtu",
-                  "download_kbps", "upload_kbps", "is_active"]
+                  "download_kbps", "upload_kbps", "is_active", "contract_template",
+                  "annex_template", "termination_template", "termination_fee"]
 
 
 class TariffInputSerializer(serializers.Serializer):
@@ -52,6 +54,20 @@ class TariffInputSerializer(serializers.Serializer):
     gtu = serializers.CharField(max_length=6, required=False, allow_blank=True, default="")
     download_kbps = serializers.IntegerField(required=False, allow_null=True, default=None)
     upload_kbps = serializers.IntegerField(required=False, allow_null=True, default=None)
+    # "Dokumenty do taryf": the templates offered to its subscriptions, the fee charged by
+    # the debit note of a termination by the customer's fault.
+    contract_template = TenantPrimaryKeyRelatedField(
+        model=DocumentTemplate, required=False, allow_null=True, default=None)
+    annex_template = TenantPrimaryKeyRelatedField(
+        model=DocumentTemplate, required=False, allow_null=True, default=None)
+    termination_template = TenantPrimaryKeyRelatedField(
+        model=DocumentTemplate, required=False, allow_null=True, default=None)
+    termination_fee = serializers.DecimalField(max_digits=14, decimal_places=2, required=False,
+                                               allow_null=True, default=None)
+
+
+class TariffRegenerateSerializer(serializers.Serializer):
+    queued = serializers.IntegerField(help_text="Unapproved documents being regenerated.")
 
 
 class TariffUpdateSerializer(TariffInputSerializer):
@@ -177,7 +193,8 @@ class PreviewSerializer(serializers.Serializer):
 class TariffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     model = Tariff
     serializer_class = TariffSerializer
-    action_permissions = {"change": ["finance.change_tariff"]}
+    action_permissions = {"change": ["finance.change_tariff"],
+                          "regenerate_documents": ["documents.change_document"]}
 
     def scoped_queryset(self):
         return billing.tariff_list()
@@ -194,6 +211,16 @@ class TariffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantView
         data = self.parsed(TariffUpdateSerializer, partial=True)
         return self.respond(billing.tariff_update(actor=request.user, tariff=tariff, **data),
                             status.HTTP_200_OK)
+
+    @extend_schema(request=None, responses=TariffRegenerateSerializer)
+    @action(detail=True, methods=["post"], url_path="regenerate-documents")
+    def regenerate_documents(self, request, pk=None):
+        """"Regenerowanie dokumentów": render the unapproved documents of the tariff's
+        subscriptions again with current data; approved (signed) ones never change."""
+        from documents.services import tariff_documents_regenerate
+
+        queued = tariff_documents_regenerate(actor=request.user, tariff=self.get_object())
+        return Response({"queued": queued})
 
 
 # --------------------------------------------------------------------------- subscriptions

@@ -55,8 +55,7 @@ def finance_account_get(*, customer) -> dict:
         "balance": selectors.customer_balance(customer=customer),
         "virtual_account": customer.virtual_account or "",
         "open_receivables": sum((r.left for r in receivables), ZERO),
-        "overdue": sum((r.left for r in receivables if (r.due_date or r.issue_date) < today),
-                       ZERO),
+        "overdue": selectors.overdue_summary(receivables, today=today)[0],
         "credit": sum((p.unallocated for p in payments), ZERO),
     }
 

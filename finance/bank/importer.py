@@ -34,9 +34,10 @@ from django.db.models import DecimalField, F, Sum, Value
 from django.db.models.functions import Coalesce, Concat, Right, Upper
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 from psycopg.types.json import JsonbDumper
 
-from core.actionlog import action_log, staff_of
+from core.actionlog import action_log, money, staff_of
 from core.rls import copy_rows
 from core.sql import array_param, column_any, values_in
 from core.tenancy import current_tenant
@@ -237,8 +238,8 @@ def bank_statement_import(*, actor, data: bytes, file_name: str = "",
         _book(actor, batch, statement.account, statement.lines, report)
         batch.save(update_fields=["lines_new", "lines_duplicate", "lines_unidentified"])
         action_log(actor=actor, kind="finance.bank_import",
-                   message=_("Statement %(s)s imported: %(n)s new, %(d)s already imported, "
-                             "%(u)s unidentified") % {
+                   message=N_("Statement %(s)s imported: %(n)s new, %(d)s already imported, "
+                              "%(u)s unidentified"), params={
                        "s": batch.statement_id or batch.file_name, "n": batch.lines_new,
                        "d": batch.lines_duplicate, "u": batch.lines_unidentified})
     return batch
@@ -517,6 +518,6 @@ def bank_line_assign(*, actor, line: BankLine, customer: Customer) -> BankLine:
             except ValidationError:
                 pass  # not a valid IBAN (e.g. a foreign format): nothing to learn
         action_log(actor=actor, customer=customer, kind="finance.bank_assign",
-                   message=_("Bank line of %(d)s (%(a)s PLN) assigned by hand") % {
-                       "d": line.booking_date, "a": line.amount})
+                   message=N_("Bank line of %(d)s (%(a)s) assigned by hand"), params={
+                       "d": line.booking_date, "a": money(line.amount)})
     return line

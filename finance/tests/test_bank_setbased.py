@@ -190,8 +190,8 @@ def test_the_import_is_logged_once_and_each_transfer_is_in_the_customers_history
                                       csv_profile=PROFILES["generic_pl"])
         entry = ActionLog.objects.get(kind="finance.bank_import")
         assert entry.actor_user == staff
-        assert entry.message == (f"Statement {batch.statement_id} imported: 8 new, "
-                                 "0 already imported, 1 unidentified")
+        assert entry.text == (f"Statement {batch.statement_id} imported: 8 new, "
+                              "0 already imported, 1 unidentified")
         c0 = state["customers"][0]
         transfers = [d for d in customer_history(customer=c0) if d.kind == "bank_transfer"]
         assert [t.credit for t in transfers] == [Decimal("150.00"), Decimal("150.00")]

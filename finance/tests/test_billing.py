@@ -211,7 +211,7 @@ def test_every_invoice_is_action_logged_on_its_customer(in_tenant, staff, custom
     subscribe(staff, customer, tariff(staff), date(2026, 1, 1))
     run(staff, date(2026, 1, 1))
     entry = ActionLog.objects.get(customer=customer, kind="finance.invoice")
-    assert entry.message == "Invoice FV/2026/01/1 issued: 123.00 PLN"
+    assert entry.text == "Invoice FV/2026/01/1 issued: PLN\xa0123.00"
     assert entry.actor_user == staff
     assert ActionLog.objects.filter(kind="finance.billing_run").count() == 2  # start, end
 

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from core.models import ActionLog
 from core.roles import Role
@@ -165,5 +165,6 @@ def test_writes_are_action_logged(api_client, customer, internet):
     api_client.post(subs_url(other), {"tariff": internet.pk, "start_date": "2026-01-01"},
                     format="json")
     entry = ActionLog.objects.get(customer=other, kind="finance.subscription")
-    assert entry.message == "Tariff Internet 300 from 2026-01-01 added"
+    day = formats.date_format(date(2026, 1, 1), "SHORT_DATE_FORMAT")
+    assert entry.text == f"Tariff Internet 300 from {day} added"
     assert entry.actor_name == "Anna Testowy"

@@ -220,7 +220,7 @@ def test_a_catch_up_bills_the_oldest_periods_up_to_the_limit_and_says_so(
     sub.refresh_from_db()
     assert sub.billed_until == add_months(start, 5) - timedelta(days=1)  # the oldest five
     assert ("(1 subscription has more periods due than one run bills: the next run "
-            "continues)") in ActionLog.objects.filter(kind="finance.billing_run").first().message
+            "continues)") in ActionLog.objects.filter(kind="finance.billing_run").first().text
     assert [billing.billing_run(run_date=TODAY, actor=staff).invoices for _ in range(3)] == [
         5, 3, 0]
     items = BillingItem.objects.filter(subscription=sub).order_by("period_start")

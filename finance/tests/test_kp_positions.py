@@ -65,7 +65,7 @@ def test_several_positions_sum_to_the_credit_and_print_on_the_pdf(staff, custome
                                 (3, "Kabel 10 m", D("12.50"))]
     assert selectors.customer_balance(customer=customer) == D("252.49")   # all credit
     log = ActionLog.objects.get(kind="finance.kp")
-    assert kp.number in log.message and "Router Wi-Fi: 89.99" in log.message
+    assert kp.number in log.text and "Router Wi-Fi: PLN\xa089.99" in log.text
 
     text = pdf_text(printing.document_pdf(kp))
     assert "1 Instalacja 150,00" in text
@@ -185,7 +185,7 @@ def test_staff_form_takes_positions_with_the_ticked_invoice(staff_client, staff,
         "issue_date": TODAY.isoformat(), **rows(("Router", "89,99"), ("Kabel", "10"))},
         follow=True)
     kp = FinanceDocument.objects.get(kind=Kind.KP)
-    assert f"KP {kp.number}: 222.99 PLN." in response.content.decode()
+    assert f"KP {kp.number}: PLN\xa0222.99." in response.content.decode()
     assert positions_of(kp) == [(1, f"Zapłata za {owed.number}", D("123.00")),
                                 (2, "Router", D("89.99")), (3, "Kabel", D("10.00"))]
     assert services.invoice_settlement(owed).status == "settled"
@@ -217,7 +217,7 @@ def test_staff_form_adds_rows_and_takes_any_number_of_positions(staff_client, cu
         "register": register.pk, "amount": "", "title": "", "issue_date": TODAY.isoformat(),
         **rows(*five)}, follow=True)
     kp = FinanceDocument.objects.get(kind=Kind.KP)
-    assert f"KP {kp.number}: 307.49 PLN." in response.content.decode()
+    assert f"KP {kp.number}: PLN\xa0307.49." in response.content.decode()
     assert positions_of(kp) == [(1, "Instalacja", D("150.00")), (2, "Router Wi-Fi", D("89.99")),
                                 (3, "Kabel 20 m", D("25.50")), (4, "Gniazdko RJ45", D("12.00")),
                                 (5, "Dojazd", D("30.00"))]

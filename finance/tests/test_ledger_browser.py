@@ -41,7 +41,7 @@ def test_invoice_by_hand_then_kp_ticked_in_the_history_settles_it(
     page = browser_page
     expect = sync_api.expect
 
-    _log_in(page, live_server, f"/customers/{customer.pk}/")
+    _log_in(page, live_server, f"/customers/{customer.pk}/?sekcja=historia")
     expect(page.locator("h1")).to_have_text("Jan Kowalski")
     history = page.locator("#section-history")
     expect(history).to_contain_text("No transactions.")
@@ -57,10 +57,10 @@ def test_invoice_by_hand_then_kp_ticked_in_the_history_settles_it(
     page.select_option("select[name=lines-1-vat_rate]", "8")
     page.get_by_role("button", name="Issue").click()
 
-    expect(page.locator(".alert-success")).to_contain_text("144.60 PLN")
+    expect(page.locator(".alert-success")).to_contain_text("PLN\xa0144.60")
     row = page.locator("#history tbody tr.history-row").first
     expect(row.locator(".history-status")).to_have_text("unsettled")
-    expect(history.locator(".history-balance")).to_have_text("-144.60 PLN")
+    expect(history.locator(".history-balance")).to_have_text("PLN\xa0-144.60")
 
     # Tick it in the history and take a KP for it.
     row.locator("input[name=invoices]").check()
@@ -73,12 +73,12 @@ def test_invoice_by_hand_then_kp_ticked_in_the_history_settles_it(
     invoice_row = page.locator("#history tbody tr.history-row",
                                has=page.locator("a.history-number", has_text="FV/"))
     expect(invoice_row.locator(".history-status")).to_have_text("settled")
-    expect(history.locator(".history-balance")).to_have_text("0.00 PLN")
+    expect(history.locator(".history-balance")).to_have_text("PLN\xa00.00")
 
     # A click on the invoice's row shows what paid it (htmx).
     invoice_row.locator("td").nth(2).click()
     expect(page.locator("#history-links .links-paid-by")).to_contain_text("KP/MAIN/")
-    expect(page.locator("#history-links .links-paid-by")).to_contain_text("144.60 PLN")
+    expect(page.locator("#history-links .links-paid-by")).to_contain_text("PLN\xa0144.60")
 
     # The type filter (htmx) leaves the invoice alone.
     page.select_option("#history-kind", "invoice")
@@ -113,7 +113,7 @@ def test_kp_add_position_button_gives_as_many_rows_as_needed(
         page.fill(f"input[name=positions-{index}-amount]", amount)
     page.get_by_role("button", name="Issue").click()
 
-    expect(page.locator(".alert-success")).to_contain_text("307.49 PLN")
+    expect(page.locator(".alert-success")).to_contain_text("PLN\xa0307.49")
     with tenant_context(tenant):
         kp = FinanceDocument.objects.get(kind=Kind.KP)
         assert list(CashPosition.objects.filter(document=kp).order_by("position")

@@ -82,7 +82,8 @@ def test_amount_in_words_is_polish_zloty_and_grosz(amount, words):
 
 
 def test_money_is_written_with_spaces_and_a_comma():
-    assert printing.money_text(Decimal("1234567.5")) == "1 234 567,50"
+    # Non-breaking spaces: the one money format (core.templatetags.money).
+    assert printing.money_text(Decimal("1234567.5")) == "1\xa0234\xa0567,50"
     assert printing.money_text(Decimal("-0.1")) == "-0,10"
 
 
@@ -100,7 +101,7 @@ def test_invoice_pdf_has_parties_lines_vat_per_rate_words_and_account(seller, bu
     text = pdf_text(printing.document_pdf(document))
 
     assert f"Faktura VAT nr {document.number}" in text
-    assert "data wystawienia: 2026-11-02" in text and "Termin płatności: 2026-11-16" in text
+    assert "data wystawienia: 02.11.2026" in text and "Termin płatności: 16.11.2026" in text
     assert "Sieć Alfa sp. z o.o." in text and "NIP: 5260250995" in text
     assert "Światłowodowa 1" in text
     assert "Jan Kowalski" in text and "PESEL: 44051401458" in text
@@ -162,13 +163,13 @@ def test_correction_pdf_shows_the_invoice_reason_and_before_after_difference(sel
     text = pdf_text(printing.document_pdf(correction))
 
     assert f"Faktura korygująca nr {correction.number}" in text
-    assert f"Do faktury nr {original.number} z dnia 2026-11-02" in text
+    assert f"Do faktury nr {original.number} z dnia 02.11.2026" in text
     assert "Przyczyna korekty: Rabat za awarię" in text
     assert "Razem przed korektą 150,00 34,50 184,50" in text
     assert "Razem po korekcie 130,00 29,90 159,90" in text
     assert "1 Internet 0 -20,00 -4,60 -24,60" in text
     assert "Razem różnica -20,00 -4,60 -24,60" in text
-    assert "Do zwrotu: 24,60 PLN" in text
+    assert "Do zwrotu: 24,60 zł" in text
     assert "Słownie: dwadzieścia cztery złote sześćdziesiąt groszy" in text
 
 
@@ -182,7 +183,7 @@ def test_second_correction_starts_from_the_first_one(seller, buyer, staff):
     text = pdf_text(printing.document_pdf(second))
     assert "Razem przed korektą 80,00 18,40 98,40" in text
     assert "Razem po korekcie 90,00 20,70 110,70" in text
-    assert "Do zapłaty: 12,30 PLN" in text
+    assert "Do zapłaty: 12,30 zł" in text
 
 
 def test_correction_to_zero_prints_the_removed_lines_and_the_next_starts_from_zero(
@@ -194,7 +195,7 @@ def test_correction_to_zero_prints_the_removed_lines_and_the_next_starts_from_ze
     assert "Korekta danych" not in text
     assert "Razem przed korektą 100,00 23,00 123,00" in text
     assert "Razem po korekcie 0,00 0,00 0,00" in text
-    assert "Do zwrotu: 123,00 PLN" in text
+    assert "Do zwrotu: 123,00 zł" in text
 
     again, _warnings = services.correction_issue(actor=staff, invoice=original,
                                                  reason="Przywrócenie",
@@ -202,7 +203,7 @@ def test_correction_to_zero_prints_the_removed_lines_and_the_next_starts_from_ze
     text = pdf_text(printing.document_pdf(again))
     assert "Razem przed korektą 0,00 0,00 0,00" in text
     assert "Razem po korekcie 50,00 11,50 61,50" in text
-    assert "Do zapłaty: 61,50 PLN" in text
+    assert "Do zapłaty: 61,50 zł" in text
 
 
 def test_correction_of_data_alone_says_the_amounts_stay(seller, buyer, staff):
@@ -271,7 +272,7 @@ def test_interest_note_pdf_lists_its_items(seller, buyer, staff):
     text = pdf_text(printing.document_pdf(note))
     assert f"Nota odsetkowa nr {note.number}" in text
     # From the day after the due date to the payment: 151 days, 39.38 PLN.
-    assert f"1 {late.number} 1 000,00 2025-10-31 2025-11-01 2026-03-31 151 39,38" in text
+    assert f"1 {late.number} 1 000,00 31.10.2025 01.11.2025 31.03.2026 151 39,38" in text
     assert "Razem odsetki 39,38" in text
     assert "Słownie: trzydzieści dziewięć złotych trzydzieści osiem groszy" in text
 
@@ -286,7 +287,7 @@ def test_a_later_interest_note_starts_after_the_earlier_one(seller, buyer, staff
                                  until=date(2026, 4, 30))
     text = pdf_text(printing.document_pdf(second))
     # April 2026 at 9.25 %: 1000 × 30 × 9.25 / 36500 = 7.60
-    assert f"1 {late.number} 1 000,00 2025-10-31 2026-04-01 2026-04-30 30 7,60" in text
+    assert f"1 {late.number} 1 000,00 31.10.2025 01.04.2026 30.04.2026 30 7,60" in text
 
 
 # --------------------------------------------------------------------------- slip, history
@@ -336,12 +337,12 @@ def test_history_pdf_lists_documents_with_the_running_balance(seller, buyer, sta
     documents = [first, transfer, second]
     text = pdf_text(printing.history_pdf(buyer, documents))
     assert "Historia transakcji" in text and f"Jan Kowalski, nr klienta {buyer.number}" in text
-    assert f"2026-10-01 faktura {first.number}" in text
+    assert f"01.10.2026 faktura {first.number}" in text
     assert "123,00 -123,00" in text           # the invoice, balance after it
     assert "Wpłata 200,00 77,00" in text       # the transfer brings it to credit
     assert "61,50 15,50" in text               # the second invoice
     assert "Razem 184,50 200,00" in text
-    assert "Saldo bieżące: 15,50 PLN" in text
+    assert "Saldo bieżące: 15,50 zł" in text
 
     # A filtered print keeps each row's real balance.
     text = pdf_text(printing.history_pdf(buyer, [second], filters="faktura"))

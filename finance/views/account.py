@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from core.http import pdf_response
+from core.templatetags.money import money_format
 from core.views import staff_view
 from customers.models import Customer
 from customers.views.base import card_url, section_call, section_done
@@ -171,8 +172,8 @@ def interest_note_issue(request, customer_id):
             messages.error(request, text)
         message = None
     else:
-        message = (_("Interest note %(n)s issued: %(a)s PLN.")
-                   % {"n": note.number, "a": note.debit})
+        message = (_("Interest note %(n)s issued: %(a)s.")
+                   % {"n": note.number, "a": money_format(note.debit)})
     return section_done(request, customer.pk, INTEREST, message=message)
 
 

@@ -9,21 +9,23 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.forms import BootstrapForm, apply_service_errors, form_write
+from core.forms import BootstrapForm, DateInput, apply_service_errors, form_write
 from core.views import staff_view
 from customers.models import Customer
 from customers.views.base import section_done
+from documents.models import DocumentTemplate
 
 from .. import billing
 from ..models import BillingItem, BillingRun, Subscription, Suspension, Tariff
 from ..money import VAT_RATES
 
 SECTION = "subscriptions"
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = DateInput()
 
 
 # --------------------------------------------------------------------------- forms
@@ -40,6 +42,27 @@ class TariffForm(BootstrapForm):
     gtu = forms.CharField(label="GTU", max_length=6, required=False)
     download_kbps = forms.IntegerField(label=gettext_lazy("download (kbit/s)"), required=False)
     upload_kbps = forms.IntegerField(label=gettext_lazy("upload (kbit/s)"), required=False)
+    # "Dokumenty do taryf": offered when a subscription of the tariff is added or ended.
+    contract_template = forms.ModelChoiceField(
+        label=gettext_lazy("contract template"), required=False,
+        queryset=DocumentTemplate.all_tenants.none(),
+        help_text=gettext_lazy("Empty: the customer's group default, else the default."))
+    annex_template = forms.ModelChoiceField(label=gettext_lazy("annex template"),
+                                            required=False,
+                                            queryset=DocumentTemplate.all_tenants.none())
+    termination_template = forms.ModelChoiceField(label=gettext_lazy("termination template"),
+                                                  required=False,
+                                                  queryset=DocumentTemplate.all_tenants.none())
+    termination_fee = forms.DecimalField(
+        label=gettext_lazy("termination fee"), max_digits=14, decimal_places=2, required=False,
+        help_text=gettext_lazy("The debit note of a termination by the customer's fault."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The active tenant's templates of each type, read when the form is made.
+        for name, document_type in billing.TARIFF_TEMPLATES.items():
+            self.fields[name].queryset = DocumentTemplate.objects.filter(
+                document_type=document_type).order_by("name")
 
 
 class RunForm(BootstrapForm):
@@ -51,7 +74,8 @@ class RunForm(BootstrapForm):
         first, last = billing.billing_date_range()
         self.fields["run_date"].widget.attrs.update(min=first.isoformat(), max=last.isoformat())
         self.fields["run_date"].help_text = _("From %(first)s to %(last)s.") % {
-            "first": first.isoformat(), "last": last.isoformat()}
+            "first": date_format(first, "SHORT_DATE_FORMAT"),
+            "last": date_format(last, "SHORT_DATE_FORMAT")}
 
 
 class SubscriptionForm(BootstrapForm):
@@ -237,13 +261,23 @@ def subscriptions_section_context(customer, request):
     """The card's "Tariffs and payment schedule". Queries: subscriptions with tariffs,
     their suspensions, their billing items with invoices, and (for a user who may add,
     when the form renders) the active tariffs for its choices."""
-    subscriptions = list(billing.subscription_list(customer=customer).prefetch_related(
+    subscriptions = list(billing.subscription_list(customer=customer).select_related(
+        "tariff__contract_template", "tariff__annex_template", "tariff__termination_template",
+    ).prefetch_related(
         Prefetch("billing_items", queryset=BillingItem.objects.select_related("invoice"))))
     until = timezone.localdate().replace(day=1)
     until = until.replace(year=until.year + 1) if until.month == 12 else \
         until.replace(month=until.month + 1)
+    # "Dokumenty do taryf": each subscription's documents and the one it is offered.
+    documents = {}
+    if request.user.has_perm("documents.view_document"):
+        from documents.selectors import subscription_documents
+
+        documents = subscription_documents(customer=customer, subscriptions=subscriptions)
     rows = [{"subscription": s,
-             "schedule": billing.schedule(s, until, items=s.billing_items.all())}
+             "schedule": billing.schedule(s, until, items=s.billing_items.all()),
+             "documents": documents[s.pk]["documents"] if s.pk in documents else None,
+             "offer": documents[s.pk]["offer"] if s.pk in documents else None}
             for s in subscriptions]
     can_add = request.user.has_perm("finance.add_subscription")
     return {

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from core.forms import DateInput
 from core.views import staff_view
 from customers.models import Customer
 
@@ -37,11 +38,9 @@ class ExportForm(forms.Form):
     FORMATS = [("csv", "CSV"), ("xlsx", "XLSX"), ("epp", gettext_lazy("EDI++ (.epp)"))]
 
     date_from = forms.DateField(label=gettext_lazy("from"),
-                                widget=forms.DateInput(attrs={"type": "date",
-                                                              "class": "form-control"}))
+                                widget=DateInput(attrs={"class": "form-control"}))
     date_to = forms.DateField(label=gettext_lazy("to"),
-                              widget=forms.DateInput(attrs={"type": "date",
-                                                            "class": "form-control"}))
+                              widget=DateInput(attrs={"class": "form-control"}))
     kind = forms.MultipleChoiceField(label=gettext_lazy("types"), choices=Kind.choices,
                                      required=False,
                                      widget=forms.CheckboxSelectMultiple(

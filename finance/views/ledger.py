@@ -5,19 +5,24 @@ The history is a card section: filters and pages come back by htmx as the table 
 (``document_allocations``). The forms that create documents are in ``ledger_forms``.
 """
 
+from datetime import date, datetime, timedelta
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.forms import apply_service_errors
+from core.templatetags.money import money_format
 from core.views import staff_view
 from customers.models import Customer
 from customers.views.base import card_url
 
-from .. import selectors, services
+from .. import dashboard, selectors, services
 from ..forms import AllocationLinkForm, AllocationRemoveForm, HistoryFilterForm
 from ..models import FinanceDocument
 from ..permissions import issuable_kinds
@@ -127,8 +132,9 @@ def allocation_link(request, customer_id):
         except ValidationError as e:
             apply_service_errors(form, e)
         else:
-            messages.success(request, _("%(p)s linked to %(r)s: %(a)s PLN.") % {
-                "p": data["payment"].number, "r": data["receivable"].number, "a": link.amount})
+            messages.success(request, _("%(p)s linked to %(r)s: %(a)s.") % {
+                "p": data["payment"].number, "r": data["receivable"].number,
+                "a": money_format(link.amount)})
             return redirect(history_url(customer.pk))
     return _page(request, "finance/ledger/form.html", {
         "customer": customer, "form": form, "title": _("Link unsettled transactions"),
@@ -166,3 +172,52 @@ def allocation_remove(request, customer_id):
         "empty_note": None if documents else _("No document of this customer is linked."),
     }, status=400 if form.errors else 200)
 
+
+
+# --------------------------------------------------------------------------- tenant-wide lists
+# The lists the home page's tiles open (finance.dashboard): the debtors and a day's payments.
+
+LIST_PER_PAGE = 100
+
+
+def _day(value) -> date:
+    """``?date=``: ISO or Polish, "today" (also "dziś") or nothing: today."""
+    text = (value or "").strip()
+    if text and text not in ("today", "dziś"):
+        for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
+            try:
+                return datetime.strptime(text, pattern).date()
+            except ValueError:
+                continue
+    return timezone.localdate()
+
+
+@staff_view("finance.view_financedocument")
+@require_GET
+def debtor_list(request):
+    """Customers with receivables past due, most owed first, with the amount overdue and
+    the oldest due date. Queries: the totals, the page's count and rows, its customers."""
+    today = timezone.localdate()
+    count, amount = dashboard.overdue_totals(today=today)
+    page = Paginator(dashboard.debtor_rows(today=today), LIST_PER_PAGE).get_page(
+        request.GET.get("page"))
+    return render(request, "finance/ledger/debtors.html", {
+        "page": page, "rows": dashboard.debtor_customers_attach(page.object_list),
+        "count": count, "amount": amount, "today": today,
+    })
+
+
+@staff_view("finance.view_financedocument")
+@require_GET
+def payment_list(request):
+    """The payments (KP, bank transfers) of one day — today unless ``?date=`` says — with
+    their customers. Queries: the totals, the page's count and rows."""
+    day = _day(request.GET.get("date"))
+    count, amount = dashboard.payment_totals(day=day)
+    page = Paginator(dashboard.payment_list(day=day), LIST_PER_PAGE).get_page(
+        request.GET.get("page"))
+    return render(request, "finance/ledger/payments.html", {
+        "page": page, "count": count, "amount": amount, "day": day,
+        "previous_day": day - timedelta(days=1), "next_day": day + timedelta(days=1),
+        "query_string": f"date={day.isoformat()}&",
+    })

@@ -2,16 +2,21 @@
 registers. Each form: GET shows it, POST parses it and calls one service; a refusal shows
 the service's message and writes nothing; success goes back to the card's history."""
 
+import json
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import formats
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.forms import form_write
+from core.templatetags.money import money_format
 from core.views import staff_view
 from customers.views.base import card_url
 
@@ -28,8 +33,10 @@ from ..forms import (
     KpPositionFormSet,
     KwForm,
     TechnicalForm,
+    price_entry,
 )
 from ..models import FinanceDocument, Kind
+from ..money import VAT_RATES, gross_unit_price, line_net, to_money, vat_summary
 from ..permissions import issuable_kinds, issue_view
 from ..seller import document_parties
 from .ledger import customer_get, document_or_404, history_url, url_or_none
@@ -45,17 +52,70 @@ def _quantity(value) -> str:
 
 def _line_initial(lines) -> list[dict]:
     return [{"name": line.name, "quantity": _quantity(line.quantity), "unit": line.unit,
-             "net_unit_price": line.net_unit_price, "vat_rate": line.vat_rate,
-             "gtu": line.gtu, "annex15": line.annex15} for line in lines]
+             "net_unit_price": line.net_unit_price,
+             "gross_unit_price": gross_unit_price(line.net_unit_price, line.vat_rate),
+             "vat_rate": line.vat_rate, "gtu": line.gtu, "annex15": line.annex15}
+            for line in lines]
 
 
-def _form_page(request, context):
+# "More lines" without the script: the form comes back with this many more blank rows.
+MORE_LINES = 3
+
+
+def _lines_bound(data, formset_class, **kwargs):
+    """The line formset of a post (``None``: a GET), prices read as ``entry`` says; a post
+    of "More lines" gets blank rows more and issues nothing (``more`` is True)."""
+    more = data is not None and "more_lines" in data
+    if more:
+        data = data.copy()
+        key = "lines-TOTAL_FORMS"
+        if str(data.get(key, "")).isdigit():
+            total = int(data[key])
+            data[key] = str(min(total + MORE_LINES, 1000))
+            # The new rows as a blank row is drawn (quantity 1, "szt.", 23 %): untouched,
+            # so they are left out rather than refused.
+            for index in range(total, int(data[key])):
+                for name, field in formset_class.form.base_fields.items():
+                    if field.initial is not None:
+                        data[f"lines-{index}-{name}"] = str(field.initial)
+    formset = formset_class(data, prefix="lines", form_kwargs={"entry": price_entry(data)},
+                            **kwargs)
+    return formset, more
+
+
+def _line_totals(formset) -> list | None:
+    """The per-rate totals of the lines posted (what issuing them would give: the one
+    rounding of finance.money), or None when the rows do not parse yet."""
+    if not formset.is_bound or not formset.is_valid():
+        return None
+    summary = vat_summary((line["vat_rate"], line_net(Decimal(line["quantity"]),
+                                                      to_money(line["net_unit_price"])))
+                          for line in formset.lines())
+    return {"rows": list(summary.items()),
+            "net": sum((t.net for t in summary.values()), Decimal("0.00")),
+            "vat": sum((t.vat for t in summary.values()), Decimal("0.00")),
+            "gross": sum((t.gross for t in summary.values()), Decimal("0.00"))}
+
+
+def _lines_script_data() -> dict:
+    """What finance/invoice_form.js needs to compute as the server does: the VAT rates in
+    percent, in order, and the language's separators."""
+    return {"rates": json.dumps([[rate, int(factor * 100)] for rate, factor in VAT_RATES.items()]),
+            "decimal": formats.get_format("DECIMAL_SEPARATOR"),
+            "thousand": formats.get_format("THOUSAND_SEPARATOR")}
+
+
+def _form_page(request, context, *, more=False):
     form = context["form"]
-    failed = bool(form.errors) or any(
-        formset is not None and formset.is_bound and not formset.is_valid()
-        for formset in (context.get("formset"), context.get("positions")))
+    formset = context.get("formset")
+    failed = not more and (bool(form.errors) or any(
+        rows is not None and rows.is_bound and not rows.is_valid()
+        for rows in (formset, context.get("positions"))))
     context.setdefault("cancel_url", history_url(context["customer"].pk))
     context.setdefault("submit", _("Issue"))
+    if formset is not None:
+        context["totals"] = _line_totals(formset)
+        context["lines_script"] = _lines_script_data()
     return render(request, FORM_PAGE, context, status=400 if failed else 200)
 
 
@@ -87,16 +147,16 @@ def invoice_create(request, customer_id):
     customer = customer_get(customer_id)
     data = request.POST if request.method == "POST" else None
     form = InvoiceForm(data)
-    formset = InvoiceLineFormSet(data, prefix="lines")
-    if data is not None:
+    formset, more = _lines_bound(data, InvoiceLineFormSet)
+    if data is not None and not more:
         invoice = form_write(form, lambda d: services.invoice_issue(
             actor=request.user, customer=customer, lines=formset.lines(),
             issue_date=d["issue_date"], due_date=d["due_date"]), formset)
         if invoice is not None:
-            return _done(request, customer.pk, _("Invoice %(n)s issued: %(a)s PLN.") % {
-                "n": invoice.number, "a": invoice.debit})
+            return _done(request, customer.pk, _("Invoice %(n)s issued: %(a)s.") % {
+                "n": invoice.number, "a": money_format(invoice.debit)})
     return _form_page(request, {"customer": customer, "form": form, "formset": formset,
-                                "title": _("New invoice")})
+                                "title": _("New invoice")}, more=more)
 
 
 @staff_view("finance.change_financedocument")
@@ -112,20 +172,19 @@ def invoice_edit(request, financedocument_id):
                                       "due_date": invoice.due_date})
     # The dates and the number stay: only the lines change.
     form.fields["issue_date"].disabled = form.fields["due_date"].disabled = True
-    formset = CorrectionLineFormSet(
-        data, prefix="lines", initial=_line_initial(selectors.invoice_current_lines(
-            invoice=invoice)))
-    if data is not None:
+    formset, more = _lines_bound(data, CorrectionLineFormSet, initial=_line_initial(
+        selectors.invoice_current_lines(invoice=invoice)))
+    if data is not None and not more:
         done = form_write(form, lambda d: services.invoice_update(
             actor=request.user, invoice=invoice, lines=formset.lines()), formset)
         if done is not None:
-            messages.success(request, _("Invoice %(n)s saved: %(a)s PLN.") % {
-                "n": done.number, "a": done.debit})
+            messages.success(request, _("Invoice %(n)s saved: %(a)s.") % {
+                "n": done.number, "a": money_format(done.debit)})
             return redirect("finance:document", financedocument_id=invoice.pk)
     return _form_page(request, {
         "customer": invoice.customer, "form": form, "formset": formset, "document": invoice,
         "title": _("Edit invoice %(n)s") % {"n": invoice.number}, "submit": _("Save"),
-        "cancel_url": reverse("finance:document", args=[invoice.pk])})
+        "cancel_url": reverse("finance:document", args=[invoice.pk])}, more=more)
 
 
 @issue_view(Kind.CORRECTION)
@@ -137,10 +196,9 @@ def correction_create(request, financedocument_id):
         return _not_an_invoice(request, invoice)
     data = request.POST if request.method == "POST" else None
     form = CorrectionForm(data)
-    formset = CorrectionLineFormSet(
-        data, prefix="lines", initial=_line_initial(selectors.invoice_current_lines(
-            invoice=invoice)))
-    if data is not None:
+    formset, more = _lines_bound(data, CorrectionLineFormSet, initial=_line_initial(
+        selectors.invoice_current_lines(invoice=invoice)))
+    if data is not None and not more:
         done = form_write(form, lambda d: services.correction_issue(
             actor=request.user, invoice=invoice, lines=formset.lines(), reason=d["reason"],
             issue_date=d["issue_date"]), formset)
@@ -163,7 +221,7 @@ def correction_create(request, financedocument_id):
               "cancels a line; after a correction of quantity or value to 0 check the "
               "cycle counter in the payment schedule."),
             card_url(invoice.customer_id, "subscriptions"), _("Correct the cycle counter")),
-        "cancel_url": reverse("finance:document", args=[invoice.pk])})
+        "cancel_url": reverse("finance:document", args=[invoice.pk])}, more=more)
 
 
 # --------------------------------------------------------------------------- cash, bank, notes
@@ -198,8 +256,14 @@ def kp_create(request, customer_id):
             positions=positions, invoices=list(d["invoices"]), title=d["title"],
             issue_date=d["issue_date"]), *([formset] if formset.is_bound else []))
         if kp is not None:
-            return _done(request, customer.pk, _("KP %(n)s: %(a)s PLN.") % {
-                "n": kp.number, "a": kp.credit})
+            text = _("KP %(n)s: %(a)s.") % {"n": kp.number, "a": money_format(kp.credit)}
+            # The receipt is handed over at the desk: offer its print at once.
+            print_url = url_or_none("finance:document_pdf", financedocument_id=kp.pk)
+            if print_url:
+                text = format_html('{} <a href="{}" class="alert-link" id="kp-print" '
+                                   'target="_blank" rel="noopener">{}</a>', text, print_url,
+                                   _("Print KP"))
+            return _done(request, customer.pk, text)
     return _form_page(request, {"customer": customer, "form": form, "positions": formset,
                                 "title": _("New KP"),
                                 "empty_note": _registers_note(registers)})
@@ -216,8 +280,8 @@ def kw_create(request, customer_id):
             actor=request.user, customer=customer, register=d["register"], amount=d["amount"],
             title=d["title"], issue_date=d["issue_date"]))
         if kw is not None:
-            return _done(request, customer.pk, _("KW %(n)s: %(a)s PLN.") % {
-                "n": kw.number, "a": kw.debit})
+            return _done(request, customer.pk, _("KW %(n)s: %(a)s.") % {
+                "n": kw.number, "a": money_format(kw.debit)})
     return _form_page(request, {"customer": customer, "form": form, "title": _("New KW"),
                                 "empty_note": _registers_note(registers)})
 
@@ -234,8 +298,8 @@ def transfer_create(request, customer_id):
             booking_date=d["booking_date"], title=d["title"],
             bank_reference=d["bank_reference"], counterparty_account=d["counterparty_account"]))
         if transfer is not None:
-            return _done(request, customer.pk, _("Bank transfer %(n)s: %(a)s PLN.") % {
-                "n": transfer.number, "a": transfer.credit})
+            return _done(request, customer.pk, _("Bank transfer %(n)s: %(a)s.") % {
+                "n": transfer.number, "a": money_format(transfer.credit)})
     return _form_page(request, {"customer": customer, "form": form,
                                 "title": _("New bank transfer"), "submit": _("Record")})
 
@@ -250,8 +314,8 @@ def debit_note_create(request, customer_id):
             actor=request.user, customer=customer, amount=d["amount"],
             title=form.note_title(), due_date=d["due_date"]))
         if note is not None:
-            return _done(request, customer.pk, _("Debit note %(n)s: %(a)s PLN.") % {
-                "n": note.number, "a": note.debit})
+            return _done(request, customer.pk, _("Debit note %(n)s: %(a)s.") % {
+                "n": note.number, "a": money_format(note.debit)})
     return _form_page(request, {"customer": customer, "form": form,
                                 "title": _("New debit note")})
 
@@ -267,8 +331,8 @@ def technical_create(request, customer_id):
             actor=request.user, customer=customer, amount=d["amount"],
             charge=d["direction"] == TechnicalForm.CHARGE, reason=d["reason"]))
         if document is not None:
-            return _done(request, customer.pk, _("Technical transaction %(n)s: %(a)s PLN.")
-                         % {"n": document.number, "a": document.amount})
+            return _done(request, customer.pk, _("Technical transaction %(n)s: %(a)s.")
+                         % {"n": document.number, "a": money_format(document.amount)})
     return _form_page(request, {
         "customer": customer, "form": form, "title": _("New technical transaction"),
         "warning": _("Not recommended: use a technical transaction only when no other "

@@ -224,7 +224,7 @@ def test_history_shows_the_invoice_and_the_technical_transaction_with_its_reason
     assert "Reason: Rekompensata za awarię łącza 3-5 marca" in html
     # 123.00 owed, 20.00 credited and settled against it: partially settled, 103.00 to pay.
     assert "partially settled" in html
-    assert "To pay: 103.00 PLN" in html
+    assert "To pay: PLN\xa0103.00" in html
     assert pdf_url(document) in html and pdf_url(technical) in html
 
 

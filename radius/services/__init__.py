@@ -28,11 +28,20 @@ from .network import (
     nas_create,
     nas_update,
     pool_create,
+    pool_default,
     radius_key_create,
     radius_key_revoke,
     radius_key_rotate,
 )
 from .photos import login_photo_add, login_photo_remove
+from .removal import (
+    login_delete,
+    login_delete_refusal,
+    nas_delete,
+    nas_delete_refusal,
+    pool_delete,
+    pool_delete_refusal,
+)
 from .states import (
     customer_block,
     customer_unblock,
@@ -58,4 +67,6 @@ __all__ = [
     "login_temp_speed_clear", "login_temp_speed_set", "login_unblock",
     "logins_debt_block_evaluate", "logins_refresh", "logins_refresh_daily",
     "logins_temp_speed_expire",
+    "login_delete", "login_delete_refusal", "nas_delete", "nas_delete_refusal",
+    "pool_default", "pool_delete", "pool_delete_refusal",
 ]

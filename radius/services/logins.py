@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from core.actionlog import action_log, staff_of
 from core.tenancy import current_tenant
@@ -147,8 +148,8 @@ def login_create(*, actor, customer, auth_type: str = Login.AuthType.PPPOE, logi
             _attributes_store(row, cleaned)
             login_snapshot_refresh(row)
             action_log(actor=staff_of(actor), customer=customer, kind="login.create",
-                       message=_("Login %(login)s added (%(type)s, IP %(ip)s).") % {
-                           "login": row.login, "type": row.get_auth_type_display(),
+                       message=N_("Login %(login)s added (%(type)s, IP %(ip)s)."), params={
+                           "login": row.login, "type": Login.AuthType(row.auth_type).label,
                            "ip": row.ip or "-"})
     except IntegrityError as e:
         raise _unique_error(e) from None
@@ -191,7 +192,9 @@ def login_update(*, actor, login: Login, nases=None, attributes=None, **fields) 
             if before["password"] != login.password:
                 changes["password"] = ["***", "***"]
             if sorted(n.pk for n in nases) != before_nases:
-                changes["nases"] = [before_nases, sorted(n.pk for n in nases)]
+                # Names, not ids: the log shows them without a query per entry.
+                changes["nases"] = [sorted(str(n) for n in login.nases.model.objects.filter(
+                    pk__in=before_nases)), sorted(str(n) for n in nases)]
             if cleaned != before_attributes:
                 changes["attributes"] = [[" ".join(a) for a in before_attributes],
                                          [" ".join(a) for a in cleaned]]
@@ -206,7 +209,7 @@ def login_update(*, actor, login: Login, nases=None, attributes=None, **fields) 
             if login.radius_snapshot != before_snapshot:
                 _reload_queue(login, actor=actor, previous=before_snapshot)
             action_log(actor=staff_of(actor), customer=login.customer, kind="login.update",
-                       message=_("Login %(login)s changed.") % {"login": login.login},
+                       message=N_("Login %(login)s changed."), params={"login": login.login},
                        changes=changes)
     except IntegrityError as e:
         raise _unique_error(e) from None
@@ -221,8 +224,8 @@ def login_disable(*, actor, login: Login, reason: str = "") -> Login:
         login.enabled, login.disabled_reason = False, reason
         _reload_queue(login, actor=actor, disconnect=True)
         action_log(actor=staff_of(actor), customer=login.customer, kind="login.disable",
-                   message=_("Login %(login)s disabled.") % {"login": login.login}
-                   + (f" {reason}" if reason else ""))
+                   message=N_("Login %(login)s disabled."), params={"login": login.login},
+                   more=[reason])
     return login
 
 
@@ -231,7 +234,7 @@ def login_enable(*, actor, login: Login) -> Login:
         Login.objects.filter(pk=login.pk).update(enabled=True, disabled_reason="")
         login.enabled, login.disabled_reason = True, ""
         action_log(actor=staff_of(actor), customer=login.customer, kind="login.enable",
-                   message=_("Login %(login)s enabled.") % {"login": login.login})
+                   message=N_("Login %(login)s enabled."), params={"login": login.login})
     return login
 
 
@@ -298,12 +301,12 @@ def login_reload(*, actor, login: Login, disconnect: bool = False) -> str:
                 reload_status=Login.ReloadStatus.NO_SESSION, reload_at=timezone.now(),
                 reload_detail="")
             action_log(actor=staff_of(actor), customer=login.customer, kind="login.reload",
-                       message=_("Settings of login %(login)s not reloaded: no active "
-                                 "session.") % {"login": login.login})
+                       message=N_("Settings of login %(login)s not reloaded: no active "
+                                  "session."), params={"login": login.login})
             return Login.ReloadStatus.NO_SESSION
         action_log(actor=staff_of(actor), customer=login.customer, kind="login.reload",
-                   message=_("Reload of login %(login)s queued (sessions: %(count)s).")
-                   % {"login": login.login, "count": len(rows)})
+                   message=N_("Reload of login %(login)s queued (sessions: %(count)s)."),
+                   params={"login": login.login, "count": len(rows)})
     return Login.ReloadStatus.QUEUED
 
 
@@ -384,8 +387,8 @@ def _reload_finish(reload: LoginReload, status: str, detail: str) -> None:
             return
         login = Login.objects.select_related("customer").get(pk=reload.login_id)
         action_log(actor=reload.actor, customer=login.customer, kind="login.reload",
-                   message=_("Settings of login %(login)s reloaded: %(detail)s")
-                   % {"login": login.login, "detail": detail})
+                   message=N_("Settings of login %(login)s reloaded: %(detail)s"),
+                   params={"login": login.login, "detail": detail})
 
 
 def login_reloads_overdue(*, older_than: timedelta = timedelta(minutes=2)) -> list[int]:

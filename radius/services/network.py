@@ -7,8 +7,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
-from core.actionlog import action_log, staff_of
+from core.actionlog import action_log, sentence, staff_of
 from core.validation import field_clean as _field
 
 from .. import validators
@@ -60,7 +61,7 @@ def nas_create(*, actor, name: str, ip: str, secret: str, kind: str = NasKind.GE
         with transaction.atomic():
             nas.save()
             action_log(actor=staff_of(actor), kind="nas.create",
-                       message=_("NAS %(nas)s added.") % {"nas": nas})
+                       message=N_("NAS %(nas)s added."), params={"nas": nas})
     except IntegrityError as e:
         raise _unique_error(e) from None
     return nas
@@ -86,11 +87,10 @@ def nas_update(*, actor, nas: Nas, **fields) -> Nas:
             if "ip" in changes:
                 for login in Login.objects.filter(nases=nas):
                     login_snapshot_refresh(login)
-            message = _("NAS %(nas)s changed.") % {"nas": nas}
-            if secret_changed:
-                message += " " + _("The shared secret was changed.")
-            action_log(actor=staff_of(actor), kind="nas.update", message=message,
-                       changes=changes)
+            action_log(actor=staff_of(actor), kind="nas.update",
+                       message=N_("NAS %(nas)s changed."), params={"nas": nas},
+                       more=[sentence(N_("The shared secret was changed."))]
+                       if secret_changed else None, changes=changes)
     except IntegrityError as e:
         raise _unique_error(e) from None
     return nas
@@ -136,10 +136,19 @@ def pool_create(*, actor, name: str, network: str, range_start: str, range_end: 
         with transaction.atomic():
             pool.save()
             action_log(actor=staff_of(actor), kind="pool.create",
-                       message=_("IP pool %(pool)s added.") % {"pool": pool})
+                       message=N_("IP pool %(pool)s added."), params={"pool": pool})
     except IntegrityError as e:
         raise _unique_error(e) from None
     return pool
+
+
+def _pool_skipped(pool: IpPool) -> set[ipaddress.IPv4Address]:
+    """The addresses of ``pool`` never handed out: network, broadcast, gateway."""
+    net = ipaddress.IPv4Network(pool.network)
+    skip = {net.network_address, net.broadcast_address} if net.prefixlen < 31 else set()
+    if pool.gateway:
+        skip.add(ipaddress.IPv4Address(pool.gateway))
+    return skip
 
 
 def _pool_first_free(pool: IpPool) -> str:
@@ -147,10 +156,7 @@ def _pool_first_free(pool: IpPool) -> str:
 
     The network, broadcast and gateway addresses are skipped.
     """
-    net = ipaddress.IPv4Network(pool.network)
-    skip = {net.network_address, net.broadcast_address} if net.prefixlen < 31 else set()
-    if pool.gateway:
-        skip.add(ipaddress.IPv4Address(pool.gateway))
+    skip = _pool_skipped(pool)
     used = {ipaddress.IPv4Address(ip) for ip in Login.objects.filter(
         ip__gte=pool.range_start, ip__lte=pool.range_end).values_list("ip", flat=True)}
     start, end = int(ipaddress.IPv4Address(pool.range_start)), \
@@ -161,6 +167,21 @@ def _pool_first_free(pool: IpPool) -> str:
             return str(address)
     raise ValidationError({"pool": [_("No free address is left in pool %(pool)s.")
                                     % {"pool": pool.name}]})
+
+
+def pool_default() -> IpPool | None:
+    """The pool a new login is offered ("Dodaj komputer"): the first by name in which
+    ``_pool_first_free`` finds an address — fewer logins hold an address of its range than
+    it has addresses to give (``selectors.pool_size``). One COUNT per pool tried."""
+    from ..selectors import pool_size
+
+    for pool in IpPool.objects.order_by("name"):
+        skipped = [str(address) for address in _pool_skipped(pool)]
+        used = Login.objects.filter(ip__gte=pool.range_start, ip__lte=pool.range_end).exclude(
+            ip__in=skipped).count()
+        if used < pool_size(pool):
+            return pool
+    return None
 
 
 def _check_ip_in_pool(ip: str, pool: IpPool) -> None:
@@ -184,7 +205,7 @@ def radius_key_create(*, actor, name: str) -> tuple[RadiusKey, str]:
         row = RadiusKey(name=name, key_hash=RadiusKey.hash_key(key), prefix=key[:8])
         row.save()
         action_log(actor=staff_of(actor), kind="radius_key.create",
-                   message=_("FreeRADIUS key %(key)s created.") % {"key": row})
+                   message=N_("FreeRADIUS key %(key)s created."), params={"key": row})
     return row, key
 
 
@@ -198,7 +219,7 @@ def radius_key_revoke(*, actor, key: RadiusKey) -> RadiusKey:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
         action_log(actor=staff_of(actor), kind="radius_key.revoke",
-                   message=_("FreeRADIUS key %(key)s revoked.") % {"key": key})
+                   message=N_("FreeRADIUS key %(key)s revoked."), params={"key": key})
     radius_key_cache_clear()
     return key
 
@@ -226,15 +247,15 @@ def radius_key_rotate(*, actor, key: RadiusKey,
         if hours:
             old.expires_at = now + timedelta(hours=hours)
             old.save(update_fields=["expires_at"])
-            message = _("FreeRADIUS key %(old)s replaced by %(new)s; the old one works "
-                        "until %(until)s.") % {
-                "old": old, "new": new,
-                "until": timezone.localtime(old.expires_at).strftime("%Y-%m-%d %H:%M")}
+            message = N_("FreeRADIUS key %(old)s replaced by %(new)s; the old one works "
+                         "until %(until)s.")
+            params = {"old": old, "new": new, "until": old.expires_at}
         else:
             old.revoked_at = now
             old.save(update_fields=["revoked_at"])
-            message = _("FreeRADIUS key %(old)s replaced by %(new)s and revoked.") % {
-                "old": old, "new": new}
-        action_log(actor=staff_of(actor), kind="radius_key.rotate", message=message)
+            message = N_("FreeRADIUS key %(old)s replaced by %(new)s and revoked.")
+            params = {"old": old, "new": new}
+        action_log(actor=staff_of(actor), kind="radius_key.rotate", message=message,
+                   params=params)
     radius_key_cache_clear()
     return new, clear

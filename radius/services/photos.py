@@ -7,6 +7,7 @@ the file's name.
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from core.actionlog import action_log, staff_of
 from customers.scans import upload_check
@@ -34,8 +35,8 @@ def login_photo_add(*, actor, login: Login, uploaded_file, description: str = ""
         try:
             photo.save()
             action_log(actor=staff_of(actor), customer=login.customer, kind="login.photo_add",
-                       message=_("Photo “%(name)s” added to login %(login)s.")
-                       % {"name": name, "login": login.login})
+                       message=N_("Photo “%(name)s” added to login %(login)s."),
+                       params={"name": name, "login": login.login})
         except Exception:
             photo.image.delete(save=False)
             raise
@@ -49,6 +50,6 @@ def login_photo_remove(*, actor, photo: LoginPhoto) -> None:
     with transaction.atomic():
         photo.delete()
         action_log(actor=staff_of(actor), customer=login.customer, kind="login.photo_remove",
-                   message=_("Photo “%(name)s” of login %(login)s deleted.")
-                   % {"name": name, "login": login.login})
+                   message=N_("Photo “%(name)s” of login %(login)s deleted."),
+                   params={"name": name, "login": login.login})
         transaction.on_commit(lambda: photo.image.delete(save=False))

@@ -17,6 +17,7 @@ from django.db.models import DecimalField, Exists, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from core.actionlog import action_log, action_log_bulk, staff_of
 from core.tenant_settings import setting_get
@@ -144,8 +145,8 @@ def login_block(*, actor, login: Login, reason: str) -> Login:
         before = login.block
         _set(login, actor=actor, block=Login.Block.STAFF, block_reason=reason)
         action_log(actor=staff_of(actor), customer=login.customer, kind="login.block",
-                   message=_("Login %(login)s blocked: %(reason)s")
-                   % {"login": login.login, "reason": reason},
+                   message=N_("Login %(login)s blocked: %(reason)s"),
+                   params={"login": login.login, "reason": reason},
                    changes={"block": [before, Login.Block.STAFF]})
     return login
 
@@ -163,7 +164,7 @@ def login_unblock(*, actor, login: Login) -> Login:
             return login
         _set(login, actor=actor, block=Login.Block.NONE, block_reason="")
         action_log(actor=staff_of(actor), customer=login.customer, kind="login.unblock",
-                   message=_("Login %(login)s unblocked.") % {"login": login.login},
+                   message=N_("Login %(login)s unblocked."), params={"login": login.login},
                    changes={"block": [Login.Block.STAFF, Login.Block.NONE]})
     return login
 
@@ -181,8 +182,8 @@ def customer_block(*, actor, customer: Customer, reason: str) -> int:
                                                 updated_at=timezone.now())
         _refresh_many(ids, actor=actor)
         action_log(actor=staff_of(actor), customer=customer, kind="login.block",
-                   message=_("Every login of the customer blocked (%(count)s): %(reason)s")
-                   % {"count": len(ids), "reason": reason})
+                   message=N_("Every login of the customer blocked (%(count)s): %(reason)s"),
+                   params={"count": len(ids), "reason": reason})
     return len(ids)
 
 
@@ -198,8 +199,8 @@ def customer_unblock(*, actor, customer: Customer) -> int:
                                                 updated_at=timezone.now())
         _refresh_many(ids, actor=actor)
         action_log(actor=staff_of(actor), customer=customer, kind="login.unblock",
-                   message=_("Every login of the customer unblocked (%(count)s).")
-                   % {"count": len(ids)})
+                   message=N_("Every login of the customer unblocked (%(count)s)."),
+                   params={"count": len(ids)})
     return len(ids)
 
 
@@ -257,10 +258,10 @@ def logins_debt_block_evaluate(*, today: date | None = None, customer: Customer 
         Login.objects.filter(pk__in=[pk for pk, _c in to_unblock]).update(
             block=Login.Block.NONE, block_reason="", updated_at=now)
         _refresh_many([pk for pk, _c in to_block + to_unblock])
-        entries = [(customer_id, _("Logins blocked for debt: %(count)s.") % {"count": count})
+        entries = [(customer_id, N_("Logins blocked for debt: %(count)s."), {"count": count})
                    for customer_id, count in _count_by_customer(to_block)]
-        entries += [(customer_id, _("Debt paid: logins unblocked: %(count)s.")
-                     % {"count": count}) for customer_id, count in _count_by_customer(to_unblock)]
+        entries += [(customer_id, N_("Debt paid: logins unblocked: %(count)s."),
+                     {"count": count}) for customer_id, count in _count_by_customer(to_unblock)]
         if entries:
             action_log_bulk(actor=None, kind="login.debt_block", entries=entries)
     return len(to_block), len(to_unblock)
@@ -312,10 +313,10 @@ def login_temp_speed_set(*, actor, login: Login, download_kbps: int, upload_kbps
         _set(login, actor=actor, temp_download_kbps=download, temp_upload_kbps=upload,
              temp_speed_until=until)
         action_log(actor=staff_of(actor), customer=login.customer, kind="login.temp_speed",
-                   message=_("Temporary speed of login %(login)s: %(down)s/%(up)s kbit/s "
-                             "until %(until)s.")
-                   % {"login": login.login, "down": download, "up": upload,
-                      "until": timezone.localtime(until).strftime("%Y-%m-%d %H:%M")})
+                   message=N_("Temporary speed of login %(login)s: %(down)s/%(up)s kbit/s "
+                              "until %(until)s."),
+                   params={"login": login.login, "down": download, "up": upload,
+                           "until": until})
     return login
 
 
@@ -329,8 +330,8 @@ def login_temp_speed_clear(*, actor, login: Login) -> Login:
         _set(login, actor=actor, temp_download_kbps=None, temp_upload_kbps=None,
              temp_speed_until=None)
         action_log(actor=staff_of(actor), customer=login.customer, kind="login.temp_speed",
-                   message=_("Temporary speed of login %(login)s ended.")
-                   % {"login": login.login})
+                   message=N_("Temporary speed of login %(login)s ended."),
+                   params={"login": login.login})
     return login
 
 
@@ -348,6 +349,6 @@ def logins_temp_speed_expire(*, now: datetime | None = None) -> int:
             updated_at=now)
         _refresh_many([pk for pk, _c, _l in rows])
         action_log_bulk(actor=None, kind="login.temp_speed", entries=[
-            (customer_id, _("Temporary speed of login %(login)s ended.") % {"login": name})
+            (customer_id, N_("Temporary speed of login %(login)s ended."), {"login": name})
             for _pk, customer_id, name in rows])
     return len(rows)

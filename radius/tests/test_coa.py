@@ -151,7 +151,7 @@ def test_periodic_reload_reaches_every_online_login(coa_peer, online, customer, 
     # An ACK of the regular refresh is not worth an action-log entry; a NAK is.
     assert list(ActionLog.objects.filter(kind="login.reload").values_list(
         "customer", flat=True)) == [customer.pk]
-    assert "bob" in ActionLog.objects.get(kind="login.reload").message
+    assert "bob" in ActionLog.objects.get(kind="login.reload").text
 
 
 def test_the_coa_carries_the_tariff_speed_in_the_nas_vendors_form(
@@ -193,7 +193,7 @@ def test_a_nas_that_does_not_answer_is_tried_again_later_and_later(
     assert (reload.status, reload.tries) == ("timeout", 3)
     assert alice.reload_status == Login.ReloadStatus.TIMEOUT
     assert alice.reload_detail == "CoA BRAS 1: the NAS did not answer (3 tries)"
-    assert ActionLog.objects.filter(kind="login.reload").latest("id").message == (
+    assert ActionLog.objects.filter(kind="login.reload").latest("id").text == (
         "Settings of login alice reloaded: CoA BRAS 1: the NAS did not answer (3 tries)")
     assert coa_peer.output().count("invalid Request Authenticator") == 3
     assert login_reload_attempt(reload_id=reload.pk) is None  # delivered twice: no resend

@@ -376,8 +376,8 @@ def test_debt_block_applies_after_the_grace_days_and_lifts_after_payment(
     assert alice.block == ""
     assert sent(alice, "mikrotik")["Mikrotik-Rate-Limit"] == ["5000k/20000k"]
     assert reloads == [alice.pk, alice.pk]
-    assert list(ActionLog.objects.filter(kind="login.debt_block", customer=customer)
-                .order_by("id").values_list("message", flat=True)) == [
+    assert [e.text for e in ActionLog.objects.filter(kind="login.debt_block",
+                                                     customer=customer).order_by("id")] == [
         "Logins blocked for debt: 1.", "Debt paid: logins unblocked: 1."]
 
 

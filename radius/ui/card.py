@@ -46,6 +46,10 @@ def login_form(customer, data=None, *, login: Login | None = None):
                    "nases": [nas.pk for nas in login.nases.all()]}
         rows = [{"attribute": a.attribute, "op": a.op, "value": a.value}
                 for a in login.attributes.all()]
+    elif data is None:
+        # A new login: the first pool with a free address, as the services choose it.
+        pool = services.pool_default()
+        initial = {"pool": pool.pk if pool else None}
     form = LoginForm(
         data, initial=initial, editing=login is not None, auto_id="login_%s",
         customer=customer, addresses=Address.objects.filter(customer=customer),

@@ -178,16 +178,6 @@ def login_reservation(request, login_id):
 
 @staff_view("radius.change_login")
 @require_POST
-def login_disable(request, login_id):
-    login = login_or_404(login_id)
-    return _call(request, login, "manage",
-                 lambda: services.login_disable(actor=request.user, login=login,
-                                                reason=request.POST.get("reason", "")),
-                 _("Login %(login)s disabled.") % {"login": login.login})
-
-
-@staff_view("radius.change_login")
-@require_POST
 def login_enable(request, login_id):
     login = login_or_404(login_id)
     return _call(request, login, "manage",

@@ -83,3 +83,37 @@
   document.addEventListener("DOMContentLoaded", function () { progress(document); });
   document.addEventListener("htmx:load", function (event) { progress(event.target); });
 })();
+
+// An htmx request answered with an error page (403, 404, 500, an expired form: core/errors.py)
+// is not swapped in, so the click would seem to do nothing: show the page's message (what
+// happened and what to do) above the content instead.
+(function () {
+  "use strict";
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail && event.detail.xhr;
+    var main = document.querySelector("main");
+    if (!xhr || !main) return;
+    var page = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
+    var body = page.querySelector(".error-page .card-body");
+    var box = document.getElementById("htmx-error") || document.createElement("div");
+    box.id = "htmx-error";
+    box.className = "alert alert-danger alert-dismissible mt-2";
+    box.setAttribute("role", "alert");
+    box.replaceChildren();
+    if (body) {
+      Array.prototype.forEach.call(body.childNodes, function (node) {
+        box.appendChild(document.importNode(node, true));
+      });
+    } else {
+      box.textContent = xhr.status + " " + (xhr.statusText || "");
+    }
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "btn-close";
+    close.setAttribute("data-bs-dismiss", "alert");
+    close.setAttribute("aria-label", "×");
+    box.appendChild(close);
+    main.prepend(box);
+    box.scrollIntoView({block: "nearest"});
+  });
+})();
