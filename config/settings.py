@@ -150,7 +150,7 @@ AUTH_USER_MODEL = "core.User"
 # The first refuses a locked login (core/access.py), the second authenticates.
 AUTHENTICATION_BACKENDS = ["core.access.ThrottledLoginBackend", "core.backends.TenantRoleBackend"]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "customers:list"
+LOGIN_REDIRECT_URL = "home"  # the day's work (core.dashboard)
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

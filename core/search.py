@@ -15,8 +15,11 @@ IP address) costs it nothing. A provider is asked only for users with its ``perm
 a permission name, or a callable ``(user) -> bool``.
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from django.db.models import Q
 
 SEARCH_LIMIT = 50
 
@@ -66,3 +69,30 @@ def search_hits(*, query: str, user, limit: int = SEARCH_LIMIT,
             if reason and reason not in reasons:
                 reasons.append(reason)
     return hits
+
+
+# A document number has a digit and no space (every numbering pattern has {N}).
+_NUMBER = re.compile(r"(?=.*\d)\S{2,60}")
+NUMBER_PREFIX_MIN_LENGTH = 4
+
+
+def number_rows(rows, query: str, *, limit: int) -> list:
+    """The rule for document numbers, shared by the ledger's and the documents' providers:
+    ``rows`` (a queryset of values_list rows with a ``number`` field, ordered) filtered by
+    the whole number when a row bears it — and then only those, so "FV/1/2026" never lists
+    "FV/1/2026/K" or "FV/10/2026" beside it — otherwise by the numbers that start with it
+    (four characters at least, with a "/" as every numbering pattern has, so a login or a
+    phone typed in the same box does not scan every number). Numbers are written in
+    capitals: the query is tried as typed and upper-cased. The ORM escapes ``%``, ``_`` and
+    ``\\`` in ``startswith``."""
+    query = query.strip()
+    if not _NUMBER.fullmatch(query):
+        return []
+    numbers = {query, query.upper()}
+    found = list(rows.filter(number__in=numbers)[:limit])
+    if not found and len(query) >= NUMBER_PREFIX_MIN_LENGTH and "/" in query:
+        starts = Q()
+        for number in numbers:
+            starts |= Q(number__startswith=number)
+        found = list(rows.filter(starts)[:limit])
+    return found

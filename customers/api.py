@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from core.api import TenantViewSet
 from core.models import ActionLog
 from core.schema import OneObjectSchema
+from core.search import search_hits
 
 from . import selectors, serializers, services
 from .filters import CustomerFilter
@@ -48,9 +49,10 @@ CUSTOMER_PK = OpenApiParameter("customer_pk", OpenApiTypes.INT, OpenApiParameter
 
 # --------------------------------------------------------------------------- selectors
 
-def customer_list_for_api(*, query: str = "") -> QuerySet:
-    """The search of ``selectors.customer_list`` with the groups every row shows."""
-    return selectors.customer_list(query=query).prefetch_related(
+def customer_list_for_api(*, query: str = "", also_ids=()) -> QuerySet:
+    """The search of ``selectors.customer_list`` with the groups every row shows;
+    ``also_ids``: the customers the other apps found (``core.search``)."""
+    return selectors.customer_list(query=query, also_ids=also_ids).prefetch_related(
         Prefetch("groups", queryset=CustomerGroup.objects.order_by("name")))
 
 
@@ -89,7 +91,8 @@ def _writes(input_serializer, output_serializer, code=201):
 @extend_schema_view(
     list=extend_schema(parameters=[OpenApiParameter(
         "search", str, description="Name, PESEL, NIP, REGON, number, phone, e-mail or "
-        "address; every word must match.")]),
+        "address (every word must match), or what the other apps find: a RADIUS login, an "
+        "IP or MAC address, an invoice or document number, a document's barcode code.")]),
     create=_writes(serializers.CustomerInputSerializer, serializers.CustomerSerializer),
     partial_update=_writes(serializers.CustomerUpdateSerializer, serializers.CustomerSerializer,
                            200),
@@ -103,7 +106,12 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVi
     ordering = ["number"]
 
     def scoped_queryset(self):
-        return customer_list_for_api(query=self.request.query_params.get("search", ""))
+        query = self.request.query_params.get("search", "")
+        if self.action != "list" or not query.strip():
+            return customer_list_for_api(query=query)
+        # The one search of the staff list (core.search), as the user may see it.
+        return customer_list_for_api(query=query, also_ids=search_hits(
+            query=query, user=self.request.user, exclude={"customers"}))
 
     def create(self, request):
         data = self.parsed(serializers.CustomerInputSerializer)

@@ -2,24 +2,21 @@
 number of one of its documents (a contract, an annex, a letter...) or by the code under
 its barcode (``Document.code``, ``ABN000000042``).
 
-As for ledger documents (``finance.search``): the whole number first, and only it when a
-document bears it; otherwise numbers starting with the query (four characters at least,
-with a "/").
+Numbers follow the one rule of ``core.search.number_rows``, as ledger documents do: the
+whole number first, and only it when a document bears it; otherwise numbers starting with
+the query (index: migration 0006_search_number).
 """
 
 import re
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.search import SearchProvider
+from core.search import SearchProvider, number_rows
 
 from .models import Document, DocumentType
 
-PREFIX_MIN_LENGTH = 4
 _CODE = re.compile(r"ABN(\d{9})", re.IGNORECASE)
-_NUMBER = re.compile(r"(?=.*\d)\S{2,50}")
 
 
 def document_search(query: str, limit: int) -> list[tuple[int, str]]:
@@ -33,18 +30,10 @@ def document_search(query: str, limit: int) -> list[tuple[int, str]]:
             return []
         return [(document[0], _("document code %(code)s, %(number)s")
                  % {"code": query.upper(), "number": document[1]})]
-    if not _NUMBER.fullmatch(query):
-        return []
-    numbers = {query, query.upper()}
     documents = Document.objects.filter(document_type__in=DocumentType.values) \
         .order_by("number", "document_type") \
         .values_list("customer_id", "document_type", "number")
-    rows = list(documents.filter(number__in=numbers)[:limit])
-    if not rows and len(query) >= PREFIX_MIN_LENGTH and "/" in query:
-        starts = Q()
-        for number in numbers:
-            starts |= Q(number__startswith=number)
-        rows = list(documents.filter(starts)[:limit])
+    rows = number_rows(documents, query, limit=limit)
     labels = dict(DocumentType.choices)
     return [(customer_id, _("%(type)s %(number)s") % {"type": labels.get(kind, kind),
                                                      "number": number})

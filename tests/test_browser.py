@@ -37,10 +37,12 @@ def test_staff_edits_phone_and_pins_annotation(transactional_db, live_server, br
     expect = sync_api.expect
 
     staff_browser_login(page, f"{live_server.url}/login/")
-    expect(page.locator("h1")).to_have_text("Customers")
+    expect(page.locator("h1")).to_contain_text("The day's work")
 
-    page.fill("input[name=q]", "owals")
-    page.press("input[name=q]", "Enter")
+    # The search box of the menu, on every page, opens the customer list.
+    page.fill("#nav-search-q", "owals")
+    page.press("#nav-search-q", "Enter")
+    expect(page.locator("h1")).to_have_text("Customers")
     rows = page.locator("#customer-list tbody tr")
     expect(rows).to_have_count(1)
     rows.get_by_role("link", name="Jan Kowalski").click()
@@ -162,7 +164,8 @@ def test_computers_section_reloads_and_opens_the_login_window(transactional_db, 
     section = page.locator("#section-computers")
     expect(section).to_contain_text("Reload of jan-pc: no active session.")
     page.locator("[data-card-tab=akcje]").click()
-    expect(page.locator("#action-log")).to_contain_text("Settings of login jan-pc not reloaded: no active session.")
+    expect(page.locator("#action-log")).to_contain_text(
+        "Settings of login jan-pc not reloaded: no active session.")
     page.locator("[data-card-tab=komputery]").click()
 
     page.locator(f"#login-{login.pk}").get_by_role("link", name="jan-pc").click()

@@ -94,7 +94,7 @@ def test_further_sentences_plurals_and_a_persons_words(in_tenant, staff):
         more=[sentence(plural_noop("%(n)s file", "%(n)s files"), {"n": 2}, count=2),
               "Nie płaci od maja"])
     assert read(entry, "en") == "Login jan disabled. 2 files Nie płaci od maja"
-    assert read(entry, "pl") == "Wyłączono login jan. 2 files Nie płaci od maja"
+    assert read(entry, "pl") == "Wyłączono login jan. 2 pliki Nie płaci od maja"
     assert entry.actor_name == "System"
 
 

@@ -163,7 +163,7 @@ def test_htmx_request_refused_shows_the_error_page_message(transactional_db, liv
     make_staff(tenant, "anna")
     with chromium_page() as page:
         staff_browser_login(page, f"{live_server.url}/login/")
-        page.wait_for_url(f"{live_server.url}/customers/")
+        page.wait_for_url(f"{live_server.url}/")
         page.evaluate("htmx.ajax('GET', '/settings/no-such-page/', {target: 'main'})")
         error = page.locator("#htmx-error")
         error.wait_for()

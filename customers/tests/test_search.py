@@ -234,3 +234,17 @@ def test_search_page_query_count(staff_client, staff, customer, pool,
     with django_assert_num_queries(15):
         page = rows(found(staff_client, "kowalski"))
     assert page.count("login: kowalski") == 5
+
+
+def test_api_search_finds_by_login_and_invoice_number_as_the_list_does(api_client, staff,
+                                                                       customer, pool):
+    login_add(staff, customer, "jan.kowalski", pool=pool)
+    ledger_document(customer, "FV/7/2026")
+    other = person(staff, "Anna", "Nowak")
+    ledger_document(other, "FV/7/2026/K", kind=Kind.CORRECTION)
+    for query in ("jan.kowalski", "FV/7/2026"):
+        response = api_client.get("/api/v1/customers/", {"search": query})
+        assert response.status_code == 200
+        assert [row["id"] for row in response.json()["results"]] == [customer.pk], query
+    response = api_client.get("/api/v1/customers/", {"search": "no-such-login-x"})
+    assert response.json()["results"] == []
