@@ -8,7 +8,7 @@ SQLite scans the table."""
 from django.db import migrations
 
 NAME = "document_search_number"
-SQL = f"CREATE INDEX {NAME} ON documents_document (tenant_id, (number::text) text_pattern_ops)"
+SQL = f"CREATE INDEX IF NOT EXISTS {NAME} ON documents_document (tenant_id, (number::text) text_pattern_ops)"
 
 
 def forwards(apps, schema_editor):

@@ -11,11 +11,11 @@ from django.db import migrations
 
 INDEXES = [
     ("login_search_login",
-     "CREATE INDEX login_search_login ON radius_login (tenant_id, (login::text) text_pattern_ops)"),
+     "CREATE INDEX IF NOT EXISTS login_search_login ON radius_login (tenant_id, (login::text) text_pattern_ops)"),
     ("login_search_mac",
-     "CREATE INDEX login_search_mac ON radius_login (tenant_id, (mac::text) text_pattern_ops)"),
+     "CREATE INDEX IF NOT EXISTS login_search_mac ON radius_login (tenant_id, (mac::text) text_pattern_ops)"),
     ("session_open_framed_ip",
-     "CREATE INDEX session_open_framed_ip ON radius_radiussession (tenant_id, framed_ip) "
+     "CREATE INDEX IF NOT EXISTS session_open_framed_ip ON radius_radiussession (tenant_id, framed_ip) "
      "WHERE stopped_at IS NULL AND framed_ip IS NOT NULL"),
 ]
 
