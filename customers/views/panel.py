@@ -35,15 +35,11 @@ def panel_credentials(request, customer_id):
 def panel_pin(request, customer_id):
     """A new one-time PIN, shown once in a message and never stored in clear."""
     customer = get_object_or_404(Customer, pk=customer_id)
-    try:
-        pin = services.panel_pin_generate(actor=request.user, customer=customer)
-    except ValidationError as e:
-        for text in e.messages:
-            messages.error(request, text)
-    else:
-        messages.warning(request, _("One-time panel PIN: %(pin)s. Pass it to the customer "
-                                    "now: it will not be shown again.") % {"pin": pin})
-    return section_done(request, customer_id, "data")
+    return _secret_shown_once(
+        request, customer_id,
+        lambda: services.panel_pin_generate(actor=request.user, customer=customer),
+        _("One-time panel PIN: %(secret)s. Pass it to the customer now: it will not be "
+          "shown again."))
 
 
 @staff_view("customers.change_panelaccount")
@@ -60,15 +56,23 @@ def panel_unlock(request, customer_id):
 def panel_password_generate(request, customer_id):
     """A random panel password, shown once in a message and never stored in clear."""
     customer = get_object_or_404(Customer, pk=customer_id)
+    return _secret_shown_once(
+        request, customer_id,
+        lambda: services.panel_password_generate(actor=request.user, customer=customer),
+        _("New panel password: %(secret)s. Pass it to the customer now: it will not be "
+          "shown again."))
+
+
+def _secret_shown_once(request, customer_id, generate, text):
+    """A PIN or password from ``generate`` (one service call), shown once in a message and
+    never stored in clear; a refusal shows the service's messages."""
     try:
-        password = services.panel_password_generate(actor=request.user, customer=customer)
+        secret = generate()
     except ValidationError as e:
-        for text in e.messages:
-            messages.error(request, text)
+        for message in e.messages:
+            messages.error(request, message)
     else:
-        messages.warning(request, _("New panel password: %(password)s. Pass it to the "
-                                    "customer now: it will not be shown again.")
-                         % {"password": password})
+        messages.warning(request, text % {"secret": secret})
     return section_done(request, customer_id, "data")
 
 
