@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "finance",
     "radius",
     "panel",
+    "messaging",
 ]
 
 MIDDLEWARE = [
@@ -217,6 +218,11 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# Messaging (messaging/services.py): messages handed to a gateway per task, hand-overs of
+# one attempt after temporary errors, the first retry's delay (doubled each time, ≤ 1 h).
+MESSAGING_BATCH_SIZE = env.int("MESSAGING_BATCH_SIZE", default=200)
+MESSAGING_MAX_TRIES = env.int("MESSAGING_MAX_TRIES", default=5)
+MESSAGING_RETRY_BASE_SECONDS = env.int("MESSAGING_RETRY_BASE_SECONDS", default=30)
 CELERY_TIMEZONE = TIME_ZONE
 # Celery beat (``celery -A config beat``): periodic work of the apps.
 CELERY_BEAT_SCHEDULE = {

@@ -31,6 +31,11 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "radius.add_login",
         "radius.change_login",
         "core.view_actionlog",
+        # Messages to one customer from the card, and sending a failed one again.
+        "messaging.view_message",
+        "messaging.add_message",
+        "messaging.change_message",
+        "messaging.view_messagetemplate",
     ),
     Role.ACCOUNTANT: (
         "finance.*",
@@ -39,6 +44,11 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "customers.delete_bankaccount",
         "customers.add_annotation",
         "core.view_actionlog",
+        # Payment reminders and invoices by e-mail: messages, bulk sends to debtors.
+        "messaging.view_*",
+        "messaging.add_message",
+        "messaging.change_message",
+        "messaging.add_bulksend",
     ),
     Role.TECHNICIAN: (
         "customers.view_*",
@@ -62,7 +72,10 @@ ADMIN_ONLY = {"core.change_tenantsetting", "core.change_membership", "core.add_m
               "radius.delete_radiuskey",
               # Opening the customer panel as the customer with changes allowed (the
               # read-only view needs "customers.change_panelaccount"): panel.session.
-              "panel.change_as_customer"}
+              "panel.change_as_customer",
+              # The tenant's SMTP server and SMS gateway, with their passwords.
+              "messaging.view_gateway", "messaging.add_gateway", "messaging.change_gateway",
+              "messaging.delete_gateway"}
 
 
 def role_grants(role: str, perm: str) -> bool:

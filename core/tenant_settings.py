@@ -20,12 +20,14 @@ class Category:
     FINANCE = "finance"
     COMPUTER = "computer"
     DOCUMENTS = "documents"
+    MESSAGING = "messaging"
 
     LABELS = {
         DOCUMENTS: _("Documents"),
         CUSTOMER: _("Customer"),
         FINANCE: _("Finance"),
         COMPUTER: _("Computer"),
+        MESSAGING: _("Messages"),
     }
 
 

@@ -209,15 +209,16 @@ class BudgetContext(Context):
         return super().update(other_dict)
 
 
-def render_html(body: str, context: dict) -> str:
+def render_html(body: str, context: dict, *, autoescape: bool = True) -> str:
     """Render a template body in the sandbox within the active budget (the settings' if
-    none is active); raises ``TemplateError`` (``RenderLimitExceeded`` past a limit)."""
+    none is active); raises ``TemplateError`` (``RenderLimitExceeded`` past a limit).
+    ``autoescape=False`` for plain text (an SMS, a text e-mail: "&" stays "&")."""
     if len(body) > MAX_TEMPLATE_CHARS:
         raise TemplateError(_("The template is too long."))
     try:
         with render_budget() as budget:
             template = SANDBOX.from_string(body)
-            html = template.render(BudgetContext(context, autoescape=True, budget=budget))
+            html = template.render(BudgetContext(context, autoescape=autoescape, budget=budget))
             budget.check()
     except RenderLimitExceeded:
         raise

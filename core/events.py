@@ -1,0 +1,95 @@
+"""Domain events: how one app reacts to another's change without importing its services.
+
+A service publishes a named event with plain data (ids, amounts as strings, dates as ISO
+text), e.g. ``publish("invoice.issued", invoice_id=7, customer_id=3)``. The event is
+delivered after the surrounding transaction commits (``transaction.on_commit``): a
+rolled-back change publishes nothing. Each app subscribes its handlers in its
+``AppConfig.ready()`` with ``subscribe``. A handler runs in the publisher's process, under
+the tenant that was active when the event was published; a handler that talks to the
+network (SMTP, SMS, CoA) queues a Celery task instead of doing it there.
+
+Names are ``<thing>.<past verb>`` and listed in ``EVENTS`` with the keys they carry, so a
+typo in a name fails at once instead of reaching nobody.
+
+A failing handler does not stop the others: it is logged (the change it reacts to has
+already been committed; the handler's own work is what failed).
+"""
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+
+from django.db import transaction
+
+from .tenancy import current_tenant_or_none, tenant_context
+
+log = logging.getLogger(__name__)
+
+# name -> the keys its data carries (documentation and a check on publish).
+EVENTS: dict[str, tuple[str, ...]] = {
+    # finance
+    "invoice.issued": ("invoice_id", "customer_id"),
+    "billing.finished": ("run_id", "invoice_ids"),
+    "payment.booked": ("customer_id", "amount"),
+    # customers
+    "panel_pin.generated": ("customer_id", "pin", "actor_id", "phone"),
+    # messaging
+    "message.status_changed": ("message_id", "customer_id", "status"),
+    "notice.read": ("message_id", "customer_id"),
+    "notice.changed": ("customer_id",),
+}
+
+_handlers: dict[str, list[Callable]] = defaultdict(list)
+
+
+class UnknownEvent(LookupError):
+    pass
+
+
+def register_event(name: str, keys: tuple[str, ...]) -> None:
+    """An app's own event name (apps may also add theirs to ``EVENTS`` here)."""
+    EVENTS.setdefault(name, keys)
+
+
+def subscribe(name: str, handler: Callable) -> None:
+    """Call ``handler(**data)`` after each commit that published ``name``. Idempotent: the
+    same handler subscribed twice (``ready()`` run again in tests) is called once."""
+    if name not in EVENTS:
+        raise UnknownEvent(name)
+    if handler not in _handlers[name]:
+        _handlers[name].append(handler)
+
+
+def unsubscribe(name: str, handler: Callable) -> None:
+    if handler in _handlers.get(name, []):
+        _handlers[name].remove(handler)
+
+
+def handlers(name: str) -> list[Callable]:
+    return list(_handlers.get(name, []))
+
+
+def _deliver(name: str, tenant, data: dict) -> None:
+    for handler in handlers(name):
+        try:
+            if tenant is not None:
+                with tenant_context(tenant):
+                    handler(**data)
+            else:
+                handler(**data)
+        except Exception:  # a reaction failed; the change it reacts to stands
+            log.exception("event %s: handler %s failed", name,
+                          getattr(handler, "__name__", handler))
+
+
+def publish(name: str, **data) -> None:
+    """Deliver ``name`` with ``data`` to its subscribers after the current transaction
+    commits (at once outside a transaction). ``data`` must carry the event's keys."""
+    keys = EVENTS.get(name)
+    if keys is None:
+        raise UnknownEvent(name)
+    missing = [k for k in keys if k not in data]
+    if missing:
+        raise TypeError(f"event {name} lacks {', '.join(missing)}")
+    tenant = current_tenant_or_none()
+    transaction.on_commit(lambda: _deliver(name, tenant, data))
