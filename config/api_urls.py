@@ -6,6 +6,7 @@ from core import access_api, tokens_api
 from customers import api as customers_api
 from documents import api as documents_api
 from finance import api as finance_api
+from messaging import api as messaging_api
 from radius import api as radius_api
 
 app_name = "api"
@@ -17,5 +18,6 @@ customers_api.register(router)
 documents_api.register(router)
 finance_api.register(router)
 radius_api.register(router)
+messaging_api.register(router)
 
 urlpatterns = router.urls

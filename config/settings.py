@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "radius",
     "panel",
     "messaging",
+    "mailhosting",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,7 @@ urlpatterns = [
     path("finance/", include("finance.urls")),
     path("radius/", include("radius.urls")),
     path("panel/", include("panel.urls")),
+    path("messaging/", include("messaging.urls")),
 ]
 
 # Under /api/ errors are JSON in the API's one shape (core.api); elsewhere pages in the

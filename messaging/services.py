@@ -227,12 +227,40 @@ def gateway_config(channel: str) -> Gateway | None:
     return Gateway.objects.filter(channel=channel).first()
 
 
+# purpose -> check(messages) -> {message id: reason}: messages that must not go any more.
+_SEND_CHECKS: dict[str, list] = {}
+
+
+def register_send_check(purpose: str, check) -> None:
+    """Run ``check(messages)`` on the messages of ``purpose`` at hand-over time, inside
+    the claim's transaction with the messages locked; each message id it returns (with a
+    reason) is cancelled instead of sent. A payment reminder to a customer who has paid
+    since it was queued is cancelled this way."""
+    if check not in _SEND_CHECKS.setdefault(purpose, []):
+        _SEND_CHECKS[purpose].append(check)
+
+
+def _cancel_checked(messages: list[Message]) -> list[Message]:
+    by_purpose: dict[str, list] = {}
+    for m in messages:
+        by_purpose.setdefault(m.purpose, []).append(m)
+    cancel: dict[int, str] = {}
+    for purpose, group in by_purpose.items():
+        for check in _SEND_CHECKS.get(purpose, ()):
+            cancel.update(check(group))
+    for m in messages:
+        if m.pk in cancel:
+            _status_set(m, Status.CANCELLED, reason=cancel[m.pk], detail=cancel[m.pk])
+    return [m for m in messages if m.pk not in cancel]
+
+
 def _claim(ids) -> list[tuple[Message, MessageAttempt]]:
     """Lock the queued messages of ``ids`` and open an attempt for each (see module doc)."""
     claimed = []
     with transaction.atomic():
         messages = list(Message.objects.select_for_update(skip_locked=True, of=("self",))
                         .filter(pk__in=list(ids), status=Status.QUEUED).order_by("pk"))
+        messages = _cancel_checked(messages)
         if not messages:
             return []
         open_attempts = {a.message_id: a for a in MessageAttempt.objects.select_for_update()
