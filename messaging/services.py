@@ -76,7 +76,10 @@ def recipient_clean(*, channel: str, recipient: str) -> str:
     if channel == Channel.EMAIL:
         if "\n" in recipient or "\r" in recipient:
             raise ValidationError({"recipient": _("Enter a valid e-mail address.")})
-        EmailValidator(message=_("Enter a valid e-mail address."))(recipient)
+        try:
+            EmailValidator()(recipient)
+        except ValidationError:
+            raise ValidationError({"recipient": _("Enter a valid e-mail address.")}) from None
         return recipient
     if not recipient:
         raise ValidationError({"recipient": _("The message has no recipient.")})
