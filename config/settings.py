@@ -224,6 +224,8 @@ CELERY_TASK_EAGER_PROPAGATES = True
 MESSAGING_BATCH_SIZE = env.int("MESSAGING_BATCH_SIZE", default=200)
 MESSAGING_MAX_TRIES = env.int("MESSAGING_MAX_TRIES", default=5)
 MESSAGING_RETRY_BASE_SECONDS = env.int("MESSAGING_RETRY_BASE_SECONDS", default=30)
+# Where an SMS gateway reaches Abonent with delivery reports (the DLR URL's base).
+MESSAGING_PUBLIC_URL = env("MESSAGING_PUBLIC_URL", default="http://127.0.0.1:8000")
 CELERY_TIMEZONE = TIME_ZONE
 # Celery beat (``celery -A config beat``): periodic work of the apps.
 CELERY_BEAT_SCHEDULE = {
@@ -247,6 +249,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 600.0},
     "radius-logins-temp-speed-expire": {
         "task": "radius.tasks.logins_temp_speed_expire", "schedule": 60.0},
+    # In the morning: a reminder is read when it arrives, not at night.
+    "messaging-reminders-daily": {
+        "task": "messaging.tasks_auto.reminders_run_daily",
+        "schedule": crontab(hour=9, minute=0)},
 }
 
 CACHES = {
@@ -289,6 +295,10 @@ SPECTACULAR_SETTINGS = {
         "FinanceDocumentKindEnum": "finance.models.Kind",
         "SettlementStatusEnum": "finance.selectors.STATUS_CHOICES",
         "LoginLockKindEnum": "core.access.LOCK_KINDS",
+        "MessageChannelEnum": "messaging.models.Channel",
+        "GatewayKindEnum": "messaging.models.Gateway.Kind",
+        "BulkSendStateEnum": "messaging.models.BulkSend.State",
+        "MessageStatusEnum": "messaging.models.Status",
     },
 }
 

@@ -18,6 +18,8 @@ urlpatterns = [
     path("radius/", include("radius.urls")),
     path("panel/", include("panel.urls")),
     path("messaging/", include("messaging.urls")),
+    path("mail/", include("mailhosting.urls")),
+    path("notice/", include("messaging.notice_public")),
 ]
 
 # Under /api/ errors are JSON in the API's one shape (core.api); elsewhere pages in the

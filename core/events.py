@@ -30,6 +30,8 @@ EVENTS: dict[str, tuple[str, ...]] = {
     # finance
     "invoice.issued": ("invoice_id", "customer_id"),
     "billing.finished": ("run_id", "invoice_ids"),
+    # one batch of a billing run committed (a run of 100,000 invoices: one per batch)
+    "billing.invoices_issued": ("run_id", "invoice_ids"),
     "payment.booked": ("customer_id", "amount"),
     # customers
     "panel_pin.generated": ("customer_id", "pin", "actor_id", "phone"),

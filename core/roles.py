@@ -36,6 +36,15 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "messaging.add_message",
         "messaging.change_message",
         "messaging.view_messagetemplate",
+        # Hosted mailboxes on the card: created, password, quota, forwardings; deleting a
+        # mailbox (its mail) and the tenant's mail domains are the administrator's.
+        "mailhosting.view_mailbox",
+        "mailhosting.add_mailbox",
+        "mailhosting.change_mailbox",
+        "mailhosting.view_mailforward",
+        "mailhosting.add_mailforward",
+        "mailhosting.change_mailforward",
+        "mailhosting.delete_mailforward",
     ),
     Role.ACCOUNTANT: (
         "finance.*",

@@ -15,6 +15,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -408,7 +409,8 @@ class AnnotationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     list=extend_schema(responses=serializers.PanelAccountSerializer),
     create=_writes(serializers.PanelCredentialsInputSerializer,
                    serializers.PanelAccountSerializer, 200),
-    generate_pin=extend_schema(request=None, responses=serializers.PanelPinSerializer),
+    generate_pin=extend_schema(request=serializers.PanelPinInputSerializer,
+                               responses=serializers.PanelPinSerializer),
     unlock=extend_schema(request=None, responses=serializers.PanelAccountSerializer,
                          description="Lift the panel login's lock (logged); 400 when it is "
                                      "not locked."),
@@ -441,7 +443,16 @@ class PanelViewSet(CustomerNestedViewSet):
 
     @action(detail=False, methods=["post"], url_path="generate-pin")
     def generate_pin(self, request, customer_pk=None):
-        pin = services.panel_pin_generate(actor=request.user, customer=self.customer)
+        customer = self.customer
+        phone_id = self.parsed(serializers.PanelPinInputSerializer)["sms_phone"]
+        if phone_id is not None:
+            if not request.user.has_perm("messaging.add_message"):
+                raise PermissionDenied
+            services.panel_pin_generate(actor=request.user, customer=customer,
+                                        sms_phone_id=phone_id)
+            return Response({"pin": None,
+                             "sms_to": customer.phones.get(pk=phone_id).number})
+        pin = services.panel_pin_generate(actor=request.user, customer=customer)
         # Shown once: no cache on the way may keep it.
         return Response({"pin": pin}, headers={"Cache-Control": "no-store"})
 

@@ -327,7 +327,17 @@ class PanelCredentialsInputSerializer(serializers.Serializer):
 
 
 class PanelPinSerializer(serializers.Serializer):
-    pin = serializers.CharField(help_text="Shown once; only its hash is kept.")
+    pin = serializers.CharField(allow_null=True, help_text=(
+        "Shown once; only its hash is kept. Null when it was sent by SMS."))
+    sms_to = serializers.CharField(required=False, help_text=(
+        "The phone (E.164) the PIN was sent to by SMS, when ``sms_phone`` was given."))
+
+
+class PanelPinInputSerializer(serializers.Serializer):
+    sms_phone = serializers.IntegerField(
+        required=False, allow_null=True, default=None,
+        help_text="Id of one of the customer's phones: the PIN goes there by SMS (needs "
+                  "the messaging.add_message permission) and is not returned.")
 
 
 # --------------------------------------------------------------------------- action log

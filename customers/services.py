@@ -19,6 +19,7 @@ from django.utils.translation import gettext_noop as N_
 from stdnum.iso7064 import mod_97_10
 
 from core.actionlog import action_log, diff_fields, staff_of
+from core.events import publish
 from core.models import Tenant
 from core.tenancy import current_tenant
 from core.tenant_settings import setting_get
@@ -320,6 +321,20 @@ def consent_set(*, actor, customer: Customer, kind: str, granted: bool, given_on
                             else N_("Consent “%(c)s” withdrawn")), params={"c": label},
                    changes=diff_fields(consent, before, ("granted", "given_on")))
     return consent
+
+
+def consents_update(*, actor, customer: Customer, granted: dict[str, bool]) -> list[Consent]:
+    """Several consents at once, dated today (the customer's panel): only those whose
+    value changes are written, each by ``consent_set`` and logged for ``actor`` (the
+    customer themself, or staff viewing the panel as the customer). A consent never
+    given counts as not granted. Returns the changed ones."""
+    with transaction.atomic():
+        current = dict(Consent.objects.select_for_update().filter(customer=customer)
+                       .values_list("kind", "granted"))
+        return [consent_set(actor=actor, customer=customer, kind=kind, granted=value,
+                            given_on=timezone.localdate())
+                for kind, value in sorted(granted.items())
+                if bool(current.get(kind, False)) != bool(value)]
 
 
 # --------------------------------------------------------------------------- addresses
@@ -803,14 +818,24 @@ def panel_credentials_set(*, actor, customer: Customer, login: str,
     return account
 
 
-def panel_pin_generate(*, actor, customer: Customer) -> str:
+def panel_pin_generate(*, actor, customer: Customer, sms_phone_id: int | None = None) -> str:
     """A new one-time PIN, valid for ``PANEL_PIN_VALID_HOURS``; it replaces the one before
     and lifts a login lock. Returned once so staff can pass it on: only its hash is kept.
-    Locks the account row."""
+    Locks the account row.
+
+    ``sms_phone_id``: one of the customer's phones, to send the PIN there by SMS: after
+    commit the event ``panel_pin.generated`` carries it (in memory, never stored in clear)
+    to whoever sends SMS (messaging)."""
     with transaction.atomic():
         account = PanelAccount.objects.select_for_update().filter(customer=customer).first()
         if account is None:
             raise ValidationError(_("Set the panel login first."))
+        phone = None
+        if sms_phone_id is not None:
+            # Only the customer's own numbers: a tampered form must not send the PIN away.
+            phone = Phone.objects.filter(customer=customer, pk=sms_phone_id).first()
+            if phone is None:
+                raise ValidationError(_("Choose one of the customer's phone numbers."))
         now = timezone.now()
         pin = get_random_string(setting_get("customer.pin_length"), PIN_ALPHABET)
         account.pin_hash = make_password(pin)
@@ -820,8 +845,15 @@ def panel_pin_generate(*, actor, customer: Customer) -> str:
                    **_panel_lock_clear(account)}
         account.save(update_fields=["pin_hash", "pin_created_at", "pin_expires_at",
                                     "failed_attempts", "locked_until"])
-        action_log(actor=actor, customer=customer, kind="panel.pin",
-                   message=N_("One-time panel PIN generated"), changes=changes)
+        if phone is None:
+            action_log(actor=actor, customer=customer, kind="panel.pin",
+                       message=N_("One-time panel PIN generated"), changes=changes)
+        else:
+            action_log(actor=actor, customer=customer, kind="panel.pin",
+                       message=N_("One-time panel PIN generated and sent by SMS to %(phone)s"),
+                       params={"phone": phone.number}, changes=changes)
+            publish("panel_pin.generated", customer_id=customer.pk, pin=pin,
+                    actor_id=getattr(actor, "pk", None), phone=phone.number)
     return pin
 
 

@@ -60,6 +60,7 @@ from core.actionlog import (
     sentence,
     staff_of,
 )
+from core.events import publish
 from core.numbering import number_block, pattern_validate
 from core.rls import copy_rows
 from core.sql import values_in
@@ -1096,6 +1097,9 @@ def _run_chunk(run, token, customer_ids, run_date, due_date, pattern, max_period
             gross_total=F("gross_total") + sum((i.gross for i in plan.invoices), ZERO),
             subscriptions_capped=F("subscriptions_capped") + plan.capped,
             last_customer_id=customer_ids[-1], heartbeat_at=timezone.now())
+        if documents:  # after this batch commits: the invoices by e-mail, ...
+            publish("billing.invoices_issued", run_id=run.pk,
+                    invoice_ids=[invoice.pk for invoice in plan.invoices])
 
 
 def _advance_subscriptions(items) -> None:

@@ -195,14 +195,22 @@ def invoice_current_lines(*, invoice: FinanceDocument) -> list[InvoiceLine]:
                 .order_by("position"))
 
 
+def open_receivables() -> QuerySet:
+    """The active tenant's debit documents (upward corrections included) with something
+    left to pay, each with ``left``: its debit less every link to it — what
+    ``services.kp_issue`` and ``services.allocation_link`` may still settle — and ``due``
+    (the due date, else the issue date). Set-based, for any number of customers: the one
+    rule of "what is open" (``open_receivable_list`` is it for one customer)."""
+    return (FinanceDocument.objects.filter(debit__gt=0)
+            .annotate(left=F("debit") - _sum(Allocation.objects.filter(
+                receivable=OuterRef("pk")), F("amount")),
+                due=Coalesce("due_date", "issue_date"))
+            .filter(left__gt=0))
+
+
 def open_receivable_list(*, customer: Customer) -> list[FinanceDocument]:
-    """The customer's debit documents (upward corrections included) with something left to
-    pay, oldest due first, each with ``left``: its debit less every link to it — what
-    ``services.kp_issue`` and ``services.allocation_link`` may still settle. Queries: one."""
-    return list(FinanceDocument.objects.filter(customer=customer, debit__gt=0)
-                .annotate(left=F("debit") - _sum(Allocation.objects.filter(
-                    receivable=OuterRef("pk")), F("amount")))
-                .filter(left__gt=0).order_by(Coalesce("due_date", "issue_date"), "id"))
+    """``open_receivables`` of the customer, oldest due first. Queries: one."""
+    return list(open_receivables().filter(customer=customer).order_by("due", "id"))
 
 
 def overdue_summary(receivables, *, today) -> tuple[Decimal, date | None]:

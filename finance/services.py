@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
 from core.actionlog import action_log, money, sentence, staff_of
+from core.events import publish
 from core.tenancy import current_tenant
 from core.tenant_settings import setting_get
 from customers.models import Customer
@@ -238,6 +239,7 @@ def invoice_issue(*, actor, customer: Customer, lines, issue_date: date | None =
         action_log(actor=actor, customer=customer, kind="finance.invoice",
                    message=N_("Invoice %(n)s issued: %(a)s"),
                    params={"n": number, "a": money(gross)})
+        publish("invoice.issued", invoice_id=invoice.pk, customer_id=customer.pk)
     return invoice
 
 

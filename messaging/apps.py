@@ -1,12 +1,5 @@
-from importlib import import_module
-
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
-
-# Each part of the app registers its tenant settings, card sections, event handlers and
-# search in its own module's ``ready()``.
-PARTS = ("setup_sms", "setup_email", "setup_auto", "setup_card", "setup_bulk",
-         "setup_notice")
 
 
 class MessagingConfig(AppConfig):
@@ -14,11 +7,16 @@ class MessagingConfig(AppConfig):
     verbose_name = _("Messages")
 
     def ready(self):
-        for part in PARTS:
-            try:
-                module = import_module(f"messaging.{part}")
-            except ModuleNotFoundError as e:  # TEMPORARY while the parts are written
-                if e.name != f"messaging.{part}":
-                    raise
-                continue
-            module.ready()
+        # Each part registers its tenant settings, card sections, event handlers and
+        # gateway kinds in its own module's ``ready()``.
+        from . import (
+            setup_auto,
+            setup_bulk,
+            setup_card,
+            setup_email,
+            setup_notice,
+            setup_sms,
+        )
+
+        for part in (setup_sms, setup_email, setup_auto, setup_card, setup_bulk, setup_notice):
+            part.ready()

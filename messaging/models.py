@@ -103,9 +103,13 @@ class BulkSend(TenantOwned):
                                    on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The form's one-time token: the same form sent twice (a double click) is one send.
+    request_token = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "request_token"],
+                                               name="bulksend_request_token_uniq")]
         verbose_name = _("bulk send")
         verbose_name_plural = _("bulk sends")
 
@@ -156,7 +160,12 @@ class Message(TenantOwned):
                    models.Index(fields=["related_kind", "related_id"],
                                 name="message_related")]
         constraints = [models.CheckConstraint(condition=~Q(recipient=""),
-                                              name="message_recipient_set")]
+                                              name="message_recipient_set"),
+                       # An invoice goes to an address once (messaging.invoice_mail also
+                       # locks; this holds whatever path writes).
+                       models.UniqueConstraint(
+                           fields=["tenant", "related_kind", "related_id", "recipient"],
+                           condition=Q(purpose="invoice"), name="message_invoice_once")]
         verbose_name = _("message")
         verbose_name_plural = _("messages")
 
@@ -258,3 +267,28 @@ class Gateway(TenantOwned):
                                                name="gateway_tenant_channel_uniq")]
         verbose_name = _("gateway")
         verbose_name_plural = _("gateways")
+
+
+class ReminderSent(TenantOwned):
+    """A payment reminder given for one receivable at one stage on one channel: the
+    unique constraint is what keeps a reminder from going twice (a task run twice, two
+    runs at once) — ``messaging.reminders``."""
+
+    class Stage(models.TextChoices):
+        BEFORE = "before", _("before the due date")
+        AFTER = "after", _("after the due date")
+
+    receivable = models.ForeignKey("finance.FinanceDocument", on_delete=models.CASCADE,
+                                   related_name="+")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE,
+                                 related_name="+")
+    stage = models.CharField(_("stage"), max_length=6, choices=Stage.choices)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    due_date = models.DateField(_("due date"))
+    message = models.ForeignKey(Message, null=True, on_delete=models.SET_NULL,
+                                related_name="reminders")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["receivable", "stage", "channel"],
+                                               name="remindersent_once_uniq")]

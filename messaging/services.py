@@ -133,15 +133,18 @@ def _send_on_commit(ids: list[int]) -> None:
 def message_queue(*, customer, channel: str, recipient: str, body: str, subject: str = "",
                   author=None, purpose: str = Purpose.MANUAL, template=None,
                   attachments: list[Attachment] | tuple = (), related: tuple | None = None,
-                  bulk=None, send: bool = True) -> Message:
+                  bulk=None, send: bool = True, body_secret: str = "") -> Message:
     """Write a message (status queued) and queue its hand-over after commit.
 
     ``related``: ``(kind, id)`` of what the message is about (``("invoice", 7)``).
     ``send=False`` leaves the queuing to the caller (a bulk send queues batches).
+    ``body_secret``: the text the gateway sends when ``body`` shows a secret masked (a
+    panel PIN); kept encrypted, and such a message is never sent again.
     Raises ``ValidationError``; nothing is written then."""
     message = _message_build(customer=customer, channel=channel, recipient=recipient,
                              body=body, subject=subject, author=author, purpose=purpose,
                              template=template, related=related, bulk=bulk)
+    message.body_secret = body_secret
     message.save()
     for a in attachments:
         MessageAttachment.objects.create(message=message, filename=a.filename,
@@ -176,8 +179,9 @@ def message_bulk_queue(*, rows: list[dict], author=None, purpose: str = Purpose.
             raise ValidationError(f"{row['recipient']}: {'; '.join(e.messages)}") from None
     messages = Message.objects.bulk_create(built, batch_size=1000)
     MessageEvent.objects.bulk_create(
-        [MessageEvent(message=m, status=Status.QUEUED) for m in messages], batch_size=1000)
-    attachments = [MessageAttachment(message=m, filename=a.filename,
+        [MessageEvent(tenant_id=m.tenant_id, message=m, status=Status.QUEUED)
+         for m in messages], batch_size=1000)
+    attachments = [MessageAttachment(tenant_id=m.tenant_id, message=m, filename=a.filename,
                                      content_type=a.content_type, content=a.content,
                                      size=len(a.content))
                    for m, row in zip(messages, rows, strict=True)
@@ -262,7 +266,8 @@ def _claim(ids) -> list[tuple[Message, MessageAttempt]]:
     claimed = []
     with transaction.atomic():
         messages = list(Message.objects.select_for_update(skip_locked=True, of=("self",))
-                        .filter(pk__in=list(ids), status=Status.QUEUED).order_by("pk"))
+                        .filter(pk__in=list(ids), status=Status.QUEUED).defer("raw")
+                        .order_by("pk"))
         messages = _cancel_checked(messages)
         if not messages:
             return []
@@ -296,50 +301,67 @@ def _backoff(tries: int) -> int:
 
 
 def _record(results: list[tuple[Message, MessageAttempt, object]]) -> list[tuple[int, int]]:
-    """Write the gateway's answers; returns ``(message id, countdown)`` of the messages to
-    hand over again after a temporary error."""
+    """Write the gateway's answers, set-based (a batch of hundreds: a few statements);
+    returns ``(message id, countdown)`` of the messages to hand over again after a
+    temporary error."""
     again = []
     now = timezone.now()
+    attempts, messages, events, changed = [], [], [], []
+
+    def status(message, attempt, value, reason, detail):
+        message.status, message.status_at, message.status_reason = value, now, reason
+        events.append(MessageEvent(tenant_id=message.tenant_id, message=message,
+                                   attempt=attempt, status=value, detail=detail))
+        changed.append(message)
+
     with transaction.atomic():
-        # Fresh and locked: a delivery report may have changed a message meanwhile.
-        fresh = Message.objects.select_for_update().in_bulk(
-            sorted(m.pk for m, _a, _o in results))
+        # Fresh and locked: a delivery report may have changed a message meanwhile. The
+        # stored MIME of earlier attempts is not read back (``raw`` deferred).
+        fresh = Message.objects.select_for_update().defer("raw", "body", "body_secret") \
+            .in_bulk(sorted(m.pk for m, _a, _o in results))
         for stale, attempt, outcome in results:
             message = fresh[stale.pk]
-            attempt.gateway = attempt.gateway or ""
+            attempts.append(attempt)
             if isinstance(outcome, Accepted):
                 attempt.state = MessageAttempt.State.ACCEPTED
                 attempt.gateway_id = outcome.gateway_id[:200]
                 attempt.reply = outcome.reply
                 attempt.finished_at = now
-                attempt.save(update_fields=["state", "gateway_id", "reply", "finished_at",
-                                            "gateway"])
                 message.sent_at = now
-                fields = ["sent_at"]
                 if outcome.raw is not None:
                     message.raw = outcome.raw
-                    fields.append("raw")
-                message.save(update_fields=fields)
                 # A delivery report may have come before the gateway's answer was recorded.
                 if message.status == Status.QUEUED:
-                    _status_set(message, Status.DELIVERED if outcome.delivered else Status.SENT,
-                                reason="", attempt=attempt, detail=outcome.reply)
+                    status(message, attempt,
+                           Status.DELIVERED if outcome.delivered else Status.SENT, "",
+                           outcome.reply)
+                messages.append(message)
             elif isinstance(outcome, TemporaryError) and \
                     attempt.tries < settings.MESSAGING_MAX_TRIES:
                 attempt.state = MessageAttempt.State.TEMPORARY
                 attempt.reply = outcome.reply
-                attempt.save(update_fields=["state", "reply", "gateway"])
-                MessageEvent.objects.create(message=message, attempt=attempt,
-                                            status=Status.QUEUED, detail=outcome.reply)
+                events.append(MessageEvent(tenant_id=message.tenant_id, message=message,
+                                           attempt=attempt, status=Status.QUEUED,
+                                           detail=outcome.reply))
                 again.append((message.pk, _backoff(attempt.tries)))
             else:
                 reply = getattr(outcome, "reply", "") or str(outcome)
                 attempt.state = MessageAttempt.State.FAILED
                 attempt.reply = reply
                 attempt.finished_at = now
-                attempt.save(update_fields=["state", "reply", "finished_at", "gateway"])
-                _status_set(message, Status.FAILED, reason=reply, attempt=attempt,
-                            detail=reply)
+                status(message, attempt, Status.FAILED, reply, reply)
+                messages.append(message)
+        MessageAttempt.objects.bulk_update(
+            attempts, ["state", "gateway_id", "reply", "finished_at", "gateway"])
+        with_raw = [m for m in messages if "raw" in m.__dict__]
+        without_raw = [m for m in messages if "raw" not in m.__dict__]
+        fields = ["sent_at", "status", "status_at", "status_reason"]
+        Message.objects.bulk_update(with_raw, [*fields, "raw"], batch_size=100)
+        Message.objects.bulk_update(without_raw, fields, batch_size=500)
+        MessageEvent.objects.bulk_create(events)
+        for message in changed:
+            publish("message.status_changed", message_id=message.pk,
+                    customer_id=message.customer_id, status=message.status)
     return again
 
 

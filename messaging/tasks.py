@@ -28,3 +28,12 @@ def message_send_batch(tenant_id: int, message_ids: list[int]):
 
     with tenant_context(Tenant.objects.get(pk=tenant_id)):
         _again(tenant_id, services.message_send_run(ids=message_ids))
+
+
+@shared_task(acks_late=True)
+def invoice_mail_send(tenant_id: int, invoice_ids: list[int]):
+    """E-mail a batch of new invoices with their PDFs (``invoice_mail.invoice_mail_queue``)."""
+    from . import invoice_mail
+
+    with tenant_context(Tenant.objects.get(pk=tenant_id)):
+        invoice_mail.invoice_mail_queue(invoice_ids=invoice_ids)

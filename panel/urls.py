@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import messages, views
 
 app_name = "panel"
 
@@ -14,4 +14,10 @@ urlpatterns = [
     path("password/", views.password_change, name="password_change"),
     path("documents/<int:financedocument_id>/pdf/", views.document_pdf,
          name="document_pdf"),
+    # "Wiadomości" (panel/messages.py)
+    path("messages/", messages.messages_page, name="messages"),
+    path("messages/<int:message_id>/read/", messages.notice_read, name="notice_read"),
+    path("messages/consents/", messages.consents_update, name="consents"),
+    path("messages/attachments/<int:attachment_id>/", messages.attachment,
+         name="message_attachment"),
 ]

@@ -22,6 +22,7 @@ from core.tenancy import tenant_context
 from customers import services as customer_services
 from finance import printing
 from finance.models import FinanceDocument
+from messaging.notices import notice_unread_list
 
 from . import selectors
 from . import services as panel_services
@@ -139,7 +140,9 @@ def home(request):
     (25 rows a page, newest first)."""
     home = selectors.panel_home(customer=request.panel_customer,
                                 page_number=request.GET.get("page"))
-    return render(request, "panel/home.html", {"home": home})
+    # A device message shows in the panel until it is read (panel/messages.py).
+    unread = notice_unread_list(customer=request.panel_customer)
+    return render(request, "panel/home.html", {"home": home, "unread_notices": unread})
 
 
 @panel_view

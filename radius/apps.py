@@ -94,3 +94,10 @@ class RadiusConfig(AppConfig):
 
         dashboard.register_tiles()
         # --- end home page
+        # --- events: another app changed the attributes it adds to a customer's logins
+        from core.events import subscribe
+
+        from .services.states import customer_logins_refresh
+
+        subscribe("notice.changed", customer_logins_refresh)
+        # --- end events

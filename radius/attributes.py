@@ -145,8 +145,34 @@ def _add_rows(reply: dict[str, dict], rows) -> dict[str, dict]:
     return reply
 
 
+# Reply attributes other apps add to a login while something of theirs lasts (a device
+# message's redirect until the customer reads it). A provider is ``fn(logins)`` → ``{login
+# id: [(attribute, op, value), ...]}`` for the given ``Login`` rows, a fixed number of
+# queries for any number of them; apps register theirs in ``ready()``. The radius app
+# never imports them: it asks the registry whenever it computes a snapshot.
+_EXTRA_PROVIDERS: list = []
+
+
+def register_extra_attributes(provider) -> None:
+    """Add ``provider`` (see above); registering the same one twice is harmless."""
+    if provider not in _EXTRA_PROVIDERS:
+        _EXTRA_PROVIDERS.append(provider)
+
+
+def extra_attributes(logins) -> dict[int, list[tuple[str, str, str]]]:
+    """The rows every registered provider adds to ``logins``, by login id."""
+    logins = list(logins)
+    extra: dict[int, list[tuple[str, str, str]]] = {}
+    if not logins:
+        return extra
+    for provider in _EXTRA_PROVIDERS:
+        for login_id, rows in provider(logins).items():
+            extra.setdefault(login_id, []).extend(rows)
+    return extra
+
+
 def login_snapshot(login, attributes, *, block_profile=None, today: date | None = None,
-                   now: datetime | None = None) -> dict:
+                   now: datetime | None = None, extra=()) -> dict:
     """The snapshot (shape above) of ``login``.
 
     ``attributes``: the login's ``LoginAttribute`` rows in order. Values never go through
@@ -154,12 +180,15 @@ def login_snapshot(login, attributes, *, block_profile=None, today: date | None 
     the login wins over the tariff's speed of the same attribute (``Cisco-AVPair`` rows add
     up). ``block_profile``: parsed rows (``block_profile_parse``); read from the tenant's
     setting when not given. Reads ``login.subscription.tariff`` and its suspensions:
-    callers refreshing many logins select/prefetch them.
+    callers refreshing many logins select/prefetch them. ``extra``: the rows other apps
+    add (``extra_attributes``), after the login's own (a repeated attribute gains a
+    value); a block profile still replaces them.
     """
     reply: dict[str, dict] = {}
     if login.ip:
         reply["reply:Framed-IP-Address"] = _entry(":=", login.ip)
     _add_rows(reply, ((a.attribute, a.op, a.value) for a in attributes))
+    _add_rows(reply, extra)
     by_kind: dict[str, dict] = {}
     if login.block or login_suspended(login, today=today):
         if block_profile is None:

@@ -12,6 +12,12 @@ command -v zbarimg >/dev/null || need+=(zbar-tools)       # decodes the printed 
 command -v freeradius >/dev/null || need+=(freeradius)
 dpkg -s freeradius-rest >/dev/null 2>&1 || need+=(freeradius-rest)
 command -v radclient >/dev/null || need+=(freeradius-utils)
+# Dovecot IMAP with its PostgreSQL driver: the hosted-mailbox tests log in through it.
+command -v dovecot >/dev/null || need+=(dovecot-imapd)
+dpkg -s dovecot-pgsql >/dev/null 2>&1 || need+=(dovecot-pgsql)
+# Kannel (bearerbox, smsbox) and fakesmsc as its SMSC: the SMS tests (messaging/kannel.py).
+command -v bearerbox >/dev/null || [ -x /usr/sbin/bearerbox ] || need+=(kannel)
+[ -x /usr/lib/kannel/test/fakesmsc ] || need+=(kannel-extras)
 # ping: the login's "additional information" pings the NAS and the client.
 command -v ping >/dev/null || need+=(iputils-ping)
 # WeasyPrint renders with Pango; DejaVu has the Polish letters.

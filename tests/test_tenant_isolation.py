@@ -45,6 +45,11 @@ SKIPPED_PREFIXES = {
     "api/docs/": "Swagger UI: a static page that loads the schema",
     "static/": "static files",
     "media/": "served by the web server in production; scans go through scan views",
+    "messaging/dlr/": "Kannel's delivery reports: no staff login, the tenant's secret in "
+                      "the URL; messaging/tests/test_sms_kannel.py proves another tenant's "
+                      "key or a wrong secret is refused and changes nothing",
+    "messaging/sms-status/": "the SMS provider's status callback, authenticated like "
+                             "Kannel's reports (messaging/tests/test_sms_http.py)",
     "panel/": "the customer panel: its own session, never a staff user's, so staff of "
               "either tenant only reach its login page; panel/tests prove another "
               "customer's or tenant's document is a 404",
@@ -61,6 +66,8 @@ NON_OBJECT_KWARGS = {
     # A document issue job (documents.services.document_issue_start): A's own, kept in
     # the cache, not a row; tenant_a_card starts it.
     "job_id": lambda: list(ISSUE_JOBS),
+    # A messaging channel (gateway settings, a card history tab): B's own, tried as lists.
+    "channel": lambda: ["sms", "email"],
 }
 ISSUE_JOBS: list[str] = []
 
@@ -213,7 +220,9 @@ NEEDLES = ("Alfowski", VALID_PESEL, "601234567", "601 234 567", "NotatkaAlfa", "
            "TeczkaAlfa", "AtrybutAlfa", "WartoscAlfa", "skan-alfa", "Alfowa 7",
            "61109010140000071219812874", "alfowski.login", "SzablonAlfa", "TytulAlfa",
            "KasaAlfa", "KorektaAlfa", "KomputerAlfa", "PulaAlfa", "NasAlfa",
-           "TaryfaAlfa", "AbonamentAlfa", "ZawieszenieAlfa", "TokenAlfa")
+           "TaryfaAlfa", "AbonamentAlfa", "ZawieszenieAlfa", "TokenAlfa",
+           "poczta-alfa.pl", "skrzynka-alfa", "alias-alfa", "TrescAlfa", "TematAlfa",
+           "KomunikatAlfa", "SzablonWiadomosciAlfa", "smtp-alfa", "faktura-alfa")
 
 
 @pytest.fixture
@@ -367,6 +376,41 @@ def tenant_a_card(tenant, staff, settings, tmp_path, django_capture_on_commit_ca
         # The FreeRADIUS key of A (its routes: list, rotate, revoke).
         objects["radiuskey"], _clear = radius_services.radius_key_create(
             actor=staff, name="KluczAlfa")
+        # Hosted mail: A's domain, a mailbox and a forwarding on the card.
+        from mailhosting import services as mail_services
+
+        objects["maildomain"] = mail_services.maildomain_add(actor=staff,
+                                                             name="poczta-alfa.pl")
+        objects["mailbox"], _clear = mail_services.mailbox_create(
+            actor=staff, customer=customer, domain=objects["maildomain"],
+            local_part="skrzynka-alfa", password="Haslo-alfa-1")
+        objects["mailforward"] = mail_services.mailforward_create(
+            actor=staff, customer=customer, domain=objects["maildomain"],
+            local_part="alias-alfa", destinations="jan@example.com")
+        # --- messaging: A's SMTP gateway, a template, an e-mail with an attachment (its
+        # preview, download, retry), a bulk send (its page and progress), a device message.
+        from messaging import bulk as bulk_services
+        from messaging import gateway_config, notices, templates_admin
+        from messaging import services as messaging_services
+
+        gateway_config.gateway_create(actor=staff, channel="email", kind="smtp",
+                                      host="smtp-alfa.example", port=25,
+                                      from_address="biuro@poczta-alfa.pl")
+        objects["messagetemplate"] = templates_admin.message_template_create(
+            actor=staff, channel="email", name="SzablonWiadomosciAlfa", subject="TematAlfa",
+            body="Dzień dobry {{ customer.name }}")
+        objects["message"] = messaging_services.message_queue(
+            customer=customer, channel="email", recipient="jan.alfowski@example.com",
+            subject="TematAlfa", body="TrescAlfa", author=staff, send=False,
+            attachments=[messaging_services.Attachment("faktura-alfa.pdf", b"%PDF-1.4")])
+        objects["messageattachment"] = objects["message"].attachments.get()
+        # Handed to A's SMTP server: what the gateway stores (the raw .eml download).
+        type(objects["message"]).objects.filter(pk=objects["message"].pk).update(
+            raw=b"Subject: TematAlfa\r\n\r\nTrescAlfa\r\n", status="sent")
+        objects["bulksend"] = bulk_services.bulk_send_start(
+            actor=staff, channel="email", template=objects["messagetemplate"],
+            audience=bulk_services.audience_clean())
+        notices.notice_send(customer=customer, text="KomunikatAlfa", actor=staff)
     objects["user"] = staff
     objects["tenant"] = tenant
     objects["membership"] = Membership.objects.get(user=staff, tenant=tenant)

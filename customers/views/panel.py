@@ -3,7 +3,7 @@
 jako klient" (staff open the panel as the customer: panel.session)."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -33,8 +33,19 @@ def panel_credentials(request, customer_id):
 @staff_view("customers.change_panelaccount")
 @require_POST
 def panel_pin(request, customer_id):
-    """A new one-time PIN, shown once in a message and never stored in clear."""
+    """A new one-time PIN, shown once in a message and never stored in clear; or sent by
+    SMS to the phone chosen (``sms_to``: one of the customer's phones), not shown then."""
     customer = get_object_or_404(Customer, pk=customer_id)
+    sms_to = request.POST.get("sms_to", "")
+    if sms_to:
+        if not request.user.has_perm("messaging.add_message"):
+            raise PermissionDenied
+        return section_call(
+            request, customer_id, "data",
+            lambda: services.panel_pin_generate(
+                actor=request.user, customer=customer,
+                sms_phone_id=int(sms_to) if sms_to.isdigit() else 0),
+            _("A new one-time panel PIN is being sent to the customer by SMS."))
     return _secret_shown_once(
         request, customer_id,
         lambda: services.panel_pin_generate(actor=request.user, customer=customer),

@@ -62,7 +62,7 @@ def test_message_is_sent_after_commit_and_its_history_says_so(
     message.refresh_from_db()
     assert message.recipient == "+48600100200"  # stored as E.164
     assert message.status == Status.SENT and message.sent_at is not None
-    assert SENT == [("+48600100200", "Faktura 1/2026", str(message.attempts.get().key))]
+    assert [("+48600100200", "Faktura 1/2026", str(message.attempts.get().key))] == SENT
     assert list(message.events.values_list("status", flat=True)) == ["queued", "sent"]
     assert message.attempts.get().state == MessageAttempt.State.ACCEPTED
     assert ActionLog.objects.filter(kind="message.queue", customer=customer).exists()

@@ -249,8 +249,9 @@ def test_home_page_query_count(panel_client, staff, customer, django_assert_num_
     finance_services.technical_issue(actor=staff, customer=customer, amount="5.00",
                                      charge=True, reason="Opłata za duplikat umowy")
     # The session, the tenant, the panel account with its customer, the page of the
-    # history (statuses and running balance are annotations), the cached balance.
-    with django_assert_num_queries(5):
+    # history (statuses and running balance are annotations), the cached balance, the
+    # unread device messages (messaging.notices).
+    with django_assert_num_queries(6):
         response = panel_client.get(HOME_URL)
     assert response.status_code == 200
 

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from core.tenancy import current_tenant
 
-from ..attributes import login_snapshot
+from ..attributes import extra_attributes, login_snapshot
 from ..models import (
     Login,
     LoginAttribute,
@@ -42,6 +42,7 @@ def login_snapshot_refresh(login: Login) -> None:
 
     For other apps too: a tariff or block change calls it for the customer's logins.
     """
-    snapshot = login_snapshot(login, LoginAttribute.objects.filter(login=login))
+    snapshot = login_snapshot(login, LoginAttribute.objects.filter(login=login),
+                              extra=extra_attributes([login]).get(login.pk, ()))
     Login.objects.filter(pk=login.pk).update(radius_snapshot=snapshot)
     login.radius_snapshot = snapshot

@@ -24,7 +24,7 @@ from core.tenant_settings import setting_get
 from customers.models import Customer
 from finance.models import Allocation, CustomerAccount, FinanceDocument, Kind
 
-from ..attributes import block_profile_parse, login_snapshot
+from ..attributes import block_profile_parse, extra_attributes, login_snapshot
 from ..models import Login
 from .base import _own, login_snapshot_refresh
 from .logins import _reload_queue, _reload_queue_many
@@ -56,10 +56,12 @@ def _refresh_many(login_ids, *, actor=None, today: date | None = None) -> list[i
             logins = (Login.objects.filter(pk__in=login_ids[start:start + _CHUNK])
                       .select_related("subscription__tariff")
                       .prefetch_related("nases", "attributes", "subscription__suspensions"))
+            logins = list(logins)
+            extras = extra_attributes(logins)
             rows = []
             for login in logins:
                 snapshot = login_snapshot(login, login.attributes.all(), block_profile=profile,
-                                          today=today, now=now)
+                                          today=today, now=now, extra=extras.get(login.pk, ()))
                 if snapshot != login.radius_snapshot:
                     previous[login.pk] = login.radius_snapshot
                     login.radius_snapshot = snapshot
@@ -86,6 +88,14 @@ def logins_refresh(*, customer: Customer | None = None, tariff=None, subscriptio
     if customer is None and tariff is None and subscription is None:
         raise TypeError("logins_refresh: say whose logins")
     return len(_refresh_many(logins.values_list("pk", flat=True), actor=actor))
+
+
+def customer_logins_refresh(*, customer_id: int, **_data) -> int:
+    """The handler of events saying another app changed what the customer's logins get
+    (``attributes.register_extra_attributes``, e.g. ``notice.changed``): store their new
+    snapshots and reload (after commit) the online ones whose snapshot changed."""
+    return len(_refresh_many(Login.objects.filter(customer_id=customer_id)
+                             .values_list("pk", flat=True)))
 
 
 def logins_refresh_daily(*, today: date | None = None) -> int:
