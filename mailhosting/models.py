@@ -9,7 +9,6 @@ role (``abonent_dovecot``, created by this app's migration) may read the project
 nothing else.
 """
 
-from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -101,7 +100,8 @@ class MailForward(TenantOwned):
     domain = models.ForeignKey(MailDomain, on_delete=models.PROTECT,
                                related_name="forwards", verbose_name=_("domain"))
     local_part = models.CharField(_("name before @"), max_length=64)
-    destinations = ArrayField(models.CharField(max_length=254), verbose_name=_("forward to"))
+    # A list of addresses (JSON: the SQLite default of ``make run`` has no arrays).
+    destinations = models.JSONField(_("forward to"), default=list)
     keep_copy = models.BooleanField(_("keep a copy in the mailbox"), default=False)
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

@@ -6,12 +6,14 @@ plus "balance below zero"), look at the text rendered for three of the recipient
 (``bulk_preview``), see how many messages would go (``bulk_plan``: a customer without a
 phone or e-mail address for notifications is skipped), then send (``bulk_send_start``).
 
-The send is a ``BulkSend`` row and a Celery task (``bulk_send_run``) that renders the
-template per recipient — each context built from that customer's own rows
-(``rendering.contexts_for``, keyed by customer id) — and queues the messages in batches
-of ``BATCH`` through ``services.message_bulk_queue``, counting ``done`` for the progress
-bar. The task may be delivered twice or resumed after a crash: each batch locks the
-bulk send and skips the customers who already have a message of it, so no one gets two.
+The send is a ``BulkSend`` row and a Celery task (``bulk_send_run``) that splits the
+recipients into batches of ``BATCH``, each a task of its own (``bulk_send_batch``: every
+worker renders, not one), which renders the template per recipient — each context built
+from that customer's own rows (``rendering.contexts_for``, keyed by customer id) — and
+queues the messages through ``services.message_bulk_queue``, counting ``done`` for the
+progress bar and ``processed`` until the send is finished. A task may be delivered twice
+or resumed after a crash: each batch renders outside any lock, then locks the bulk send
+and skips the customers who already have a message of it, so no one gets two.
 
 Refusals come before anything is queued: more recipients than the tenant's cap
 (``messaging.bulk_cap``), a template of another channel, an inactive template, nobody to
@@ -297,39 +299,65 @@ def _queue(rows: list[dict], *, bulk: BulkSend) -> tuple[int, list[str]]:
     return queued, failed
 
 
-def _batch_run(bulk_id: int, batch: list[tuple[int, str]], tenant) -> BulkSend:
-    """Render and queue one batch with the bulk send locked (see the module doc)."""
+def _batch_run(bulk_id: int, batch: list, tenant) -> BulkSend:
+    """Render one batch (no lock held: batches render side by side in the workers), then
+    queue it with the bulk send locked, leaving out whoever got a message of it meanwhile
+    (see the module doc). The batch that completes ``processed`` finishes the send."""
+    bulk = BulkSend.objects.select_related("template").get(pk=bulk_id)
+    if bulk.state == BulkSend.State.FAILED:
+        return bulk
+    ids = [pk for pk, _to in batch]
+    already = set(bulk.messages.filter(customer_id__in=ids)
+                  .values_list("customer_id", flat=True))
+    batch = [(pk, to) for pk, to in batch if pk not in already]
+    customers = Customer.objects.in_bulk([pk for pk, _to in batch])
+    gone = len([pk for pk, _to in batch if pk not in customers])  # deleted meanwhile
+    batch = [(pk, to) for pk, to in batch if pk in customers]
+    contexts = rendering.contexts_for([customers[pk] for pk, _to in batch], tenant=tenant)
+    rows, failed = [], []
+    template = bulk.template
+    for pk, to in batch:
+        try:
+            rendered = rendering.message_render(subject=template.subject,
+                                                body=template.body, context=contexts[pk])
+        except rendering.TemplateError as e:
+            failed.append(f"{customers[pk].number}: {e}")
+            continue
+        rows.append({"customer": customers[pk], "channel": bulk.channel, "recipient": to,
+                     "subject": rendered.subject, "body": rendered.body})
     with transaction.atomic():
         bulk = BulkSend.objects.select_for_update(of=("self",)) \
             .select_related("template", "created_by").get(pk=bulk_id)
-        if bulk.state != BulkSend.State.RUNNING:
+        if bulk.state == BulkSend.State.FAILED:
             return bulk
-        ids = [pk for pk, _to in batch]
-        already = set(bulk.messages.filter(customer_id__in=ids)
-                      .values_list("customer_id", flat=True))
-        batch = [(pk, to) for pk, to in batch if pk not in already]
-        customers = Customer.objects.in_bulk([pk for pk, _to in batch])
-        batch = [(pk, to) for pk, to in batch if pk in customers]  # deleted meanwhile
-        contexts = rendering.contexts_for([customers[pk] for pk, _to in batch], tenant=tenant)
-        rows, failed = [], []
-        template = bulk.template
-        for pk, to in batch:
-            try:
-                rendered = rendering.message_render(subject=template.subject,
-                                                    body=template.body, context=contexts[pk])
-            except rendering.TemplateError as e:
-                failed.append(f"{customers[pk].number}: {e}")
-                continue
-            rows.append({"customer": customers[pk], "channel": bulk.channel, "recipient": to,
-                         "subject": rendered.subject, "body": rendered.body})
+        meanwhile = set(bulk.messages.filter(customer_id__in=[r["customer"].pk for r in rows])
+                        .values_list("customer_id", flat=True))
+        rows = [r for r in rows if r["customer"].pk not in meanwhile]
         queued, refused = _queue(rows, bulk=bulk) if rows else (0, [])
         failed += refused
         bulk.done += queued
         bulk.skipped += len(failed)
+        bulk.processed += queued + len(failed) + gone
+        fields = ["done", "skipped", "processed", "error"]
         if failed:
             bulk.error = "\n".join([*bulk.error.splitlines(), *failed][:ERRORS_KEPT])
-        bulk.save(update_fields=["done", "skipped", "error"])
+        if bulk.processed >= bulk.total and bulk.state == BulkSend.State.RUNNING:
+            bulk.state = BulkSend.State.DONE
+            bulk.finished_at = timezone.now()
+            fields += ["state", "finished_at"]
+        bulk.save(update_fields=fields)
     return bulk
+
+
+def bulk_send_batch_run(*, bulk_id: int, batch: list) -> BulkSend:
+    """One batch's task body (``_batch_run``); a failure fails the send with the reason
+    instead of leaving its progress bar running for ever."""
+    try:
+        return _batch_run(bulk_id, batch, current_tenant())
+    except Exception as e:
+        log.exception("bulk send %s failed", bulk_id)
+        _finish(bulk_id, state=BulkSend.State.FAILED, error=f"{type(e).__name__}: {e}")
+        raise
 
 
 def _finish(bulk_id: int, *, state: str, error: str = "") -> BulkSend:
@@ -345,9 +373,10 @@ def _finish(bulk_id: int, *, state: str, error: str = "") -> BulkSend:
 
 
 def bulk_send_run(*, bulk_id: int) -> BulkSend | None:
-    """The task's body: render and queue every recipient in batches (see the module doc).
-    The audience is read again now (a customer who left the group since is not sent to);
-    past the cap now, nothing more is queued and the send fails with the reason."""
+    """The task's body: split the recipients into batches, each queued as a task of its
+    own (``bulk_send_batch``; see the module doc). The audience is read again now (a
+    customer who left the group since is not sent to); past the cap now, nothing more is
+    queued and the send fails with the reason."""
     bulk = BulkSend.objects.filter(pk=bulk_id).first()
     if bulk is None or bulk.state != BulkSend.State.RUNNING:
         return bulk
@@ -360,12 +389,14 @@ def bulk_send_run(*, bulk_id: int) -> BulkSend | None:
             return _finish(bulk_id, state=BulkSend.State.FAILED,
                            error=cap_error(len(done) + len(todo), cap).messages[0])
         BulkSend.objects.filter(pk=bulk_id).update(total=len(done) + len(todo),
-                                                   skipped=found.skipped)
-        tenant = current_tenant()
-        for start in range(0, len(todo), BATCH):
-            bulk = _batch_run(bulk_id, todo[start:start + BATCH], tenant)
-            if bulk.state != BulkSend.State.RUNNING:
-                return bulk
+                                                   skipped=found.skipped, processed=len(done))
+        if todo:
+            from . import tasks_bulk
+
+            tenant_id = current_tenant().pk
+            for start in range(0, len(todo), BATCH):
+                tasks_bulk.bulk_send_batch.delay(tenant_id, bulk_id, todo[start:start + BATCH])
+            return BulkSend.objects.get(pk=bulk_id)
     except ValidationError as e:
         return _finish(bulk_id, state=BulkSend.State.FAILED, error=" ".join(e.messages))
     except Exception as e:  # a bug must not leave the progress bar running for ever

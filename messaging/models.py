@@ -96,6 +96,8 @@ class BulkSend(TenantOwned):
     total = models.PositiveIntegerField(_("messages"), default=0)
     done = models.PositiveIntegerField(_("queued so far"), default=0)
     skipped = models.PositiveIntegerField(_("skipped"), default=0)
+    # Recipients the batches have dealt with (queued, skipped, gone); ``total``: finished.
+    processed = models.PositiveIntegerField(default=0, editable=False)
     state = models.CharField(_("state"), max_length=10, choices=State.choices,
                              default=State.RUNNING)
     error = models.TextField(_("error"), blank=True)

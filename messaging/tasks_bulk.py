@@ -14,3 +14,12 @@ def bulk_send_run(tenant_id: int, bulk_id: int):
 
     with tenant_context(Tenant.objects.get(pk=tenant_id)):
         bulk.bulk_send_run(bulk_id=bulk_id)
+
+
+@shared_task(acks_late=True)
+def bulk_send_batch(tenant_id: int, bulk_id: int, batch: list):
+    """Render and queue one batch of a bulk send (``bulk.bulk_send_batch_run``)."""
+    from . import bulk
+
+    with tenant_context(Tenant.objects.get(pk=tenant_id)):
+        bulk.bulk_send_batch_run(bulk_id=bulk_id, batch=batch)

@@ -175,9 +175,11 @@ def test_card_query_count_does_not_grow_with_rows(staff_client, staff, customer)
     #     authors);
     # 3: the summary header: the balance and the open receivables (finance), the logins
     #    with their online state (radius).
-    # The card shows one section, "Customer data", which asks nothing more; the others load
-    # when their tab is opened (customers/tests/test_card.py counts each section's).
-    expected = 18
+    # 1: "Customer data" asks whether the tenant has an SMS gateway (the panel PIN form
+    #    offers sending the PIN by SMS: messaging's template tag).
+    # The card shows that one section; the others load when their tab is opened
+    # (customers/tests/test_card.py counts each section's).
+    expected = 19
     staff_client.get(reverse("customers:list"))  # the first request stores the tenant
     assert _card_queries(staff_client, small) == expected
     assert _card_queries(staff_client, big) == expected

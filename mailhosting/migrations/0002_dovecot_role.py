@@ -38,8 +38,16 @@ END $$;
 """
 
 
+def _on_postgresql(sql: str):
+    def run(apps, schema_editor):
+        # Dovecot reads PostgreSQL; the SQLite default of ``make run`` has no roles.
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(sql)
+    return run
+
+
 class Migration(migrations.Migration):
 
     dependencies = [("mailhosting", "0001_initial")]
 
-    operations = [migrations.RunSQL(CREATE, REVOKE)]
+    operations = [migrations.RunPython(_on_postgresql(CREATE), _on_postgresql(REVOKE))]

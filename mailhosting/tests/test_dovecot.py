@@ -210,10 +210,13 @@ def test_same_mailbox_created_twice_at_once_makes_one(dovecot, setup):
     def create(password):
         from django.core.exceptions import ValidationError
         from django.db import connection
+        from django.utils import translation
 
         barrier.wait()
+        # A thread starts in the default language (Polish): the test reads English.
         try:
-            results.append(_mailbox(setup, "jan", password))
+            with translation.override("en"):
+                results.append(_mailbox(setup, "jan", password))
         except ValidationError as e:
             errors.append(e)
         finally:

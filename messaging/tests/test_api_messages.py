@@ -181,4 +181,5 @@ def test_the_schema_documents_the_messages(api_client):
     paths = schema["paths"]
     assert "/api/v1/customers/{customer_pk}/messages/" in paths
     assert "post" in paths["/api/v1/customers/{customer_pk}/messages/{id}/retry/"]
-    assert "/api/v1/customers/{customer_pk}/messages/{id}/attachments/{attachment_pk}/" in paths
+    assert ("/api/v1/customers/{customer_pk}/messages/{id}/attachments/"
+            "{messageattachment_pk}/") in paths

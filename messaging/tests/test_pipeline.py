@@ -285,3 +285,21 @@ def test_two_workers_on_the_same_message_send_it_once(tenant, staff):
     assert len(SENT) == 1
     with tenant_context(tenant):
         assert Message.objects.get(pk=message.pk).attempts.count() == 1
+
+
+def test_rate_limit_spreads_a_batch_over_seconds(in_tenant, monkeypatch):
+    """``Gateway.rate_per_second``: 12 messages at 5/s need three one-second windows; at
+    100/s none is waited for (the clock is simulated: the limiter's arithmetic is under
+    test, not the machine's speed)."""
+    clock = {"now": 1_000_000.0}
+    monkeypatch.setattr(services.time, "time", lambda: clock["now"])
+    monkeypatch.setattr(services.time, "sleep",
+                        lambda seconds: clock.__setitem__("now", clock["now"] + seconds))
+    config = Gateway.objects.get(channel="sms")
+    config.rate_per_second = 5
+    services._throttle(config, 12)
+    assert int(clock["now"]) == 1_000_002  # windows 0, 1 and 2
+    config.rate_per_second = 100
+    clock["now"] = 2_000_000.0
+    services._throttle(config, 12)
+    assert clock["now"] == 2_000_000.0

@@ -8,6 +8,7 @@ import time
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import translation
 
 from core.models import ActionLog
 from core.tenancy import tenant_context
@@ -163,7 +164,8 @@ def test_same_name_at_the_same_moment_is_one_template_and_a_clear_error(tenant, 
 
     def worker():
         try:
-            with tenant_context(tenant):
+            # A thread starts in the default language (Polish): the test reads English.
+            with tenant_context(tenant), translation.override("en"):
                 barrier.wait()
                 create(staff, name="Wyścig")
                 outcomes.append("ok")
