@@ -224,6 +224,8 @@ CELERY_TASK_EAGER_PROPAGATES = True
 MESSAGING_BATCH_SIZE = env.int("MESSAGING_BATCH_SIZE", default=200)
 MESSAGING_MAX_TRIES = env.int("MESSAGING_MAX_TRIES", default=5)
 MESSAGING_RETRY_BASE_SECONDS = env.int("MESSAGING_RETRY_BASE_SECONDS", default=30)
+# Parallel requests of one batch to an SMS gateway's HTTP interface (Kannel's sendsms).
+MESSAGING_GATEWAY_THREADS = env.int("MESSAGING_GATEWAY_THREADS", default=32)
 # Where an SMS gateway reaches Abonent with delivery reports (the DLR URL's base).
 MESSAGING_PUBLIC_URL = env("MESSAGING_PUBLIC_URL", default="http://127.0.0.1:8000")
 CELERY_TIMEZONE = TIME_ZONE

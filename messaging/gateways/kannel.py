@@ -39,8 +39,8 @@ from . import Accepted, GatewayBase, GatewayError, PermanentError, TemporaryErro
 DLR_MASK = 31
 # Concurrent requests of one batch: each sendsms request waits on smsbox and bearerbox
 # more than on this process, so throughput grows with parallel connections (on loopback,
-# 2 CPUs: 8 → ~400/s, 32 → ~900/s).
-THREADS = 32
+# 2 CPUs: 8 → ~400/s, 32 → ~900/s). ``MESSAGING_GATEWAY_THREADS`` sets it.
+THREADS = settings.MESSAGING_GATEWAY_THREADS
 TIMEOUT = urllib3.Timeout(connect=5, read=20)
 
 # One pool of keep-alive connections per host, shared by every batch of this process.
