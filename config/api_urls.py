@@ -6,6 +6,7 @@ from core import access_api, tokens_api
 from customers import api as customers_api
 from documents import api as documents_api
 from finance import api as finance_api
+from helpdesk import api as helpdesk_api
 from mailhosting import api as mailhosting_api
 from messaging import api as messaging_api
 from radius import api as radius_api
@@ -21,5 +22,6 @@ finance_api.register(router)
 radius_api.register(router)
 messaging_api.register(router)
 mailhosting_api.register(router)
+helpdesk_api.register(router)
 
 urlpatterns = router.urls

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "panel",
     "messaging",
     "mailhosting",
+    "helpdesk",
 ]
 
 MIDDLEWARE = [
@@ -225,7 +226,7 @@ MESSAGING_BATCH_SIZE = env.int("MESSAGING_BATCH_SIZE", default=200)
 MESSAGING_MAX_TRIES = env.int("MESSAGING_MAX_TRIES", default=5)
 MESSAGING_RETRY_BASE_SECONDS = env.int("MESSAGING_RETRY_BASE_SECONDS", default=30)
 # Parallel requests of one batch to an SMS gateway's HTTP interface (Kannel's sendsms).
-MESSAGING_GATEWAY_THREADS = env.int("MESSAGING_GATEWAY_THREADS", default=32)
+MESSAGING_GATEWAY_THREADS = env.int("MESSAGING_GATEWAY_THREADS", default=16)
 # Where an SMS gateway reaches Abonent with delivery reports (the DLR URL's base).
 MESSAGING_PUBLIC_URL = env("MESSAGING_PUBLIC_URL", default="http://127.0.0.1:8000")
 CELERY_TIMEZONE = TIME_ZONE
@@ -255,6 +256,12 @@ CELERY_BEAT_SCHEDULE = {
     "messaging-reminders-daily": {
         "task": "messaging.tasks_auto.reminders_run_daily",
         "schedule": crontab(hour=9, minute=0)},
+    # Cases past their SLA deadlines flagged and escalated (helpdesk.sla).
+    "helpdesk-sla-escalate": {
+        "task": "helpdesk.tasks_sla.sla_escalate_run", "schedule": 60.0},
+    # The tenants' helpdesk mailboxes read over IMAP (e-mail to case).
+    "helpdesk-mailboxes-poll": {
+        "task": "helpdesk.tasks_mail.mailboxes_poll", "schedule": 60.0},
 }
 
 CACHES = {

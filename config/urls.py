@@ -19,6 +19,7 @@ urlpatterns = [
     path("panel/", include("panel.urls")),
     path("messaging/", include("messaging.urls")),
     path("mail/", include("mailhosting.urls")),
+    path("helpdesk/", include("helpdesk.urls")),
     path("notice/", include("messaging.notice_public")),
 ]
 

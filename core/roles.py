@@ -45,6 +45,18 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "mailhosting.add_mailforward",
         "mailhosting.change_mailforward",
         "mailhosting.delete_mailforward",
+        # Helpdesk and contact centre: the TOK log, cases, the scheduler; the topic tree,
+        # case types, queues, SLA, routing and the helpdesk mailbox are configured by
+        # the administrator.
+        "helpdesk.view_*",
+        "helpdesk.add_interaction",
+        "helpdesk.change_interaction",
+        "helpdesk.add_case",
+        "helpdesk.change_case",
+        "helpdesk.add_casecomment",
+        "helpdesk.add_caseattachment",
+        "helpdesk.add_event",
+        "helpdesk.change_event",
     ),
     Role.ACCOUNTANT: (
         "finance.*",
@@ -58,6 +70,15 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "messaging.add_message",
         "messaging.change_message",
         "messaging.add_bulksend",
+        # Billing cases and payment promises.
+        "helpdesk.view_*",
+        "helpdesk.add_interaction",
+        "helpdesk.add_case",
+        "helpdesk.change_case",
+        "helpdesk.add_casecomment",
+        "helpdesk.add_caseattachment",
+        "helpdesk.add_event",
+        "helpdesk.change_event",
     ),
     Role.TECHNICIAN: (
         "customers.view_*",
@@ -66,6 +87,13 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "customers.add_annotation",
         "customers.add_scan",
         "radius.*",  # NAS devices, IP pools, logins
+        # Their cases and their day in the scheduler.
+        "helpdesk.view_*",
+        "helpdesk.add_interaction",
+        "helpdesk.change_case",
+        "helpdesk.add_casecomment",
+        "helpdesk.add_caseattachment",
+        "helpdesk.change_event",
         "core.view_actionlog",
     ),
 }

@@ -21,6 +21,7 @@ class Category:
     COMPUTER = "computer"
     DOCUMENTS = "documents"
     MESSAGING = "messaging"
+    HELPDESK = "helpdesk"
 
     LABELS = {
         DOCUMENTS: _("Documents"),
@@ -28,6 +29,7 @@ class Category:
         FINANCE: _("Finance"),
         COMPUTER: _("Computer"),
         MESSAGING: _("Messages"),
+        HELPDESK: _("Helpdesk"),
     }
 
 

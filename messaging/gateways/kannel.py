@@ -38,8 +38,9 @@ from . import Accepted, GatewayBase, GatewayError, PermanentError, TemporaryErro
 # 1 delivered, 2 undelivered, 4 buffered at the SMSC, 8 submitted to the SMSC, 16 rejected.
 DLR_MASK = 31
 # Concurrent requests of one batch: each sendsms request waits on smsbox and bearerbox
-# more than on this process, so throughput grows with parallel connections (on loopback,
-# 2 CPUs: 8 → ~400/s, 32 → ~900/s). ``MESSAGING_GATEWAY_THREADS`` sets it.
+# more than on this process, so throughput grows with parallel connections, until the
+# threads' own CPU competes with the workers and Kannel (the 10,000-SMS bench on 2 cores:
+# 16 → 588/s, 32 → 394/s). ``MESSAGING_GATEWAY_THREADS`` sets it.
 THREADS = settings.MESSAGING_GATEWAY_THREADS
 TIMEOUT = urllib3.Timeout(connect=5, read=20)
 

@@ -1,0 +1,5 @@
+"""API of the helpdesk's cases part."""
+
+
+def register(router) -> None:
+    pass

@@ -1,0 +1,5 @@
+"""API of the helpdesk's reports part."""
+
+
+def register(router) -> None:
+    pass

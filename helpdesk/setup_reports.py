@@ -1,0 +1,5 @@
+"""Registrations of the helpdesk's reports part (called from helpdesk.setup)."""
+
+
+def ready() -> None:
+    pass

@@ -1,0 +1,3 @@
+"""Staff pages of the helpdesk's routing part."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Staff pages of the helpdesk's schedule part."""
+
+urlpatterns: list = []

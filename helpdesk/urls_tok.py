@@ -1,0 +1,3 @@
+"""Staff pages of the helpdesk's tok part."""
+
+urlpatterns: list = []
