@@ -308,6 +308,15 @@ SPECTACULAR_SETTINGS = {
         "GatewayKindEnum": "messaging.models.Gateway.Kind",
         "BulkSendStateEnum": "messaging.models.BulkSend.State",
         "MessageStatusEnum": "messaging.models.Status",
+        "ContactChannelEnum": "helpdesk.models.interactions.ContactChannel",
+        "InteractionDirectionEnum": "helpdesk.models.interactions.Direction",
+        "RoutingActionEnum": "helpdesk.models.interactions.RoutingAction",
+        "RoutingCustomerKindEnum": "helpdesk.models.routing.CustomerKindMatch",
+        "RoutingTimeEnum": "helpdesk.models.routing.TimeMatch",
+        "RoutingVipEnum": "helpdesk.models.routing.VipMatch",
+        "CaseFieldKindEnum": "helpdesk.models.cases.FieldKind",
+        "CaseStatusEnum": "helpdesk.models.cases.CaseStatus",
+        "CasePriorityEnum": "helpdesk.models.cases.Priority",
     },
 }
 

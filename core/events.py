@@ -39,6 +39,11 @@ EVENTS: dict[str, tuple[str, ...]] = {
     "message.status_changed": ("message_id", "customer_id", "status"),
     "notice.read": ("message_id", "customer_id"),
     "notice.changed": ("customer_id",),
+    # helpdesk
+    "case.created": ("case_id", "number", "customer_id", "source"),
+    "case.changed": ("case_id", "number", "status", "queue_id", "owner_id"),
+    "case.comment_added": ("case_id", "number", "comment_id", "is_public", "by_customer",
+                           "source"),
 }
 
 _handlers: dict[str, list[Callable]] = defaultdict(list)

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, ProtectedError
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
@@ -425,8 +425,15 @@ def address_update(*, actor, address: Address, **fields) -> Address:
 
 
 def address_remove(*, actor, address: Address) -> None:
+    """Refused while other rows still point at the address and protect it (the place of
+    a scheduler event, …): those are changed first, the address is not taken from them."""
     with transaction.atomic():
-        address.delete()
+        try:
+            address.delete()
+        except ProtectedError:
+            raise ValidationError(_(
+                "This address is used elsewhere (e.g. as the place of a scheduler event) "
+                "and cannot be deleted.")) from None
         customer_reindex(address.customer)
         action_log(actor=actor, customer=address.customer, kind="address.remove",
                    message=N_("Address removed: %(a)s"), params={"a": address})

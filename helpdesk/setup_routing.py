@@ -2,4 +2,4 @@
 
 
 def ready() -> None:
-    pass
+    from . import log_kinds_routing  # noqa: F401  (the action log's kinds of this part)

@@ -5,4 +5,7 @@ from celery import shared_task
 
 @shared_task
 def sla_escalate_run() -> int:
-    return 0
+    """Flag and escalate every tenant's cases past their SLA deadlines (idempotent)."""
+    from .services.sla import sla_escalate_all
+
+    return sla_escalate_all()

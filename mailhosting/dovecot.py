@@ -44,6 +44,60 @@ def _conninfo_value(value) -> str:
     return f"'{text}'"
 
 
+def run_as() -> dict:
+    """Dovecot runs nothing as root but its master: as root, Debian's ``dovecot``/
+    ``dovenull`` users and the mail as ``nobody``; otherwise everything as the current
+    user."""
+    if os.geteuid() == 0:
+        nobody = pwd.getpwnam("nobody")
+        return {"internal": "dovecot", "login": "dovenull", "uid": nobody.pw_uid,
+                "gid": nobody.pw_gid}
+    me = pwd.getpwuid(os.geteuid())
+    return {"internal": me.pw_name, "login": me.pw_name, "uid": me.pw_uid, "gid": me.pw_gid}
+
+
+def process_start(conf: Path, *, port: int, log, timeout: float = 15.0) -> subprocess.Popen:
+    """``dovecot -F -c conf``, once it greets on ``port`` (``log()`` explains a failure)."""
+    binary = dovecot_binary()
+    if binary is None:
+        raise FileNotFoundError("dovecot is not installed (Debian: dovecot-imapd)")
+    process = subprocess.Popen(  # noqa: S603 - our own binary and config
+        [binary, "-F", "-c", str(conf)], stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            output = process.stdout.read().decode(errors="replace")
+            raise RuntimeError(f"dovecot exited: {output}\n{log()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                if sock.recv(100).startswith(b"* OK"):
+                    return process
+        except OSError:
+            time.sleep(0.1)
+    process_stop(process)
+    raise RuntimeError(f"dovecot did not answer on port {port}\n{log()}")
+
+
+def process_stop(process: subprocess.Popen | None) -> None:
+    if process is None:
+        return
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    if process.stdout:
+        process.stdout.close()
+
+
+def log_read(base: Path) -> str:
+    path = base / "log" / "dovecot.log"
+    return path.read_text(errors="replace") if path.exists() else ""
+
+
 @dataclass
 class Dovecot:
     base: Path
@@ -54,20 +108,8 @@ class Dovecot:
 
     mail_root: Path | None = None
 
-    def _users(self) -> dict:
-        """Dovecot runs nothing as root but its master: as root, Debian's
-        ``dovecot``/``dovenull`` users and the mail as ``nobody``; otherwise everything as
-        the current user."""
-        if os.geteuid() == 0:
-            nobody = pwd.getpwnam("nobody")
-            return {"internal": "dovecot", "login": "dovenull", "uid": nobody.pw_uid,
-                    "gid": nobody.pw_gid}
-        me = pwd.getpwuid(os.geteuid())
-        return {"internal": me.pw_name, "login": me.pw_name, "uid": me.pw_uid,
-                "gid": me.pw_gid}
-
     def write_config(self) -> Path:
-        users = self._users()
+        users = run_as()
         self.base.mkdir(parents=True, exist_ok=True)
         for sub in ("run", "state", "log"):
             (self.base / sub).mkdir(exist_ok=True)
@@ -167,48 +209,17 @@ service stats {{
         return conf
 
     def start(self, *, timeout: float = 15.0) -> "Dovecot":
-        binary = dovecot_binary()
-        if binary is None:
-            raise FileNotFoundError("dovecot is not installed (Debian: dovecot-imapd)")
         self.port = self.port or free_port()
-        conf = self.write_config()
-        self.process = subprocess.Popen(  # noqa: S603 - our own binary and config
-            [binary, "-F", "-c", str(conf)], stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                output = self.process.stdout.read().decode(errors="replace")
-                raise RuntimeError(f"dovecot exited: {output}\n{self.log()}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
-                    if sock.recv(100).startswith(b"* OK"):
-                        return self
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"dovecot did not answer on port {self.port}\n{self.log()}")
+        self.process = process_start(self.write_config(), port=self.port, log=self.log,
+                                     timeout=timeout)
+        return self
 
     def log(self) -> str:
-        path = self.base / "log" / "dovecot.log"
-        return path.read_text(errors="replace") if path.exists() else ""
+        return log_read(self.base)
 
     def stop(self) -> None:
-        self._stop_process()
+        process_stop(self.process)
+        self.process = None
         if self._own_mail_root and self.mail_root is not None:
             shutil.rmtree(self.mail_root, ignore_errors=True)
             self.mail_root, self._own_mail_root = None, False
-
-    def _stop_process(self) -> None:
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        if self.process.stdout:
-            self.process.stdout.close()
-        self.process = None

@@ -1,6 +1,8 @@
 """The customer's self-service panel, mounted at /panel/."""
 
-from django.urls import path
+from django.urls import include, path
+
+from helpdesk import urls_panel as helpdesk_tickets
 
 from . import messages, views
 
@@ -20,4 +22,6 @@ urlpatterns = [
     path("messages/consents/", messages.consents_update, name="consents"),
     path("messages/attachments/<int:attachment_id>/", messages.attachment,
          name="message_attachment"),
+    # "Zgłoszenia": the customer's helpdesk tickets (helpdesk/panel_views.py)
+    path("", include(helpdesk_tickets.urlpatterns)),
 ]

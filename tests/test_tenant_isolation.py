@@ -50,6 +50,10 @@ SKIPPED_PREFIXES = {
                       "key or a wrong secret is refused and changes nothing",
     "messaging/sms-status/": "the SMS provider's status callback, authenticated like "
                              "Kannel's reports (messaging/tests/test_sms_http.py)",
+    "helpdesk/ical/": "a staff member's iCalendar feed: no staff login, the secret token in "
+                      "the URL is the key (only its SHA-256 is kept); "
+                      "helpdesk/tests/test_schedule_feed.py proves a wrong, rotated or "
+                      "removed user's token is a 404",
     "panel/": "the customer panel: its own session, never a staff user's, so staff of "
               "either tenant only reach its login page; panel/tests prove another "
               "customer's or tenant's document is a 404",
@@ -222,7 +226,8 @@ NEEDLES = ("Alfowski", VALID_PESEL, "601234567", "601 234 567", "NotatkaAlfa", "
            "KasaAlfa", "KorektaAlfa", "KomputerAlfa", "PulaAlfa", "NasAlfa",
            "TaryfaAlfa", "AbonamentAlfa", "ZawieszenieAlfa", "TokenAlfa",
            "poczta-alfa.pl", "skrzynka-alfa", "alias-alfa", "TrescAlfa", "TematAlfa",
-           "KomunikatAlfa", "SzablonWiadomosciAlfa", "smtp-alfa", "faktura-alfa")
+           "KomunikatAlfa", "SzablonWiadomosciAlfa", "smtp-alfa", "faktura-alfa",
+           "RozmowaAlfa", "DzwoniacyAlfa", "PowodAlfa", "UslugaAlfa", "SkryptAlfa")
 
 
 @pytest.fixture

@@ -190,8 +190,9 @@ class Case(TenantOwned):
             models.CheckConstraint(condition=Q(number__gt=0), name="case_number_positive"),
         ]
         indexes = [
-            # The queue view of open cases.
-            models.Index(fields=["tenant", "queue", "priority", "created_at"],
+            # The queue view of open cases, most urgent first, then oldest: read in index
+            # order, the first page is its first 50 entries (bench/helpdesk.py).
+            models.Index(fields=["tenant", "queue", "-priority", "created_at"],
                          condition=Q(status__in=["new", "in_progress", "waiting"]),
                          name="case_open_queue_idx"),
             models.Index(fields=["tenant", "created_by", "status"], name="case_creator_idx"),

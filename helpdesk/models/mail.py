@@ -65,6 +65,8 @@ class MailIngest(TenantOwned):
     outcome = models.CharField(_("outcome"), max_length=15, choices=IngestOutcome.choices)
     case = models.ForeignKey("helpdesk.Case", on_delete=models.SET_NULL, null=True,
                              blank=True, related_name="+")
+    # Why it was ignored or refused, or what was dropped from it (in the reader's words).
+    detail = models.CharField(_("detail"), max_length=500, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

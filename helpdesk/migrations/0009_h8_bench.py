@@ -1,8 +1,0 @@
-# Placeholder of the bench part while it is built: its schema changes go here (the lead
-# folds the chain into one migration when the parts are merged).
-from django.db import migrations
-
-
-class Migration(migrations.Migration):
-    dependencies = [("helpdesk", "0008_h7_schedule")]
-    operations: list = []
