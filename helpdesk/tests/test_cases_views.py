@@ -172,3 +172,24 @@ def test_settings_type_field_and_queue(staff_client, first_line, staff):
 
     assert list(Queue.objects.get(name="Billing").members.all()) == [staff]
     assert b"Billing" in staff_client.get(reverse("helpdesk:queues")).content
+
+
+def test_queue_view_shows_how_late_a_case_is(staff_client, staff, fault_type, first_line):
+    """The queue's SLA column tells the operator, per case, whether it is late."""
+    import datetime
+
+    from django.utils import timezone
+
+    from helpdesk.models import SlaTarget
+
+    SlaTarget.objects.create(case_type=fault_type, priority=2, first_response_minutes=60,
+                             resolution_minutes=480)
+    late = _case(staff, fault_type, title="Late one",
+                 now=timezone.now() - datetime.timedelta(days=30))
+    fresh = _case(staff, fault_type, title="Fresh one")
+    html = staff_client.get(reverse("helpdesk:queue_detail",
+                                    kwargs={"queue_id": first_line.pk})).content.decode()
+    late_row = html.split(f'data-case="{late.number}"', 1)[1].split("</tr>", 1)[0]
+    fresh_row = html.split(f'data-case="{fresh.number}"', 1)[1].split("</tr>", 1)[0]
+    assert "overdue by" in late_row and "sla-badge" in late_row
+    assert "overdue by" not in fresh_row and "sla-badge" in fresh_row
