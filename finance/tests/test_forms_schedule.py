@@ -2,14 +2,11 @@
 "invoiced" ("zafakturowano", not "rozliczono", which means paid), and a period the
 subscription covers in part names that part by its dates."""
 
-import subprocess
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import lxml.html
 import pytest
-from django.conf import settings as django_settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -20,18 +17,11 @@ D = Decimal
 TODAY = timezone.localdate()
 MONTH = TODAY.replace(day=1)
 LAST_MONTH = (MONTH - timedelta(days=1)).replace(day=1)
-PO = Path(django_settings.BASE_DIR) / "var" / "i18n" / "finance.po"
 
 
 @pytest.fixture
-def polish_catalog(settings, tmp_path):
-    """This helper's Polish translations while they wait in var/i18n/finance.po for the
-    merge into locale/ (once merged the file is gone and locale/ has them)."""
-    if PO.exists():
-        target = tmp_path / "locale" / "pl" / "LC_MESSAGES"
-        target.mkdir(parents=True)
-        subprocess.run(["msgfmt", "-o", str(target / "django.mo"), str(PO)], check=True)
-        settings.LOCALE_PATHS = [str(tmp_path / "locale"), *settings.LOCALE_PATHS]
+def polish_catalog():
+    """The project's catalogue, with the translation caches reset afterwards."""
     yield
     translation.trans_real._translations = {}
     translation.trans_real._default = None
