@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.utils import translation
 from PIL import Image
 
 from conftest import make_staff
@@ -196,8 +197,8 @@ def test_two_members_take_at_once_one_wins(transactional_db, tenant, staff):
     results, barrier = [], threading.Barrier(2)
 
     def work(user):
-        try:
-            with tenant_context(Tenant.objects.get(pk=tenant.pk)):
+        try:  # a thread starts in the site's language; this test reads English
+            with translation.override("en"), tenant_context(Tenant.objects.get(pk=tenant.pk)):
                 barrier.wait()
                 case_take(actor=user, case=case)
                 results.append(("ok", user.username))

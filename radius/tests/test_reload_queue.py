@@ -70,7 +70,7 @@ def finished(login: Login, timeout: float = 10) -> LoginReload:
 
 def test_a_silent_nas_never_holds_up_the_staff_request_and_ends_as_a_timeout(
         staff_client, customer, staff, silent_nas, settings):
-    settings.RADIUS_COA_TIMEOUT = 1.0
+    settings.RADIUS_COA_TIMEOUT = 2.0
     alice = online(customer, staff, port=silent_nas.getsockname()[1])
     offline = login_create(actor=staff, customer=customer, login="bob", password="pw")
     url = reverse("radius:login_reload", args=[offline.pk])
@@ -82,12 +82,12 @@ def test_a_silent_nas_never_holds_up_the_staff_request_and_ends_as_a_timeout(
     took = time.monotonic() - started
 
     assert response.status_code == 200
-    assert took < 0.8, took  # one try alone waits 1 s for the NAS
+    assert took < 1.5, took  # one try alone waits 2 s for the NAS
     assert "Reload of alice: queued." in response.content.decode()
     alice.refresh_from_db()
     assert alice.reload_status == Login.ReloadStatus.QUEUED  # what the card shows meanwhile
 
-    reload = finished(alice)
+    reload = finished(alice, timeout=20)
     assert (reload.status, reload.tries) == ("timeout", 3)  # the first try and 2 retries
     assert received(silent_nas) == 3
     alice.refresh_from_db()
