@@ -79,7 +79,8 @@ def queue_open_cases(queue: Queue, *, owner_id=None, breached_only: bool = False
                 "customer__kind", "customer__first_name", "customer__last_name",
                 "customer__company_name",
                 "contact_name", "sla_first_response_due", "sla_resolution_due",
-                "sla_breached", "returned_at", "first_response_at", "tenant_id"))
+                "sla_breached", "sla_breached_at", "returned_at", "first_response_at",
+                "tenant_id"))
     if owner_id == "none":
         qs = qs.filter(owner__isnull=True)
     elif owner_id:
