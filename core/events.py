@@ -33,6 +33,10 @@ EVENTS: dict[str, tuple[str, ...]] = {
     # one batch of a billing run committed (a run of 100,000 invoices: one per batch)
     "billing.invoices_issued": ("run_id", "invoice_ids"),
     "payment.booked": ("customer_id", "amount"),
+    # what a login gets from its tariff changed: the tariff's speeds, a subscription's
+    # dates or suspensions (radius refreshes the logins and reloads the online ones)
+    "tariff.speeds_changed": ("tariff_id", "actor_id"),
+    "subscription.changed": ("subscription_id", "customer_id", "actor_id"),
     # customers
     "panel_pin.generated": ("customer_id", "pin", "actor_id", "phone"),
     # messaging

@@ -244,18 +244,22 @@ def tariff_update(*, actor, tariff: Tariff, is_active: bool | None = None, **fie
             setattr(tariff, key, value)
         tariff.save()
         if "download_kbps" in changes or "upload_kbps" in changes:
-            _radius_refresh(actor=actor, tariff=tariff)
+            publish("tariff.speeds_changed", tariff_id=tariff.pk, actor_id=_actor_id(actor))
         action_log(actor=actor, kind="finance.tariff",
                    message=N_("Tariff %(n)s changed"), params={"n": tariff.name},
                    changes=changes)
     return tariff
 
 
-def _radius_refresh(**whose) -> None:
-    """What the NAS enforces follows the tariff's speeds and the subscription's dates."""
-    from radius.services import logins_refresh
+def _actor_id(actor) -> int | None:
+    return getattr(actor, "pk", None)
 
-    logins_refresh(**whose)
+
+def _subscription_changed(*, actor, subscription: Subscription) -> None:
+    """What the NAS enforces follows the subscription's dates and suspensions: the apps
+    that act on it (radius) hear it after commit."""
+    publish("subscription.changed", subscription_id=subscription.pk,
+            customer_id=subscription.customer_id, actor_id=_actor_id(actor))
 
 
 # --------------------------------------------------------------------------- subscriptions
@@ -320,7 +324,7 @@ def subscription_end(*, actor, subscription: Subscription, end_date: date) -> Su
         before = subscription.end_date
         subscription.end_date = end_date
         subscription.save(update_fields=["end_date"])
-        _radius_refresh(actor=actor, subscription=subscription)
+        _subscription_changed(actor=actor, subscription=subscription)
         action_log(actor=actor, customer=subscription.customer, kind="finance.subscription",
                    message=N_("Tariff %(t)s ends on %(e)s"),
                    params={"t": subscription.tariff.name, "e": end_date},
@@ -355,7 +359,7 @@ def subscription_suspend(*, actor, subscription: Subscription, date_from: date, 
         suspension = Suspension.objects.create(subscription=subscription, date_from=date_from,
                                                date_to=date_to, reason=reason,
                                                created_by=staff_of(actor))
-        _radius_refresh(actor=actor, subscription=subscription)
+        _subscription_changed(actor=actor, subscription=subscription)
         action_log(actor=actor, customer=subscription.customer, kind="finance.suspension",
                    message=N_("Tariff %(t)s suspended %(f)s – %(to)s: %(r)s"),
                    params={"t": subscription.tariff.name, "f": date_from, "to": date_to,
@@ -379,7 +383,7 @@ def subscription_resume(*, actor, suspension: Suspension, on_date: date) -> Susp
         before = suspension.date_to
         suspension.date_to = on_date - timedelta(days=1)
         suspension.save(update_fields=["date_to"])
-        _radius_refresh(actor=actor, subscription=suspension.subscription)
+        _subscription_changed(actor=actor, subscription=suspension.subscription)
         action_log(actor=actor, customer=suspension.subscription.customer,
                    kind="finance.suspension",
                    message=N_("Tariff %(t)s resumed on %(d)s"),

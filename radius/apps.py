@@ -97,7 +97,13 @@ class RadiusConfig(AppConfig):
         # --- events: another app changed the attributes it adds to a customer's logins
         from core.events import subscribe
 
-        from .services.states import customer_logins_refresh
+        from .services.states import (
+            customer_logins_refresh,
+            subscription_logins_refresh,
+            tariff_logins_refresh,
+        )
 
         subscribe("notice.changed", customer_logins_refresh)
+        subscribe("tariff.speeds_changed", tariff_logins_refresh)
+        subscribe("subscription.changed", subscription_logins_refresh)
         # --- end events

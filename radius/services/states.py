@@ -90,6 +90,25 @@ def logins_refresh(*, customer: Customer | None = None, tariff=None, subscriptio
     return len(_refresh_many(logins.values_list("pk", flat=True), actor=actor))
 
 
+def _actor(actor_id):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+
+
+def tariff_logins_refresh(*, tariff_id: int, actor_id=None, **_data) -> int:
+    """``tariff.speeds_changed``: the logins on the tariff send its new speeds."""
+    return len(_refresh_many(Login.objects.filter(subscription__tariff_id=tariff_id)
+                             .values_list("pk", flat=True), actor=_actor(actor_id)))
+
+
+def subscription_logins_refresh(*, subscription_id: int, actor_id=None, **_data) -> int:
+    """``subscription.changed``: its dates or suspensions decide whether the logins on it
+    get the tariff or the block."""
+    return len(_refresh_many(Login.objects.filter(subscription_id=subscription_id)
+                             .values_list("pk", flat=True), actor=_actor(actor_id)))
+
+
 def customer_logins_refresh(*, customer_id: int, **_data) -> int:
     """The handler of events saying another app changed what the customer's logins get
     (``attributes.register_extra_attributes``, e.g. ``notice.changed``): store their new

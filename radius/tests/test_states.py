@@ -185,16 +185,22 @@ def test_tariff_speed_change_in_finance_refreshes_and_reloads_its_logins(
     assert reloads == [alice.pk]
 
 
-def test_ending_the_subscription_in_finance_drops_the_speed(staff, subscription, alice):
-    billing.subscription_end(actor=staff, subscription=subscription,
-                             end_date=TODAY - timedelta(days=1))
+def test_ending_the_subscription_in_finance_drops_the_speed(
+        staff, subscription, alice, django_capture_on_commit_callbacks):
+    # finance says so through an event ("subscription.changed"), heard after its commit
+    with django_capture_on_commit_callbacks(execute=True):
+        billing.subscription_end(actor=staff, subscription=subscription,
+                                 end_date=TODAY - timedelta(days=1))
 
     assert "Mikrotik-Rate-Limit" not in sent(alice, "mikrotik")
 
 
-def test_a_suspended_tariff_gets_the_block_profile(staff, subscription, alice):
-    billing.subscription_suspend(actor=staff, subscription=subscription, date_from=TODAY,
-                                 date_to=TODAY + timedelta(days=30), reason="Wyjazd")
+def test_a_suspended_tariff_gets_the_block_profile(
+        staff, subscription, alice, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        billing.subscription_suspend(actor=staff, subscription=subscription,
+                                     date_from=TODAY, date_to=TODAY + timedelta(days=30),
+                                     reason="Wyjazd")
 
     assert sent(alice, "mikrotik") == {"Framed-IP-Address": ["100.64.0.10"],
                                        "Mikrotik-Address-List": ["blocked"]}
