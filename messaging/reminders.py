@@ -3,7 +3,10 @@ and/or e-mail, sent by the system itself (``tasks_auto.reminders_run_daily``, Ce
 
 Who gets one on ``today``: a customer with an open receivable due in
 ``messaging.reminder_days_before`` days (stage *before*) or due
-``messaging.reminder_days_after`` days ago (stage *after*), who owes money (the cached
+``messaging.reminder_days_after`` days ago (stage *after*) — or up to ``CATCH_UP_DAYS``
+days earlier than that, so a day the task did not run (a worker down, a holiday
+outage) is caught up the next day; a *before* reminder never goes for a receivable
+already past due — who owes money (the cached
 balance below zero: a customer in credit gets none) and has a phone / an e-mail address
 marked for notifications. "Open" is finance's one rule (``finance.selectors.
 open_receivables``, the one the card's overdue figure uses). One message per customer,
@@ -43,6 +46,9 @@ Stage = ReminderSent.Stage
 CHANNELS_NONE, CHANNELS_SMS, CHANNELS_EMAIL, CHANNELS_BOTH = "none", "sms", "email", "both"
 _CHANNELS = {CHANNELS_NONE: (), CHANNELS_SMS: (Channel.SMS,),
              CHANNELS_EMAIL: (Channel.EMAIL,), CHANNELS_BOTH: (Channel.SMS, Channel.EMAIL)}
+
+# How many days of missed runs the next run catches up (see the module doc).
+CATCH_UP_DAYS = 3
 
 # Advisory lock namespace of a tenant's reminder run ("RM").
 LOCK_CLASS = 0x524D
@@ -104,7 +110,8 @@ class ReminderPlan:
 
 
 def reminder_stages(*, today: date) -> list[tuple[str, date]]:
-    """The stages switched on and the due date each looks for on ``today``."""
+    """The stages switched on and the due date each looks for on ``today`` (missed days
+    add the ``CATCH_UP_DAYS`` before it: ``_due_range``)."""
     stages = []
     before = setting_get("messaging.reminder_days_before")
     after = setting_get("messaging.reminder_days_after")
@@ -113,6 +120,15 @@ def reminder_stages(*, today: date) -> list[tuple[str, date]]:
     if after > 0:
         stages.append((Stage.AFTER, today - timedelta(days=after)))
     return stages
+
+
+def _due_range(stage: str, due: date, *, today: date) -> tuple[date, date]:
+    """The due dates a run on ``today`` reminds of for ``stage``: the day itself and the
+    days a missed run would have covered; never a past due date for *before*."""
+    first = due - timedelta(days=CATCH_UP_DAYS)
+    if stage == Stage.BEFORE:
+        first = max(first, today)
+    return first, due
 
 
 def reminder_channels() -> tuple[str, ...]:
@@ -154,20 +170,18 @@ def reminders_due(*, today: date) -> ReminderPlan:
     channels = reminder_channels()
     if not channels:
         return plan
-    # (customer, stage) -> [(receivable id, channels not yet given)]
+    # (customer, stage) -> [(receivable id, channels not yet given, its due date)]
     wanted: dict[tuple[int, str], list] = defaultdict(list)
-    due_on: dict[str, date] = {}
     for stage, due in reminder_stages(today=today):
-        due_on[stage] = due
-        rows = list(open_receivables().filter(due=due).order_by("customer_id", "id")
-                    .values_list("pk", "customer_id"))
-        given = set(ReminderSent.objects.filter(receivable_id__in=[pk for pk, _c in rows],
+        rows = list(open_receivables().filter(due__range=_due_range(stage, due, today=today))
+                    .order_by("customer_id", "id").values_list("pk", "customer_id", "due"))
+        given = set(ReminderSent.objects.filter(receivable_id__in=[r[0] for r in rows],
                                                 stage=stage)
                     .values_list("receivable_id", "channel"))
-        for pk, customer_id in rows:
+        for pk, customer_id, its_due in rows:
             todo = [c for c in channels if (pk, c) not in given]
             if todo:
-                wanted[(customer_id, stage)].append((pk, todo))
+                wanted[(customer_id, stage)].append((pk, todo, its_due))
     if not wanted:
         return plan
     customer_ids = {customer_id for customer_id, _s in wanted}
@@ -181,11 +195,13 @@ def reminders_due(*, today: date) -> ReminderPlan:
         sent_any = False
         for channel in channels:
             recipient = contacts[channel].get(customer_id)
-            ids = [pk for pk, todo in receivables if channel in todo]
-            if recipient and ids:
+            chosen = [(pk, its_due) for pk, todo, its_due in receivables if channel in todo]
+            if recipient and chosen:
+                # the message names the earliest due date among them
                 plan.reminders.append(Planned(customer_id=customer_id, stage=stage,
                                               channel=channel, recipient=recipient,
-                                              due=due_on[stage], receivable_ids=ids))
+                                              due=min(d for _pk, d in chosen),
+                                              receivable_ids=[pk for pk, _d in chosen]))
                 sent_any = True
         if not sent_any:
             without.add(customer_id)

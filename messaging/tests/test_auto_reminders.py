@@ -57,17 +57,37 @@ def test_reminder_before_the_due_date_reaches_the_customer_by_sms(
     assert entry.params["recipient"] == "+48600100200"
 
 
-def test_only_the_stage_days_count_not_the_days_between(
+def test_the_stage_days_and_the_days_a_missed_run_would_have_covered(
         sms_reminders, debtor, today, django_capture_on_commit_callbacks):
-    debtor("Dwa", due=today + timedelta(days=2), phone="600100201")
-    debtor("Cztery", due=today + timedelta(days=4), phone="600100202")
-    debtor("Dziś", due=today, phone="600100203")
+    """before=3, after=7, CATCH_UP_DAYS=3: a run reminds of what is due in 3 days and of
+    what yesterday's (or the day before's) run would have, but never sends a "before"
+    reminder for a receivable already past due, nor goes further back."""
+    assert reminders.CATCH_UP_DAYS == 3
+    debtor("Cztery", due=today + timedelta(days=4), phone="600100202")  # too early
+    debtor("Dwa", due=today + timedelta(days=2), phone="600100201")  # missed yesterday
+    debtor("Dziś", due=today, phone="600100203")  # the last day: still "before"
+    debtor("Wczoraj", due=today - timedelta(days=1), phone="600100205")  # neither
     debtor("Tydzień", due=today - timedelta(days=7), phone="600100204")
+    debtor("Dziesięć", due=today - timedelta(days=10), phone="600100206")  # caught up
+    debtor("Jedenaście", due=today - timedelta(days=11), phone="600100207")  # too late
 
     run(django_capture_on_commit_callbacks)
 
-    assert [r for _c, r, _s, _t in AUTO_SENT] == ["+48600100204"]
-    assert "minął termin" in AUTO_SENT[0][3]
+    sent = {r: t for _c, r, _s, t in AUTO_SENT}
+    assert set(sent) == {"+48600100201", "+48600100203", "+48600100204", "+48600100206"}
+    assert "przypominamy" in sent["+48600100201"] and "minął termin" in sent["+48600100206"]
+    # each names its own due date
+    assert (today - timedelta(days=10)).strftime("%d.%m.%Y") in sent["+48600100206"]
+
+
+def test_a_day_without_a_run_is_caught_up_the_next_day_once(
+        sms_reminders, debtor, today, django_capture_on_commit_callbacks):
+    debtor("Kowalski", due=today + timedelta(days=3))
+    # the run of today did not happen; tomorrow's run sends it, the day after nothing more
+    run(django_capture_on_commit_callbacks, today=today + timedelta(days=1))
+    run(django_capture_on_commit_callbacks, today=today + timedelta(days=2))
+
+    assert len(AUTO_SENT) == 1 and ReminderSent.objects.count() == 1
 
 
 def test_after_the_due_date_both_channels_name_the_open_invoices(
