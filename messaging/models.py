@@ -154,6 +154,9 @@ class Message(TenantOwned):
     read_from = models.GenericIPAddressField(null=True, blank=True)
     # The raw message as handed to the SMTP server (exactly what was sent).
     raw = models.BinaryField(null=True, blank=True, editable=False)
+    # The API client's ``Idempotency-Key``: the same request sent twice (a timeout, a
+    # retry) queues one message (unique per tenant where set).
+    client_key = models.CharField(max_length=100, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -167,7 +170,10 @@ class Message(TenantOwned):
                        # locks; this holds whatever path writes).
                        models.UniqueConstraint(
                            fields=["tenant", "related_kind", "related_id", "recipient"],
-                           condition=Q(purpose="invoice"), name="message_invoice_once")]
+                           condition=Q(purpose="invoice"), name="message_invoice_once"),
+                       models.UniqueConstraint(fields=["tenant", "client_key"],
+                                               condition=~Q(client_key=""),
+                                               name="message_client_key_once")]
         verbose_name = _("message")
         verbose_name_plural = _("messages")
 

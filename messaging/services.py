@@ -26,7 +26,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -134,9 +134,14 @@ def _send_on_commit(ids: list[int]) -> None:
 def message_queue(*, customer, channel: str, recipient: str, body: str, subject: str = "",
                   author=None, purpose: str = Purpose.MANUAL, template=None,
                   attachments: list[Attachment] | tuple = (), related: tuple | None = None,
-                  bulk=None, send: bool = True, body_secret: str = "") -> Message:
+                  bulk=None, send: bool = True, body_secret: str = "",
+                  client_key: str = "") -> Message:
     """Write a message (status queued) and queue its hand-over after commit.
 
+    ``client_key``: the API client's ``Idempotency-Key``. A second call with the same key
+    (a retry after a timeout, or both at once) returns the first message and queues
+    nothing; ``message.replayed`` is then True. The key names one request: used again
+    for a different message it is refused.
     ``related``: ``(kind, id)`` of what the message is about (``("invoice", 7)``).
     ``send=False`` leaves the queuing to the caller (a bulk send queues batches).
     ``body_secret``: the text the gateway sends when ``body`` shows a secret masked (a
@@ -146,7 +151,14 @@ def message_queue(*, customer, channel: str, recipient: str, body: str, subject:
                              body=body, subject=subject, author=author, purpose=purpose,
                              template=template, related=related, bulk=bulk)
     message.body_secret = body_secret
-    message.save()
+    message.client_key = client_key
+    message.replayed = False
+    if client_key:
+        earlier = _client_key_saved(message)
+        if earlier is not None:
+            return earlier
+    else:
+        message.save()
     for a in attachments:
         MessageAttachment.objects.create(message=message, filename=a.filename,
                                          content_type=a.content_type, content=a.content,
@@ -160,6 +172,34 @@ def message_queue(*, customer, channel: str, recipient: str, body: str, subject:
     if send:
         _send_on_commit([message.pk])
     return message
+
+
+def _client_key_saved(message: Message) -> Message | None:
+    """Save ``message`` unless its client key was used: then the earlier message (the
+    unique constraint decides between two requests at once)."""
+    def earlier_of() -> Message | None:
+        found = Message.objects.filter(client_key=message.client_key).first()
+        if found is None:
+            return None
+        same = (found.customer_id, found.channel, found.recipient, found.subject,
+                found.body) == (message.customer_id, message.channel, message.recipient,
+                                message.subject, message.body)
+        if not same:
+            raise ValidationError(_("This Idempotency-Key was already used for another "
+                                    "message."))
+        found.replayed = True
+        return found
+
+    if (found := earlier_of()) is not None:
+        return found
+    try:
+        with transaction.atomic():
+            message.save()
+    except IntegrityError:
+        if (found := earlier_of()) is not None:  # the other request committed first
+            return found
+        raise
+    return None
 
 
 def message_bulk_queue(*, rows: list[dict], author=None, purpose: str = Purpose.BULK,

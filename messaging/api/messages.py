@@ -9,12 +9,13 @@ attachment is a 404, as is a message of another customer of the same tenant.
 import django_filters
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 
 from customers.api import CustomerNestedViewSet
 
@@ -38,7 +39,14 @@ class MessageFilter(django_filters.FilterSet):
                                        "the gateway) and its status history."),
     create=extend_schema(
         request=serializers.MessageSendSerializer,
-        responses={201: serializers.MessageDetailSerializer},
+        responses={201: serializers.MessageDetailSerializer,
+                   200: serializers.MessageDetailSerializer},
+        parameters=[OpenApiParameter(
+            "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+            description="Up to 100 characters naming this request: sent again (a retry "
+                        "after a timeout, or twice at once) it answers 200 with the first "
+                        "message and sends nothing more. Used for a different message: "
+                        "400.")],
         description="Send an SMS or an e-mail to the customer. The message is written "
                     "first (status `queued`) and handed to the tenant's gateway by a "
                     "worker; follow its status here. The recipient must be one of the "
@@ -75,10 +83,16 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CustomerN
 
     def create(self, request, customer_pk=None):
         data = self.parsed(serializers.MessageSendSerializer)
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if len(key) > 100 or not key.isprintable():
+            raise ValidationError({"Idempotency-Key": [
+                _("The Idempotency-Key must be printable text of at most 100 characters.")]})
         message = services.message_queue(
             customer=self.customer, channel=data["channel"], recipient=data["recipient"],
             body=data["body"], subject=data["subject"], author=request.user,
-            template=data["template"])
+            template=data["template"], client_key=key)
+        if message.replayed:
+            return self.respond(self._detail(message.pk), status.HTTP_200_OK)
         return self.respond(self._detail(message.pk))
 
     def get_serializer_context(self):

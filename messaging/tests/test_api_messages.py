@@ -183,3 +183,80 @@ def test_the_schema_documents_the_messages(api_client):
     assert "post" in paths["/api/v1/customers/{customer_pk}/messages/{id}/retry/"]
     assert ("/api/v1/customers/{customer_pk}/messages/{id}/attachments/"
             "{messageattachment_pk}/") in paths
+
+
+# --------------------------------------------------------------------------- Idempotency-Key
+
+def test_the_same_idempotency_key_twice_sends_one_message(api_client, customer, card_phone):
+    body = {"channel": "sms", "recipient": "600100200", "body": "Awaria usunięta"}
+    first = api_client.post(url(customer), body, format="json", HTTP_IDEMPOTENCY_KEY="req-1")
+    again = api_client.post(url(customer), body, format="json", HTTP_IDEMPOTENCY_KEY="req-1")
+
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"]
+    assert Message.objects.count() == 1
+    other = api_client.post(url(customer), body, format="json", HTTP_IDEMPOTENCY_KEY="req-2")
+    assert other.status_code == 201 and Message.objects.count() == 2
+    plain = api_client.post(url(customer), body, format="json")  # no key: a new message
+    assert plain.status_code == 201 and Message.objects.count() == 3
+
+
+def test_an_idempotency_key_used_for_another_message_is_refused(api_client, customer,
+                                                                card_phone):
+    api_client.post(url(customer), {"channel": "sms", "recipient": "600100200",
+                                    "body": "Pierwsza"}, format="json",
+                    HTTP_IDEMPOTENCY_KEY="req-1")
+    response = api_client.post(url(customer), {"channel": "sms", "recipient": "600100200",
+                                               "body": "Druga"}, format="json",
+                               HTTP_IDEMPOTENCY_KEY="req-1")
+
+    assert response.status_code == 400
+    assert "already used for another message" in str(response.json())
+    assert list(Message.objects.values_list("body", flat=True)) == ["Pierwsza"]
+
+
+@pytest.mark.parametrize("key", ["x" * 101, "a\tb"])
+def test_a_malformed_idempotency_key_is_refused(api_client, customer, card_phone, key):
+    response = api_client.post(url(customer), {"channel": "sms", "recipient": "600100200",
+                                               "body": "Test"}, format="json",
+                               HTTP_IDEMPOTENCY_KEY=key)
+    assert response.status_code == 400 and "Idempotency-Key" in response.json()["errors"]
+    assert not Message.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_idempotency_key_twice_at_once_queues_one_message(tenant, staff):
+    import threading
+
+    from django.db import connection
+
+    from core.tenancy import tenant_context
+    from customers import services as customer_services
+    from messaging import services
+
+    with tenant_context(tenant):
+        customer = customer_services.customer_create(actor=staff, first_name="Jan",
+                                                     last_name="Naraz", status="connected")
+        customer_services.phone_add(actor=staff, customer=customer, number="600100200")
+    results, barrier = [], threading.Barrier(2)
+
+    def send():
+        try:
+            with tenant_context(tenant):
+                barrier.wait()
+                message = services.message_queue(
+                    customer=customer, channel="sms", recipient="+48600100200",
+                    body="Raz", author=staff, client_key="at-once", send=False)
+                results.append((message.pk, message.replayed))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with tenant_context(tenant):
+        assert Message.objects.filter(customer=customer).count() == 1
+    assert len({pk for pk, _r in results}) == 1
+    assert sorted(r for _pk, r in results) == [False, True]
