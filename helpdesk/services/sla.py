@@ -262,14 +262,48 @@ def _target_save(target: SlaTarget) -> None:
                                                               target.priority)]}) from None
 
 
+SLA_FIELDS = ("sla_first_response_due", "sla_resolution_due", "sla_paused_at",
+              "sla_paused_seconds", "sla_breached", "sla_breached_at")
+
+
+def open_cases_recompute(*, case_type_id: int, priority, target: Target | None,
+                         now=None) -> int:
+    """The open cases of a type and priority measured against its new target (or none):
+    their deadlines move with the target from the moment each case was opened, paused time
+    still excluded; a breach already flagged stays. Returns how many changed. Chunks of
+    500 rows, one UPDATE per chunk."""
+    now = now or timezone.now()
+    calendar = calendar_get()
+    changed_total = 0
+    cases = (Case.objects.filter(case_type_id=case_type_id, priority=priority,
+                                 status__in=OPEN_STATUSES).order_by("pk"))
+    last = 0
+    while True:
+        chunk = list(cases.filter(pk__gt=last)[:500])
+        if not chunk:
+            return changed_total
+        last = chunk[-1].pk
+        changed = [c for c in chunk
+                   if case_sla_refresh(c, now=now, target=target, calendar=calendar)]
+        Case.objects.bulk_update(changed, SLA_FIELDS)
+        changed_total += len(changed)
+
+
+def _target_of(target: SlaTarget | None) -> Target | None:
+    return Target(target.first_response_minutes, target.resolution_minutes) if target else None
+
+
 @transaction.atomic
 def sla_target_create(*, actor, case_type, priority, first_response_minutes,
                       resolution_minutes) -> SlaTarget:
-    """A target for one case type and priority (applies to cases computed from now on)."""
+    """A target for one case type and priority; the open cases of that type and priority
+    are measured against it from now on (``open_cases_recompute``)."""
     target = SlaTarget(**sla_target_clean(
         case_type=case_type, priority=priority, first_response_minutes=first_response_minutes,
         resolution_minutes=resolution_minutes))
     _target_save(target)
+    open_cases_recompute(case_type_id=target.case_type_id, priority=target.priority,
+                         target=_target_of(target))
     action_log(actor=actor, kind="slatarget.create",
                message=N_("SLA target of “%(type)s”, priority %(priority)s: first response "
                           "%(first)s min, resolution %(resolution)s min"),
@@ -283,7 +317,8 @@ def sla_target_create(*, actor, case_type, priority, first_response_minutes,
 @transaction.atomic
 def sla_target_update(*, actor, target: SlaTarget, first_response_minutes=None,
                       resolution_minutes=None) -> SlaTarget:
-    """Change a target's minutes (its type and priority stay). Locks the row."""
+    """Change a target's minutes (its type and priority stay); the open cases' deadlines
+    follow (``open_cases_recompute``). Locks the row."""
     target = SlaTarget.objects.select_for_update().select_related("case_type").get(
         pk=target.pk)
     before = {"first_response_minutes": target.first_response_minutes,
@@ -301,6 +336,8 @@ def sla_target_update(*, actor, target: SlaTarget, first_response_minutes=None,
     target.first_response_minutes = data["first_response_minutes"]
     target.resolution_minutes = data["resolution_minutes"]
     _target_save(target)
+    open_cases_recompute(case_type_id=target.case_type_id, priority=target.priority,
+                         target=_target_of(target))
     action_log(actor=actor, kind="slatarget.update",
                message=N_("SLA target of “%(type)s”, priority %(priority)s changed"),
                params={"type": target.case_type.name,
@@ -316,7 +353,10 @@ def sla_target_delete(*, actor, target: SlaTarget) -> None:
                message=N_("SLA target of “%(type)s”, priority %(priority)s removed"),
                params={"type": target.case_type.name,
                        "priority": Priority(target.priority).label})
+    case_type_id, priority = target.case_type_id, target.priority
     target.delete()
+    # without a target the open cases have no deadlines (a breach flagged stays)
+    open_cases_recompute(case_type_id=case_type_id, priority=priority, target=None)
 
 
 # ----------------------------------------------------------------------- escalation

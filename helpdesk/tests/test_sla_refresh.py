@@ -169,3 +169,34 @@ def test_waiting_then_resuming_moves_the_deadline_by_the_business_time_of_the_pa
     assert state.paused_seconds == CAL.seconds_between(start, end)
     assert not CAL.is_day_off(state.first_response_due.astimezone(WAW).date()) or \
         CAL.is_business_time(state.first_response_due - dt.timedelta(seconds=1))
+
+
+def test_changing_or_removing_a_target_moves_the_open_cases_deadlines(sla_setup, staff):
+    """Friday 15:00, normal priority, 60 / 480 min → resolution Monday 15:00. The target
+    raised to 960 min: Tuesday 15:00 for the open case; a closed case and a case of
+    another priority keep theirs. The target removed: the open case has no deadline."""
+    from helpdesk.services import sla as services
+
+    def made(**extra):
+        case = sla_case_make(**sla_setup, created_at=waw(2025, 6, 6, 15), **extra)
+        case_sla_refresh(case, now=waw(2025, 6, 6, 15))
+        case.save()
+        return case
+
+    open_case, closed, urgent = made(), made(status="closed"), made(priority=3)
+    urgent_due = urgent.sla_resolution_due
+    target = SlaTarget.objects.get(case_type=sla_setup["case_type"], priority=2)
+
+    services.sla_target_update(actor=staff, target=target, resolution_minutes=960)
+
+    for case in (open_case, closed, urgent):
+        case.refresh_from_db()
+    assert local(open_case.sla_resolution_due) == dt.datetime(2025, 6, 10, 15)
+    assert local(open_case.sla_first_response_due) == dt.datetime(2025, 6, 6, 16)
+    assert local(closed.sla_resolution_due) == dt.datetime(2025, 6, 9, 15)
+    assert urgent.sla_resolution_due == urgent_due
+
+    services.sla_target_delete(actor=staff, target=target)
+
+    open_case.refresh_from_db()
+    assert open_case.sla_resolution_due is None and open_case.sla_first_response_due is None
