@@ -2,11 +2,13 @@
 
 from rest_framework.routers import DefaultRouter
 
+from accounting import api as accounting_api
 from core import access_api, tokens_api
 from customers import api as customers_api
 from documents import api as documents_api
 from finance import api as finance_api
 from helpdesk import api as helpdesk_api
+from ksef import api as ksef_api
 from mailhosting import api as mailhosting_api
 from messaging import api as messaging_api
 from radius import api as radius_api
@@ -23,5 +25,7 @@ radius_api.register(router)
 messaging_api.register(router)
 mailhosting_api.register(router)
 helpdesk_api.register(router)
+ksef_api.register(router)
+accounting_api.register(router)
 
 urlpatterns = router.urls

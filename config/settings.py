@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "messaging",
     "mailhosting",
     "helpdesk",
+    "ksef",
+    "accounting",
 ]
 
 MIDDLEWARE = [
@@ -262,6 +264,9 @@ CELERY_BEAT_SCHEDULE = {
     # The tenants' helpdesk mailboxes read over IMAP (e-mail to case).
     "helpdesk-mailboxes-poll": {
         "task": "helpdesk.tasks_mail.mailboxes_poll", "schedule": 60.0},
+    # Invoices waiting for KSeF whose next try is due (a retry, an offline invoice, a task
+    # lost with its worker): ksef.pipeline.
+    "ksef-send-due": {"task": "ksef.tasks.ksef_send_due", "schedule": 60.0},
 }
 
 CACHES = {

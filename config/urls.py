@@ -20,6 +20,8 @@ urlpatterns = [
     path("messaging/", include("messaging.urls")),
     path("mail/", include("mailhosting.urls")),
     path("helpdesk/", include("helpdesk.urls")),
+    path("ksef/", include("ksef.urls")),
+    path("accounting/", include("accounting.urls")),
     path("notice/", include("messaging.notice_public")),
 ]
 

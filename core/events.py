@@ -29,10 +29,15 @@ log = logging.getLogger(__name__)
 EVENTS: dict[str, tuple[str, ...]] = {
     # finance
     "invoice.issued": ("invoice_id", "customer_id"),
+    "correction.issued": ("correction_id", "invoice_id", "customer_id"),
     "billing.finished": ("run_id", "invoice_ids"),
     # one batch of a billing run committed (a run of 100,000 invoices: one per batch)
     "billing.invoices_issued": ("run_id", "invoice_ids"),
     "payment.booked": ("customer_id", "amount"),
+    # any app: e-mail this document (a PDF) to the customer (messaging sends it, once per
+    # kind and object, to the customer's address for notifications)
+    "document.mail_requested": ("customer_id", "kind", "object_id", "subject", "body",
+                                "filename", "content"),
     # what a login gets from its tariff changed: the tariff's speeds, a subscription's
     # dates or suspensions (radius refreshes the logins and reloads the online ones)
     "tariff.speeds_changed": ("tariff_id", "actor_id"),

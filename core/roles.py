@@ -22,6 +22,10 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "customers.*",
         "documents.view_*",
         "finance.view_*",
+        "ksef.view_*",  # the invoice's KSeF state and UPO
+        # Payment demands issued to a customer (issuing them is the accountant's).
+        "accounting.view_paymentdemand",
+        "accounting.view_demandjob",
         # Takes payments at the desk (KP) and issues invoices by hand; paying cash out (KW),
         # transfers typed by hand, notes, corrections and technical transactions move the
         # ledger without a customer's money in hand: the accountant's (finance.permissions).
@@ -60,6 +64,11 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     ),
     Role.ACCOUNTANT: (
         "finance.*",
+        # KSeF sending (queue, resend, UPO), JPK files, purchase and sales registers,
+        # debtors and payment demands; the tenant's KSeF profile (token) is the
+        # administrator's (see ADMIN_ONLY).
+        "ksef.*",
+        "accounting.*",
         "customers.view_*",
         "customers.add_bankaccount",
         "customers.delete_bankaccount",
@@ -112,7 +121,12 @@ ADMIN_ONLY = {"core.change_tenantsetting", "core.change_membership", "core.add_m
               "panel.change_as_customer",
               # The tenant's SMTP server and SMS gateway, with their passwords.
               "messaging.view_gateway", "messaging.add_gateway", "messaging.change_gateway",
-              "messaging.delete_gateway"}
+              "messaging.delete_gateway",
+              # The tenant's KSeF profile: NIP, environment, the KSeF token.
+              "ksef.add_ksefprofile", "ksef.change_ksefprofile", "ksef.delete_ksefprofile",
+              # ... and its offline KSeF certificate (the private key that signs KOD II).
+              "ksef.add_offlinecertificate", "ksef.change_offlinecertificate",
+              "ksef.delete_offlinecertificate"}
 
 
 def role_grants(role: str, perm: str) -> bool:

@@ -30,6 +30,7 @@ from documents.models import DocumentType
 from documents.services import document_template_create
 from finance.demo import finance_demo_build
 from helpdesk.demo import helpdesk_demo_build
+from ksef.demo import ksef_demo_build
 from messaging.demo import messaging_demo_build
 from radius.demo import radius_demo_build
 
@@ -320,6 +321,7 @@ def demo_load(*, customers_per_tenant: int = 200, seed: int = 2025,
                               progress=told)
             messaging_demo_build(admin=users[f"admin-{spec.slug}"])
             helpdesk_demo_build(admin=users[f"admin-{spec.slug}"], seed=seed + index)
+            ksef_demo_build(admin=users[f"admin-{spec.slug}"])
     return DemoResult(True, counts, panel_logins=_panel_logins())
 
 

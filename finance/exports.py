@@ -59,6 +59,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.spreadsheet import formula_defused
 from core.tenancy import current_tenant, tenant_context
 
 from .models import Allocation, FinanceDocument, InvoiceLine, Kind
@@ -237,9 +238,6 @@ class _Echo:
         return value
 
 
-# A cell starting with one of these is a formula to a spreadsheet; transfer titles and
-# names come from outside (a payer types the title), so such text is defused.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _csv_value(value) -> str:
@@ -250,7 +248,7 @@ def _csv_value(value) -> str:
     if isinstance(value, date):
         return value.isoformat()
     text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return formula_defused(text)
 
 
 def history_csv(history: History, tenant=None) -> Iterator[bytes]:
@@ -300,7 +298,7 @@ def history_xlsx(history: History) -> bytes:
             elif isinstance(value, date):
                 cell.number_format = "yyyy-mm-dd"
             elif isinstance(value, str) and value.startswith("="):
-                cell.data_type = "s"  # text, never a formula (see FORMULA_START)
+                cell.data_type = "s"  # text, never a formula (core.spreadsheet)
             cells.append(cell)
         sheet.append(cells)
     out = io.BytesIO()

@@ -30,6 +30,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from stdnum.pl import nip
 
+from core.document_hooks import ksef_references
+
 from . import ksef
 from .models import FinanceDocument, Kind
 from .selectors import correction_lines_before
@@ -38,7 +40,7 @@ from .seller import buyer_party, document_parties
 SPLIT_PAYMENT_THRESHOLD = Decimal("15000.00")
 
 
-def _gtu(code: str) -> str | None:
+def gtu_code(code: str) -> str | None:
     code = (code or "").strip().upper().removeprefix("GTU_").removeprefix("GTU")
     return f"GTU_{int(code):02d}" if code.isdigit() else None
 
@@ -46,7 +48,7 @@ def _gtu(code: str) -> str | None:
 def _line(line, *, storno: bool = False) -> ksef.InvoiceLine:
     return ksef.InvoiceLine(name=line.name, quantity=-line.quantity if storno else line.quantity,
                             unit=line.unit, net_unit_price=line.net_unit_price,
-                            vat_rate=line.vat_rate, gtu=_gtu(line.gtu))
+                            vat_rate=line.vat_rate, gtu=gtu_code(line.gtu))
 
 
 def _key(line):
@@ -71,6 +73,13 @@ def correction_lines(correction: FinanceDocument) -> list[ksef.InvoiceLine]:
     after = list(correction.lines.all())
     removed, added = _unmatched(before, after), _unmatched(after, before)
     return [*(_line(line, storno=True) for line in removed), *(_line(line) for line in added)]
+
+
+def _ksef_number(document_id: int) -> str | None:
+    """The corrected invoice's KSeF number, None when it has none (issued outside KSeF,
+    or offline and not yet accepted: the JPK markers are not KSeF numbers)."""
+    reference = ksef_references([document_id]).get(document_id)
+    return reference if reference and reference not in ("OFF", "BFK", "DI") else None
 
 
 def document_ksef_invoice(document: FinanceDocument) -> ksef.Invoice:
@@ -123,8 +132,8 @@ def document_ksef_invoice(document: FinanceDocument) -> ksef.Invoice:
         bank_account=buyer.account or seller.bank_account or None,
         split_payment=split,
         kind="VAT" if document.kind == Kind.INVOICE else "KOR",
-        corrected=ksef.CorrectedInvoice(invoice.number, invoice.issue_date, None)
-        if invoice else None,
+        corrected=ksef.CorrectedInvoice(invoice.number, invoice.issue_date,
+                                        _ksef_number(invoice.pk)) if invoice else None,
         correction_reason=document.reason, exemption_basis=seller.exemption_basis, **states)
 
 

@@ -23,8 +23,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.utils import timezone, translation
 from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from core.document_hooks import print_marks
 from core.templatetags.money import money_format
 from customers.models import Customer
 from customers.validators import format_account
@@ -176,6 +178,12 @@ def _base(document: FinanceDocument) -> dict:
     }
 
 
+def _marks(document) -> list:
+    """What other apps print under the header (``core.document_hooks``), e.g. the KSeF
+    KOD I / KOD II codes: HTML they escaped themselves, put in the page as it is."""
+    return [mark_safe(html) for html in print_marks(document)]  # noqa: S308
+
+
 def _invoice_context(document, context) -> dict:
     lines = list(document.lines.all())
     rows, totals, raw = _summary(lines)
@@ -186,6 +194,7 @@ def _invoice_context(document, context) -> dict:
         and any(line.annex15 for line in lines),
         "exempt": any(line.vat_rate == "zw" for line in lines),
         "corrected": [c.number for c in document.corrections.all()],
+        "print_marks": _marks(document),
     })
     return context
 
@@ -230,6 +239,7 @@ def _correction_context(document, context) -> dict:
                        "vat": money_text(after_raw["vat"] - before_raw["vat"]) if after else "",
                        "gross": money_text(change)},
         "to_pay": change > 0, "to_refund": change < 0,
+        "print_marks": _marks(document),
     })
     return context
 

@@ -397,6 +397,8 @@ def correction_issue(*, actor, invoice: FinanceDocument, lines, reason: str,
                    message=N_("Correction %(c)s of invoice %(n)s: %(d)s (%(r)s)"),
                    params={"c": number, "n": invoice.number, "d": money(difference),
                            "r": reason})
+        publish("correction.issued", correction_id=correction.pk, invoice_id=invoice.pk,
+                customer_id=invoice.customer_id)
     return correction, warnings
 
 

@@ -16,10 +16,11 @@ from datetime import date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.spreadsheet import FORMULA_START, formula_defused
+
 from .selectors import reports
 from .selectors.reports import Period
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 TABLES = {
@@ -118,7 +119,7 @@ def _csv_value(value) -> str:
     if isinstance(value, date):
         return value.isoformat()
     text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return formula_defused(text)
 
 
 def table_csv(table: Table) -> bytes:

@@ -56,6 +56,7 @@ class Purpose(models.TextChoices):
     REMINDER = "reminder", _("payment reminder")
     PIN = "pin", _("panel PIN")
     NOTICE = "notice", _("device message")
+    DOCUMENT = "document", _("document")
 
 
 class MessageTemplate(TenantOwned):

@@ -31,3 +31,6 @@ def ready() -> None:
     )
     subscribe("billing.invoices_issued", invoice_mail.on_invoices_issued)
     subscribe("invoice.issued", invoice_mail.on_invoice_issued)
+    from . import document_mail
+
+    subscribe("document.mail_requested", document_mail.on_document_mail_requested)

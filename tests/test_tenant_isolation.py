@@ -227,7 +227,9 @@ NEEDLES = ("Alfowski", VALID_PESEL, "601234567", "601 234 567", "NotatkaAlfa", "
            "TaryfaAlfa", "AbonamentAlfa", "ZawieszenieAlfa", "TokenAlfa",
            "poczta-alfa.pl", "skrzynka-alfa", "alias-alfa", "TrescAlfa", "TematAlfa",
            "KomunikatAlfa", "SzablonWiadomosciAlfa", "smtp-alfa", "faktura-alfa",
-           "RozmowaAlfa", "DzwoniacyAlfa", "PowodAlfa", "UslugaAlfa", "SkryptAlfa")
+           "RozmowaAlfa", "DzwoniacyAlfa", "PowodAlfa", "UslugaAlfa", "SkryptAlfa",
+           # KSeF and accounting (their isolation_<part>.py)
+           "DostawcaAlfa", "ZakupAlfa", "AwariaAlfa", "WezwanieAlfa")
 
 
 @pytest.fixture
@@ -420,6 +422,12 @@ def tenant_a_card(tenant, staff, settings, tmp_path, django_capture_on_commit_ca
         from helpdesk.tests.isolation import helpdesk_objects_build
 
         helpdesk_objects_build(objects, tenant=tenant, staff=staff, customer=customer)
+        # --- KSeF and accounting: the same, one module per part.
+        from accounting.tests.isolation import accounting_objects_build
+        from ksef.tests.isolation import ksef_objects_build
+
+        ksef_objects_build(objects, tenant=tenant, staff=staff, customer=customer)
+        accounting_objects_build(objects, tenant=tenant, staff=staff, customer=customer)
     objects["user"] = staff
     objects["tenant"] = tenant
     objects["membership"] = Membership.objects.get(user=staff, tenant=tenant)

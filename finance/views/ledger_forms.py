@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.document_hooks import document_panels
 from core.forms import form_write
 from core.templatetags.money import money_format
 from core.views import staff_view
@@ -360,6 +361,8 @@ def document_detail(request, financedocument_id):
         if document.kind in (Kind.INVOICE, Kind.CORRECTION) else None,
         "history_url": history_url(document.customer_id),
         "issuable": issuable_kinds(request.user),
+        # What other apps show about it (the KSeF state, ...): core.document_hooks.
+        "document_panels": document_panels(request, document),
     })
 
 

@@ -7,9 +7,9 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from core.charts import column_chart, series_limit
 from core.views import staff_view
 
-from ..charts import column_chart, series_limit
 from ..forms_reports import ReportExportForm, ReportPeriodForm
 from ..reports_export import TABLES, XLSX, report_table, table_csv, table_xlsx
 from ..selectors import reports

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.forms import apply_service_errors
+from core.spreadsheet import formula_defused
 from core.tenancy import tenant_context
 from core.views import staff_view
 from customers.models import Customer
@@ -25,7 +26,6 @@ from helpdesk.selectors import tok as selectors
 from helpdesk.services import tok as services
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _url_or_empty(name: str, **kwargs) -> str:
@@ -168,7 +168,7 @@ def _cell(value) -> str:
     if hasattr(value, "isoformat"):
         return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
     text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return formula_defused(text)
 
 
 class _Echo:

@@ -34,6 +34,7 @@ from django.views.decorators.http import require_GET
 
 from core.models import ActionLog
 from core.paging import SlicePage
+from core.spreadsheet import formula_defused
 from core.views import staff_view
 from customers.selectors import normalize_query
 from finance.models import Tariff
@@ -45,8 +46,6 @@ PER_PAGE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The action log's kinds of a block (radius.services.states).
 BLOCK_KINDS = ("login.block", "login.debt_block")
-# A spreadsheet runs such a cell as a formula (finance.exports.FORMULA_START).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class LoginListFilter(forms.Form):
@@ -263,7 +262,7 @@ def login_list_export(request):
 
 def _text(value) -> str:
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return formula_defused(text)
 
 
 def _csv(rows) -> bytes:

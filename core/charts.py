@@ -1,5 +1,6 @@
-"""The reports' charts, drawn on the server as inline SVG (no JavaScript, no CDN), the
-way the RADIUS login charts are (``radius/ui/charts.py``).
+"""Charts for staff pages (the helpdesk reports, revenue per tariff), drawn on the server
+as inline SVG (no JavaScript, no CDN), the way the RADIUS login charts are
+(``radius/ui/charts.py``).
 
 ``column_chart`` lays out one group of columns per category (a queue, a day): side by side
 (``stacked=False``) or stacked in one column (``stacked=True``), each series in its colour,
