@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.contrib.postgres.aggregates import ArrayAgg
+from django.db import connection
 from django.db.models import Q, Sum
 from django.db.models.fields.json import KT
 
@@ -64,7 +65,8 @@ def _collect(lines) -> tuple[dict[int, dict], dict[int, set]]:
     rate, net total of the rate's lines, GTU codes): the database sums the nets, and
     ``vat_summary`` of one net total per rate is the same as of the lines themselves."""
     nets, gtus = defaultdict(list), defaultdict(set)
-    for document_id, rate, net, codes in lines.iterator(chunk_size=20000):
+    rows = lines.iterator(chunk_size=20000) if hasattr(lines, "iterator") else lines
+    for document_id, rate, net, codes in rows:
         nets[document_id].append((rate, net))
         for gtu in codes or ():
             if code := gtu_code(gtu):
@@ -73,10 +75,21 @@ def _collect(lines) -> tuple[dict[int, dict], dict[int, set]]:
 
 
 def _per_rate(lines):
-    return (lines.order_by().values("document_id", "vat_rate")
-            .annotate(net_total=Sum("net"), codes=ArrayAgg("gtu", distinct=True,
-                                                           filter=~Q(gtu="")))
-            .values_list("document_id", "vat_rate", "net_total", "codes"))
+    """(document, rate, net total, GTU codes) rows: one aggregate query on PostgreSQL; the
+    embedded SQLite of ``make run`` has no ARRAY_AGG, so there the codes come from a
+    second query."""
+    per_rate = lines.order_by().values("document_id", "vat_rate")
+    if connection.vendor == "postgresql":
+        return (per_rate.annotate(net_total=Sum("net"),
+                                  codes=ArrayAgg("gtu", distinct=True, filter=~Q(gtu="")))
+                .values_list("document_id", "vat_rate", "net_total", "codes"))
+    codes = defaultdict(set)
+    for document_id, rate, gtu in (lines.order_by().exclude(gtu="")
+                                   .values_list("document_id", "vat_rate", "gtu").distinct()):
+        codes[(document_id, rate)].add(gtu)
+    return [(document_id, rate, net, sorted(codes.get((document_id, rate), ())))
+            for document_id, rate, net in per_rate.annotate(net_total=Sum("net"))
+            .values_list("document_id", "vat_rate", "net_total")]
 
 
 def _summaries(document_ids) -> tuple[dict[int, dict], dict[int, set]]:

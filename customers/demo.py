@@ -21,6 +21,7 @@ from django.db import transaction
 from faker import Faker
 from stdnum.iso7064 import mod_97_10
 
+from accounting.demo import accounting_demo_build
 from core.models import Tenant, User
 from core.roles import Role
 from core.services import membership_set, tenant_create
@@ -322,6 +323,7 @@ def demo_load(*, customers_per_tenant: int = 200, seed: int = 2025,
             messaging_demo_build(admin=users[f"admin-{spec.slug}"])
             helpdesk_demo_build(admin=users[f"admin-{spec.slug}"], seed=seed + index)
             ksef_demo_build(admin=users[f"admin-{spec.slug}"])
+            accounting_demo_build(admin=users[f"admin-{spec.slug}"])
     return DemoResult(True, counts, panel_logins=_panel_logins())
 
 
