@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "helpdesk",
     "ksef",
     "accounting",
+    "lmsimport",
 ]
 
 MIDDLEWARE = [

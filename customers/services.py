@@ -258,7 +258,7 @@ def phone_remove(*, actor, phone: Phone) -> None:
 
 def email_add(*, actor, customer: Customer, address: str, label: str = "",
               for_notifications: bool = True, for_invoices: bool = False) -> Email:
-    address = _clean_email(address)
+    address = email_clean(address)
     if Email.objects.filter(customer=customer, address=address).exists():
         raise ValidationError({"address": [_("The customer already has this e-mail.")]})
     with transaction.atomic():
@@ -271,7 +271,7 @@ def email_add(*, actor, customer: Customer, address: str, label: str = "",
     return email
 
 
-def _clean_email(address: str) -> str:
+def email_clean(address: str) -> str:
     from django.core.validators import validate_email
 
     address = (address or "").strip()
@@ -288,7 +288,7 @@ def email_update(*, actor, email: Email, address: str | None = None, label: str 
                  for_notifications: bool | None = None,
                  for_invoices: bool | None = None) -> Email:
     _contact_update(
-        email, actor=actor, key="address", value=address, clean=_clean_email,
+        email, actor=actor, key="address", value=address, clean=email_clean,
         duplicate=_("The customer already has this e-mail."), label=label,
         for_notifications=for_notifications, for_invoices=for_invoices, kind="email.update",
         message=lambda c: (N_("E-mail %(a)s changed"), {"a": c.address}))

@@ -1,0 +1,24 @@
+"""``manage.py import_lms --dsn postgres://… --tenant <slug> [--dry-run]``"""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from core.models import Tenant
+from lmsimport.report import report_text
+from lmsimport.runner import import_run
+
+
+class Command(BaseCommand):
+    help = "Import an LMS database into one tenant (repeatable) and print the report."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--dsn", required=True, help="postgres://user@host/lms")
+        parser.add_argument("--tenant", required=True, help="the tenant's slug")
+        parser.add_argument("--dry-run", action="store_true",
+                            help="do everything, report, then roll back")
+
+    def handle(self, *args, dsn, tenant, dry_run, **options):
+        found = Tenant.objects.filter(slug=tenant).first()
+        if found is None:
+            raise CommandError(f"No tenant with the slug {tenant!r}.")
+        run = import_run(tenant=found, dsn=dsn, dry_run=dry_run)
+        self.stdout.write(report_text(run.report))

@@ -1,0 +1,51 @@
+"""A read-only view of an LMS database: one snapshot for every stage, rows in batches.
+
+The import never writes to LMS. The transaction is READ ONLY (PostgreSQL refuses a write
+even if a query tried one) and REPEATABLE READ, so all stages read the same snapshot: an
+LMS still in use during the import cannot give the customers stage one state and a later
+stage another. Large tables are read through server-side (named) cursors in batches, so
+100,000 customers never sit in memory at once.
+"""
+
+from collections.abc import Iterator
+from itertools import count
+
+import psycopg
+from psycopg.rows import dict_row
+
+BATCH_SIZE = 5000
+
+
+class LmsReader:
+    """``with LmsReader(dsn) as lms: for rows in lms.batches(sql): ...``"""
+
+    def __init__(self, dsn: str, *, batch_size: int = BATCH_SIZE):
+        self.dsn = dsn
+        self.batch_size = batch_size
+        self.conn: psycopg.Connection | None = None
+        self._cursor_names = count(1)
+
+    def __enter__(self) -> "LmsReader":
+        self.conn = psycopg.connect(self.dsn, row_factory=dict_row)
+        self.conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.conn is not None:
+            self.conn.rollback()
+            self.conn.close()
+            self.conn = None
+
+    def batches(self, query: str, params=None) -> Iterator[list[dict]]:
+        """The rows of ``query`` in lists of at most ``batch_size`` (a server-side cursor)."""
+        with self.conn.cursor(name=f"lms_{next(self._cursor_names)}") as cursor:
+            cursor.itersize = self.batch_size
+            cursor.execute(query, params)
+            while rows := cursor.fetchmany(self.batch_size):
+                yield rows
+
+    def all(self, query: str, params=None) -> list[dict]:
+        """Every row of a small query (groups, divisions): no server-side cursor needed."""
+        with self.conn.cursor() as cursor:
+            cursor.execute(query, params)
+            return cursor.fetchall()

@@ -1,0 +1,518 @@
+"""Stage "customers": groups, customers, consents, addresses, contacts, memberships, notes.
+
+LMS's words: ``customers.type`` 0 = private person, 1 = company (its name in
+``lastname``), 2 = contractor (a supplier — not a customer, skipped); ``status`` 1..5 =
+interested, waiting, connected, disconnected, debt collection; ``customercontacts.type``
+is a bit set (CONTACT_* below). Identity numbers are checked with the customers app's own
+validators; an invalid one is kept as LMS has it and the card gets a pinned annotation.
+"""
+
+from datetime import UTC, date, datetime
+
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from customers import validators
+from customers.models import (
+    Address,
+    Annotation,
+    BankAccount,
+    Consent,
+    Customer,
+    CustomerGroup,
+    Email,
+    GroupMembership,
+    Phone,
+)
+from customers.services import customer_search_text, email_clean
+
+from ..runner import digest, map_forget, map_get, map_load, map_save
+
+CONTACT_MOBILE, CONTACT_FAX, CONTACT_LANDLINE, CONTACT_EMAIL = 1, 2, 4, 8
+CONTACT_INVOICES, CONTACT_NOTIFICATIONS, CONTACT_BANKACCOUNT = 16, 32, 64
+CONTACT_DISABLED = 16384
+PHONE_BITS = CONTACT_MOBILE | CONTACT_FAX | CONTACT_LANDLINE
+
+STATUS = {1: Customer.Status.INTERESTED, 2: Customer.Status.INTERESTED,
+          3: Customer.Status.CONNECTED, 4: Customer.Status.DISCONNECTED,
+          5: Customer.Status.DEBT_COLLECTION}
+# LMS address types: 0 postal, 1 billing, 2 location, 3 default location, 4 recipient.
+ADDRESS_KIND = {0: Address.Kind.CORRESPONDENCE, 1: Address.Kind.RESIDENCE,
+                2: Address.Kind.INSTALLATION, 3: Address.Kind.INSTALLATION}
+# LMS consent types (CCONSENT_*): 1 data processing (a date), 4 e-invoice, 9/10 marketing.
+CONSENT_KIND = {1: Consent.Kind.DATA_PROCESSING, 4: Consent.Kind.E_INVOICE,
+                9: Consent.Kind.MARKETING, 10: Consent.Kind.MARKETING}
+
+# TERYT: province, district, commune (+ its kind), locality (SIMC), street (ULIC).
+TERYT_KEYS = ("woj", "pow", "gmi", "rodz", "simc", "ulic")
+
+CUSTOMER_FIELDS = ("kind", "status", "first_name", "last_name", "company_name", "pesel",
+                   "nip", "regon", "virtual_account")
+
+
+def run(ctx) -> None:
+    groups = _groups(ctx)
+    ctx.touched["customer"] = set()
+    customers = {}
+    query = ("SELECT c.*, d.account AS division_account, "
+             "COALESCE((SELECT array_agg(ARRAY[cc.type::bigint, cc.cdate]) "
+             "FROM customerconsents cc WHERE cc.customerid = c.id), '{}') AS consents "
+             "FROM customers c LEFT JOIN divisions d ON d.id = c.divisionid ORDER BY c.id")
+    for rows in ctx.lms.batches(query):
+        batch = _customers(ctx, rows)
+        customers.update(batch)
+        ids = list(batch)
+        _consents(ctx, rows, batch)
+        _addresses(ctx, ids, batch)
+        _contacts(ctx, ids, batch)
+        _memberships(ctx, ids, batch, groups)
+        _notes(ctx, ids, batch)
+    _forget_deleted(ctx)
+    _reindex(ctx, ctx.touched["customer"])
+
+
+# --------------------------------------------------------------------------- groups
+
+def _groups(ctx) -> dict[int, int]:
+    """LMS group id → Abonent group id; a group of the same name is reused."""
+    mapped = map_load("group")
+    by_name = {g.name: g for g in CustomerGroup.objects.all()}
+    rows = ctx.lms.all("SELECT id, name, description FROM customergroups ORDER BY id")
+    new, changed, maps = [], [], []
+    for row in rows:
+        ctx.report.add("group", "read")
+        name, description = row["name"][:100], row["description"][:255]
+        m = mapped.get(row["id"])
+        group = CustomerGroup.all_tenants.filter(pk=m.abonent_id).first() if m else None
+        group = group or by_name.get(name)
+        if group is None:
+            group = CustomerGroup(tenant=ctx.tenant, name=name, description=description)
+            new.append((row["id"], group))
+            continue
+        if (group.name, group.description) != (name, description):
+            group.name, group.description = name, description
+            changed.append(group)
+            ctx.report.add("group", "updated")
+        else:
+            ctx.report.add("group", "unchanged")
+        maps.append((row["id"], group.pk, ""))
+    CustomerGroup.objects.bulk_create([g for _id, g in new])
+    CustomerGroup.objects.bulk_update(changed, ["name", "description"])
+    ctx.report.add("group", "created", len(new))
+    maps += [(lms_id, g.pk, "") for lms_id, g in new]
+    map_save(ctx, "group", maps)
+    return {r[0]: r[1] for r in maps}
+
+
+# --------------------------------------------------------------------------- customers
+
+def _fit(value: str | None, field: str, model=Customer) -> str:
+    return (value or "").strip()[:model._meta.get_field(field).max_length]
+
+
+def _checked(row, fields, warnings, field, clean, raw) -> None:
+    """The project's validator decides; an invalid number is kept as LMS has it."""
+    raw = (raw or "").strip()
+    try:
+        fields[field] = clean(raw)
+    except ValidationError as e:
+        fields[field] = _fit(raw.replace("-", "").replace(" ", ""), field)
+        warnings.append(" ".join(e.messages))
+
+
+def virtual_account_lms(customer_id: int, division_account: str | None) -> str | None:
+    """The account LMS gives a customer (its ``bankaccount()``): the division's account
+    prefix, the customer id zero-padded to 24 digits, ISO 7064 check digits in front."""
+    prefix = "".join(ch for ch in (division_account or "") if ch.isdigit())
+    if len(prefix) == 26 or not 8 <= len(prefix) < 21:
+        return None
+    bban = prefix + f"{customer_id:0{24 - len(prefix)}d}"
+    return f"{98 - int(bban + '252100') % 97:02d}" + bban
+
+
+def customer_fields(row: dict) -> tuple[dict | None, list[str]]:
+    """LMS customer row → Abonent customer fields and the warnings to flag it with;
+    ``None`` when the row is not a customer (a contractor)."""
+    if row["type"] == 2:
+        return None, [_("a contractor (supplier) in LMS, not a customer")]
+    warnings = []
+    fields = {"status": STATUS.get(row["status"], Customer.Status.INTERESTED)}
+    if row["type"] == 1:
+        fields.update(kind=Customer.Kind.COMPANY, first_name="", last_name="",
+                      company_name=_fit(row["lastname"], "company_name"))
+    else:
+        fields.update(kind=Customer.Kind.PERSON, company_name="",
+                      first_name=_fit(row["name"], "first_name"),
+                      last_name=_fit(row["lastname"], "last_name"))
+    if not (fields["company_name"] or fields["last_name"]):
+        warnings.append(_("no name in LMS"))
+    _checked(row, fields, warnings, "pesel", validators.clean_pesel, row["ssn"])
+    _checked(row, fields, warnings, "nip", validators.clean_nip, row["ten"])
+    _checked(row, fields, warnings, "regon", validators.clean_regon, row["regon"])
+    if row["deleted"]:
+        fields["status"] = Customer.Status.DISCONNECTED
+        warnings.append(_("deleted in LMS: imported as disconnected"))
+    fields["virtual_account"] = virtual_account_lms(row["id"], row["division_account"])
+    return fields, warnings
+
+
+def _customers(ctx, rows) -> dict[int, int]:
+    """Create or update the batch's customers; LMS id → Abonent id."""
+    mapped = {m.lms_id: m for m in map_get("customer", [r["id"] for r in rows])}
+    new, changed, maps, flags, created_at = [], [], [], {}, {}
+    for row in rows:
+        ctx.report.add("customer", "read")
+        fields, warnings = customer_fields(row)
+        if fields is None:
+            ctx.report.problem(lms_id=row["id"], kind="customer", action="skipped",
+                               message="; ".join(warnings))
+            continue
+        for warning in warnings:
+            ctx.report.problem(lms_id=row["id"], kind="customer", action="flagged",
+                               message=warning)
+        flags[row["id"]] = warnings
+        fp = digest(fields)
+        m = mapped.get(row["id"])
+        if m is None:
+            new.append((row, Customer(tenant=ctx.tenant, **fields), fp))
+        elif m.digest != fp:
+            changed.append((Customer(pk=m.abonent_id, tenant=ctx.tenant, **fields), row, fp))
+        else:
+            ctx.report.add("customer", "unchanged")
+            maps.append((row["id"], m.abonent_id, fp))
+    _numbers(ctx, new)
+    _unique_accounts(ctx, [(r["id"], c) for r, c, _f in new]
+                     + [(r["id"], c) for c, r, _f in changed])
+    Customer.objects.bulk_create([c for _r, c, _f in new], batch_size=5000)
+    now = timezone.now()
+    for customer, _r, _f in changed:
+        customer.updated_at = now
+    Customer.objects.bulk_update([c for c, _r, _f in changed],
+                                 [*CUSTOMER_FIELDS, "updated_at"], batch_size=5000)
+    ctx.report.add("customer", "created", len(new))
+    ctx.report.add("customer", "updated", len(changed))
+    for row, customer, fp in new:
+        maps.append((row["id"], customer.pk, fp))
+        if row["creationdate"]:
+            created_at[customer.pk] = datetime.fromtimestamp(row["creationdate"], UTC)
+    for customer, row, fp in changed:
+        maps.append((row["id"], customer.pk, fp))
+    map_save(ctx, "customer", maps)
+    _created_dates(created_at)
+    ids = {lms_id: abonent_id for lms_id, abonent_id, _fp in maps}
+    ctx.touched["customer"].update(pk for _r, c, _f in new for pk in [c.pk])
+    ctx.touched["customer"].update(c.pk for c, _r, _f in changed)
+    _flag_annotations(ctx, flags, ids)
+    return ids
+
+
+def _numbers(ctx, new) -> None:
+    """The LMS id becomes the customer number (what staff and payers know); a number
+    already used in Abonent by another customer gets the next free one."""
+    taken = set(Customer.objects.filter(number__in=[r["id"] for r, _c, _f in new])
+                .values_list("number", flat=True))
+    top = max([Customer.objects.order_by("-number").values_list("number", flat=True)
+               .first() or 0] + [r["id"] for r, _c, _f in new])
+    for row, customer, _fp in new:
+        if row["id"] in taken:
+            top += 1
+            customer.number = top
+            ctx.report.problem(lms_id=row["id"], kind="customer", action="flagged",
+                               message=_("customer number %(n)s is taken: got %(m)s")
+                               % {"n": row["id"], "m": top})
+        else:
+            customer.number = row["id"]
+
+
+def _unique_accounts(ctx, pairs) -> None:
+    """An individual account another Abonent customer already has is left empty."""
+    accounts = [c.virtual_account for _id, c in pairs if c.virtual_account]
+    owners = dict(Customer.objects.filter(virtual_account__in=accounts)
+                  .values_list("virtual_account", "pk"))
+    for lms_id, customer in pairs:
+        owner = owners.get(customer.virtual_account)
+        if owner is not None and owner != customer.pk:
+            ctx.report.problem(lms_id=lms_id, kind="customer", action="flagged",
+                               message=_("individual account %(a)s belongs to another "
+                                         "customer: left empty")
+                               % {"a": customer.virtual_account})
+            customer.virtual_account = None
+
+
+def _created_dates(created_at: dict) -> None:
+    """LMS's creation date replaces the import's time (auto_now_add): one UPDATE."""
+    if not created_at:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE customers_customer AS c SET created_at = v.at "
+            "FROM unnest(%s::bigint[], %s::timestamptz[]) AS v(id, at) WHERE c.id = v.id",
+            [list(created_at), list(created_at.values())])
+
+
+def _flag_annotations(ctx, warnings_by_lms_id: dict, ids: dict) -> None:
+    """One pinned annotation per flagged customer, kept in step with LMS on each run."""
+    mapped = {m.lms_id: m for m in map_get("flag", list(ids))}
+    new, changed, gone, maps = [], [], [], []
+    for lms_id, customer_id in ids.items():
+        warnings = warnings_by_lms_id.get(lms_id) or []
+        m = mapped.get(lms_id)
+        if not warnings:
+            if m:
+                gone.append(m)
+            continue
+        text = _("Imported from LMS with warnings: %(w)s") % {"w": "; ".join(warnings)}
+        if m is None:
+            new.append((lms_id, Annotation(tenant=ctx.tenant, customer_id=customer_id,
+                                           text=text, pinned=True)))
+        elif m.digest != digest(text):
+            changed.append(Annotation(pk=m.abonent_id, tenant=ctx.tenant, text=text))
+            maps.append((lms_id, m.abonent_id, digest(text)))
+    Annotation.objects.bulk_create([a for _id, a in new])
+    Annotation.objects.bulk_update(changed, ["text"])
+    maps += [(lms_id, a.pk, digest(a.text)) for lms_id, a in new]
+    map_save(ctx, "flag", maps)
+    Annotation.objects.filter(pk__in=[m.abonent_id for m in gone]).delete()
+    map_forget("flag", [m.lms_id for m in gone])
+
+
+# --------------------------------------------------------------------------- consents
+
+def _consents(ctx, rows, ids) -> None:
+    """LMS's consents as Abonent's; a consent withdrawn in LMS becomes "not granted"."""
+    wanted = {}
+    for row in rows:
+        customer_id = ids.get(row["id"])
+        if customer_id is None:
+            continue
+        for lms_type, cdate in row["consents"]:
+            kind = CONSENT_KIND.get(lms_type)
+            if kind:
+                when = cdate or row["creationdate"]
+                given = datetime.fromtimestamp(when, UTC).date() if when else date.today()
+                wanted[(customer_id, kind)] = given
+    Consent.objects.bulk_create(
+        [Consent(tenant=ctx.tenant, customer_id=c, kind=k, granted=True, given_on=d)
+         for (c, k), d in wanted.items()],
+        update_conflicts=True, unique_fields=["customer", "kind"],
+        update_fields=["granted", "given_on"])
+    ctx.report.add("consent", "read", len(wanted))
+    granted = Consent.objects.filter(customer_id__in=list(ids.values()), granted=True,
+                                     kind__in=set(CONSENT_KIND.values()))
+    withdrawn = [c.pk for c in granted if (c.customer_id, c.kind) not in wanted]
+    Consent.objects.filter(pk__in=withdrawn).update(granted=False)
+    ctx.report.add("consent", "updated", len(withdrawn))
+
+
+# --------------------------------------------------------------------------- rows per customer
+
+def _sync(ctx, kind, model, items, fields) -> None:
+    """Create, update or leave each ``(lms_id, customer_id, values, data)`` of ``kind``."""
+    mapped = {m.lms_id: m for m in map_get(kind, [i[0] for i in items])}
+    new, changed, maps = [], [], []
+    for lms_id, customer_id, values, data in items:
+        ctx.seen.setdefault(kind, set()).add(lms_id)
+        fp = digest(customer_id, values)
+        m = mapped.get(lms_id)
+        if m is None:
+            new.append((lms_id, model(tenant=ctx.tenant, customer_id=customer_id, **values),
+                        fp, data))
+        elif m.digest != fp:
+            changed.append(model(pk=m.abonent_id, tenant=ctx.tenant, customer_id=customer_id,
+                                 **values))
+            maps.append((lms_id, m.abonent_id, fp, data))
+        else:
+            ctx.report.add(kind, "unchanged")
+    model.objects.bulk_update(changed, ["customer", *fields], batch_size=5000)
+    model.objects.bulk_create([o for _i, o, _f, _d in new], batch_size=5000)
+    maps += [(lms_id, o.pk, fp, data) for lms_id, o, fp, data in new]
+    map_save(ctx, kind, maps)
+    ctx.report.add(kind, "created", len(new))
+    ctx.report.add(kind, "updated", len(changed))
+    ctx.touched["customer"].update(o.customer_id for _i, o, _f, _d in new)
+    ctx.touched["customer"].update(o.customer_id for o in changed)
+
+
+def _addresses(ctx, lms_ids, ids) -> None:
+    rows = ctx.lms.all(
+        "SELECT ca.id, ca.customer_id, ca.type, a.*, ca.id AS id, "
+        "ls.ident AS teryt_woj, ld.ident AS teryt_pow, lb.ident AS teryt_gmi, "
+        "lb.type AS teryt_rodz, lc.ident AS teryt_simc, lst.ident AS teryt_ulic "
+        "FROM customer_addresses ca JOIN addresses a ON a.id = ca.address_id "
+        "LEFT JOIN location_cities lc ON lc.id = a.city_id "
+        "LEFT JOIN location_boroughs lb ON lb.id = lc.boroughid "
+        "LEFT JOIN location_districts ld ON ld.id = lb.districtid "
+        "LEFT JOIN location_states ls ON ls.id = COALESCE(ld.stateid, a.state_id) "
+        "LEFT JOIN location_streets lst ON lst.id = a.street_id "
+        "WHERE ca.customer_id = ANY(%s) ORDER BY ca.id", [lms_ids])
+    items, single = [], set()
+    for row in rows:
+        ctx.report.add("address", "read")
+        kind = ADDRESS_KIND.get(row["type"])
+        if kind is None:
+            ctx.report.problem(lms_id=row["id"], kind="address", action="skipped",
+                               message=_("an address type Abonent does not keep"))
+            continue
+        customer_id = ids[row["customer_id"]]
+        if kind != Address.Kind.INSTALLATION:
+            if (customer_id, kind) in single:
+                ctx.report.problem(lms_id=row["id"], kind="address", action="skipped",
+                                   message=_("a second address of the same kind"))
+                continue
+            single.add((customer_id, kind))
+        values = {"kind": kind, "street": _fit(row["street"], "street", Address),
+                  "building_no": _fit(row["house"], "building_no", Address),
+                  "apartment_no": _fit(row["flat"], "apartment_no", Address),
+                  "postal_code": _fit(row["zip"], "postal_code", Address),
+                  "city": _fit(row["city"], "city", Address)}
+        if not values["building_no"] or not values["city"]:
+            ctx.report.problem(lms_id=row["id"], kind="address", action="flagged",
+                               message=_("imported without a building number or city"))
+        teryt = {k: str(row[f"teryt_{k}"]) for k in TERYT_KEYS
+                 if row[f"teryt_{k}"] is not None}
+        items.append((row["id"], customer_id, values, {"teryt": teryt} if teryt else {}))
+    _sync(ctx, "address", Address, items,
+          ["kind", "street", "building_no", "apartment_no", "postal_code", "city"])
+
+
+def _contacts(ctx, lms_ids, ids) -> None:
+    """Phones, e-mails and the customers' own bank accounts; a bank account marked for
+    invoices is the customer's individual account at the ISP (``virtual_account``)."""
+    rows = ctx.lms.all("SELECT id, customerid, name, contact, type FROM customercontacts "
+                       "WHERE customerid = ANY(%s) ORDER BY id", [lms_ids])
+    phones, emails, accounts, seen, virtual = [], [], [], set(), {}
+    shared = shared_emails(ctx)
+    for row in rows:
+        ctx.report.add("contact", "read")
+        customer_id, bits = ids[row["customerid"]], row["type"] or 0
+        flags = {"label": _fit(row["name"], "label", Phone),
+                 "for_notifications": bool(bits & CONTACT_NOTIFICATIONS)
+                 and not bits & CONTACT_DISABLED,
+                 "for_invoices": bool(bits & CONTACT_INVOICES) and not bits & CONTACT_DISABLED}
+        try:
+            if bits & CONTACT_BANKACCOUNT:
+                iban = validators.clean_iban(row["contact"])
+                if bits & CONTACT_INVOICES and iban.startswith("PL"):
+                    virtual[customer_id] = (row["id"], iban[2:])
+                    continue
+                item, target = {"iban": iban, "description": flags["label"]}, accounts
+            elif bits & CONTACT_EMAIL:
+                address = email_clean(row["contact"])
+                item, target = {"address": address, **flags}, emails
+                if address.lower() in shared:
+                    ctx.report.problem(lms_id=row["id"], kind="contact", action="flagged",
+                                       message=_("e-mail %(a)s is also another customer's")
+                                       % {"a": address})
+            elif bits & PHONE_BITS or not bits:
+                item, target = {"number": validators.clean_phone(row["contact"]),
+                                **flags}, phones
+            else:
+                ctx.report.problem(lms_id=row["id"], kind="contact", action="skipped",
+                                   message=_("a kind of contact Abonent does not keep"))
+                continue
+        except ValidationError as e:
+            ctx.report.problem(lms_id=row["id"], kind="contact", action="skipped",
+                               message=" ".join(e.messages))
+            continue
+        key = (customer_id, id(target), next(iter(item.values())))
+        if key in seen:
+            ctx.report.problem(lms_id=row["id"], kind="contact", action="skipped",
+                               message=_("the customer has this contact twice"))
+            continue
+        seen.add(key)
+        target.append((row["id"], customer_id, item, {}))
+    _sync(ctx, "phone", Phone, phones, ["number", "label", "for_notifications",
+                                        "for_invoices"])
+    _sync(ctx, "email", Email, emails, ["address", "label", "for_notifications",
+                                        "for_invoices"])
+    _sync(ctx, "bank_account", BankAccount, accounts, ["iban", "description"])
+    _virtual_accounts(ctx, virtual)
+
+
+def shared_emails(ctx) -> set[str]:
+    """E-mail addresses (lower-cased) that more than one LMS customer has: once a stage."""
+    if "shared_emails" not in ctx.cache:
+        rows = ctx.lms.all("SELECT lower(trim(contact)) AS contact FROM customercontacts "
+                           "WHERE type & %s > 0 GROUP BY lower(trim(contact)) "
+                           "HAVING count(DISTINCT customerid) > 1", [CONTACT_EMAIL])
+        ctx.cache["shared_emails"] = {r["contact"] for r in rows}
+    return ctx.cache["shared_emails"]
+
+
+def _virtual_accounts(ctx, virtual: dict) -> None:
+    """The account LMS prints on the customer's invoices replaces the computed one."""
+    taken = dict(Customer.objects.filter(virtual_account__in=[a for _i, a in
+                                                              virtual.values()])
+                 .values_list("virtual_account", "pk"))
+    for customer_id, (lms_id, account) in virtual.items():
+        if taken.get(account, customer_id) != customer_id:
+            ctx.report.problem(lms_id=lms_id, kind="contact", action="skipped",
+                               message=_("individual account %(a)s belongs to another "
+                                         "customer: left empty") % {"a": account})
+            continue
+        Customer.objects.filter(pk=customer_id).exclude(virtual_account=account) \
+            .update(virtual_account=account)
+
+
+def _memberships(ctx, lms_ids, ids, groups) -> None:
+    rows = ctx.lms.all("SELECT id, customergroupid, customerid FROM vcustomerassignments "
+                       "WHERE customerid = ANY(%s) ORDER BY id", [lms_ids])
+    items, pairs = [], set()
+    for row in rows:
+        ctx.report.add("membership", "read")
+        pair = (ids[row["customerid"]], groups[row["customergroupid"]])
+        if pair in pairs:
+            ctx.report.add("membership", "skipped")
+            continue
+        pairs.add(pair)
+        items.append((row["id"], pair[0], {"group_id": pair[1]}, {}))
+    _sync(ctx, "membership", GroupMembership, items, ["group"])
+
+
+def _notes(ctx, lms_ids, ids) -> None:
+    """``customernotes`` rows → annotations (their LMS dates kept)."""
+    rows = ctx.lms.all("SELECT id, customerid, message, dt FROM customernotes "
+                       "WHERE customerid = ANY(%s) ORDER BY id", [lms_ids])
+    items = []
+    for row in rows:
+        ctx.report.add("note", "read")
+        text = row["message"][:Annotation._meta.get_field("text").max_length]
+        items.append((row["id"], ids[row["customerid"]], {"text": text}, {}))
+    _sync(ctx, "note", Annotation, items, ["text"])
+
+
+# --------------------------------------------------------------------------- end of stage
+
+def _forget_deleted(ctx) -> None:
+    """A contact, address, membership or note no longer in LMS goes from Abonent too."""
+    for kind, model in (("phone", Phone), ("email", Email), ("bank_account", BankAccount),
+                        ("address", Address), ("membership", GroupMembership),
+                        ("note", Annotation)):
+        seen = ctx.seen.get(kind, set())
+        gone = [m for m in map_load(kind).values() if m.lms_id not in seen]
+        if gone:
+            model.objects.filter(pk__in=[m.abonent_id for m in gone]).delete()
+            map_forget(kind, [m.lms_id for m in gone])
+            ctx.report.add(kind, "deleted", len(gone))
+
+
+def _reindex(ctx, customer_ids) -> None:
+    """Search text of every customer the stage touched, in one UPDATE per batch."""
+    ids = list(customer_ids)
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start:start + 5000]
+        phones, emails, addresses = {}, {}, {}
+        for p in Phone.objects.filter(customer_id__in=chunk):
+            phones.setdefault(p.customer_id, []).append(p.number)
+        for e in Email.objects.filter(customer_id__in=chunk):
+            emails.setdefault(e.customer_id, []).append(e.address)
+        for a in Address.objects.filter(customer_id__in=chunk):
+            addresses.setdefault(a.customer_id, []).append(a)
+        customers = list(Customer.objects.filter(pk__in=chunk))
+        for c in customers:
+            c.search_text = customer_search_text(
+                c, phones=phones.get(c.pk, ()), emails=emails.get(c.pk, ()),
+                addresses=addresses.get(c.pk, ()))
+        Customer.objects.bulk_update(customers, ["search_text"])
