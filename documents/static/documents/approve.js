@@ -19,4 +19,7 @@
   });
   document.body.addEventListener("htmx:afterRequest", function () { input.focus(); });
   window.addEventListener("focus", function () { input.focus(); });
+  // Focused only now, not by an autofocus attribute: a reader typing before this script
+  // ran would submit the form the plain way and the codes after the first would be lost.
+  input.focus();
 })();
