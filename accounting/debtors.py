@@ -37,7 +37,7 @@ from core.spreadsheet import FORMULA_START, formula_defused
 from customers.models import Customer, GroupMembership
 from finance.dashboard import PAYMENT_KINDS, overdue_receivables
 from finance.models import FinanceDocument
-from finance.selectors import _sum
+from finance.selectors import subquery_sum
 
 ZERO = Decimal("0.00")
 PER_PAGE = 50
@@ -107,7 +107,7 @@ def debtor_list(*, filters: DebtorFilter, today: date) -> QuerySet:
     customers = customers.annotate(
         oldest_due=Subquery(overdue.order_by("due").values("due")[:1],
                             output_field=DateField()),
-        overdue_amount=_sum(overdue, F("left")),
+        overdue_amount=subquery_sum(overdue, F("left")),
         overdue_count=Coalesce(_count(overdue), Value(0)),
         last_payment_date=Subquery(payments.values("issue_date")[:1]),
         last_payment_amount=Subquery(payments.values("credit")[:1], output_field=_MONEY),

@@ -11,6 +11,8 @@ from django.db import connection
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 
+from .rls import copy_rows
+
 _CASTS = {"text": "text", "bigint": "bigint", "numeric": "numeric"}
 
 
@@ -45,3 +47,46 @@ def column_any(model, field: str, values, cast: str = "text") -> RawSQL | Q:
     array, params = array_param(values, cast)
     return RawSQL(f"{column} = ANY({array})", params,  # noqa: S611 - values as a parameter
                   output_field=BooleanField())
+
+
+def ids_reserve(model, count: int) -> list[int]:
+    """``count`` primary keys of ``model`` taken from its sequence, so rows can be written
+    by COPY (which returns nothing) and still be referred to."""
+    if not count:
+        return []
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
+                           "FROM generate_series(1, %s)", [table, count])
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute(f"SELECT coalesce(max(id), 0) FROM {table}")  # noqa: S608
+        last = cursor.fetchone()[0]
+        return list(range(last + 1, last + count + 1))
+
+
+def rows_copy(model, columns: list[str], rows: list[tuple]) -> None:
+    """Rows of ``model`` by COPY on PostgreSQL — the bulk of a set-based path's writes
+    (billing run, LMS import) —, by ``bulk_create`` elsewhere. ``columns`` are field names
+    (foreign keys as ids)."""
+    if not rows:
+        return
+    # Fields the run does not name get their defaults, as the ORM would give them (a field
+    # added later to an invoice or a line must not break the run).
+    extra = [f for f in model._meta.concrete_fields if f.name not in columns
+             and not f.primary_key and f.has_default()]
+    if extra:
+        defaults = tuple(f.get_default() for f in extra)
+        columns = [*columns, *(f.name for f in extra)]
+        rows = [(*row, *defaults) for row in rows]
+    if connection.vendor != "postgresql":
+        names = [model._meta.get_field(c).attname for c in columns]
+        model.all_tenants.bulk_create([model(**dict(zip(names, row, strict=True)))
+                                       for row in rows])
+        return
+    names = ", ".join(connection.ops.quote_name(model._meta.get_field(c).column)
+                      for c in columns)
+    with connection.cursor() as cursor, copy_rows(
+            cursor, f"COPY {model._meta.db_table} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)

@@ -62,8 +62,7 @@ from core.actionlog import (
 )
 from core.events import publish
 from core.numbering import number_block, pattern_validate
-from core.rls import copy_rows
-from core.sql import values_in
+from core.sql import ids_reserve, rows_copy, values_in
 from core.tenancy import current_tenant
 from core.tenant_settings import setting_get
 from customers.models import Customer
@@ -144,7 +143,7 @@ TARIFF_FIELDS = ("name", "net_price", "vat_rate", "period", "billing", "gtu", "d
                  "upload_kbps", *TARIFF_TEMPLATES, "termination_fee")
 
 
-def _tariff_clean(*, name, net_price, vat_rate, period, billing, gtu, download_kbps,
+def tariff_clean(*, name, net_price, vat_rate, period, billing, gtu, download_kbps,
                   upload_kbps, contract_template=None, annex_template=None,
                   termination_template=None, termination_fee=None) -> dict:
     errors = {}
@@ -209,7 +208,7 @@ def tariff_create(*, actor, name: str, net_price, vat_rate: str,
                   termination_template=None, termination_fee=None) -> Tariff:
     """A new tariff of the active tenant (names are unique per tenant); the templates and
     the termination fee are its documents ("dokumenty do taryf")."""
-    data = _tariff_clean(name=name, net_price=net_price, vat_rate=vat_rate, period=period,
+    data = tariff_clean(name=name, net_price=net_price, vat_rate=vat_rate, period=period,
                          billing=billing, gtu=gtu, download_kbps=download_kbps,
                          upload_kbps=upload_kbps, contract_template=contract_template,
                          annex_template=annex_template,
@@ -230,7 +229,7 @@ def tariff_update(*, actor, tariff: Tariff, is_active: bool | None = None, **fie
     with transaction.atomic(durable=True):
         tariff = Tariff.objects.select_for_update().get(pk=tariff.pk)
         current = {k: getattr(tariff, k) for k in TARIFF_FIELDS}
-        data = _tariff_clean(**{**current, **fields})
+        data = tariff_clean(**{**current, **fields})
         _tariff_name_free(data["name"], exclude_pk=tariff.pk)
         if data["period"] != tariff.period and tariff.subscriptions.filter(
                 billed_until__isnull=False).exists():
@@ -264,7 +263,7 @@ def _subscription_changed(*, actor, subscription: Subscription) -> None:
 
 # --------------------------------------------------------------------------- subscriptions
 
-def _discount(value) -> Decimal:
+def discount_clean(value) -> Decimal:
     try:
         discount = Decimal(str(value if value not in (None, "") else 0))
     except (InvalidOperation, ValueError):
@@ -277,7 +276,7 @@ def _discount(value) -> Decimal:
 SUBSCRIPTION_EARLIEST = date(2000, 1, 1)
 
 
-def _start_date_check(start_date: date) -> None:
+def subscription_start_check(start_date: date) -> None:
     """A start in year 1 would be billed (and shown on the card) period by period from
     then: a start lies between 2000 and the years a schedule may show."""
     last = date(timezone.localdate().year + SCHEDULE_YEARS, 12, 31)
@@ -294,10 +293,10 @@ def subscription_add(*, actor, customer: Customer, tariff: Tariff, start_date: d
     tariff = Tariff.objects.get(pk=tariff.pk)
     if not tariff.is_active:
         raise ValidationError({"tariff": [_("Tariff %(n)s is not active.") % {"n": tariff}]})
-    _start_date_check(start_date)
+    subscription_start_check(start_date)
     if end_date is not None and end_date < start_date:
         raise ValidationError({"end_date": [_("The end is before the start.")]})
-    discount = _discount(discount)
+    discount = discount_clean(discount)
     with transaction.atomic(durable=True):
         subscription = Subscription.objects.create(
             customer=customer, tariff=tariff, start_date=start_date, end_date=end_date,
@@ -954,22 +953,6 @@ def billing_run(*, run_date: date, dry_run: bool = False, actor=None,
     return run
 
 
-def _new_ids(model, count: int) -> list[int]:
-    """``count`` primary keys of ``model`` taken from its sequence, so rows can be written
-    by COPY (which returns nothing) and still be referred to."""
-    if not count:
-        return []
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
-                           "FROM generate_series(1, %s)", [table, count])
-            return [row[0] for row in cursor.fetchall()]
-        cursor.execute(f"SELECT coalesce(max(id), 0) FROM {table}")  # noqa: S608
-        last = cursor.fetchone()[0]
-        return list(range(last + 1, last + count + 1))
-
-
 def _accounts_ensure(tenant, customer_ids) -> None:
     """The ``CustomerAccount`` rows of a chunk's customers, created where missing (a
     concurrent transaction may create one first: that one is kept)."""
@@ -984,32 +967,6 @@ def _accounts_ensure(tenant, customer_ids) -> None:
             "SELECT %(t)s, c, 0 FROM unnest(%(ids)s::bigint[]) AS c WHERE NOT EXISTS "
             "(SELECT 1 FROM finance_customeraccount a WHERE a.customer_id = c) "
             "ON CONFLICT (customer_id) DO NOTHING", {"t": tenant.pk, "ids": list(customer_ids)})
-
-
-def _write(model, columns: list[str], rows: list[tuple]) -> None:
-    """Rows of ``model`` by COPY on PostgreSQL — the bulk of the billing run's writes —,
-    by ``bulk_create`` elsewhere. ``columns`` are field names (foreign keys as ids)."""
-    if not rows:
-        return
-    # Fields the run does not name get their defaults, as the ORM would give them (a field
-    # added later to an invoice or a line must not break the run).
-    extra = [f for f in model._meta.concrete_fields if f.name not in columns
-             and not f.primary_key and f.has_default()]
-    if extra:
-        defaults = tuple(f.get_default() for f in extra)
-        columns = [*columns, *(f.name for f in extra)]
-        rows = [(*row, *defaults) for row in rows]
-    if connection.vendor != "postgresql":
-        names = [model._meta.get_field(c).attname for c in columns]
-        model.all_tenants.bulk_create([model(**dict(zip(names, row, strict=True)))
-                                       for row in rows])
-        return
-    names = ", ".join(connection.ops.quote_name(model._meta.get_field(c).column)
-                      for c in columns)
-    with connection.cursor() as cursor, copy_rows(
-            cursor, f"COPY {model._meta.db_table} ({names}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
 
 
 def _frozen_parties(customer_ids) -> dict:
@@ -1042,7 +999,7 @@ def _run_chunk(run, token, customer_ids, run_date, due_date, pattern, max_period
         plan = _plan(subscriptions, suspensions, run_date, max_periods)
         numbers = number_block(series=f"finance.{Kind.INVOICE}", pattern=pattern,
                                when=run_date, count=len(plan.invoices))
-        document_ids = _new_ids(FinanceDocument, len(plan.invoices))
+        document_ids = ids_reserve(FinanceDocument, len(plan.invoices))
         staff_id, t = getattr(staff, "pk", None), tenant.pk
         # The parties as they are now, frozen on each invoice as invoice_issue does.
         parties = _frozen_parties({invoice.customer_id for invoice in plan.invoices})
@@ -1061,13 +1018,13 @@ def _run_chunk(run, token, customer_ids, run_date, due_date, pattern, max_period
                               line.period_end, line.days, line.net, pk))
         items += [(t, line.subscription.pk, line.period_start,
                    line.period_end, 0, ZERO, None) for line in plan.skipped]
-        _write(FinanceDocument, ["id", "tenant", "customer", "kind", "number", "issue_date",
+        rows_copy(FinanceDocument, ["id", "tenant", "customer", "kind", "number", "issue_date",
                                  "due_date", "debit", "credit", "title", "reason",
                                  "bank_reference", "bank_account", "counterparty_account",
                                  "created_at", "created_by", "parties"], documents)
-        _write(InvoiceLine, ["tenant", "document", "position", "name", "quantity", "unit",
+        rows_copy(InvoiceLine, ["tenant", "document", "position", "name", "quantity", "unit",
                              "net_unit_price", "vat_rate", "gtu", "annex15", "net"], lines)
-        _write(BillingItem, ["tenant", "subscription", "period_start", "period_end",
+        rows_copy(BillingItem, ["tenant", "subscription", "period_start", "period_end",
                              "days", "net", "invoice"], items)
         _advance_subscriptions(items)
         owed = defaultdict(lambda: ZERO)

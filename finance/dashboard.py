@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from core.dashboard import DashboardTile, register_dashboard_tile
 
 from .models import Allocation, BankLine, FinanceDocument, Kind
-from .selectors import _sum
+from .selectors import subquery_sum
 
 ZERO = Decimal("0.00")
 # The documents by which a customer pays: money in at the desk or by the bank.
@@ -27,7 +27,7 @@ def overdue_receivables(*, today: date) -> QuerySet:
     before today), set-based for the whole tenant."""
     return (FinanceDocument.objects.filter(debit__gt=0)
             .annotate(due=Coalesce("due_date", "issue_date")).filter(due__lt=today)
-            .annotate(left=F("debit") - _sum(Allocation.objects.filter(
+            .annotate(left=F("debit") - subquery_sum(Allocation.objects.filter(
                 receivable=OuterRef("pk")), F("amount")))
             .filter(left__gt=0))
 

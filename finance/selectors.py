@@ -51,7 +51,7 @@ STATUS_CHOICES = (
 STATUS_LABELS = dict(STATUS_CHOICES)
 
 
-def _sum(queryset: QuerySet, expression) -> Subquery:
+def subquery_sum(queryset: QuerySet, expression) -> Subquery:
     """``SELECT SUM(expression)`` of ``queryset`` as a correlated subquery (0 when empty).
 
     A ``Func`` rather than ``Sum`` keeps Django from adding a GROUP BY: one row always."""
@@ -73,9 +73,10 @@ def _with_settlement(queryset: QuerySet) -> QuerySet:
     paid_corrections = Allocation.objects.filter(not_by_correction,
                                                  receivable__corrects=OuterRef("pk"))
     return queryset.annotate(
-        owed=F("debit") + _sum(corrections, F("debit")) - _sum(corrections, F("credit")),
-        paid=_sum(paid_direct, F("amount")) + _sum(paid_corrections, F("amount")),
-        unallocated=F("credit") - _sum(Allocation.objects.filter(payment=OuterRef("pk")),
+        owed=(F("debit") + subquery_sum(corrections, F("debit"))
+              - subquery_sum(corrections, F("credit"))),
+        paid=subquery_sum(paid_direct, F("amount")) + subquery_sum(paid_corrections, F("amount")),
+        unallocated=F("credit") - subquery_sum(Allocation.objects.filter(payment=OuterRef("pk")),
                                        F("amount")),
         corrected=Exists(corrections),
     ).annotate(settlement_status=Case(
@@ -99,7 +100,7 @@ def customer_history(*, customer: Customer, kind: str = "", status: str = "") ->
     if kind:
         documents = documents.filter(kind=kind)
     documents = _with_settlement(documents).annotate(
-        running_balance=_sum(up_to_here, F("credit") - F("debit")))
+        running_balance=subquery_sum(up_to_here, F("credit") - F("debit")))
     if status:
         documents = documents.filter(settlement_status=status)
     return documents.select_related("corrects", "cash_register").order_by("-issue_date", "-id")
@@ -202,7 +203,7 @@ def open_receivables() -> QuerySet:
     (the due date, else the issue date). Set-based, for any number of customers: the one
     rule of "what is open" (``open_receivable_list`` is it for one customer)."""
     return (FinanceDocument.objects.filter(debit__gt=0)
-            .annotate(left=F("debit") - _sum(Allocation.objects.filter(
+            .annotate(left=F("debit") - subquery_sum(Allocation.objects.filter(
                 receivable=OuterRef("pk")), F("amount")),
                 due=Coalesce("due_date", "issue_date"))
             .filter(left__gt=0))

@@ -7,8 +7,11 @@ give, and nothing stays written.
 """
 
 import hashlib
+import importlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -32,6 +35,17 @@ class Context:
     # LMS ids read in this run, per kind: a mapped id not among them was deleted in LMS.
     seen: dict[str, set] = field(default_factory=dict)
     cache: dict = field(default_factory=dict)
+    # --since: history (documents, cash) before this date is not imported one by one; the
+    # money stages bring it as each customer's opening balance instead. None: everything.
+    since: date | None = None
+    # Called as progress(stage_name, done, total) — total None when unknown; the Celery
+    # job shows it as the stage's progress bar. Stages call ``ctx.advance``.
+    progress: Callable[[str, int, int | None], None] | None = None
+
+    def advance(self, done: int, total: int | None = None) -> None:
+        """Report how far the running stage is (rows done of total)."""
+        if self.progress is not None and self.report is not None:
+            self.progress(self.report.name, done, total)
 
 
 def digest(*values) -> str:
@@ -67,18 +81,22 @@ def _stages():
     return STAGES
 
 
-def import_run(*, tenant, dsn: str, dry_run: bool = False, stages=None) -> ImportRun:
+def import_run(*, tenant, dsn: str, dry_run: bool = False, stages=None,
+               since: date | None = None, progress=None, run: ImportRun | None = None
+               ) -> ImportRun:
     """Import the LMS at ``dsn`` into ``tenant``; returns the run with its report.
 
     A failure of a stage rolls back everything written by the run (one transaction) and is
-    recorded on the run before it is raised again.
+    recorded on the run before it is raised again. ``run``: an ImportRun created before
+    (the Celery job's, which the staff page follows); otherwise one is created here.
     """
     with tenant_context(tenant):
-        run = ImportRun.objects.create(tenant=tenant, dry_run=dry_run)
+        if run is None:
+            run = ImportRun.objects.create(tenant=tenant, dry_run=dry_run)
         report = Report(dry_run=dry_run)
         try:
             _run_stages(run, report, tenant=tenant, dsn=dsn, dry_run=dry_run,
-                        stages=stages or _stages())
+                        stages=stages or _stages(), since=since, progress=progress)
         except Exception as exc:
             _finish(run, report, status=ImportRun.Status.FAILED, error=repr(exc))
             raise
@@ -86,21 +104,37 @@ def import_run(*, tenant, dsn: str, dry_run: bool = False, stages=None) -> Impor
     return run
 
 
-def _run_stages(run, report, *, tenant, dsn, dry_run, stages) -> None:
+def _run_stages(run, report, *, tenant, dsn, dry_run, stages, since, progress) -> None:
     with LmsReader(dsn) as lms, transaction.atomic():
         _lock(tenant)
-        ctx = Context(tenant=tenant, lms=lms)
+        ctx = Context(tenant=tenant, lms=lms, since=since, progress=progress)
         for name, stage in stages:
             ctx.report = report.stage(name)
+            ctx.advance(0)
             stage(ctx)
             run.progress[name] = "done"
+        reconcile = _reconciler()
+        if reconcile is not None:  # the proof: LMS and Abonent compared, same snapshot
+            report.reconciliation = reconcile(ctx)
         if dry_run:
             transaction.set_rollback(True)
+
+
+def _reconciler():
+    """``lmsimport.reconcile.reconcile(ctx) -> dict`` once that module exists."""
+    try:
+        return importlib.import_module("lmsimport.reconcile").reconcile
+    except ModuleNotFoundError as exc:
+        if exc.name != "lmsimport.reconcile":
+            raise
+        return None
 
 
 def _lock(tenant) -> None:
     """One import per tenant at a time: a second run started meanwhile waits for the first
     to commit and then finds its mappings (updates, never duplicates)."""
+    if connection.vendor != "postgresql":  # SQLite (make run) lets one writer at a time
+        return
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('lmsimport'), %s)", [tenant.pk])
 

@@ -418,16 +418,11 @@ def tenant_a_card(tenant, staff, settings, tmp_path, django_capture_on_commit_ca
             actor=staff, channel="email", template=objects["messagetemplate"],
             audience=bulk_services.audience_clean())
         notices.notice_send(customer=customer, text="KomunikatAlfa", actor=staff)
-        # --- helpdesk: each part builds its objects of A through its services.
-        from helpdesk.tests.isolation import helpdesk_objects_build
+        # --- helpdesk, KSeF, accounting, LMS import: each part builds its objects of A
+        # through its services (tests/isolation_parts.py).
+        from tests.isolation_parts import parts_objects_build
 
-        helpdesk_objects_build(objects, tenant=tenant, staff=staff, customer=customer)
-        # --- KSeF and accounting: the same, one module per part.
-        from accounting.tests.isolation import accounting_objects_build
-        from ksef.tests.isolation import ksef_objects_build
-
-        ksef_objects_build(objects, tenant=tenant, staff=staff, customer=customer)
-        accounting_objects_build(objects, tenant=tenant, staff=staff, customer=customer)
+        parts_objects_build(objects, tenant=tenant, staff=staff, customer=customer)
     objects["user"] = staff
     objects["tenant"] = tenant
     objects["membership"] = Membership.objects.get(user=staff, tenant=tenant)

@@ -5,8 +5,9 @@ out of the run)."""
 import importlib
 
 # In dependency order: customers before what belongs to them, tariffs before the
-# assignments' logins.
-STAGE_NAMES = ("customers", "tariffs", "nodes")
+# assignments' logins, documents before the cash ledger that settles them.
+STAGE_NAMES = ("customers", "tariffs", "nodes", "documents", "cash", "helpdesk", "events",
+               "voip")
 
 
 def _stages() -> list:

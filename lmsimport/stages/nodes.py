@@ -26,7 +26,7 @@ from radius import validators
 from radius.attributes import extra_attributes, login_snapshot
 from radius.models import IpPool, Login, Nas, NasKind
 from radius.patterns import password_generate
-from radius.services.network import _check_ip_in_pool
+from radius.services.network import ip_in_pool_check
 
 from ..runner import digest, map_forget, map_get, map_load, map_save
 
@@ -213,7 +213,7 @@ def _ip(ctx, row, pools) -> tuple[str | None, IpPool | None]:
 def _in_pool(ip: str, pool: IpPool) -> bool:
     """radius's own check, as login_create makes it."""
     try:
-        _check_ip_in_pool(ip, pool)
+        ip_in_pool_check(ip, pool)
     except ValidationError:
         return False
     return True

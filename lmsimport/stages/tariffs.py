@@ -6,8 +6,8 @@ GTU code; ``period`` 3/4/5 = month/quarter/year (NULL: the assignment says);
 ``assignments.pdiscount`` is a percentage, ``vdiscount`` an amount off the gross price;
 ``at`` is the day of the month LMS charges; ``suspended`` stops the charges until resumed.
 
-The rules are finance's: a tariff is checked by ``finance.billing._tariff_clean`` and a
-discount by ``_discount``, only written set-based. Abonent keeps a discount in percent:
+The rules are finance's: a tariff is checked by ``finance.billing.tariff_clean`` and a
+discount by ``discount_clean``, only written set-based. Abonent keeps a discount in percent:
 an amount is turned into the percentage that gives LMS's gross (a grosz that cannot be
 reproduced is a report line). The last period LMS invoiced for an assignment (its last
 invoice line of that tariff) becomes ``billed_until``, so Abonent's first billing run
@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from finance.billing import _discount, _start_date_check, _tariff_clean, period_bounds
+from finance.billing import discount_clean, period_bounds, subscription_start_check, tariff_clean
 from finance.models import Subscription, Suspension, Tariff
 from finance.money import (
     VAT_RATES,
@@ -94,7 +94,7 @@ def tariff_fields(row) -> tuple[dict | None, list[str], Decimal | None]:
             warnings.append(_("gross price %(g)s cannot be made from a net price: Abonent "
                               "bills %(a)s") % {"g": gross, "a": _gross(net, rate)})
     try:
-        fields = _tariff_clean(
+        fields = tariff_clean(
             name=(row["name"] or "").strip()[:200], net_price=net, vat_rate=rate,
             period=period, billing=Tariff.Billing.ADVANCE,
             gtu=f"GTU_{row['taxcategory']:02d}" if 1 <= row["taxcategory"] <= 13 else "",
@@ -178,14 +178,14 @@ def _lms_last_billing(ctx) -> date | None:
 def discount_percent(net: Decimal, rate: str, gross: Decimal, pdiscount, vdiscount
                      ) -> tuple[Decimal, Decimal]:
     """LMS's percentage and/or amount off the gross price → Abonent's percentage (checked
-    by finance's ``_discount``) and the gross LMS charges per period. Of the percentages
+    by finance's ``discount_clean``) and the gross LMS charges per period. Of the percentages
     next to the exact one, the one giving LMS's gross to the grosz is taken."""
     target = round_grosz(gross * (100 - Decimal(pdiscount)) / 100 - Decimal(vdiscount))
     if not vdiscount:
-        return _discount(pdiscount), target
+        return discount_clean(pdiscount), target
     if gross <= 0 or target <= 0:
-        return _discount(100), max(target, Decimal("0.00"))
-    exact = _discount((1 - target / gross) * 100)
+        return discount_clean(100), max(target, Decimal("0.00"))
+    exact = discount_clean((1 - target / gross) * 100)
     for step in (0, 1, -1, 2, -2, 3, -3, 4, -4, 5, -5):
         candidate = exact + Decimal(step) / 100
         if Decimal(0) <= candidate <= Decimal(100) and \
@@ -215,7 +215,7 @@ def assignment_values(row, tariff: dict, customer_id: int, last_run
         warnings.append(_("no start date in LMS: starts on %(d)s") % {"d": start})
     end = _day(row["dateto"])
     try:
-        _start_date_check(start)
+        subscription_start_check(start)
         if end is not None and end < start:
             raise ValidationError(_("The end is before the start."))
         discount, target = discount_percent(t.net_price, t.vat_rate, tariff["gross"],

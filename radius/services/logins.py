@@ -28,7 +28,7 @@ from ..models import (
 )
 from ..patterns import login_generate, password_generate
 from .base import UNIQUE_MESSAGES, _own, _unique_error, login_snapshot_refresh
-from .network import _check_ip_in_pool, _pool_first_free
+from .network import _pool_first_free, ip_in_pool_check
 
 # --------------------------------------------------------------------------- logins
 
@@ -70,7 +70,7 @@ def _clean_login(login: Login, *, nases, attributes) -> list[tuple[str, str, str
         try:
             login.ip = str(_field("ip", validators.clean_ipv4, login.ip, _("IP address")))
             if login.pool is not None:
-                _check_ip_in_pool(login.ip, login.pool)
+                ip_in_pool_check(login.ip, login.pool)
         except ValidationError as e:
             errors.update(e.message_dict)
     if login.installation_address is not None and \

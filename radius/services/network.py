@@ -184,7 +184,7 @@ def pool_default() -> IpPool | None:
     return None
 
 
-def _check_ip_in_pool(ip: str, pool: IpPool) -> None:
+def ip_in_pool_check(ip: str, pool: IpPool) -> None:
     address = ipaddress.IPv4Address(ip)
     if not (ipaddress.IPv4Address(pool.range_start) <= address
             <= ipaddress.IPv4Address(pool.range_end)):

@@ -1,5 +1,7 @@
 """``manage.py import_lms --dsn postgres://… --tenant <slug> [--dry-run]``"""
 
+from datetime import date
+
 from django.core.management.base import BaseCommand, CommandError
 
 from core.models import Tenant
@@ -15,10 +17,13 @@ class Command(BaseCommand):
         parser.add_argument("--tenant", required=True, help="the tenant's slug")
         parser.add_argument("--dry-run", action="store_true",
                             help="do everything, report, then roll back")
+        parser.add_argument("--since", type=date.fromisoformat, default=None,
+                            help="YYYY-MM-DD: documents and payments before it come as "
+                                 "each customer's opening balance, not one by one")
 
-    def handle(self, *args, dsn, tenant, dry_run, **options):
+    def handle(self, *args, dsn, tenant, dry_run, since, **options):
         found = Tenant.objects.filter(slug=tenant).first()
         if found is None:
             raise CommandError(f"No tenant with the slug {tenant!r}.")
-        run = import_run(tenant=found, dsn=dsn, dry_run=dry_run)
+        run = import_run(tenant=found, dsn=dsn, dry_run=dry_run, since=since)
         self.stdout.write(report_text(run.report))
