@@ -141,6 +141,12 @@ class Address(TenantOwned):
                                    null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6,
                                     null=True, blank=True)
+    # TERYT, the national register of places (GUS): the commune (TERC: province, district,
+    # commune and its kind, 7 digits), the locality (SIMC, 7 digits) and the street (ULIC,
+    # 5 digits). The reports to UKE (SIIS) place every connection by them.
+    teryt_terc = models.CharField(_("TERYT commune (TERC)"), max_length=7, blank=True)
+    teryt_simc = models.CharField(_("TERYT locality (SIMC)"), max_length=7, blank=True)
+    teryt_ulic = models.CharField(_("TERYT street (ULIC)"), max_length=5, blank=True)
 
     class Meta:
         ordering = ["kind", "id"]
@@ -155,6 +161,15 @@ class Address(TenantOwned):
                 | Q(latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180),
                 name="address_coordinates_valid",
             ),
+            models.CheckConstraint(
+                condition=Q(teryt_terc="") | Q(teryt_terc__regex=r"^[0-9]{7}$"),
+                name="address_teryt_terc_digits"),
+            models.CheckConstraint(
+                condition=Q(teryt_simc="") | Q(teryt_simc__regex=r"^[0-9]{7}$"),
+                name="address_teryt_simc_digits"),
+            models.CheckConstraint(
+                condition=Q(teryt_ulic="") | Q(teryt_ulic__regex=r"^[0-9]{5}$"),
+                name="address_teryt_ulic_digits"),
         ]
         verbose_name = _("address")
         verbose_name_plural = _("addresses")

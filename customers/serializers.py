@@ -136,7 +136,8 @@ class AddressSerializer(serializers.ModelSerializer):
     class Meta:
         model = Address
         fields = ["id", "kind", "street", "building_no", "apartment_no", "postal_code", "city",
-                  "country", "latitude", "longitude", "text"]
+                  "country", "latitude", "longitude", "teryt_terc", "teryt_simc",
+                  "teryt_ulic", "text"]
         read_only_fields = fields
 
 
@@ -152,6 +153,9 @@ class AddressInputSerializer(serializers.Serializer):
                                         allow_null=True)
     longitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False,
                                          allow_null=True)
+    teryt_terc = serializers.CharField(max_length=7, required=False, allow_blank=True)
+    teryt_simc = serializers.CharField(max_length=7, required=False, allow_blank=True)
+    teryt_ulic = serializers.CharField(max_length=5, required=False, allow_blank=True)
 
 
 # --------------------------------------------------------------------------- attributes

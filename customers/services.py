@@ -340,7 +340,10 @@ def consents_update(*, actor, customer: Customer, granted: dict[str, bool]) -> l
 # --------------------------------------------------------------------------- addresses
 
 ADDRESS_FIELDS = ("kind", "street", "building_no", "apartment_no", "postal_code", "city",
-                  "country", "latitude", "longitude")
+                  "country", "latitude", "longitude", "teryt_terc", "teryt_simc",
+                  "teryt_ulic")
+# TERYT identifiers: field → digits (see customers.models.Address).
+TERYT_DIGITS = {"teryt_terc": 7, "teryt_simc": 7, "teryt_ulic": 5}
 
 
 def _clean_address(address: Address) -> None:
@@ -362,6 +365,13 @@ def _clean_address(address: Address) -> None:
     elif address.latitude is not None and not (-90 <= address.latitude <= 90
                                                and -180 <= address.longitude <= 180):
         errors["latitude"] = [_("The coordinates are out of range.")]
+    for field, digits in TERYT_DIGITS.items():
+        value = (getattr(address, field) or "").strip()
+        setattr(address, field, value)
+        if value and not re.fullmatch(rf"[0-9]{{{digits}}}", value):
+            errors[field] = [_("A TERYT identifier here has %(n)s digits.") % {"n": digits}]
+    if address.teryt_ulic and not address.teryt_simc:
+        errors["teryt_ulic"] = [_("A TERYT street needs its locality (SIMC).")]
     if address.kind in (Address.Kind.RESIDENCE, Address.Kind.CORRESPONDENCE) and \
             Address.objects.filter(customer_id=address.customer_id, kind=address.kind) \
             .exclude(pk=address.pk).exists():

@@ -256,6 +256,19 @@ def test_add_address(api_client, customer):
     assert [c["id"] for c in found] == [customer.pk]
 
 
+def test_address_teryt_through_the_api(api_client, customer):
+    base = {"kind": "installation", "building_no": "5", "postal_code": "00-950",
+            "city": "Warszawa"}
+    bad = api_client.post(sub(customer, "addresses"), {**base, "teryt_simc": "91812"},
+                          format="json")
+    assert bad.status_code == 400 and "teryt_simc" in bad.json()["errors"]
+    ok = api_client.post(sub(customer, "addresses"),
+                         {**base, "teryt_terc": "1465011", "teryt_simc": "0918123",
+                          "teryt_ulic": "13334"}, format="json")
+    assert ok.status_code == 201, ok.data
+    assert (ok.json()["teryt_simc"], ok.json()["teryt_ulic"]) == ("0918123", "13334")
+
+
 def test_attributes_set_and_remove(api_client, customer):
     created = api_client.post("/api/v1/attribute-types/",
                               {"name": "Piętro", "value_type": "number"}, format="json")

@@ -226,6 +226,43 @@ def test_address_validation(in_tenant, staff, customer):
     assert "mlat=52.229676" in address.map_url
 
 
+@pytest.mark.parametrize(("fields", "field"), [
+    ({"teryt_simc": "091812"}, "teryt_simc"),          # six digits: one short
+    ({"teryt_simc": "09181234"}, "teryt_simc"),        # eight: one too many
+    ({"teryt_terc": "146501a"}, "teryt_terc"),         # a letter
+    ({"teryt_simc": "0918123", "teryt_ulic": "1333"}, "teryt_ulic"),
+    ({"teryt_ulic": "13334"}, "teryt_ulic"),           # a street without its locality
+])
+def test_address_teryt_refused_with_the_field_named(in_tenant, staff, customer, fields,
+                                                     field):
+    with pytest.raises(ValidationError) as error:
+        services.address_add(actor=staff, customer=customer, kind="installation",
+                             building_no="1", postal_code="00-950", city="Warszawa", **fields)
+    assert field in error.value.message_dict
+    assert not Address.objects.exists()
+
+
+def test_address_teryt_kept_and_leading_zeros_survive(in_tenant, staff, customer):
+    address = services.address_add(actor=staff, customer=customer, kind="installation",
+                                   building_no="1", postal_code="00-950", city="Warszawa",
+                                   teryt_terc="1465011", teryt_simc=" 0918123 ",
+                                   teryt_ulic="01334")
+    address.refresh_from_db()
+    assert (address.teryt_terc, address.teryt_simc, address.teryt_ulic) == \
+        ("1465011", "0918123", "01334")
+    services.address_update(actor=staff, address=address, teryt_ulic="")
+    address.refresh_from_db()
+    assert address.teryt_ulic == "" and address.teryt_simc == "0918123"
+
+
+def test_address_teryt_digits_are_a_database_rule(in_tenant, customer):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Address.objects.create(customer=customer, kind="installation", building_no="1",
+                               postal_code="00-950", city="Warszawa", teryt_simc="12345")
+
+
 # ------------------------------------------------------------------ attributes
 
 def test_attribute_types_and_values(in_tenant, staff, customer):

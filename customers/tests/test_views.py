@@ -449,6 +449,17 @@ def test_address_add_in_place_and_invalid_postal_code(staff_client, customer):
     assert "7, 26-600 Radom" in ok.content.decode()
 
 
+def test_address_teryt_typed_on_the_card_and_shown(staff_client, customer):
+    url = reverse("customers:address_add", kwargs={"customer_id": customer.pk})
+    data = {"kind": "installation", "building_no": "7", "postal_code": "26-600",
+            "city": "Radom", "country": "PL", "teryt_simc": "0972339", "teryt_ulic": "1"}
+    bad = staff_client.post(url, data, headers={"HX-Request": "true"})
+    assert "A TERYT identifier here has 5 digits." in bad.content.decode()
+    ok = staff_client.post(url, {**data, "teryt_ulic": "00001"},
+                           headers={"HX-Request": "true"})
+    assert "TERYT SIMC 0972339 ULIC 00001" in ok.content.decode()
+
+
 def test_action_log_more_pages(staff_client, staff, customer):
     for i in range(25):
         services.annotation_add(actor=staff, customer=customer, text=f"n{i}")
