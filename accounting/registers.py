@@ -37,7 +37,7 @@ from customers.models import GroupMembership
 from finance.exports import document_totals
 from finance.models import BillingItem, FinanceDocument, InvoiceLine, Kind
 from finance.money import VAT_RATES, RateTotal, vat_summary
-from finance.selectors import correction_lines_before
+from finance.selectors import correction_lines_before, gross_total_of_lines
 from finance.seller import Seller, document_parties, seller_get
 
 ZERO = Decimal("0.00")
@@ -129,14 +129,16 @@ def _month_documents(month: date):
 
 
 def _invoice_rate_nets(month: date) -> dict[int, list]:
-    """Per invoice of the month its (rate, net of the rate) pairs: one grouped query."""
+    """Per invoice of the month its (rate, net of the rate, gross of the rate or None)
+    items for ``vat_summary``: one grouped query."""
     pairs = defaultdict(list)
     rows = (InvoiceLine.objects
             .filter(document__kind=Kind.INVOICE, document__issue_date__gte=month_first(month),
                     document__issue_date__lte=month_last(month))
-            .values_list("document_id", "vat_rate").annotate(net=Sum("net")).order_by())
-    for document_id, rate, net in rows:
-        pairs[document_id].append((rate, net))
+            .values_list("document_id", "vat_rate")
+            .annotate(net=Sum("net"), gross=gross_total_of_lines()).order_by())
+    for document_id, rate, net, gross in rows:
+        pairs[document_id].append((rate, net, gross))
     return pairs
 
 

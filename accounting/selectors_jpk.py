@@ -20,6 +20,7 @@ from core.sql import column_any
 from finance.ksef_ledger import gtu_code
 from finance.models import FinanceDocument, InvoiceLine, Kind
 from finance.money import RateTotal, vat_summary
+from finance.selectors import gross_total_of_lines
 
 from .models import JpkFiling, PurchaseDocument
 
@@ -62,12 +63,13 @@ def month_bounds(year: int, month: int) -> tuple[date, date]:
 def _collect(lines) -> tuple[dict[int, dict], dict[int, set]]:
     """Per document: its ``vat_summary`` (VAT per rate on the rate's net total, as the
     ledger computes it) and the GTU codes of its lines. ``lines`` are rows of (document,
-    rate, net total of the rate's lines, GTU codes): the database sums the nets, and
-    ``vat_summary`` of one net total per rate is the same as of the lines themselves."""
+    rate, net total of the rate's lines, their gross total — None unless every line has a
+    gross: computed from gross —, GTU codes): the database sums them, and ``vat_summary``
+    of one total per rate is the same as of the lines themselves."""
     nets, gtus = defaultdict(list), defaultdict(set)
     rows = lines.iterator(chunk_size=20000) if hasattr(lines, "iterator") else lines
-    for document_id, rate, net, codes in rows:
-        nets[document_id].append((rate, net))
+    for document_id, rate, net, gross, codes in rows:
+        nets[document_id].append((rate, net, gross))
         for gtu in codes or ():
             if code := gtu_code(gtu):
                 gtus[document_id].add(code)
@@ -78,18 +80,18 @@ def _per_rate(lines):
     """(document, rate, net total, GTU codes) rows: one aggregate query on PostgreSQL; the
     embedded SQLite of ``make run`` has no ARRAY_AGG, so there the codes come from a
     second query."""
-    per_rate = lines.order_by().values("document_id", "vat_rate")
+    per_rate = lines.order_by().values("document_id", "vat_rate").annotate(
+        net_total=Sum("net"), gross_total=gross_total_of_lines())
     if connection.vendor == "postgresql":
-        return (per_rate.annotate(net_total=Sum("net"),
-                                  codes=ArrayAgg("gtu", distinct=True, filter=~Q(gtu="")))
-                .values_list("document_id", "vat_rate", "net_total", "codes"))
+        return (per_rate.annotate(codes=ArrayAgg("gtu", distinct=True, filter=~Q(gtu="")))
+                .values_list("document_id", "vat_rate", "net_total", "gross_total", "codes"))
     codes = defaultdict(set)
     for document_id, rate, gtu in (lines.order_by().exclude(gtu="")
                                    .values_list("document_id", "vat_rate", "gtu").distinct()):
         codes[(document_id, rate)].add(gtu)
-    return [(document_id, rate, net, sorted(codes.get((document_id, rate), ())))
-            for document_id, rate, net in per_rate.annotate(net_total=Sum("net"))
-            .values_list("document_id", "vat_rate", "net_total")]
+    return [(document_id, rate, net, gross, sorted(codes.get((document_id, rate), ())))
+            for document_id, rate, net, gross in per_rate
+            .values_list("document_id", "vat_rate", "net_total", "gross_total")]
 
 
 def _summaries(document_ids) -> tuple[dict[int, dict], dict[int, set]]:

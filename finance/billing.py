@@ -78,7 +78,14 @@ from .models import (
     Suspension,
     Tariff,
 )
-from .money import VAT_RATES, line_net, round_grosz, to_money, vat_summary
+from .money import (
+    VAT_RATES,
+    lines_gross_fill,
+    net_from_gross,
+    round_grosz,
+    to_money,
+    vat_summary,
+)
 from .services import allocate_open
 
 logger = logging.getLogger(__name__)
@@ -119,16 +126,33 @@ def billed_days(subscription: Subscription, start: date, end: date, suspensions)
     return max(days, 0)
 
 
-def period_amount(subscription: Subscription, tariff: Tariff, start: date, end: date,
-                  days: int) -> Decimal:
-    """The net amount of ``days`` billed days of the period ``start``…``end`` (see the
-    module docstring for the rule)."""
+def _period_share(price: Decimal, subscription, start: date, end: date, days: int) -> Decimal:
+    """``price`` less the subscription's discount, pro rata of ``days`` of the period."""
     if days <= 0:
         return ZERO
-    price = tariff.net_price * (Decimal(100) - subscription.discount) / Decimal(100)
+    price = price * (Decimal(100) - subscription.discount) / Decimal(100)
     if days == _days(start, end):
         return round_grosz(price)
     return round_grosz(price * days / _days(start, end))
+
+
+def period_amount(subscription: Subscription, tariff: Tariff, start: date, end: date,
+                  days: int) -> Decimal:
+    """The net amount of ``days`` billed days of the period ``start``…``end`` (see the
+    module docstring for the rule); of a gross-priced tariff, its gross amount's net part."""
+    gross = period_gross(subscription, tariff, start, end, days)
+    if gross is not None:
+        return net_from_gross(gross, tariff.vat_rate)
+    return _period_share(tariff.net_price, subscription, start, end, days)
+
+
+def period_gross(subscription: Subscription, tariff: Tariff, start: date, end: date,
+                 days: int) -> Decimal | None:
+    """The gross amount of those days of a gross-priced tariff (None: priced net) — the
+    same discount and pro-rata rule applied to the price with VAT."""
+    if tariff.gross_price is None:
+        return None
+    return _period_share(tariff.gross_price, subscription, start, end, days)
 
 
 def _is_due(tariff: Tariff, start: date, end: date, run_date: date) -> bool:
@@ -139,13 +163,15 @@ def _is_due(tariff: Tariff, start: date, end: date, run_date: date) -> bool:
 
 TARIFF_TEMPLATES = {"contract_template": "contract", "annex_template": "annex",
                     "termination_template": "termination"}
-TARIFF_FIELDS = ("name", "net_price", "vat_rate", "period", "billing", "gtu", "download_kbps",
-                 "upload_kbps", *TARIFF_TEMPLATES, "termination_fee")
+TARIFF_FIELDS = ("name", "net_price", "gross_price", "vat_rate", "period", "billing", "gtu",
+                 "download_kbps", "upload_kbps", *TARIFF_TEMPLATES, "termination_fee")
 
 
 def tariff_clean(*, name, net_price, vat_rate, period, billing, gtu, download_kbps,
-                  upload_kbps, contract_template=None, annex_template=None,
-                  termination_template=None, termination_fee=None) -> dict:
+                 upload_kbps, gross_price=None, contract_template=None, annex_template=None,
+                 termination_template=None, termination_fee=None) -> dict:
+    """A tariff's fields checked. ``gross_price`` (a price with VAT) makes the tariff priced
+    gross: its ``net_price`` is then the gross's net part, whatever was given."""
     errors = {}
     templates = {"contract_template": contract_template, "annex_template": annex_template,
                  "termination_template": termination_template}
@@ -170,16 +196,30 @@ def tariff_clean(*, name, net_price, vat_rate, period, billing, gtu, download_kb
     name = (name or "").strip()
     if not name:
         errors["name"] = [_("A tariff needs a name.")]
-    try:
-        price = to_money(net_price)
-    except (ArithmeticError, InvalidOperation, ValueError, TypeError):
-        price = None
-        errors["net_price"] = [_("Enter the net price.")]
-    if price is not None and price <= 0:
-        errors["net_price"] = [_("The net price must be above zero.")]
     if vat_rate not in VAT_RATES:
         errors["vat_rate"] = [_("Unknown VAT rate “%(r)s”; use one of %(rates)s.")
                               % {"r": vat_rate, "rates": ", ".join(VAT_RATES)}]
+    gross = None
+    if gross_price not in (None, ""):
+        try:
+            gross = to_money(gross_price)
+        except (ArithmeticError, InvalidOperation, ValueError, TypeError):
+            errors["gross_price"] = [_("Enter the gross price (or leave it empty).")]
+        else:
+            if gross <= 0:
+                errors["gross_price"] = [_("The gross price must be above zero.")]
+    if gross is not None and gross > 0 and vat_rate in VAT_RATES:
+        price = net_from_gross(gross, vat_rate)
+        if price <= 0:
+            errors["gross_price"] = [_("The gross price is too small to hold a net part.")]
+    elif gross is None:
+        try:
+            price = to_money(net_price)
+        except (ArithmeticError, InvalidOperation, ValueError, TypeError):
+            price = None
+            errors["net_price"] = [_("Enter the net price.")]
+        if price is not None and price <= 0:
+            errors["net_price"] = [_("The net price must be above zero.")]
     if period not in Tariff.Period.values:
         errors["period"] = [_("Choose monthly, quarterly or yearly.")]
     if billing not in Tariff.Billing.values:
@@ -189,7 +229,8 @@ def tariff_clean(*, name, net_price, vat_rate, period, billing, gtu, download_kb
             errors[key] = [_("A speed must be above zero.")]
     if errors:
         raise ValidationError(errors)
-    return {"name": name, "net_price": price, "vat_rate": vat_rate, "period": period,
+    return {"name": name, "net_price": price, "gross_price": gross, "vat_rate": vat_rate,
+            "period": period,
             "billing": billing, "gtu": (gtu or "").strip().upper(),
             "download_kbps": download_kbps, "upload_kbps": upload_kbps, **templates,
             "termination_fee": fee}
@@ -201,14 +242,15 @@ def _tariff_name_free(name: str, exclude_pk=None) -> None:
                                         % {"n": name}]})
 
 
-def tariff_create(*, actor, name: str, net_price, vat_rate: str,
+def tariff_create(*, actor, name: str, net_price=None, vat_rate: str, gross_price=None,
                   period: str = Tariff.Period.MONTHLY, billing: str = Tariff.Billing.ADVANCE,
                   gtu: str = "", download_kbps: int | None = None,
                   upload_kbps: int | None = None, contract_template=None, annex_template=None,
                   termination_template=None, termination_fee=None) -> Tariff:
     """A new tariff of the active tenant (names are unique per tenant); the templates and
     the termination fee are its documents ("dokumenty do taryf")."""
-    data = tariff_clean(name=name, net_price=net_price, vat_rate=vat_rate, period=period,
+    data = tariff_clean(name=name, net_price=net_price, gross_price=gross_price,
+                        vat_rate=vat_rate, period=period,
                          billing=billing, gtu=gtu, download_kbps=download_kbps,
                          upload_kbps=upload_kbps, contract_template=contract_template,
                          annex_template=annex_template,
@@ -217,9 +259,14 @@ def tariff_create(*, actor, name: str, net_price, vat_rate: str,
     with transaction.atomic(durable=True):
         _tariff_name_free(data["name"])
         tariff = Tariff.objects.create(**data)
-        action_log(actor=actor, kind="finance.tariff",
-                   message=N_("Tariff %(n)s created: %(p)s net"),
-                   params={"n": tariff.name, "p": money(tariff.net_price)})
+        if tariff.gross_price is None:
+            action_log(actor=actor, kind="finance.tariff",
+                       message=N_("Tariff %(n)s created: %(p)s net"),
+                       params={"n": tariff.name, "p": money(tariff.net_price)})
+        else:
+            action_log(actor=actor, kind="finance.tariff",
+                       message=N_("Tariff %(n)s created: %(p)s gross"),
+                       params={"n": tariff.name, "p": money(tariff.gross_price)})
     return tariff
 
 
@@ -229,6 +276,8 @@ def tariff_update(*, actor, tariff: Tariff, is_active: bool | None = None, **fie
     with transaction.atomic(durable=True):
         tariff = Tariff.objects.select_for_update().get(pk=tariff.pk)
         current = {k: getattr(tariff, k) for k in TARIFF_FIELDS}
+        if "net_price" in fields and "gross_price" not in fields:
+            current["gross_price"] = None  # a net price typed: the tariff is priced net
         data = tariff_clean(**{**current, **fields})
         _tariff_name_free(data["name"], exclude_pk=tariff.pk)
         if data["period"] != tariff.period and tariff.subscriptions.filter(
@@ -451,11 +500,15 @@ def contract_subscriptions(*, customer: Customer) -> list[dict]:
                          .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
                          .select_related("tariff").order_by("start_date", "id")):
         tariff = subscription.tariff
-        net = round_grosz(tariff.net_price * (Decimal(100) - subscription.discount)
-                          / Decimal(100))
+        if tariff.gross_price is not None:
+            gross = _period_share(tariff.gross_price, subscription, today, today, 1)
+            net = net_from_gross(gross, tariff.vat_rate)
+        else:
+            net = _period_share(tariff.net_price, subscription, today, today, 1)
+            gross = _gross_of(net, tariff.vat_rate)
         rows.append({
             "tariff": tariff.name, "price_net": f"{net:.2f}",
-            "price_gross": f"{_gross_of(net, tariff.vat_rate):.2f}", "vat_rate": tariff.vat_rate,
+            "price_gross": f"{gross:.2f}", "vat_rate": tariff.vat_rate,
             "period": str(tariff.get_period_display()), "discount": f"{subscription.discount:.2f}",
             "start": date_format(subscription.start_date, "j E Y"),
             "end": date_format(subscription.end_date, "j E Y") if subscription.end_date else "",
@@ -499,7 +552,8 @@ def schedule(subscription: Subscription, until: date, *, items=None) -> list[Sch
     while start <= last:
         item = done.get(start)
         if item is not None:
-            gross = _gross_of(item.net, tariff.vat_rate)
+            gross = _gross_of(item.net, tariff.vat_rate) if tariff.gross_price is None \
+                else period_gross(subscription, tariff, start, end, item.days)
             entries.append(ScheduleEntry(
                 start, end, item.days, item.net, gross,
                 "billed" if item.invoice_id else "suspended",
@@ -507,8 +561,10 @@ def schedule(subscription: Subscription, until: date, *, items=None) -> list[Sch
         else:
             days = billed_days(subscription, start, end, suspensions)
             net = period_amount(subscription, tariff, start, end, days)
-            entries.append(ScheduleEntry(start, end, days, net, _gross_of(net, tariff.vat_rate),
-                                         "planned" if days else "suspended"))
+            gross = period_gross(subscription, tariff, start, end, days)
+            entries.append(ScheduleEntry(start, end, days, net,
+                                         _gross_of(net, tariff.vat_rate) if gross is None
+                                         else gross, "planned" if days else "suspended"))
         start, end = period_bounds(tariff.period, end + timedelta(days=1))
     return entries
 
@@ -522,6 +578,7 @@ class PlannedLine:
     period_end: date
     days: int
     net: Decimal
+    gross: Decimal | None = None  # a gross-priced tariff's (or filled: finance.money)
 
     @property
     def name(self) -> str:
@@ -590,7 +647,8 @@ def _plan(subscriptions, suspensions_by_sub, run_date: date, max_periods: int) -
             periods += 1
             days = billed_days(subscription, start, end, suspensions)
             line = PlannedLine(subscription, start, end, days,
-                               period_amount(subscription, tariff, start, end, days))
+                               period_amount(subscription, tariff, start, end, days),
+                               period_gross(subscription, tariff, start, end, days))
             if line.net > 0:
                 key = (subscription.customer_id, start, end)
                 invoice = invoices.get(key)
@@ -602,8 +660,12 @@ def _plan(subscriptions, suspensions_by_sub, run_date: date, max_periods: int) -
                 plan.skipped.append(line)
             start, end = period_bounds(tariff.period, end + timedelta(days=1))
     for invoice in plan.invoices:
-        summary = vat_summary((line.subscription.tariff.vat_rate, line_net(Decimal(1), line.net))
-                              for line in invoice.lines)
+        # One gross-priced line makes the whole invoice computed from gross.
+        items = lines_gross_fill((line.subscription.tariff.vat_rate, line.net, line.gross)
+                                 for line in invoice.lines)
+        for line, (_rate, _net, gross) in zip(invoice.lines, items, strict=True):
+            line.gross = gross
+        summary = vat_summary(items)
         invoice.net = sum((t.net for t in summary.values()), ZERO)
         invoice.gross = sum((t.gross for t in summary.values()), ZERO)
     return plan
@@ -1013,19 +1075,21 @@ def _run_chunk(run, token, customer_ids, run_date, due_date, pattern, max_period
             for position, line in enumerate(invoice.lines, start=1):
                 tariff = line.subscription.tariff
                 lines.append((t, pk, position, line.label(*formats), ONE, "usł.",
-                              line.net, tariff.vat_rate, tariff.gtu, False, line.net))
+                              line.net, tariff.vat_rate, tariff.gtu, False, line.net,
+                              line.gross))
                 items.append((t, line.subscription.pk, line.period_start,
                               line.period_end, line.days, line.net, pk))
         items += [(t, line.subscription.pk, line.period_start,
                    line.period_end, 0, ZERO, None) for line in plan.skipped]
         rows_copy(FinanceDocument, ["id", "tenant", "customer", "kind", "number", "issue_date",
-                                 "due_date", "debit", "credit", "title", "reason",
-                                 "bank_reference", "bank_account", "counterparty_account",
-                                 "created_at", "created_by", "parties"], documents)
+                                    "due_date", "debit", "credit", "title", "reason",
+                                    "bank_reference", "bank_account", "counterparty_account",
+                                    "created_at", "created_by", "parties"], documents)
         rows_copy(InvoiceLine, ["tenant", "document", "position", "name", "quantity", "unit",
-                             "net_unit_price", "vat_rate", "gtu", "annex15", "net"], lines)
+                                "net_unit_price", "vat_rate", "gtu", "annex15", "net",
+                                "gross"], lines)
         rows_copy(BillingItem, ["tenant", "subscription", "period_start", "period_end",
-                             "days", "net", "invoice"], items)
+                                "days", "net", "invoice"], items)
         _advance_subscriptions(items)
         owed = defaultdict(lambda: ZERO)
         for invoice in plan.invoices:

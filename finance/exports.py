@@ -143,11 +143,13 @@ def _opening_balances(filters: HistoryFilter) -> dict[int, Decimal]:
 def document_totals(document: FinanceDocument) -> dict[str, RateTotal]:
     """Net/VAT/gross per rate: an invoice's own, a correction's differences."""
     if document.kind == Kind.INVOICE:
-        return vat_summary((line.vat_rate, line.net) for line in document.lines.all())
+        return vat_summary((line.vat_rate, line.net, line.gross)
+                           for line in document.lines.all())
     if document.kind != Kind.CORRECTION or document.corrects is None:
         return {}
-    after = vat_summary((line.vat_rate, line.net) for line in document.lines.all())
-    before = vat_summary((line.vat_rate, line.net) for line in correction_lines_before(document))
+    after = vat_summary((line.vat_rate, line.net, line.gross) for line in document.lines.all())
+    before = vat_summary((line.vat_rate, line.net, line.gross)
+                         for line in correction_lines_before(document))
     totals = {}
     for rate in VAT_RATES:
         if rate in after or rate in before:

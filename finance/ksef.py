@@ -36,7 +36,7 @@ from typing import Literal, NamedTuple
 
 from lxml import etree
 
-from finance.money import RateTotal, line_net, round_grosz
+from finance.money import RateTotal, line_net, net_from_gross, round_grosz
 from finance.money import vat_summary as money_vat_summary
 
 NAMESPACE = "http://crd.gov.pl/wzor/2025/06/25/13775/"
@@ -96,12 +96,21 @@ class InvoiceLine:
     net_unit_price: Decimal
     vat_rate: str
     gtu: str | None = None
+    # On an invoice computed from gross (finance.money): the line's gross value, printed
+    # as P_9B/P_11A instead of P_9A/P_11; every line of such an invoice has one.
+    gross: Decimal | None = None
 
     @property
     def net(self) -> Decimal:
         if not isinstance(self.quantity, Decimal):
             raise TypeError(f"quantity must be Decimal, not {type(self.quantity).__name__}")
+        if self.gross is not None:
+            return net_from_gross(self.gross, self.vat_rate)
         return line_net(self.quantity, self.net_unit_price)
+
+    @property
+    def gross_unit_price(self) -> Decimal:
+        return round_grosz(self.gross / self.quantity) if self.quantity else self.gross
 
 
 @dataclass(frozen=True)
@@ -158,7 +167,7 @@ def vat_summary(lines: list[InvoiceLine]) -> dict[str, RateTotal]:
     for line in lines:
         if line.vat_rate not in RATES:
             raise ValueError(f"unknown VAT rate {line.vat_rate!r}; expected one of {list(RATES)}")
-    return money_vat_summary((line.vat_rate, line.net) for line in lines)
+    return money_vat_summary((line.vat_rate, line.net, line.gross) for line in lines)
 
 
 def invoice_xml(invoice: Invoice, *, created_at: datetime | None = None) -> bytes:
@@ -350,8 +359,12 @@ def _fa(root: etree._Element, invoice: Invoice) -> None:
         _sub(row, "P_7", line.name)
         _sub(row, "P_8A", line.unit)
         _sub(row, "P_8B", _plain(line.quantity))
-        _sub(row, "P_9A", _plain(line.net_unit_price))
-        _sub(row, "P_11", _amount(line.net))
+        if line.gross is None:
+            _sub(row, "P_9A", _plain(line.net_unit_price))
+            _sub(row, "P_11", _amount(line.net))
+        else:  # computed from gross (VAT act art. 106e ust. 7 and 8)
+            _sub(row, "P_9B", _plain(line.gross_unit_price))
+            _sub(row, "P_11A", _amount(line.gross))
         _sub(row, "P_12", RATES[line.vat_rate].code)
         if line.gtu:
             _sub(row, "GTU", line.gtu)

@@ -48,11 +48,14 @@ def gtu_code(code: str) -> str | None:
 def _line(line, *, storno: bool = False) -> ksef.InvoiceLine:
     return ksef.InvoiceLine(name=line.name, quantity=-line.quantity if storno else line.quantity,
                             unit=line.unit, net_unit_price=line.net_unit_price,
-                            vat_rate=line.vat_rate, gtu=gtu_code(line.gtu))
+                            vat_rate=line.vat_rate, gtu=gtu_code(line.gtu),
+                            gross=None if line.gross is None
+                            else -line.gross if storno else line.gross)
 
 
 def _key(line):
-    return (line.name, line.unit, line.quantity, line.net_unit_price, line.vat_rate, line.gtu)
+    return (line.name, line.unit, line.quantity, line.net_unit_price, line.vat_rate, line.gtu,
+            line.gross)
 
 
 def _unmatched(lines, others) -> list:

@@ -123,6 +123,9 @@ class InvoiceLine(TenantOwned):
     # invoice must carry "mechanizm podzielonej płatności" (art. 106e ust. 1 pkt 18a).
     annex15 = models.BooleanField(_("Annex 15 (split payment)"), default=False)
     net = models.DecimalField(**MONEY)
+    # The line's gross value when its invoice is computed from gross (finance.money: every
+    # line of such an invoice has one); null on an invoice computed from net.
+    gross = models.DecimalField(_("gross"), null=True, blank=True, **MONEY)
 
     class Meta:
         ordering = ["document", "position"]
@@ -307,9 +310,12 @@ class InterestWaiver(TenantOwned):
 # --------------------------------------------------------------------------- billing
 
 class Tariff(TenantOwned):
-    """What a subscription costs: a net price per period, billed in advance or in arrears.
+    """What a subscription costs: a price per period, billed in advance or in arrears.
 
-    Periods are calendar periods (a month, a quarter, a year); speeds are for RADIUS.
+    The price is net, or — with ``gross_price`` — a price with VAT the invoices keep to the
+    grosz (they are computed from gross, finance.money); ``net_price`` then holds its net
+    part for lists and reports. Periods are calendar periods (a month, a quarter, a year);
+    speeds are for RADIUS.
     """
 
     class Period(models.TextChoices):
@@ -323,6 +329,7 @@ class Tariff(TenantOwned):
 
     name = models.CharField(_("name"), max_length=200)
     net_price = models.DecimalField(_("net price"), **MONEY)
+    gross_price = models.DecimalField(_("gross price"), null=True, blank=True, **MONEY)
     vat_rate = models.CharField(_("VAT rate"), max_length=6)
     period = models.CharField(_("period"), max_length=10, choices=Period.choices,
                               default=Period.MONTHLY)
@@ -354,6 +361,9 @@ class Tariff(TenantOwned):
         verbose_name_plural = _("tariffs")
         constraints = [
             models.CheckConstraint(condition=Q(net_price__gt=0), name="tariff_price_positive"),
+            models.CheckConstraint(condition=Q(gross_price__isnull=True)
+                                   | Q(gross_price__gte=F("net_price")),
+                                   name="tariff_gross_price_not_below_net"),
             models.CheckConstraint(condition=Q(vat_rate__in=["23", "8", "5", "0", "zw", "np",
                                                              "np II"]),
                                    name="tariff_vat_rate_known"),

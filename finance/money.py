@@ -1,7 +1,11 @@
 """The one place that rounds money: half-up to the grosz.
 
 VAT is computed per rate on that rate's net total (VAT act art. 106e ust. 11), never
-per line and summed.
+per line and summed. An invoice whose every line carries its gross value is computed from
+gross instead (the "gross method", art. 106e ust. 7, 8 and 10 — FA(3) P_9B/P_11A — as
+LMS and most Polish ISP billing do for prices quoted with VAT): per rate, VAT = the rate's
+gross total × rate ÷ (1 + rate), net = gross − VAT. So a tariff of 59.99 zł with VAT is
+invoiced as exactly 59.99, which no net price in grosze reproduces for every amount.
 """
 
 from decimal import ROUND_HALF_UP, Decimal
@@ -56,19 +60,55 @@ def gross_unit_price(net_unit_price: Decimal, vat_rate: str) -> Decimal:
     return round_grosz(net_unit_price * (1 + VAT_RATES[vat_rate]))
 
 
-def vat_summary(items) -> dict[str, RateTotal]:
-    """``items``: (vat_rate, line net) pairs → per-rate totals in ``VAT_RATES`` order.
+def net_from_gross(gross: Decimal, vat_rate: str) -> Decimal:
+    """The net part of a gross amount of one rate: gross − its VAT (the gross method's rule,
+    so a line's net and its rate's total are computed alike)."""
+    if vat_rate not in VAT_RATES:
+        raise ValueError(f"unknown VAT rate {vat_rate!r}; expected one of {list(VAT_RATES)}")
+    factor = VAT_RATES[vat_rate]
+    return gross - round_grosz(gross * factor / (1 + factor))
 
-    VAT is rounded once per rate on that rate's net total, never per line.
+
+def vat_summary(items) -> dict[str, RateTotal]:
+    """``items``: (vat_rate, line net) or (vat_rate, line net, line gross) → per-rate
+    totals in ``VAT_RATES`` order.
+
+    VAT is rounded once per rate, never per line: on the rate's net total, or — when every
+    item carries a gross (not None) — on the rate's gross total (the gross method).
     """
     nets: dict[str, Decimal] = {}
-    for rate, net in items:
+    grosses: dict[str, Decimal] = {}
+    from_gross = True
+    for item in items:
+        rate, net = item[0], item[1]
+        gross = item[2] if len(item) > 2 else None
         if rate not in VAT_RATES:
             raise ValueError(f"unknown VAT rate {rate!r}; expected one of {list(VAT_RATES)}")
         nets[rate] = nets.get(rate, Decimal("0.00")) + net
+        if gross is None:
+            from_gross = False
+        else:
+            grosses[rate] = grosses.get(rate, Decimal("0.00")) + gross
     summary = {}
     for rate, factor in VAT_RATES.items():
-        if rate in nets:
+        if rate not in nets:
+            continue
+        if from_gross:
+            gross = grosses[rate]
+            net = net_from_gross(gross, rate)
+            summary[rate] = RateTotal(net, gross - net, gross)
+        else:
             vat = round_grosz(nets[rate] * factor)
             summary[rate] = RateTotal(nets[rate], vat, nets[rate] + vat)
     return summary
+
+
+def lines_gross_fill(items) -> list:
+    """``items``: (vat_rate, net, gross or None). When some carry a gross, the others get
+    theirs from the net (net × (1 + rate)), so the whole invoice is computed from gross;
+    when none do, they are returned as they are (the net method)."""
+    items = list(items)
+    if all(item[2] is None for item in items):
+        return items
+    return [(rate, net, gross if gross is not None
+             else round_grosz(net * (1 + VAT_RATES[rate]))) for rate, net, gross in items]

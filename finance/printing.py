@@ -141,19 +141,21 @@ def _pay_to(buyer: dict, seller: dict) -> str:
 def _lines(lines) -> list[dict]:
     rows = []
     for line in lines:
-        vat = round_grosz(line.net * VAT_RATES[line.vat_rate])
+        # Computed from gross: the line's gross as billed, its VAT the difference.
+        gross = line.gross if line.gross is not None \
+            else line.net + round_grosz(line.net * VAT_RATES[line.vat_rate])
         rows.append({"position": line.position, "name": line.name, "gtu": line.gtu,
                      "quantity": quantity_text(line.quantity), "unit": line.unit,
                      "net_unit_price": money_text(line.net_unit_price),
                      "net": money_text(line.net), "vat_rate": vat_rate_text(line.vat_rate),
-                     "vat": money_text(vat), "gross": money_text(line.net + vat)})
+                     "vat": money_text(gross - line.net), "gross": money_text(gross)})
     return rows
 
 
 def _summary(lines) -> tuple[list[dict], dict, dict]:
     """Per-rate rows (VAT on each rate's net total, as on the ledger), the totals as text
     and as Decimals."""
-    summary = vat_summary((line.vat_rate, line.net) for line in lines)
+    summary = vat_summary((line.vat_rate, line.net, line.gross) for line in lines)
     rows = [{"rate": vat_rate_text(rate), "net": money_text(t.net), "vat": money_text(t.vat),
              "gross": money_text(t.gross)} for rate, t in summary.items()]
     totals = {key: sum((getattr(t, key) for t in summary.values()), ZERO)

@@ -26,10 +26,12 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
 )
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
 from core.paging import SlicePage
@@ -49,6 +51,14 @@ STATUS_CHOICES = (
     (UNSETTLED, _("unsettled")),
 )
 STATUS_LABELS = dict(STATUS_CHOICES)
+
+
+def gross_total_of_lines():
+    """An aggregate of grouped invoice lines: the sum of their gross values when every one
+    has a gross (computed from gross, finance.money), else NULL — ``vat_summary`` then
+    computes from the net total. (SUM alone would skip the lines without one.)"""
+    return Case(When(Exact(Count("id", filter=Q(gross__isnull=True)), 0), then=Sum("gross")),
+                default=Value(None), output_field=_MONEY)
 
 
 def subquery_sum(queryset: QuerySet, expression) -> Subquery:
@@ -167,7 +177,7 @@ def document_get(*, pk) -> FinanceDocument:
                              queryset=FinanceDocument.objects.order_by("issue_date", "id")))
                 .get())
     # vat_summary keeps the order of VAT_RATES: 23, 8, 5, 0, zw, np.
-    document.vat_rows = list(vat_summary((line.vat_rate, line.net)
+    document.vat_rows = list(vat_summary((line.vat_rate, line.net, line.gross)
                                          for line in document.lines.all()).items())
     document.links = document_allocation_list(document=document)
     # A KP's positions (one more query, for a KP only).

@@ -8,7 +8,7 @@ the customer's open payments settle open receivables automatically (``_allocate`
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -38,7 +38,7 @@ from .models import (
     InvoiceLine,
     Kind,
 )
-from .money import VAT_RATES, line_net, to_money, vat_summary
+from .money import VAT_RATES, line_net, net_from_gross, round_grosz, to_money, vat_summary
 from .numbering import (
     document_create,
     number_take,
@@ -170,6 +170,9 @@ class Line:
     unit: str = "szt."
     gtu: str = ""
     annex15: bool = False
+    # The line's gross value on an invoice computed from gross (finance.money); None on
+    # one computed from net — what staff type. A correction fills it (``_gross_keep``).
+    gross: Decimal | None = None
 
 
 def _clean_lines(lines, *, allow_negative=False, allow_zero=False) -> list[Line]:
@@ -194,15 +197,45 @@ def _clean_lines(lines, *, allow_negative=False, allow_zero=False) -> list[Line]
                                                                  and not allow_zero)):
             raise ValidationError({"lines": [_("Line %(n)s: the quantity must be positive and "
                                                "the price not negative.") % {"n": index}]})
+        gross = None if line.gross is None else to_money(line.gross)
         cleaned.append(Line(line.name.strip(), quantity, price, line.vat_rate,
-                            line.unit or "szt.", line.gtu or "", bool(line.annex15)))
+                            line.unit or "szt.", line.gtu or "", bool(line.annex15), gross))
+    if len({line.gross is None for line in cleaned}) > 1:
+        # One invoice is computed either from net or from gross (finance.money), never both.
+        raise ValidationError({"lines": [_("Give the gross value of every line or of none.")]})
     return cleaned
 
 
+def _line_net(line: Line) -> Decimal:
+    """A line's net: quantity × net unit price, or — computed from gross — its gross's."""
+    if line.gross is not None:
+        return net_from_gross(line.gross, line.vat_rate)
+    return line_net(line.quantity, line.net_unit_price)
+
+
 def _gross(lines: list[Line]) -> Decimal:
-    summary = vat_summary((line.vat_rate, line_net(line.quantity, line.net_unit_price))
-                          for line in lines)
+    summary = vat_summary((line.vat_rate, _line_net(line), line.gross) for line in lines)
     return sum((t.gross for t in summary.values()), ZERO)
+
+
+def _gross_keep(lines: list[Line], before) -> list[Line]:
+    """The lines of a correction of an invoice computed from gross, computed from gross
+    too: a line as it was (name, quantity, net unit price, rate) keeps its gross to the
+    grosz; a changed one takes the gross of its new net. So correcting one line never
+    moves the others by a grosz. An invoice computed from net: the lines as typed."""
+    if not before or any(line.gross is None for line in before):
+        return lines
+    kept = {(b.name, b.quantity, b.net_unit_price, b.vat_rate): b.gross for b in before}
+    filled = []
+    for line in lines:
+        gross = line.gross
+        if gross is None:
+            gross = kept.get((line.name, line.quantity, line.net_unit_price, line.vat_rate))
+        if gross is None:
+            gross = round_grosz(line_net(line.quantity, line.net_unit_price)
+                                * (1 + VAT_RATES[line.vat_rate]))
+        filled.append(replace(line, gross=gross))
+    return filled
 
 
 def _write_lines(document, lines):
@@ -210,8 +243,7 @@ def _write_lines(document, lines):
         InvoiceLine(tenant=document.tenant, document=document, position=i, name=line.name,
                     quantity=line.quantity,
                     unit=line.unit, net_unit_price=line.net_unit_price, vat_rate=line.vat_rate,
-                    gtu=line.gtu, annex15=line.annex15,
-                    net=line_net(line.quantity, line.net_unit_price))
+                    gtu=line.gtu, annex15=line.annex15, net=_line_net(line), gross=line.gross)
         for i, line in enumerate(lines, start=1)])
 
 
@@ -372,6 +404,7 @@ def correction_issue(*, actor, invoice: FinanceDocument, lines, reason: str,
             raise ValidationError(_("Only an invoice can be corrected."))
         settlement = invoice_settlement(invoice)
         before = invoice_current_lines(invoice=invoice)  # the state this one corrects
+        lines = _gross_keep(lines, before if before else list(invoice.lines.all()))
         new_total = _gross(lines) if lines else ZERO
         difference = new_total - settlement.total
         number = number_take(Kind.CORRECTION, issue_date)

@@ -38,14 +38,20 @@ from ..money import VAT_RATES
 class TariffSerializer(serializers.ModelSerializer):
     class Meta:
         model = Tariff
-        fields = ["id", "name", "net_price", "vat_rate", "period", "billing", "gtu",
+        fields = ["id", "name", "net_price", "gross_price", "vat_rate", "period", "billing",
+                  "gtu",
                   "download_kbps", "upload_kbps", "is_active", "contract_template",
                   "annex_template", "termination_template", "termination_fee"]
 
 
 class TariffInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
-    net_price = serializers.DecimalField(max_digits=14, decimal_places=2)
+    net_price = serializers.DecimalField(max_digits=14, decimal_places=2, required=False,
+                                         allow_null=True, default=None)
+    gross_price = serializers.DecimalField(
+        max_digits=14, decimal_places=2, required=False, allow_null=True, default=None,
+        help_text="A price with VAT: invoices keep it to the grosz (computed from gross) and "
+                  "net_price becomes its net part. Null: the tariff is priced net.")
     vat_rate = serializers.ChoiceField(choices=list(VAT_RATES))
     period = serializers.ChoiceField(choices=Tariff.Period.choices,
                                      default=Tariff.Period.MONTHLY)

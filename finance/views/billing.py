@@ -33,7 +33,11 @@ DATE = DateInput()
 class TariffForm(BootstrapForm):
     name = forms.CharField(label=gettext_lazy("name"), max_length=200)
     net_price = forms.DecimalField(label=gettext_lazy("net price"), max_digits=14,
-                                   decimal_places=2)
+                                   decimal_places=2, required=False)
+    gross_price = forms.DecimalField(
+        label=gettext_lazy("gross price"), max_digits=14, decimal_places=2, required=False,
+        help_text=gettext_lazy("With VAT: invoices keep this price to the grosz (computed "
+                               "from gross). Empty: the tariff is priced net."))
     vat_rate = forms.ChoiceField(label=gettext_lazy("VAT rate"),
                                  choices=[(r, r if not r[0].isdigit() else f"{r} %")
                                           for r in VAT_RATES])
