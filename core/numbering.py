@@ -75,6 +75,25 @@ def _period(pattern: str, when: date) -> str:
     return ""
 
 
+def series_continue(*, series: str, pattern: str, when: date, last_number: int) -> None:
+    """Make ``series`` continue after ``last_number`` in the period of ``pattern`` holding
+    ``when`` — the numbers an importer brought from the previous system — and never move
+    it back (a later number taken meanwhile stays). Inside the caller's transaction."""
+    period = _period(pattern, when)
+    row = NumberSeries.objects.select_for_update().filter(series=series, period=period).first()
+    if row is None:
+        try:
+            with transaction.atomic():
+                NumberSeries.objects.create(series=series, period=period,
+                                            last_number=last_number)
+                return
+        except IntegrityError:
+            row = NumberSeries.objects.select_for_update().get(series=series, period=period)
+    if row.last_number < last_number:
+        row.last_number = last_number
+        row.save(update_fields=["last_number"])
+
+
 def number_format(pattern: str, when: date, number: int) -> str:
     def token(match):
         name, width = match.group(1), match.group(2)

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 def ready() -> None:
+    from core.numbering import number_in_use_register
     from core.sections import CardAction, CardSection, register_card_action, register_card_section
     from core.tenant_settings import Category, SettingDef, register
 
@@ -22,3 +23,14 @@ def ready() -> None:
     register_card_action(CardAction(
         "helpdesk_case_new", _("Add a helpdesk ticket"), 70, "helpdesk:case_new_customer",
         "helpdesk.add_case", group="helpdesk"))
+    # Case numbers taken by cases imported with their old numbers (LMS's ticket ids) are
+    # skipped by the series.
+    number_in_use_register("helpdesk.case", _case_numbers_in_use)
+
+
+def _case_numbers_in_use(series: str, numbers: list[str]) -> set[str]:
+    from .models import Case
+
+    wanted = [int(n) for n in numbers if n.isdigit()]
+    return {str(n) for n in Case.objects.filter(number__in=wanted)
+            .values_list("number", flat=True)}
