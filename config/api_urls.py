@@ -9,6 +9,7 @@ from documents import api as documents_api
 from finance import api as finance_api
 from helpdesk import api as helpdesk_api
 from ksef import api as ksef_api
+from lmsimport import api as lmsimport_api
 from mailhosting import api as mailhosting_api
 from messaging import api as messaging_api
 from radius import api as radius_api
@@ -26,6 +27,7 @@ messaging_api.register(router)
 mailhosting_api.register(router)
 helpdesk_api.register(router)
 ksef_api.register(router)
+lmsimport_api.register(router)
 accounting_api.register(router)
 
 urlpatterns = router.urls

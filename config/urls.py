@@ -22,6 +22,7 @@ urlpatterns = [
     path("helpdesk/", include("helpdesk.urls")),
     path("ksef/", include("ksef.urls")),
     path("accounting/", include("accounting.urls")),
+    path("lmsimport/", include("lmsimport.urls")),
     path("notice/", include("messaging.notice_public")),
 ]
 

@@ -64,7 +64,8 @@ def _in_use_check(series: str) -> InUse | None:
     return None
 
 
-def _period(pattern: str, when: date) -> str:
+def series_period(pattern: str, when: date) -> str:
+    """The period of ``when`` a series of ``pattern`` counts in ("2026", "202603", "")."""
     # The year always four digits (strftime gives "999" for 999, "99" for 99).
     if "{DD}" in pattern:
         return f"{when.year:04d}{when.month:02d}{when.day:02d}"
@@ -79,7 +80,7 @@ def series_continue(*, series: str, pattern: str, when: date, last_number: int) 
     """Make ``series`` continue after ``last_number`` in the period of ``pattern`` holding
     ``when`` — the numbers an importer brought from the previous system — and never move
     it back (a later number taken meanwhile stays). Inside the caller's transaction."""
-    period = _period(pattern, when)
+    period = series_period(pattern, when)
     row = NumberSeries.objects.select_for_update().filter(series=series, period=period).first()
     if row is None:
         try:
@@ -119,7 +120,7 @@ def number_block(*, series: str, pattern: str, when: date, count: int) -> list[s
     number some document already bears (``number_in_use_register``) is skipped."""
     if count <= 0:
         return []
-    period = _period(pattern, when)
+    period = series_period(pattern, when)
     row = NumberSeries.objects.select_for_update().filter(series=series, period=period).first()
     if row is None:
         try:

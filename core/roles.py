@@ -69,6 +69,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         # administrator's (see ADMIN_ONLY).
         "ksef.*",
         "accounting.*",
+        # The LMS import's runs and reports: the reconciliation of balances to the grosz.
+        "lmsimport.view_importrun",
         "customers.view_*",
         "customers.add_bankaccount",
         "customers.delete_bankaccount",
@@ -126,7 +128,10 @@ ADMIN_ONLY = {"core.change_tenantsetting", "core.change_membership", "core.add_m
               "ksef.add_ksefprofile", "ksef.change_ksefprofile", "ksef.delete_ksefprofile",
               # ... and its offline KSeF certificate (the private key that signs KOD II).
               "ksef.add_offlinecertificate", "ksef.change_offlinecertificate",
-              "ksef.delete_offlinecertificate"}
+              "ksef.delete_offlinecertificate",
+              # The LMS import: its form takes the LMS database's password, and a run
+              # writes the whole tenant (lmsimport).
+              "lmsimport.run_import"}
 
 
 def role_grants(role: str, perm: str) -> bool:

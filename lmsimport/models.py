@@ -1,8 +1,10 @@
 """Models of the LMS import (mapping of LMS ids, import runs and their reports)."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.crypto import EncryptedTextField
 from core.tenancy import TenantOwned
 
 __all__ = ["ImportRun", "LmsMap"]
@@ -33,16 +35,36 @@ class LmsMap(TenantOwned):
 
 
 class ImportRun(TenantOwned):
+    """One import of an LMS database into the tenant (the command's or the staff page's).
+
+    The LMS password travels only inside ``dsn``, encrypted at rest (``core.crypto``) and
+    wiped when the run ends; the page shows ``dsn_host`` and ``dsn_name``. The Celery
+    message carries the run's id, never the DSN.
+    """
+
     class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
         RUNNING = "running", _("running")
         DONE = "done", _("done")
         FAILED = "failed", _("failed")
+
+    # A run in one of these blocks another start for the tenant (lmsimport.services).
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
 
     started_at = models.DateTimeField(_("started"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices,
                               default=Status.RUNNING)
     dry_run = models.BooleanField(_("dry run"), default=False)
+    # --since: history before it came as opening balances.
+    since = models.DateField(_("history since"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("started by"),
+                                   null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    dsn_host = models.CharField(_("LMS server"), max_length=255, blank=True)
+    dsn_name = models.CharField(_("LMS database"), max_length=255, blank=True)
+    # The connection string with its password, encrypted; "" once the run has ended.
+    dsn = EncryptedTextField(blank=True, default="")
     # {"customers": "done", "tariffs": "pending", ...}: what the progress bar shows.
     progress = models.JSONField(_("progress"), default=dict)
     # lmsimport.report.Report.as_dict(): per stage counts and problem lines.
@@ -53,3 +75,13 @@ class ImportRun(TenantOwned):
         ordering = ["-started_at", "-id"]
         verbose_name = _("LMS import run")
         verbose_name_plural = _("LMS import runs")
+        permissions = [("run_import", _("Can import an LMS database"))]
+        indexes = [models.Index(fields=["tenant", "status"], name="importrun_status_idx")]
+
+    @property
+    def duration(self) -> str:
+        """How long the run took, ``H:MM:SS`` ("" while it is not finished)."""
+        if self.finished_at is None:
+            return ""
+        seconds = max(0, int((self.finished_at - self.started_at).total_seconds()))
+        return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"

@@ -13,10 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
-from core.tenancy import tenant_context
+from core.sql import array_param, column_any
+from core.tenancy import current_tenant, tenant_context
 
 from .models import ImportRun, LmsMap
 from .reader import LmsReader
@@ -54,26 +56,87 @@ def digest(*values) -> str:
                        usedforsecurity=False).hexdigest()
 
 
-def map_load(kind: str) -> dict[int, LmsMap]:
+@dataclass(slots=True)
+class Mapped:
+    """One mapping as the stages read it (``LmsMap``'s values, without a model object:
+    100,000 of them are read per kind and run)."""
+
+    lms_id: int
+    abonent_id: int
+    digest: str
+    data: dict
+
+
+_MAPPED_FIELDS = ("lms_id", "abonent_id", "digest", "data")
+
+
+def map_load(kind: str) -> dict[int, Mapped]:
     """LMS id → mapping of every row of ``kind`` imported before into the active tenant."""
-    return {m.lms_id: m for m in LmsMap.objects.filter(kind=kind)}
+    return {row[0]: Mapped(*row)
+            for row in LmsMap.objects.filter(kind=kind).values_list(*_MAPPED_FIELDS)}
 
 
-def map_get(kind: str, lms_ids) -> list[LmsMap]:
-    return list(LmsMap.objects.filter(kind=kind, lms_id__in=list(lms_ids)))
+def map_get(kind: str, lms_ids) -> list[Mapped]:
+    """The mappings of these LMS ids (those there are) — a batch of thousands."""
+    lms_ids = list(lms_ids)
+    if not lms_ids:
+        return []
+    if connection.vendor != "postgresql":
+        return [Mapped(*row) for row in LmsMap.objects.filter(kind=kind, lms_id__in=lms_ids)
+                .values_list(*_MAPPED_FIELDS)]
+    # One probe of the unique index per id, whatever the statistics say: inside the run's
+    # one transaction they do not know this run's rows, and the planner (under row-level
+    # security) otherwise takes the (tenant, kind) prefix of the other index and reads
+    # every mapping of the kind for each id — quadratic. The ORDER BY … LIMIT 1 of the
+    # unique index's own columns makes that index the one answering.
+    array, params = array_param(lms_ids, "bigint")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT m.lms_id, m.abonent_id, m.digest, m.data FROM unnest({array}) AS v(id) "  # noqa: S608
+            f"CROSS JOIN LATERAL (SELECT * FROM {LmsMap._meta.db_table} x "
+            "WHERE x.tenant_id = %s AND x.kind = %s AND x.lms_id = v.id "
+            "ORDER BY x.tenant_id, x.kind, x.lms_id LIMIT 1) m",
+            [*params, current_tenant().pk, kind])
+        return [Mapped(lms_id, abonent_id, digest_, data if isinstance(data, dict)
+                       else json.loads(data))
+                for lms_id, abonent_id, digest_, data in cursor.fetchall()]
 
 
 def map_save(ctx: Context, kind: str, rows: list[tuple]) -> None:
-    """Insert or update mappings ``(lms_id, abonent_id, digest[, data])`` in one statement."""
-    LmsMap.objects.bulk_create(
-        [LmsMap(tenant=ctx.tenant, kind=kind, lms_id=r[0], abonent_id=r[1], digest=r[2],
-                data=r[3] if len(r) > 3 else {}) for r in rows],
-        update_conflicts=True, unique_fields=["tenant", "kind", "lms_id"],
-        update_fields=["abonent_id", "digest", "data"], batch_size=5000)
+    """Insert or update mappings ``(lms_id, abonent_id, digest[, data])`` in one statement;
+    a mapping that is already so is not written again."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        LmsMap.objects.bulk_create(
+            [LmsMap(tenant=ctx.tenant, kind=kind, lms_id=r[0], abonent_id=r[1], digest=r[2],
+                    data=r[3] if len(r) > 3 else {}) for r in rows],
+            update_conflicts=True, unique_fields=["tenant", "kind", "lms_id"],
+            update_fields=["abonent_id", "digest", "data"], batch_size=5000)
+        return
+    # the rows as one JSON parameter: psycopg writes 5,000-element arrays slowly
+    values = json.dumps([{"lms_id": r[0], "abonent_id": r[1], "digest": r[2],
+                          "data": r[3] if len(r) > 3 else {}} for r in rows],
+                        cls=DjangoJSONEncoder)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {LmsMap._meta.db_table} AS m "  # noqa: S608
+            "(tenant_id, kind, lms_id, abonent_id, digest, data) "
+            "SELECT %s, %s, v.lms_id, v.abonent_id, v.digest, coalesce(v.data, '{}') "
+            "FROM jsonb_to_recordset(%s::jsonb) "
+            "AS v(lms_id bigint, abonent_id bigint, digest text, data jsonb) "
+            "ON CONFLICT (tenant_id, kind, lms_id) DO UPDATE SET "
+            "abonent_id = EXCLUDED.abonent_id, digest = EXCLUDED.digest, data = EXCLUDED.data "
+            "WHERE (m.abonent_id, m.digest, m.data) IS DISTINCT FROM "
+            "(EXCLUDED.abonent_id, EXCLUDED.digest, EXCLUDED.data)",
+            [ctx.tenant.pk, kind, values])
 
 
 def map_forget(kind: str, lms_ids) -> None:
-    LmsMap.objects.filter(kind=kind, lms_id__in=list(lms_ids)).delete()
+    lms_ids = list(lms_ids)
+    if lms_ids:
+        LmsMap.objects.filter(kind=kind).filter(
+            column_any(LmsMap, "lms_id", lms_ids, "bigint")).delete()
 
 
 def _stages():

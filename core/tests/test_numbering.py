@@ -47,7 +47,7 @@ DAYS = st.dates(min_value=date(1000, 1, 1), max_value=date(9999, 12, 31))
 
 def _series_key(pattern, when, n):
     """What identifies a number in its series: the period the counter runs in, and n."""
-    return numbering._period(pattern, when), n
+    return numbering.series_period(pattern, when), n
 
 
 def _near(day: date, years: int, days: int) -> date:

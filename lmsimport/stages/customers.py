@@ -7,6 +7,7 @@ is a bit set (CONTACT_* below). Identity numbers are checked with the customers 
 validators; an invalid one is kept as LMS has it and the card gets a pinned annotation.
 """
 
+import json
 from datetime import UTC, date, datetime
 
 from django.core.exceptions import ValidationError
@@ -14,6 +15,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.sql import column_any
 from customers import validators
 from customers.models import (
     Address,
@@ -60,6 +62,7 @@ def run(ctx) -> None:
              "COALESCE((SELECT array_agg(ARRAY[cc.type::bigint, cc.cdate]) "
              "FROM customerconsents cc WHERE cc.customerid = c.id), '{}') AS consents "
              "FROM customers c LEFT JOIN divisions d ON d.id = c.divisionid ORDER BY c.id")
+    total, done = ctx.lms.all("SELECT count(*) AS n FROM customers")[0]["n"], 0
     for rows in ctx.lms.batches(query):
         batch = _customers(ctx, rows)
         customers.update(batch)
@@ -69,6 +72,8 @@ def run(ctx) -> None:
         _contacts(ctx, ids, batch)
         _memberships(ctx, ids, batch, groups)
         _notes(ctx, ids, batch)
+        done += len(rows)
+        ctx.advance(done, total)
     _forget_deleted(ctx)
     _reindex(ctx, ctx.touched["customer"])
 
@@ -293,15 +298,20 @@ def _consents(ctx, rows, ids) -> None:
                 when = cdate or row["creationdate"]
                 given = datetime.fromtimestamp(when, UTC).date() if when else date.today()
                 wanted[(customer_id, kind)] = given
+    # what the batch's customers have: only a consent that differs is written
+    existing = {(customer_id, kind): (pk, granted, given_on)
+                for pk, customer_id, kind, granted, given_on in Consent.objects.filter(
+                    column_any(Consent, "customer", list(ids.values()), "bigint"),
+                    kind__in=set(CONSENT_KIND.values())).values_list(
+                    "pk", "customer_id", "kind", "granted", "given_on")}
     Consent.objects.bulk_create(
         [Consent(tenant=ctx.tenant, customer_id=c, kind=k, granted=True, given_on=d)
-         for (c, k), d in wanted.items()],
+         for (c, k), d in wanted.items() if existing.get((c, k), ())[1:] != (True, d)],
         update_conflicts=True, unique_fields=["customer", "kind"],
         update_fields=["granted", "given_on"])
     ctx.report.add("consent", "read", len(wanted))
-    granted = Consent.objects.filter(customer_id__in=list(ids.values()), granted=True,
-                                     kind__in=set(CONSENT_KIND.values()))
-    withdrawn = [c.pk for c in granted if (c.customer_id, c.kind) not in wanted]
+    withdrawn = [pk for key, (pk, granted, _d) in existing.items()
+                 if granted and key not in wanted]
     Consent.objects.filter(pk__in=withdrawn).update(granted=False)
     ctx.report.add("consent", "updated", len(withdrawn))
 
@@ -446,14 +456,17 @@ def _virtual_accounts(ctx, virtual: dict) -> None:
     taken = dict(Customer.objects.filter(virtual_account__in=[a for _i, a in
                                                               virtual.values()])
                  .values_list("virtual_account", "pk"))
+    ids, accounts = [], []
     for customer_id, (lms_id, account) in virtual.items():
         if taken.get(account, customer_id) != customer_id:
             ctx.report.problem(lms_id=lms_id, kind="contact", action="skipped",
                                message=_("individual account %(a)s belongs to another "
                                          "customer: left empty") % {"a": account})
             continue
-        Customer.objects.filter(pk=customer_id).exclude(virtual_account=account) \
-            .update(virtual_account=account)
+        ids.append(customer_id)
+        accounts.append(account)
+    if ids:
+        _column_set(Customer, "virtual_account", ids, accounts)
 
 
 def _memberships(ctx, lms_ids, ids, groups) -> None:
@@ -504,15 +517,37 @@ def _reindex(ctx, customer_ids) -> None:
     for start in range(0, len(ids), 5000):
         chunk = ids[start:start + 5000]
         phones, emails, addresses = {}, {}, {}
-        for p in Phone.objects.filter(customer_id__in=chunk):
-            phones.setdefault(p.customer_id, []).append(p.number)
-        for e in Email.objects.filter(customer_id__in=chunk):
-            emails.setdefault(e.customer_id, []).append(e.address)
-        for a in Address.objects.filter(customer_id__in=chunk):
+        for customer_id, number in Phone.objects.filter(
+                column_any(Phone, "customer", chunk, "bigint")).values_list("customer_id",
+                                                                             "number"):
+            phones.setdefault(customer_id, []).append(number)
+        for customer_id, address in Email.objects.filter(
+                column_any(Email, "customer", chunk, "bigint")).values_list("customer_id",
+                                                                             "address"):
+            emails.setdefault(customer_id, []).append(address)
+        for a in Address.objects.filter(column_any(Address, "customer", chunk, "bigint")):
             addresses.setdefault(a.customer_id, []).append(a)
-        customers = list(Customer.objects.filter(pk__in=chunk))
-        for c in customers:
-            c.search_text = customer_search_text(
-                c, phones=phones.get(c.pk, ()), emails=emails.get(c.pk, ()),
-                addresses=addresses.get(c.pk, ()))
-        Customer.objects.bulk_update(customers, ["search_text"])
+        customers = list(Customer.objects.filter(column_any(Customer, "id", chunk, "bigint")))
+        texts = [customer_search_text(c, phones=phones.get(c.pk, ()),
+                                      emails=emails.get(c.pk, ()),
+                                      addresses=addresses.get(c.pk, ()))
+                 for c in customers]
+        _column_set(Customer, "search_text", [c.pk for c in customers], texts)
+
+
+def _column_set(model, field: str, ids: list, values: list) -> None:
+    """``field`` of the rows ``ids`` set to ``values`` (in step) in one UPDATE — where
+    bulk_update builds a CASE of as many arms as rows, for every row."""
+    if connection.vendor != "postgresql":
+        objects = [model(pk=pk, **{field: value}) for pk, value in zip(ids, values,
+                                                                        strict=True)]
+        model.objects.bulk_update(objects, [field])
+        return
+    column = model._meta.get_field(field).column
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {model._meta.db_table} AS t SET {column} = v.value "  # noqa: S608
+            "FROM jsonb_to_recordset(%s::jsonb) AS v(id bigint, value text) "
+            f"WHERE t.id = v.id AND t.{column} IS DISTINCT FROM v.value",
+            [json.dumps([{"id": pk, "value": value} for pk, value in zip(ids, values,
+                                                                          strict=True)])])

@@ -15,16 +15,21 @@ cut-over), so a first import or a re-run never floods the NAS devices.
 import hashlib
 import hmac
 import ipaddress
+import json
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.sql import column_any
 from core.tenant_settings import setting_get
+from finance.models import Subscription
 from radius import validators
-from radius.attributes import extra_attributes, login_snapshot
-from radius.models import IpPool, Login, Nas, NasKind
+from radius.attributes import block_profile_parse, extra_attributes, login_snapshot
+from radius.models import IpPool, Login, LoginAttribute, Nas, NasKind
 from radius.patterns import password_generate
 from radius.services.network import ip_in_pool_check
 
@@ -48,8 +53,12 @@ def run(ctx) -> None:
              "ON ca.address_id = n.address_id AND ca.customer_id = n.ownerid "
              "WHERE n.ownerid IS NOT NULL ORDER BY n.id")
     taken = _taken()
+    total = ctx.lms.all("SELECT count(*) AS n FROM nodes WHERE ownerid IS NOT NULL")[0]["n"]
+    done = 0
     for rows in ctx.lms.batches(query):
         _logins(ctx, rows, pools, taken)
+        done += len(rows)
+        ctx.advance(done, total)
     _forget_deleted(ctx)
     _snapshots(ctx.touched["login"])
 
@@ -293,6 +302,13 @@ def login_values(ctx, row, *, customer_id, pools, taken, pk, addresses) -> dict 
             "installation_address_id": addresses.get(row["customer_address_id"])}
 
 
+def _password_pattern(ctx) -> str:
+    """The tenant's pattern for generated passwords: read once a run, not once a node."""
+    if "password_pattern" not in ctx.cache:
+        ctx.cache["password_pattern"] = setting_get("computer.password_pattern")
+    return ctx.cache["password_pattern"]
+
+
 def _logins(ctx, rows, pools, taken) -> None:
     customers = {m.lms_id: m.abonent_id
                  for m in map_get("customer", {r["ownerid"] for r in rows})}
@@ -323,8 +339,7 @@ def _logins(ctx, rows, pools, taken) -> None:
             if m is not None:
                 values.pop("password")  # LMS has none: keep the one Abonent generated
             else:
-                values["password"] = password_generate(
-                    pattern=setting_get("computer.password_pattern"))
+                values["password"] = password_generate(pattern=_password_pattern(ctx))
         if m is None:
             new.append((row["id"], Login(tenant=ctx.tenant, **values), fp))
         else:
@@ -356,12 +371,63 @@ def _forget_deleted(ctx) -> None:
 def _snapshots(login_ids) -> None:
     """What FreeRADIUS reads, for every login the stage wrote: one UPDATE per batch."""
     ids = sorted(login_ids)
-    for start in range(0, len(ids), 2000):
-        logins = list(Login.objects.filter(pk__in=ids[start:start + 2000])
-                      .select_related("subscription__tariff")
-                      .prefetch_related("attributes"))
+    # what login_snapshot would read per login (the tenant's block profile, the NAS list,
+    # the attributes, the suspensions) read once or once a batch
+    block_profile = block_profile_parse(setting_get("computer.block_attributes"))
+    today, now = timezone.localdate(), timezone.now()
+    for start in range(0, len(ids), 5000):
+        logins = list(Login.objects.filter(
+            column_any(Login, "id", ids[start:start + 5000], "bigint")).only(
+            "id", "customer_id", "ip", "block", "subscription_id", "temp_download_kbps",
+            "temp_upload_kbps", "temp_speed_until"))
+        inputs = _snapshot_inputs(logins)
         extra = extra_attributes(logins)
         for login in logins:
-            login.radius_snapshot = login_snapshot(login, list(login.attributes.all()),
-                                                   extra=extra.get(login.pk, ()))
+            given, attributes = inputs[login.pk]
+            login.radius_snapshot = login_snapshot(
+                given, attributes, block_profile=block_profile, today=today, now=now,
+                extra=extra.get(login.pk, ()))
+        _snapshots_write(logins)
+
+
+class _Rows(list):
+    """A list read for a whole batch, answering ``.all()`` as the related manager would."""
+
+    def all(self):
+        return self
+
+
+def _snapshot_inputs(logins) -> dict[int, tuple[SimpleNamespace, list]]:
+    """Login id → (what ``login_snapshot`` reads of the login, its attributes in order):
+    three queries for the batch, where the logins' own relations cost one per login."""
+    ids = [x.pk for x in logins]
+    attributes, nases = {}, {}
+    for login_id, attribute, op, value in LoginAttribute.objects.filter(
+            column_any(LoginAttribute, "login", ids, "bigint")).order_by("id") \
+            .values_list("login_id", "attribute", "op", "value"):
+        attributes.setdefault(login_id, []).append(
+            SimpleNamespace(attribute=attribute, op=op, value=value))
+    for login_id, ip in Login.nases.through.objects.filter(login_id__in=ids) \
+            .values_list("login_id", "nas__ip"):
+        nases.setdefault(login_id, _Rows()).append(SimpleNamespace(ip=ip))
+    subscriptions = Subscription.objects.select_related("tariff").prefetch_related(
+        "suspensions").in_bulk({x.subscription_id for x in logins if x.subscription_id})
+    return {x.pk: (SimpleNamespace(
+        ip=x.ip, block=x.block, subscription=subscriptions.get(x.subscription_id),
+        temp_download_kbps=x.temp_download_kbps, temp_upload_kbps=x.temp_upload_kbps,
+        temp_speed_until=x.temp_speed_until, nases=nases.get(x.pk, _Rows())),
+        attributes.get(x.pk, [])) for x in logins}
+
+
+def _snapshots_write(logins) -> None:
+    """The batch's snapshots in one UPDATE (bulk_update builds a CASE of as many arms as
+    logins, evaluated for each)."""
+    if connection.vendor != "postgresql":
         Login.objects.bulk_update(logins, ["radius_snapshot"])
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Login._meta.db_table} AS l SET radius_snapshot = v.snapshot "  # noqa: S608
+            "FROM jsonb_to_recordset(%s::jsonb) AS v(id bigint, snapshot jsonb) "
+            "WHERE l.id = v.id",
+            [json.dumps([{"id": x.pk, "snapshot": x.radius_snapshot} for x in logins])])

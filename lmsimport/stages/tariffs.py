@@ -26,7 +26,6 @@ from finance.models import Subscription, Suspension, Tariff
 from finance.money import (
     VAT_RATES,
     gross_unit_price,
-    net_unit_price_from_gross,
     round_grosz,
     vat_summary,
 )
@@ -38,7 +37,7 @@ PERIOD = {3: Tariff.Period.MONTHLY, 4: Tariff.Period.QUARTERLY, 5: Tariff.Period
 TARIFF_FLAG_NET_ACCOUNT = 16
 DOC_INVOICE = 1
 SUSPENDED_UNTIL = date.max  # LMS's suspension has no end: until staff resume it
-TARIFF_FIELDS = ("name", "net_price", "vat_rate", "period", "billing", "gtu",
+TARIFF_FIELDS = ("name", "net_price", "gross_price", "vat_rate", "period", "billing", "gtu",
                  "download_kbps", "upload_kbps", "is_active")
 SUBSCRIPTION_FIELDS = ("customer_id", "tariff_id", "start_date", "end_date", "discount",
                        "note")
@@ -54,8 +53,11 @@ def run(ctx) -> None:
         " WHERE d.customerid = a.customerid AND d.type = %s AND ic.tariffid = a.tariffid"
         " AND d.cdate >= a.datefrom AND (a.dateto = 0 OR d.cdate <= a.dateto)) b ON true"
         " ORDER BY a.id")
+    total, done = ctx.lms.all("SELECT count(*) AS n FROM assignments")[0]["n"], 0
     for rows in ctx.lms.batches(query, [DOC_INVOICE]):
         _assignments(ctx, rows, tariffs, last_run)
+        done += len(rows)
+        ctx.advance(done, total)
     _forget_deleted(ctx)
 
 
@@ -85,17 +87,15 @@ def tariff_fields(row) -> tuple[dict | None, list[str], Decimal | None]:
                       % {"p": row["period"]}], None
     warnings = []
     if row["flags"] & TARIFF_FLAG_NET_ACCOUNT and row["netvalue"] is not None:
-        net = round_grosz(Decimal(row["netvalue"]))
+        net, gross_price = round_grosz(Decimal(row["netvalue"])), None
         gross = gross_unit_price(net, rate)
-    else:
-        gross = round_grosz(Decimal(row["value"]))
-        net = net_unit_price_from_gross(gross, rate) if gross > 0 else gross
-        if gross > 0 and _gross(net, rate) != gross:
-            warnings.append(_("gross price %(g)s cannot be made from a net price: Abonent "
-                              "bills %(a)s") % {"g": gross, "a": _gross(net, rate)})
+    else:  # priced with VAT, as LMS bills it: a gross-priced tariff keeps it to the grosz
+        gross = gross_price = round_grosz(Decimal(row["value"]))
+        net = None
     try:
         fields = tariff_clean(
-            name=(row["name"] or "").strip()[:200], net_price=net, vat_rate=rate,
+            name=(row["name"] or "").strip()[:200], net_price=net, gross_price=gross_price,
+            vat_rate=rate,
             period=period, billing=Tariff.Billing.ADVANCE,
             gtu=f"GTU_{row['taxcategory']:02d}" if 1 <= row["taxcategory"] <= 13 else "",
             download_kbps=row["downrate"] or None, upload_kbps=row["uprate"] or None)
@@ -175,7 +175,15 @@ def _lms_last_billing(ctx) -> date | None:
 
 # --------------------------------------------------------------------------- assignments
 
-def discount_percent(net: Decimal, rate: str, gross: Decimal, pdiscount, vdiscount
+def period_gross(tariff: Tariff, discount: Decimal) -> Decimal:
+    """The gross Abonent bills a full period of ``tariff`` with ``discount`` percent off
+    (finance's rule: a gross-priced tariff's gross share, else its net share's gross)."""
+    if tariff.gross_price is not None:
+        return round_grosz(tariff.gross_price * (100 - discount) / 100)
+    return _gross(round_grosz(tariff.net_price * (100 - discount) / 100), tariff.vat_rate)
+
+
+def discount_percent(tariff: Tariff, gross: Decimal, pdiscount, vdiscount
                      ) -> tuple[Decimal, Decimal]:
     """LMS's percentage and/or amount off the gross price → Abonent's percentage (checked
     by finance's ``discount_clean``) and the gross LMS charges per period. Of the percentages
@@ -189,7 +197,7 @@ def discount_percent(net: Decimal, rate: str, gross: Decimal, pdiscount, vdiscou
     for step in (0, 1, -1, 2, -2, 3, -3, 4, -4, 5, -5):
         candidate = exact + Decimal(step) / 100
         if Decimal(0) <= candidate <= Decimal(100) and \
-                _gross(round_grosz(net * (100 - candidate) / 100), rate) == target:
+                period_gross(tariff, candidate) == target:
             return candidate, target
     return exact, target
 
@@ -218,15 +226,14 @@ def assignment_values(row, tariff: dict, customer_id: int, last_run
         subscription_start_check(start)
         if end is not None and end < start:
             raise ValidationError(_("The end is before the start."))
-        discount, target = discount_percent(t.net_price, t.vat_rate, tariff["gross"],
-                                            row["pdiscount"], row["vdiscount"])
+        discount, target = discount_percent(t, tariff["gross"], row["pdiscount"],
+                                            row["vdiscount"])
     except ValidationError as e:
         return None, [" ".join(e.messages)], {}
-    billed = round_grosz(t.net_price * (100 - discount) / 100)
-    # an undiscounted price that cannot be reproduced is the tariff's report line already
-    if (row["pdiscount"] or row["vdiscount"]) and _gross(billed, t.vat_rate) != target:
+    billed = period_gross(t, discount)
+    if billed != target:
         warnings.append(_("LMS charges %(l)s gross a period, Abonent will charge %(a)s")
-                        % {"l": target, "a": _gross(billed, t.vat_rate)})
+                        % {"l": target, "a": billed})
     if PERIOD.get(row["period"], t.period) != t.period:
         warnings.append(_("billed every %(p)s like its tariff, not by the assignment's own "
                           "period in LMS") % {"p": t.get_period_display()})

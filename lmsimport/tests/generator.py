@@ -428,6 +428,33 @@ class LmsWriter:
             (_money(delta), cash_id))
         self.balances[customer_id] += _money(delta)
 
+    def invoice_edit(self, doc, itemid, value) -> None:
+        """Edit an item's unit gross as LMS's invoice edit does: the item changes and its
+        cash row is written again (the balance follows)."""
+        count, customer_id = self.conn.execute(
+            "SELECT ic.count, d.customerid FROM invoicecontents ic JOIN documents d"
+            " ON d.id = ic.docid WHERE ic.docid = %s AND ic.itemid = %s", (doc, itemid)).fetchone()
+        old = self._one("SELECT value FROM cash WHERE docid = %s AND itemid = %s", (doc, itemid))
+        new = -_gross(value, count)
+        self.conn.execute("UPDATE invoicecontents SET value = %s WHERE docid = %s AND itemid = %s",
+                          (Decimal(str(value)), doc, itemid))
+        self.conn.execute("UPDATE cash SET value = %s WHERE docid = %s AND itemid = %s",
+                          (new, doc, itemid))
+        self.balances[customer_id] += new - old
+
+    def document_delete(self, doc) -> None:
+        """Delete a document as LMS does: its items and cash rows go with it (cascade)."""
+        for customer_id, value in self.conn.execute(
+                "SELECT customerid, value FROM cash WHERE docid = %s", (doc,)).fetchall():
+            self.balances[customer_id] -= value
+        self.conn.execute("DELETE FROM documents WHERE id = %s", (doc,))
+
+    def cash_delete(self, cash_id) -> None:
+        """Delete a cash row (a payment removed in LMS)."""
+        customer_id, value = self.conn.execute(
+            "DELETE FROM cash WHERE id = %s RETURNING customerid, value", (cash_id,)).fetchone()
+        self.balances[customer_id] -= value
+
     def monthly_invoices(self, customer_id, lines, *, start: date, months: int, plan_id,
                          day=1) -> list[int]:
         """One invoice per month for ``months`` months from ``start`` (issued on ``day``)."""
@@ -703,3 +730,46 @@ def scenario_small(writer: LmsWriter, *, start: date = date(2025, 1, 1),
             "accounts": {**derived, **alternative},
             "taxes": {"23": vat23, "8": vat8, "zw": vat_zw}, "start": start,
             "months": months}
+
+
+def scenario_ledger_bulk(writer: LmsWriter, *, customers: int, months: int = 12,
+                         start: date = date(2025, 1, 1)) -> dict:
+    """Many customers, each with a monthly invoice (one item, its cash row) and a bank
+    payment settling it (``closed = 1``), written by set-based SQL in LMS's shapes: the
+    money stages' speed test. Returns the counts."""
+    w, conn = writer, writer.conn
+    vat = w.tax(23, "23%")
+    plan = w.numberplan("%N/FV/%Y", DOC_INVOICE)
+    first = conn.execute(
+        "INSERT INTO customers (lastname, name, type, status, creationdate, moddate,"
+        " divisionid, deleted) SELECT 'Klient ' || g, 'Jan', 0, 3, %s, %s, %s, 0"
+        " FROM generate_series(1, %s) g RETURNING id",
+        (epoch(start), epoch(start), w.division_id, customers)).fetchall()
+    lo = min(r[0] for r in first)
+    for offset in range(months):
+        when = _month(start, offset, 1)
+        base = offset * customers
+        conn.execute(
+            "INSERT INTO documents (type, number, numberplanid, fullnumber, cdate, sdate,"
+            " customerid, userid, divisionid, name, address, zip, city, paytime, closed,"
+            " currency, currencyvalue)"
+            " SELECT 1, %s + g, %s, (%s + g) || '/FV/' || %s, %s, %s, %s + g - 1, %s, %s,"
+            " 'Klient ' || g, 'ul. Prosta 1', '00-001', 'Warszawa', 14, 1, 'PLN', 1"
+            " FROM generate_series(1, %s) g",
+            (base, plan, base, when.year, epoch(when), epoch(when), lo, w.user_id,
+             w.division_id, customers))
+        conn.execute(
+            "INSERT INTO invoicecontents (docid, itemid, value, taxid, content, count,"
+            " description) SELECT id, 1, 59.99, %s, 'szt.', 1, 'Abonament' FROM documents"
+            " WHERE cdate = %s AND type = 1", (vat, epoch(when)))
+        conn.execute(
+            "INSERT INTO cash (time, type, value, customerid, comment, docid, itemid, taxid,"
+            " currency, currencyvalue) SELECT cdate, 0, -59.99, customerid, 'Abonament', id,"
+            " 1, %s, 'PLN', 1 FROM documents WHERE cdate = %s AND type = 1",
+            (vat, epoch(when)))
+        conn.execute(
+            "INSERT INTO cash (time, type, value, customerid, comment, currency,"
+            " currencyvalue) SELECT cdate + 86400 * 5, 1, 59.99, customerid, 'Przelew',"
+            " 'PLN', 1 FROM documents WHERE cdate = %s AND type = 1", (epoch(when),))
+    return {"customers": customers, "invoices": customers * months,
+            "payments": customers * months}

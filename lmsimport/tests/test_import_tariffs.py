@@ -10,6 +10,7 @@ from finance import billing
 from finance.models import FinanceDocument, Subscription, Suspension, Tariff
 from lmsimport.models import ImportRun, LmsMap
 from lmsimport.runner import import_run
+from lmsimport.stages import tariffs as lms_tariffs
 from lmsimport.stages.tariffs import discount_percent
 from lmsimport.tests.generator import LmsWriter, epoch, scenario_small
 
@@ -65,20 +66,20 @@ def test_tariffs_keep_lms_price_vat_speeds_and_state(lms, tenant):
     t100, t300, tv, old = made["ids"]["tariffs"]
     with tenant_context(tenant):
         internet = Tariff.objects.get(pk=abonent_id("tariff", t100))
-        # LMS's 59.99 is gross: net 48.77 at 23 % is 59.99 again on an invoice
-        assert (internet.name, internet.net_price, internet.vat_rate) == \
-            ("Internet 100", D("48.77"), "23")
+        # LMS's 59.99 is gross: a gross-priced tariff (its net part 48.77 for lists)
+        assert (internet.name, internet.gross_price, internet.net_price,
+                internet.vat_rate) == ("Internet 100", D("59.99"), D("48.77"), "23")
         assert (internet.download_kbps, internet.upload_kbps) == (100000, 20000)
         assert internet.period == Tariff.Period.MONTHLY and internet.is_active
         television = Tariff.objects.get(pk=abonent_id("tariff", tv))
-        assert (television.net_price, television.vat_rate) == (D("27.69"), "8")
+        assert (television.gross_price, television.net_price, television.vat_rate) == \
+            (D("29.90"), D("27.69"), "8")
         assert television.download_kbps is None
         assert not Tariff.objects.get(pk=abonent_id("tariff", old)).is_active
     assert stage(run)["counts"]["tariff"]["created"] == 4
-    # 29.90 gross at 8 % has no net price in grosze (27.69 → 29.91): said, not hidden
-    assert [(p["lms_id"], p["action"]) for p in problems(run, "tariff")] == \
-        [(tv, "flagged"), (old, "flagged")]
-    assert "29.91" in problems(run, "tariff")[0]["message"]
+    # 29.90 gross at 8 % has no net price in grosze (27.69 → 29.91), but a gross-priced
+    # tariff keeps it: the only line is the withdrawn tariff's
+    assert [(p["lms_id"], p["action"]) for p in problems(run, "tariff")] == [(old, "flagged")]
 
 
 def test_assignments_become_subscriptions_billed_up_to_lms_last_invoice(lms, tenant):
@@ -93,9 +94,8 @@ def test_assignments_become_subscriptions_billed_up_to_lms_last_invoice(lms, ten
         assert subscription_of(made, "overpaid").discount == D("10.00")
         # 5 zł off 79.00 gross → a percentage that gives LMS's 74.00 gross
         company = subscription_of(made, "partly_paid")
-        net = billing.period_amount(company, company.tariff, date(2026, 1, 1),
-                                    date(2026, 1, 31), 31)
-        assert net * D("1.23") == pytest.approx(D("74.00"), abs=D("0.005"))
+        assert billing.period_gross(company, company.tariff, date(2026, 1, 1),
+                                    date(2026, 1, 31), 31) == D("74.00")
         tv_internet = subscription_of(made, "tv_suspended", tariff_index=0)
         suspension = tv_internet.suspensions.get()
         assert suspension.date_from == date(2026, 1, 1)
@@ -104,10 +104,10 @@ def test_assignments_become_subscriptions_billed_up_to_lms_last_invoice(lms, ten
         orphan = subscription_of(made, "deleted_tariff")
         assert not orphan.tariff.is_active
     flagged = [p for p in problems(run, "assignment") if p["action"] == "flagged"]
-    # 10 % off 59.99 is 53.99 in LMS; on net 48.77 Abonent gets 43.89 net = 53.98 gross
-    assert [p["lms_id"] for p in flagged] == [made["ids"]["assignments"][2],
-                                              made["ids"]["assignments"][-1]]
-    assert "53.98" in flagged[0]["message"] and "withdrawn" in flagged[1]["message"]
+    # 10 % off 59.99 is 53.99 in LMS and in Abonent (from gross; the net method gave 53.98):
+    # the only line left is the withdrawn tariff's
+    assert [p["lms_id"] for p in flagged] == [made["ids"]["assignments"][-1]]
+    assert "withdrawn" in flagged[0]["message"]
     assert stage(run)["counts"]["assignment"]["created"] == len(made["ids"]["assignments"])
 
 
@@ -115,8 +115,10 @@ def test_first_billing_run_bills_january_once_for_every_assignment(lms, tenant, 
     made = lms.made
     import_run(tenant=tenant, dsn=lms.dsn)
     with tenant_context(tenant):
+        imported = set(FinanceDocument.objects.filter(kind="invoice")
+                       .values_list("pk", flat=True))  # LMS's own, by the documents stage
         billing.billing_run(run_date=date(2026, 1, 1), actor=staff)
-        issued = list(FinanceDocument.objects.filter(kind="invoice"))
+        issued = list(FinanceDocument.objects.filter(kind="invoice").exclude(pk__in=imported))
         # kowalski, company, nowak, wiśniewski, the TV customer (internet suspended),
         # the withdrawn tariff's customer: one invoice each, January 2026 only
         assert len(issued) == 6
@@ -126,10 +128,12 @@ def test_first_billing_run_bills_january_once_for_every_assignment(lms, tenant, 
         assert by_customer[paid.customer_id] == D("59.99")
         assert by_customer[subscription_of(made, "partly_paid").customer_id] == D("74.00")
         tv_customer = subscription_of(made, "tv_suspended", tariff_index=2).customer_id
-        assert by_customer[tv_customer] == D("29.91")  # flagged at import (see above)
+        assert by_customer[tv_customer] == D("29.90")  # LMS's gross, to the grosz
+        assert by_customer[subscription_of(made, "overpaid").customer_id] == D("53.99")
         # the same run again issues nothing: no period twice
         billing.billing_run(run_date=date(2026, 1, 1), actor=staff)
-        assert FinanceDocument.objects.filter(kind="invoice").count() == 6
+        assert FinanceDocument.objects.filter(kind="invoice").exclude(
+            pk__in=imported).count() == 6
 
 
 def test_second_run_changes_nothing_and_lms_changes_are_updated(lms, tenant, staff):
@@ -154,7 +158,8 @@ def test_second_run_changes_nothing_and_lms_changes_are_updated(lms, tenant, sta
         billing.billing_run(run_date=date(2026, 1, 1), actor=staff)
     third = import_run(tenant=tenant, dsn=lms.dsn)
     with tenant_context(tenant):
-        assert Tariff.objects.get(pk=abonent_id("tariff", t100)).net_price == D("50.00")
+        changed = Tariff.objects.get(pk=abonent_id("tariff", t100))
+        assert (changed.gross_price, changed.net_price) == (D("61.50"), D("50.00"))
         sub = Subscription.objects.get(pk=abonent_id("assignment", first))
         assert sub.end_date == date(2026, 3, 31)
         # what Abonent billed stays billed: LMS's older last invoice does not move it back
@@ -184,9 +189,15 @@ def test_tariffs_are_per_tenant(lms, tenant, other_tenant):
     (D("64.23"), D("79.00"), 0, 5, D("6.33"), D("74.00")),
     (D("64.23"), D("79.00"), 0, 0, D("0.00"), D("79.00")),
     (D("64.23"), D("79.00"), 0, 80, D("100.00"), D("0.00")),  # more off than the price
+    (D("24.31"), D("29.90"), 0, "4.99", D("16.69"), D("24.91")),
 ])
 def test_discount_percent_of_lms_discounts(net, gross, p, v, percent, target):
-    assert discount_percent(net, "23", gross, p, v) == (percent, target)
+    for tariff in (Tariff(net_price=net, gross_price=gross, vat_rate="23"),
+                   Tariff(net_price=net, vat_rate="23")):
+        found, expected = discount_percent(tariff, gross, p, v)
+        assert expected == target
+        if tariff.gross_price is not None:  # from gross, the percentage gives LMS's gross
+            assert (found, lms_tariffs.period_gross(tariff, found)) == (percent, target)
 
 
 def test_resumed_before_billing_deleted_and_liability_rows(lms, tenant):
