@@ -20,7 +20,10 @@ pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture
-def page():
+def page(monkeypatch):
+    # Set for this test, not only at import: another module's browser test removes it
+    # when it ends (Playwright's sync API runs an event loop in this thread).
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with chromium_page() as page:
         page.console = []
         page.on("console", lambda message: page.console.append(message.text))

@@ -2,6 +2,7 @@
 on to the runner."""
 
 import threading
+import traceback
 from datetime import date
 
 import psycopg
@@ -51,6 +52,8 @@ def test_progress_is_visible_to_the_page_while_the_import_transaction_is_open(
             with tenant_context(tenant):
                 seen["customers"] = Customer.objects.count()
                 seen["status"] = ImportRun.objects.get(pk=run_id).status
+        except Exception:  # shown by the assertion below, not lost in the thread
+            seen["error"] = traceback.format_exc()
         finally:
             connection.close()
 
@@ -69,6 +72,8 @@ def test_progress_is_visible_to_the_page_while_the_import_transaction_is_open(
         run = start(lms, staff)  # eager Celery: the whole run happens here
         run.refresh_from_db()
 
+    assert "error" not in seen and "customers" in seen, seen.get("error") or (run.status,
+                                                                            run.error)
     assert seen["customers"] == 0 and seen["status"] == ImportRun.Status.RUNNING
     page = seen["page"]
     assert 'data-stage="customers" data-state="done"' in page
