@@ -17,12 +17,14 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
-from core.sql import array_param, column_any
+from core.sql import array_param, column_any, rows_copy, tables_analyze, tables_written
 from core.tenancy import current_tenant, tenant_context
 
 from .models import ImportRun, LmsMap
 from .reader import LmsReader
 from .report import Report, StageReport
+
+STATISTICS_MIN_ROWS = 1000
 
 
 @dataclass
@@ -43,6 +45,19 @@ class Context:
     # Called as progress(stage_name, done, total) — total None when unknown; the Celery
     # job shows it as the stage's progress bar. Stages call ``ctx.advance``.
     progress: Callable[[str, int, int | None], None] | None = None
+
+    def statistics(self, min_rows: int = STATISTICS_MIN_ROWS) -> None:
+        """Fresh planner statistics of every table this run has written ``min_rows`` rows
+        to since the last call (``core.sql.analyze``): the run is one transaction, which
+        autovacuum cannot see, and the stages' lookups are planned by what the statistics
+        say. Called after each stage, and by a long stage every few hundred thousand
+        rows."""
+        written = tables_written()
+        seen = self.cache.setdefault("statistics", {})
+        stale = [table for table, rows in written.items()
+                 if rows - seen.get(table, 0) >= min_rows]
+        tables_analyze(stale)
+        seen.update({table: written[table] for table in stale})
 
     def advance(self, done: int, total: int | None = None) -> None:
         """Report how far the running stage is (rows done of total)."""
@@ -102,10 +117,19 @@ def map_get(kind: str, lms_ids) -> list[Mapped]:
                 for lms_id, abonent_id, digest_, data in cursor.fetchall()]
 
 
-def map_save(ctx: Context, kind: str, rows: list[tuple]) -> None:
+def map_save(ctx: Context, kind: str, rows: list[tuple], *, fresh: bool = False) -> None:
     """Insert or update mappings ``(lms_id, abonent_id, digest[, data])`` in one statement;
-    a mapping that is already so is not written again."""
+    a mapping that is already so is not written again. ``fresh``: none of these LMS ids
+    is mapped yet (the stage has just looked, and one import of a tenant runs at a time):
+    they are copied in (COPY), the path of millions of documents on the first import."""
     if not rows:
+        return
+    if fresh:
+        rows_copy(LmsMap, ["tenant", "kind", "lms_id", "abonent_id", "digest", "data"],
+                  [(ctx.tenant.pk, kind, r[0], r[1], r[2],
+                    json.dumps(r[3] if len(r) > 3 else {}, cls=DjangoJSONEncoder)
+                    if connection.vendor == "postgresql" else (r[3] if len(r) > 3 else {}))
+                   for r in rows])
         return
     if connection.vendor != "postgresql":
         LmsMap.objects.bulk_create(
@@ -130,6 +154,93 @@ def map_save(ctx: Context, kind: str, rows: list[tuple]) -> None:
             "WHERE (m.abonent_id, m.digest, m.data) IS DISTINCT FROM "
             "(EXCLUDED.abonent_id, EXCLUDED.digest, EXCLUDED.data)",
             [ctx.tenant.pk, kind, values])
+
+
+@dataclass
+class Comparison:
+    """What a re-run has to do for one kind, found by comparing fingerprints in SQL."""
+
+    todo: list[int]  # LMS ids new or changed since the last run (ascending)
+    gone: list[int]  # mapped LMS ids LMS no longer has (or no longer imports)
+    unchanged: dict[str, int]  # per the mapping's data["kind"]: rows left as they are
+    # (lms_id, kind, messages) of unchanged rows whose problems are said on every run
+    problems: list[tuple[int, str, list[str]]]
+    total: int  # rows LMS has of the kind
+
+
+FINGERPRINTS = "lmsimport_fingerprints"
+
+
+def fingerprints_compare(ctx: Context, kind: str, lms_query: str, params, context: str
+                         ) -> Comparison | None:
+    """A re-run's shortcut for the kinds of millions of rows (documents, cash): LMS's
+    ``lms_query`` — ``id, customerid, fp`` of every row of the kind — is streamed by COPY
+    from LMS straight into a temporary table here (no row through Python), and compared
+    with the mappings by one join: a row whose fingerprint equals its mapping's is not
+    read again. The mapping's digest is ``money_rules.fingerprint(fp, Abonent customer id,
+    context)`` — what the stage stores — computed here in SQL. None where the comparison
+    is not possible (not PostgreSQL): the stage reads everything."""
+    if connection.vendor != "postgresql":
+        return None
+    table, maps = FINGERPRINTS, LmsMap._meta.db_table
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        raw.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} (lms_id bigint, "  # noqa: S608
+                    f"customer bigint, fp text) ON COMMIT DROP; TRUNCATE {table}")
+        with ctx.lms.conn.cursor().copy(f"COPY ({lms_query}) TO STDOUT", params) as source, \
+                raw.copy(f"COPY {table} (lms_id, customer, fp) FROM STDIN") as target:
+            for data in source:
+                target.write(data)
+        raw.execute(f"CREATE UNIQUE INDEX IF NOT EXISTS {table}_id ON {table} (lms_id); "
+                    f"ANALYZE {table}")
+        tenant = current_tenant().pk
+        # fingerprint(fp, customer, context) = md5(repr((fp, customer, context))): hex
+        # strings repr as quoted, a missing customer as None.
+        same = ("m.digest = md5(format('(%%L, %%s, %%L)', t.fp, coalesce(c.abonent_id::text,"
+                " 'None'), %s::text)) AND m.data ? 'kind'")
+        joined = (f"FROM {table} t LEFT JOIN {maps} c ON c.tenant_id = %s AND c.kind ="
+                  f" 'customer' AND c.lms_id = t.customer LEFT JOIN {maps} m ON m.tenant_id"
+                  " = %s AND m.kind = %s AND m.lms_id = t.lms_id")
+        cursor.execute(
+            f"SELECT t.lms_id, ({same}) AS same, m.data->>'kind', m.data->'problems' "  # noqa: S608
+            f"{joined} WHERE m.id IS NULL OR NOT ({same}) OR m.data ? 'problems' "
+            "ORDER BY t.lms_id", [context, tenant, tenant, kind, context])
+        todo, problems = [], []
+        for lms_id, unchanged, data_kind, messages in cursor.fetchall():
+            if not unchanged:
+                todo.append(lms_id)
+            else:
+                messages = messages if isinstance(messages, list) else json.loads(messages)
+                problems.append((lms_id, data_kind, messages))
+        cursor.execute(
+            f"SELECT m.data->>'kind', count(*) {joined} WHERE {same} GROUP BY 1",  # noqa: S608
+            [tenant, tenant, kind, context])
+        unchanged = dict(cursor.fetchall())
+        cursor.execute(
+            f"SELECT m.lms_id FROM {maps} m WHERE m.tenant_id = %s AND m.kind = %s "  # noqa: S608
+            f"AND NOT EXISTS (SELECT 1 FROM {table} t WHERE t.lms_id = m.lms_id) "
+            "ORDER BY m.lms_id", [tenant, kind])
+        gone = [row[0] for row in cursor.fetchall()]
+        cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608
+        total = cursor.fetchone()[0]
+    return Comparison(todo=todo, gone=gone, unchanged=unchanged, problems=problems,
+                      total=total)
+
+
+def comparison_report(ctx: Context, comparison: Comparison, counted_as: str) -> int:
+    """The report's lines of the rows a re-run leaves as they are (``counted_as``: the
+    stage's kind of LMS row, "document", "cash"): counted, and their problems said again
+    as on every run. Returns how many."""
+    report = ctx.report
+    count = sum(comparison.unchanged.values())
+    report.add(counted_as, "read", count)
+    for kind, n in comparison.unchanged.items():
+        report.add(kind, "read", n)
+        report.add(kind, "unchanged", n)
+    for lms_id, kind, messages in comparison.problems:
+        for message in messages:
+            report.problem(lms_id=lms_id, kind=kind, action="flagged", message=message)
+    return count
 
 
 def map_forget(kind: str, lms_ids) -> None:
@@ -175,6 +286,7 @@ def _run_stages(run, report, *, tenant, dsn, dry_run, stages, since, progress) -
             ctx.report = report.stage(name)
             ctx.advance(0)
             stage(ctx)
+            ctx.statistics()
             run.progress[name] = "done"
         reconcile = _reconciler()
         if reconcile is not None:  # the proof: LMS and Abonent compared, same snapshot

@@ -32,12 +32,14 @@ from finance.numbering import title_recogniser
 from finance.seller import party_snapshots
 
 from ..models import LmsMap
-from ..runner import map_get, map_save
+from ..runner import comparison_report, fingerprints_compare, map_get, map_save
 from .documents import (
     DOC_COLUMNS,
+    STATISTICS_EVERY,
     UPDATE_FIELDS,
     any_of,
     customer_ids,
+    forget_documents,
     forget_gone,
     imported_documents,
     ledger_touched,
@@ -50,26 +52,52 @@ MAP_KIND, OPENING = "cash", "opening"
 CHUNK = 2000  # customers re-allocated per round
 
 
+_WHERE = "docid IS NULL AND (%s::bigint IS NULL OR time >= %s)"
+# The row as LMS has it, fingerprinted by PostgreSQL (what the ledger document is made of,
+# with the customer's mapping and the run's ``context``).
+_FINGERPRINT = "md5(row(cash.*)::text) AS fp"
+_COLUMNS = ("id, time, type, round(value * coalesce(currencyvalue, 1), 2) AS value,"
+            f" customerid, comment, sourceid, {_FINGERPRINT}")
+
+
 def run(ctx) -> None:
     customers = customer_ids(ctx)
     sources = {r["id"]: r["account"] for r in ctx.lms.all(
         "SELECT id, account FROM cashsources")}
     since = lms_epoch(ctx.since) if ctx.since else None
-    total = ctx.lms.all("SELECT count(*) AS n FROM cash WHERE docid IS NULL AND "
-                        "(%s::bigint IS NULL OR time >= %s)", [since, since])[0]["n"]
-    query = ("SELECT id, time, type, round(value * coalesce(currencyvalue, 1), 2) AS value,"
-             " customerid, comment, sourceid FROM cash WHERE docid IS NULL"
-             " AND (%s::bigint IS NULL OR time >= %s) ORDER BY id")
+    params = [since, since]
+    # What every row's document also depends on: the accounts of LMS's cash sources and
+    # the titles printed where a row has no comment.
+    context = fingerprint(sorted(sources.items()), printed(gettext_lazy("Payment")),
+                          printed(gettext_lazy("Operation imported from LMS")))
     done = 0
     before = LmsMap.objects.filter(kind=MAP_KIND).exists()  # else nothing can be gone
-    for rows in ctx.lms.batches(query, [since, since]):
-        _batch(ctx, rows, customers, sources)
+    comparison = fingerprints_compare(
+        ctx, MAP_KIND, f"SELECT id, customerid, {_FINGERPRINT} FROM cash "  # noqa: S608
+        f"WHERE {_WHERE}", params, context) if before else None
+    if comparison is None:  # the first run (or not PostgreSQL): every row read
+        total = ctx.lms.all(f"SELECT count(*) AS n FROM cash WHERE {_WHERE}",  # noqa: S608
+                            params)[0]["n"]
+        batches = ctx.lms.batches(f"SELECT {_COLUMNS} FROM cash WHERE {_WHERE} "  # noqa: S608
+                                  "ORDER BY id", params)
+    else:
+        total = comparison.total
+        done = comparison_report(ctx, comparison, "cash")
+        batches = ctx.lms.by_ids(f"SELECT {_COLUMNS} FROM cash WHERE id = ANY(%s) "  # noqa: S608
+                                 f"AND {_WHERE} ORDER BY id", comparison.todo, params)
+    for number, rows in enumerate(batches, start=1):
+        _batch(ctx, rows, customers, sources, context)
         done += len(rows)
         ctx.advance(done, total)
-    if before:
-        forget_gone(ctx, MAP_KIND, "SELECT id FROM cash WHERE id = ANY(%s) AND docid IS NULL"
-                    " AND (%s::bigint IS NULL OR time >= %s)", [since, since])
+        if number % STATISTICS_EVERY == 0:
+            ctx.statistics()
+    if comparison is not None:
+        forget_documents(ctx, MAP_KIND, comparison.gone)
+    elif before:
+        forget_gone(ctx, MAP_KIND, f"SELECT id FROM cash WHERE id = ANY(%s) AND {_WHERE}",  # noqa: S608
+                    params)
     _openings(ctx, customers, since)
+    ctx.statistics()
     ledger_settle(ctx, ledger_touched(ctx))
     _accounts_ensure(ctx)
 
@@ -101,23 +129,26 @@ def _decide(ctx, row, customers, sources) -> dict | None:
               "credit": credit, "title": title[:500],
               "reason": title[:500] if kind == Kind.TECHNICAL else "",
               "bank_account": account[:34] if kind == Kind.BANK_TRANSFER else ""}
-    return {"lms_id": row["id"], "values": values, "digest": fingerprint(values)}
+    return {"lms_id": row["id"], "values": values}
 
 
-def _batch(ctx, rows, customers, sources) -> None:
+def _batch(ctx, rows, customers, sources, context) -> None:
     mapped = {m.lms_id: m for m in map_get(MAP_KIND, [r["id"] for r in rows])}
     new, changed = [], []
     for row in rows:
         ctx.report.add("cash", "read")
+        # As runner.fingerprints_compare computes it.
+        digest = fingerprint(row["fp"], customers.get(row["customerid"]), context)
+        m = mapped.get(row["id"])
+        if m is not None and m.digest == digest and m.data.get("kind"):
+            ctx.report.add(m.data["kind"], "read")
+            ctx.report.add(m.data["kind"], "unchanged")
+            continue
         doc = _decide(ctx, row, customers, sources)
         if doc is None:
             continue
-        kind = doc["values"]["kind"]
-        ctx.report.add(kind, "read")
-        m = mapped.get(row["id"])
-        if m is not None and m.digest == doc["digest"]:
-            ctx.report.add(kind, "unchanged")
-            continue
+        ctx.report.add(doc["values"]["kind"], "read")
+        doc["digest"] = digest
         doc["pk"] = m.abonent_id if m else None
         (new if m is None else changed).append(doc)
     write_simple(ctx, MAP_KIND, new, changed)
@@ -154,7 +185,10 @@ def write_simple(ctx, map_kind: str, new: list, changed: list) -> None:
     for doc in new + changed:
         ctx.report.add(doc["values"]["kind"], "created" if doc.get("new") else "updated")
         ledger_touched(ctx).add(doc["values"]["customer"])
-    map_save(ctx, map_kind, [(d["lms_id"], d["pk"], d["digest"]) for d in new + changed])
+    map_save(ctx, map_kind, [(d["lms_id"], d["pk"], d["digest"],
+                              {"kind": d["values"]["kind"]}) for d in changed])
+    map_save(ctx, map_kind, [(d["lms_id"], d["pk"], d["digest"],
+                              {"kind": d["values"]["kind"]}) for d in new], fresh=True)
 
 
 # --------------------------------------------------------------------------- --since

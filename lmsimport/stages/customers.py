@@ -198,15 +198,17 @@ def _customers(ctx, rows) -> dict[int, int]:
                                  [*CUSTOMER_FIELDS, "updated_at"], batch_size=5000)
     ctx.report.add("customer", "created", len(new))
     ctx.report.add("customer", "updated", len(changed))
+    fresh = []
     for row, customer, fp in new:
-        maps.append((row["id"], customer.pk, fp))
+        fresh.append((row["id"], customer.pk, fp))
         if row["creationdate"]:
             created_at[customer.pk] = datetime.fromtimestamp(row["creationdate"], UTC)
     for customer, row, fp in changed:
         maps.append((row["id"], customer.pk, fp))
     map_save(ctx, "customer", maps)
+    map_save(ctx, "customer", fresh, fresh=True)
     _created_dates(created_at)
-    ids = {lms_id: abonent_id for lms_id, abonent_id, _fp in maps}
+    ids = {lms_id: abonent_id for lms_id, abonent_id, _fp in maps + fresh}
     ctx.touched["customer"].update(pk for _r, c, _f in new for pk in [c.pk])
     ctx.touched["customer"].update(c.pk for c, _r, _f in changed)
     _flag_annotations(ctx, flags, ids)
@@ -337,8 +339,8 @@ def _sync(ctx, kind, model, items, fields) -> None:
             ctx.report.add(kind, "unchanged")
     model.objects.bulk_update(changed, ["customer", *fields], batch_size=5000)
     model.objects.bulk_create([o for _i, o, _f, _d in new], batch_size=5000)
-    maps += [(lms_id, o.pk, fp, data) for lms_id, o, fp, data in new]
     map_save(ctx, kind, maps)
+    map_save(ctx, kind, [(lms_id, o.pk, fp, data) for lms_id, o, fp, data in new], fresh=True)
     ctx.report.add(kind, "created", len(new))
     ctx.report.add(kind, "updated", len(changed))
     ctx.touched["customer"].update(o.customer_id for _i, o, _f, _d in new)

@@ -47,7 +47,14 @@ from finance.seller import SNAPSHOT_VERSION, seller_get
 
 from ..models import LmsMap
 from ..report import Problem
-from ..runner import digest, map_get, map_load, map_save
+from ..runner import (
+    comparison_report,
+    digest,
+    fingerprints_compare,
+    map_get,
+    map_load,
+    map_save,
+)
 from .customers import virtual_account_lms
 from .money_rules import (
     ZERO,
@@ -78,6 +85,7 @@ DEFAULT_TEMPLATE = "%N/LMS/%Y"  # what LMS prints for a document of no number pl
 KIND_OF_TYPE = {DOC_INVOICE: Kind.INVOICE, DOC_CNOTE: Kind.CORRECTION,
                 DOC_DNOTE: Kind.DEBIT_NOTE}
 MAP_KIND = "document"
+STATISTICS_EVERY = 40  # batches: the planner learns of the rows written every 200,000
 DOC_COLUMNS = ["id", "tenant", "customer", "kind", "number", "issue_date", "due_date", "debit",
                "credit", "title", "reason", "corrects", "cash_register", "bank_reference",
                "bank_account", "counterparty_account", "created_at", "created_by", "parties"]
@@ -93,44 +101,66 @@ def run(ctx) -> None:
     registers = _registers(ctx, plans)
     since = lms_epoch(ctx.since) if ctx.since else None
     _skipped_types(ctx)
-    total = ctx.lms.all(
-        f"SELECT count(*) AS n FROM documents d WHERE {IMPORTED} AND (%s::bigint IS NULL "  # noqa: S608
-        "OR d.cdate >= %s)", [list(MONEY_TYPES), since, since])[0]["n"]
-    query = (
-        "SELECT d.id, d.type, d.number, d.numberplanid, d.fullnumber, d.extnumber, d.cdate,"
-        " d.customerid, d.name, d.address, d.zip, d.city, d.ten, d.ssn, d.paytime, d.closed,"
-        " d.reference, d.reason, d.div_name, d.div_address, d.div_zip, d.div_city, d.div_ten,"
-        " d.flags,"
-        " d.div_regon, d.div_account, c.total, c.rows,"
-        # What the document is made of in LMS — its row, its cash, its items and, for a
-        # correction, the corrected document's items — fingerprinted by PostgreSQL: an
-        # unchanged document costs no items read and nothing rebuilt in Python.
-        " md5(row(d.*)::text || '|' || coalesce(c.total::text, '') || '|' || CASE"
-        "  WHEN d.type IN (1, 3) THEN coalesce((SELECT string_agg(ic::text, '|' ORDER BY"
-        "   ic.itemid) FROM invoicecontents ic WHERE ic.docid = d.id), '')"
-        "  WHEN d.type = 2 THEN coalesce((SELECT string_agg(rc::text, '|' ORDER BY"
-        "   rc.itemid) FROM receiptcontents rc WHERE rc.docid = d.id), '')"
-        "  ELSE coalesce((SELECT string_agg(dc::text, '|' ORDER BY dc.itemid)"
-        "   FROM debitnotecontents dc WHERE dc.docid = d.id), '') END || '|' || CASE"
-        "  WHEN d.type = 3 THEN coalesce((SELECT string_agg(ic::text, '|' ORDER BY"
-        "   ic.itemid) FROM invoicecontents ic WHERE ic.docid = d.reference), '')"
-        "  ELSE '' END) AS fp"
-        " FROM documents d LEFT JOIN (SELECT docid, round(sum(value * coalesce(currencyvalue,"
-        " 1)), 2) AS total, count(*) AS rows FROM cash WHERE docid IS NOT NULL GROUP BY docid)"
-        " c ON c.docid = d.id"
-        " WHERE (d.type = ANY(%s) OR EXISTS (SELECT 1 FROM cash x WHERE x.docid = d.id"
-        " AND x.value <> 0))"  # IMPORTED
-        " AND (%s::bigint IS NULL OR d.cdate >= %s) ORDER BY d.id")
     done = 0
     before = LmsMap.objects.filter(kind=MAP_KIND).exists()  # else nothing can be gone
     writer = _Writer(ctx, customers, taxes, plans, registers)
-    for rows in ctx.lms.batches(query, [list(MONEY_TYPES), since, since]):
+    params = [list(MONEY_TYPES), since, since]
+    comparison = fingerprints_compare(
+        ctx, MAP_KIND, f"SELECT d.id, d.customerid, {FINGERPRINT} {_FROM} "  # noqa: S608
+        f"WHERE {_WHERE}", params, writer.context) if before else None
+    if comparison is None:  # the first run (or not PostgreSQL): every document read
+        total = ctx.lms.all(f"SELECT count(*) AS n FROM documents d WHERE {_WHERE}",  # noqa: S608
+                            params)[0]["n"]
+        batches = ctx.lms.batches(f"SELECT {_COLUMNS}, {FINGERPRINT} {_FROM} "  # noqa: S608
+                                  f"WHERE {_WHERE} ORDER BY d.id", params)
+    else:
+        total = comparison.total
+        done = comparison_report(ctx, comparison, "document")
+        batches = ctx.lms.by_ids(f"SELECT {_COLUMNS}, {FINGERPRINT} {_FROM_SOME} "  # noqa: S608
+                                 f"WHERE d.id = ANY(%s) AND {_WHERE} ORDER BY d.id",
+                                 comparison.todo, params)
+    for number, rows in enumerate(batches, start=1):
         writer.batch(rows)
         done += len(rows)
         ctx.advance(done, total)
+        if number % STATISTICS_EVERY == 0:
+            ctx.statistics()
+    if comparison is not None:
+        forget_documents(ctx, MAP_KIND, comparison.gone)
+        _numbering(ctx, plans, registers)
+        return
     if before:
         _forget_deleted(ctx, since)
     _numbering(ctx, plans, registers)
+
+
+_COLUMNS = (
+    "d.id, d.type, d.number, d.numberplanid, d.fullnumber, d.extnumber, d.cdate,"
+    " d.customerid, d.name, d.address, d.zip, d.city, d.ten, d.ssn, d.paytime, d.closed,"
+    " d.reference, d.reason, d.div_name, d.div_address, d.div_zip, d.div_city, d.div_ten,"
+    " d.flags, d.div_regon, d.div_account, c.total, c.rows")
+# What the document is made of in LMS — its row, its cash, its items and, for a
+# correction, the corrected document's items — fingerprinted by PostgreSQL: an unchanged
+# document costs no items read and nothing rebuilt in Python.
+FINGERPRINT = (
+    "md5(row(d.*)::text || '|' || coalesce(c.total::text, '') || '|' || CASE"
+    "  WHEN d.type IN (1, 3) THEN coalesce((SELECT string_agg(ic::text, '|' ORDER BY"
+    "   ic.itemid) FROM invoicecontents ic WHERE ic.docid = d.id), '')"
+    "  WHEN d.type = 2 THEN coalesce((SELECT string_agg(rc::text, '|' ORDER BY"
+    "   rc.itemid) FROM receiptcontents rc WHERE rc.docid = d.id), '')"
+    "  ELSE coalesce((SELECT string_agg(dc::text, '|' ORDER BY dc.itemid)"
+    "   FROM debitnotecontents dc WHERE dc.docid = d.id), '') END || '|' || CASE"
+    "  WHEN d.type = 3 THEN coalesce((SELECT string_agg(ic::text, '|' ORDER BY"
+    "   ic.itemid) FROM invoicecontents ic WHERE ic.docid = d.reference), '')"
+    "  ELSE '' END) AS fp")
+_CASH_TOTAL = "round(sum(value * coalesce(currencyvalue, 1)), 2) AS total, count(*) AS rows"
+# Every document: LMS's cash summed per document in one pass.
+_FROM = ("FROM documents d LEFT JOIN (SELECT docid, " + _CASH_TOTAL + " FROM cash WHERE"  # noqa: S608
+         " docid IS NOT NULL GROUP BY docid) c ON c.docid = d.id")
+# A few thousand documents by id: their cash by the index, document by document.
+_FROM_SOME = ("FROM documents d LEFT JOIN LATERAL (SELECT " + _CASH_TOTAL + " FROM cash"  # noqa: S608
+              " WHERE docid = d.id) c ON TRUE")
+_WHERE = f"{IMPORTED} AND (%s::bigint IS NULL OR d.cdate >= %s)"
 
 
 def printed(message) -> str:
@@ -420,7 +450,7 @@ class _Writer:
     def batch(self, rows) -> None:
         ctx = self.ctx
         mapped = {m.lms_id: m for m in map_get(MAP_KIND, [r["id"] for r in rows])}
-        new, changed, maps, todo = [], [], [], []
+        new, changed, maps, fresh, todo = [], [], [], [], []
         for row in rows:
             ctx.report.add("document", "read")
             # LMS's fingerprint of the document with what it maps to in Abonent (the
@@ -467,9 +497,11 @@ class _Writer:
                 data["closed"] = 1
             if doc["problems"]:
                 data["problems"] = [str(p) for p in doc["problems"]]
-            maps.append((doc["lms_id"], doc["pk"], doc["digest"], data))
+            (fresh if doc.get("new") else maps).append(
+                (doc["lms_id"], doc["pk"], doc["digest"], data))
             ledger_touched(ctx).add(doc["values"]["customer"])
         map_save(ctx, MAP_KIND, maps)
+        map_save(ctx, MAP_KIND, fresh, fresh=True)
 
     def _unique_numbers(self, docs) -> None:
         """Numbers are unique per kind: two LMS plans printing the same number (two
@@ -548,10 +580,8 @@ class _Writer:
 
 def forget_gone(ctx, kind: str, lms_query: str, params) -> None:
     """Documents of ``kind`` mapped before whose LMS row is gone (or no longer imported)
-    are removed — unless something Abonent-side refers to them (a KSeF submission, a bank
-    line, a payment made in Abonent, an interest note …): then they stay, reported.
-
-    ``lms_query`` selects, of the ids in ``%(ids)s``, those still imported."""
+    are removed (``forget_documents``). ``lms_query`` selects, of the ids in its first
+    parameter, those still imported."""
     gone, last = [], None
     while True:
         mapped = LmsMap.objects.filter(kind=kind).order_by("lms_id")
@@ -563,9 +593,17 @@ def forget_gone(ctx, kind: str, lms_query: str, params) -> None:
         last = chunk[-1]
         alive = {r["id"] for r in ctx.lms.all(lms_query, [chunk, *params])}
         gone += [i for i in chunk if i not in alive]
+    forget_documents(ctx, kind, gone)
+
+
+def forget_documents(ctx, kind: str, gone: list) -> None:
+    """The documents of these LMS ids of ``kind`` (gone from LMS) are removed — unless
+    something Abonent-side refers to them (a KSeF submission, a bank line, a payment made
+    in Abonent, an interest note …): then they stay, reported."""
     if not gone:
         return
-    maps = dict(LmsMap.objects.filter(kind=kind, lms_id__in=gone)
+    maps = dict(LmsMap.objects.filter(kind=kind)
+                .filter(column_any(LmsMap, "lms_id", gone, "bigint"))
                 .values_list("abonent_id", "lms_id"))
     docs = dict(any_of(FinanceDocument, "id", maps)
                 .values_list("pk", "customer_id"))
@@ -586,8 +624,9 @@ def forget_gone(ctx, kind: str, lms_query: str, params) -> None:
             .update(corrects=None)
         any_of(FinanceDocument, "id", removable).delete()
         ledger_touched(ctx).update(docs[pk] for pk in removable)
-    LmsMap.objects.filter(kind=kind, lms_id__in=[maps[pk] for pk in removable]
-                          + [lms for pk, lms in maps.items() if pk not in docs]).delete()
+    LmsMap.objects.filter(kind=kind).filter(column_any(
+        LmsMap, "lms_id", [maps[pk] for pk in removable]
+        + [lms for pk, lms in maps.items() if pk not in docs], "bigint")).delete()
     ctx.report.add(kind if kind != MAP_KIND else "document", "deleted", len(removable))
 
 
@@ -605,9 +644,8 @@ LEDGER_KINDS = ("document", "cash", "opening")  # the mappings whose rows are do
 def imported_documents(pks) -> dict[int, dict]:
     """Of these ledger documents, the ones that came from LMS: id → their mapping's data.
 
-    One probe of the (tenant, kind, abonent id) index per id and kind, whatever the
-    statistics say: inside the run's one transaction they do not know this run's rows (the
-    reason ``runner.map_get`` probes the same way)."""
+    One probe of the (abonent id, kind, tenant) index per id (its leading column: no other
+    index can answer a lookup by Abonent id)."""
     pks = list(pks)
     if not pks:
         return {}
@@ -617,15 +655,14 @@ def imported_documents(pks) -> dict[int, dict]:
     array, params = array_param(pks, "bigint")
     found = {}
     with connection.cursor() as cursor:
-        for kind in LEDGER_KINDS:
-            cursor.execute(
-                f"SELECT m.abonent_id, m.data FROM unnest({array}) AS v(id) "  # noqa: S608
-                f"CROSS JOIN LATERAL (SELECT x.abonent_id, x.data FROM {LmsMap._meta.db_table} x"
-                " WHERE x.tenant_id = %s AND x.kind = %s AND x.abonent_id = v.id"
-                " ORDER BY x.tenant_id, x.kind, x.abonent_id LIMIT 1) m",
-                [*params, current_tenant().pk, kind])
-            for abonent_id, data in cursor.fetchall():
-                found[abonent_id] = data if isinstance(data, dict) else json.loads(data)
+        cursor.execute(
+            f"SELECT m.abonent_id, m.data FROM unnest({array}) AS v(id) "  # noqa: S608
+            f"CROSS JOIN LATERAL (SELECT x.abonent_id, x.data FROM {LmsMap._meta.db_table} x"
+            " WHERE x.abonent_id = v.id AND x.kind = ANY(%s::text[]) AND x.tenant_id = %s"
+            " LIMIT 1) m",  # a document is one mapping's; LIMIT keeps it a probe per id
+            [*params, list(LEDGER_KINDS), current_tenant().pk])
+        for abonent_id, data in cursor.fetchall():
+            found[abonent_id] = data if isinstance(data, dict) else json.loads(data)
     return found
 
 

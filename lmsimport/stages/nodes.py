@@ -46,11 +46,13 @@ def run(ctx) -> None:
     pools = _pools(ctx)
     _nases(ctx)
     ctx.touched["login"] = set()
-    query = ("SELECT n.*, ca.id AS customer_address_id, "
-             "COALESCE((SELECT array_agg(m.mac ORDER BY m.id) FROM macs m "
-             "WHERE m.nodeid = n.id), '{}') AS macs "
+    # LMS indexes ``macs`` by (mac, nodeid) only: a subquery per node would read the whole
+    # table for each (183 s at 100,000 nodes); aggregated once and joined instead.
+    query = ("SELECT n.*, ca.id AS customer_address_id, COALESCE(m.macs, '{}') AS macs "
              "FROM nodes n LEFT JOIN customer_addresses ca "
              "ON ca.address_id = n.address_id AND ca.customer_id = n.ownerid "
+             "LEFT JOIN (SELECT nodeid, array_agg(mac ORDER BY id) AS macs FROM macs "
+             "GROUP BY nodeid) m ON m.nodeid = n.id "
              "WHERE n.ownerid IS NOT NULL ORDER BY n.id")
     taken = _taken()
     total = ctx.lms.all("SELECT count(*) AS n FROM nodes WHERE ownerid IS NOT NULL")[0]["n"]

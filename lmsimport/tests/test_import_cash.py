@@ -162,6 +162,41 @@ def test_second_run_writes_nothing_and_says_unchanged(lms, tenant):
     assert [p["lms_id"] for p in problems(run) if p["lms_id"] == bad["id"]] == [bad["id"]]
 
 
+def test_a_rerun_reads_again_only_the_rows_lms_changed(lms, tenant, monkeypatch):
+    """The re-run compares fingerprints in SQL (LMS's streamed into a temporary table,
+    joined with the mappings): unchanged documents and payments are not read again. Were
+    the digest computed there not the one the stages store, every row would be."""
+    from lmsimport.reader import LmsReader
+
+    first = import_run(tenant=tenant, dsn=lms.dsn)
+    transfers = stage(first, "cash")["counts"]["bank_transfer"]["created"]
+    made = lms.made
+    edited = made["ids"]["invoices"][0]
+    lms.writer.invoice_edit(edited, 1, "70.00")
+    paid = lms.writer.payment(made["customers"]["paid_in_full"], D("10.01"), date(2026, 11, 20))
+    read = []
+    by_ids = LmsReader.by_ids
+
+    def spy(self, query, ids, params=()):
+        read.append(("documents" if "FROM documents" in query else "cash", list(ids)))
+        yield from by_ids(self, query, ids, params)
+
+    monkeypatch.setattr(LmsReader, "by_ids", spy)
+    run = import_run(tenant=tenant, dsn=lms.dsn)
+    assert dict(read) == {"documents": [edited], "cash": [paid]}
+    documents, cash = stage(run)["counts"], stage(run, "cash")["counts"]
+    assert documents["invoice"]["updated"] == 1
+    assert documents["invoice"]["unchanged"] == len(made["ids"]["invoices"]) - 1
+    assert cash["bank_transfer"]["created"] == 1
+    assert cash["bank_transfer"]["unchanged"] == transfers
+    with tenant_context(tenant):
+        assert open_receivables(customer(made, "paid_in_full").pk) == D("0.00")
+    read.clear()
+    again = import_run(tenant=tenant, dsn=lms.dsn)  # nothing changed: nothing read
+    assert dict(read) == {"documents": [], "cash": []}
+    assert stage(again)["counts"]["invoice"]["unchanged"] == len(made["ids"]["invoices"])
+
+
 def test_an_invoice_edited_in_lms_is_updated_and_reallocated(lms, tenant):
     import_run(tenant=tenant, dsn=lms.dsn)
     made = lms.made
