@@ -10,8 +10,10 @@ stage another. Large tables are read through server-side (named) cursors in batc
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from itertools import count
+from typing import BinaryIO
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import dict_row
 
 BATCH_SIZE = 5000
@@ -36,6 +38,27 @@ class LmsReader:
             self.conn.rollback()
             self.conn.close()
             self.conn = None
+
+    def fork(self) -> "LmsReader":
+        """A second connection reading this one's snapshot (``pg_export_snapshot``): for
+        work in another thread while this connection reads on. Close it (``close``)
+        before this one ends its transaction."""
+        snapshot = self.conn.execute("SELECT pg_export_snapshot() AS id").fetchone()["id"]
+        other = LmsReader(self.dsn, batch_size=self.batch_size)
+        other.conn = psycopg.connect(self.dsn, row_factory=dict_row)
+        other.conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        other.conn.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
+        return other
+
+    def close(self) -> None:
+        self.__exit__()
+
+    def copy_out(self, query: str, params, target: BinaryIO) -> None:
+        """The rows of ``query`` in COPY's text format, written to ``target`` as they come
+        (no row through Python)."""
+        with self.conn.cursor().copy(f"COPY ({query}) TO STDOUT", params) as copy:
+            for data in copy:
+                target.write(data)
 
     def batches(self, query: str, params=None) -> Iterator[list[dict]]:
         """The rows of ``query`` in lists of at most ``batch_size`` (a server-side cursor).

@@ -35,7 +35,9 @@ class StageReport:
                 "problems": [asdict(p) for p in self.problems]}
 
     def add(self, kind: str, counter: str, n: int = 1) -> None:
-        per_kind = self.counts.setdefault(kind, dict.fromkeys(COUNTERS, 0))
+        per_kind = self.counts.get(kind)  # called millions of times: no dict made per call
+        if per_kind is None:
+            per_kind = self.counts[kind] = dict.fromkeys(COUNTERS, 0)
         per_kind[counter] += n
 
     def problem(self, *, lms_id: int, kind: str, action: str, message: str) -> None:

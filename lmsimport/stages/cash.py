@@ -32,10 +32,15 @@ from finance.numbering import title_recogniser
 from finance.seller import party_snapshots
 
 from ..models import LmsMap
-from ..runner import comparison_report, fingerprints_compare, map_get, map_save
+from ..runner import (
+    comparison_report,
+    fingerprints_compare,
+    fingerprints_prefetch,
+    map_get,
+    map_save,
+)
 from .documents import (
     DOC_COLUMNS,
-    STATISTICS_EVERY,
     UPDATE_FIELDS,
     any_of,
     customer_ids,
@@ -44,6 +49,7 @@ from .documents import (
     imported_documents,
     ledger_touched,
     printed,
+    statistics_due,
 )
 from .money_rules import ZERO, Entry, allocations_plan, fingerprint, lms_day, lms_epoch
 
@@ -60,6 +66,16 @@ _COLUMNS = ("id, time, type, round(value * coalesce(currencyvalue, 1), 2) AS val
             f" customerid, comment, sourceid, {_FINGERPRINT}")
 
 
+# What a re-run compares (runner.fingerprints_compare): id, customer, fingerprint.
+FINGERPRINTS = f"SELECT id, customerid, {_FINGERPRINT} FROM cash WHERE {_WHERE}"  # noqa: S608
+
+
+def prepare(ctx) -> None:
+    """At the run's start: a re-run's fingerprints read meanwhile (runner)."""
+    since = lms_epoch(ctx.since) if ctx.since else None
+    fingerprints_prefetch(ctx, MAP_KIND, FINGERPRINTS, [since, since])
+
+
 def run(ctx) -> None:
     customers = customer_ids(ctx)
     sources = {r["id"]: r["account"] for r in ctx.lms.all(
@@ -72,9 +88,8 @@ def run(ctx) -> None:
                           printed(gettext_lazy("Operation imported from LMS")))
     done = 0
     before = LmsMap.objects.filter(kind=MAP_KIND).exists()  # else nothing can be gone
-    comparison = fingerprints_compare(
-        ctx, MAP_KIND, f"SELECT id, customerid, {_FINGERPRINT} FROM cash "  # noqa: S608
-        f"WHERE {_WHERE}", params, context) if before else None
+    comparison = fingerprints_compare(ctx, MAP_KIND, FINGERPRINTS, params,
+                                      context) if before else None
     if comparison is None:  # the first run (or not PostgreSQL): every row read
         total = ctx.lms.all(f"SELECT count(*) AS n FROM cash WHERE {_WHERE}",  # noqa: S608
                             params)[0]["n"]
@@ -89,7 +104,7 @@ def run(ctx) -> None:
         _batch(ctx, rows, customers, sources, context)
         done += len(rows)
         ctx.advance(done, total)
-        if number % STATISTICS_EVERY == 0:
+        if statistics_due(number):
             ctx.statistics()
     if comparison is not None:
         forget_documents(ctx, MAP_KIND, comparison.gone)
@@ -100,6 +115,12 @@ def run(ctx) -> None:
     ctx.statistics()
     ledger_settle(ctx, ledger_touched(ctx))
     _accounts_ensure(ctx)
+
+
+@functools.lru_cache(maxsize=1024)
+def _digits(account: str | None) -> str:
+    """A cash source's account number as digits (a few sources, millions of rows)."""
+    return "".join(ch for ch in account or "" if ch.isdigit())
 
 
 def _decide(ctx, row, customers, sources) -> dict | None:
@@ -123,7 +144,7 @@ def _decide(ctx, row, customers, sources) -> dict | None:
         kind = Kind.TECHNICAL
         title = comment or printed(gettext_lazy("Operation imported from LMS"))
     debit, credit = (-value, ZERO) if value < 0 else (ZERO, value)
-    account = "".join(ch for ch in sources.get(row["sourceid"]) or "" if ch.isdigit())
+    account = _digits(sources.get(row["sourceid"]))
     values = {"customer": customer, "kind": kind, "number": f"LMS/{row['id']}",
               "issue_date": day, "due_date": day if debit else None, "debit": debit,
               "credit": credit, "title": title[:500],

@@ -51,6 +51,7 @@ from ..runner import (
     comparison_report,
     digest,
     fingerprints_compare,
+    fingerprints_prefetch,
     map_get,
     map_load,
     map_save,
@@ -85,7 +86,14 @@ DEFAULT_TEMPLATE = "%N/LMS/%Y"  # what LMS prints for a document of no number pl
 KIND_OF_TYPE = {DOC_INVOICE: Kind.INVOICE, DOC_CNOTE: Kind.CORRECTION,
                 DOC_DNOTE: Kind.DEBIT_NOTE}
 MAP_KIND = "document"
-STATISTICS_EVERY = 40  # batches: the planner learns of the rows written every 200,000
+
+
+def statistics_due(batch: int) -> bool:
+    """After which batches of a long stage the planner learns of the rows written: the 4th,
+    8th, 16th … (a table going from empty to big is when its plans change; an ANALYZE costs
+    the same at any size)."""
+    return batch >= 4 and batch & (batch - 1) == 0
+
 DOC_COLUMNS = ["id", "tenant", "customer", "kind", "number", "issue_date", "due_date", "debit",
                "credit", "title", "reason", "corrects", "cash_register", "bank_reference",
                "bank_account", "counterparty_account", "created_at", "created_by", "parties"]
@@ -105,9 +113,8 @@ def run(ctx) -> None:
     before = LmsMap.objects.filter(kind=MAP_KIND).exists()  # else nothing can be gone
     writer = _Writer(ctx, customers, taxes, plans, registers)
     params = [list(MONEY_TYPES), since, since]
-    comparison = fingerprints_compare(
-        ctx, MAP_KIND, f"SELECT d.id, d.customerid, {FINGERPRINT} {_FROM} "  # noqa: S608
-        f"WHERE {_WHERE}", params, writer.context) if before else None
+    comparison = fingerprints_compare(ctx, MAP_KIND, FINGERPRINTS, params,
+                                      writer.context) if before else None
     if comparison is None:  # the first run (or not PostgreSQL): every document read
         total = ctx.lms.all(f"SELECT count(*) AS n FROM documents d WHERE {_WHERE}",  # noqa: S608
                             params)[0]["n"]
@@ -123,7 +130,7 @@ def run(ctx) -> None:
         writer.batch(rows)
         done += len(rows)
         ctx.advance(done, total)
-        if number % STATISTICS_EVERY == 0:
+        if statistics_due(number):
             ctx.statistics()
     if comparison is not None:
         forget_documents(ctx, MAP_KIND, comparison.gone)
@@ -161,6 +168,14 @@ _FROM = ("FROM documents d LEFT JOIN (SELECT docid, " + _CASH_TOTAL + " FROM cas
 _FROM_SOME = ("FROM documents d LEFT JOIN LATERAL (SELECT " + _CASH_TOTAL + " FROM cash"  # noqa: S608
               " WHERE docid = d.id) c ON TRUE")
 _WHERE = f"{IMPORTED} AND (%s::bigint IS NULL OR d.cdate >= %s)"
+# What a re-run compares (runner.fingerprints_compare): id, customer, fingerprint.
+FINGERPRINTS = f"SELECT d.id, d.customerid, {FINGERPRINT} {_FROM} WHERE {_WHERE}"  # noqa: S608
+
+
+def prepare(ctx) -> None:
+    """At the run's start: a re-run's fingerprints read meanwhile (runner)."""
+    since = lms_epoch(ctx.since) if ctx.since else None
+    fingerprints_prefetch(ctx, MAP_KIND, FINGERPRINTS, [list(MONEY_TYPES), since, since])
 
 
 def printed(message) -> str:
@@ -268,6 +283,7 @@ class _Writer:
         self.now = timezone.now()
         self._seller_json = {}
         self._priced = {}
+        self._buyer_json = {}
         # What every document's result also depends on, once per run.
         self.context = fingerprint(sorted((k, v["template"], v["period"])
                                           for k, v in plans.items()),
@@ -282,23 +298,37 @@ class _Writer:
             self._seller_json[key] = json.dumps(seller, ensure_ascii=False)
         return self._seller_json[key]
 
+    def buyer_json(self, buyer: dict) -> str:
+        """The buyer's part as JSON: a customer's two years of invoices print the same
+        buyer, serialised once (the last form per customer is kept)."""
+        key = tuple(buyer.values())
+        known = self._buyer_json.get(buyer["number"])
+        if known is None or known[0] != key:
+            known = self._buyer_json[buyer["number"]] = (
+                key, json.dumps(buyer, ensure_ascii=False))
+        return known[1]
+
     # -- reading ------------------------------------------------------------------------
     def _contents(self, rows):
-        ids = [r["id"] for r in rows]
-        refs = [r["reference"] for r in rows if r["type"] == DOC_CNOTE and r["reference"]]
+        # The ids as one comma-joined text: psycopg writes a list of 5,000 ints as an array
+        # parameter slowly (core.sql.array_param's reason).
+        ids = ",".join(str(r["id"]) for r in rows)
+        refs = ",".join([ids] + [str(r["reference"]) for r in rows
+                                 if r["type"] == DOC_CNOTE and r["reference"]])
+        any_id = "docid = ANY(string_to_array(%s, ',')::int[])"
         items = defaultdict(list)
         for item in self.ctx.lms.all(
-                "SELECT docid, itemid, value, taxid, prodid, content, count, description,"
-                " taxcategory FROM invoicecontents WHERE docid = ANY(%s) ORDER BY docid, itemid",
-                [ids + refs]):
+                "SELECT docid, itemid, value, taxid, prodid, content, count, description,"  # noqa: S608
+                f" taxcategory FROM invoicecontents WHERE {any_id} ORDER BY docid, itemid",
+                [refs]):
             items[item["docid"]].append(item)
         for item in self.ctx.lms.all(
-                "SELECT docid, itemid, value, regid, description FROM receiptcontents"
-                " WHERE docid = ANY(%s) ORDER BY docid, itemid", [ids]):
+                "SELECT docid, itemid, value, regid, description FROM receiptcontents"  # noqa: S608
+                f" WHERE {any_id} ORDER BY docid, itemid", [ids]):
             items[item["docid"]].append(item)
         for item in self.ctx.lms.all(
-                "SELECT docid, itemid, value, description FROM debitnotecontents"
-                " WHERE docid = ANY(%s) ORDER BY docid, itemid", [ids]):
+                "SELECT docid, itemid, value, description FROM debitnotecontents"  # noqa: S608
+                f" WHERE {any_id} ORDER BY docid, itemid", [ids]):
             items[item["docid"]].append(item)
         return items
 
@@ -549,7 +579,7 @@ class _Writer:
                          v["issue_date"], v["due_date"], v["debit"], v["credit"], v["title"],
                          v["reason"], v["corrects"], v["cash_register"], "", "", "", self.now,
                          None, parties_json(self.seller_json(v["parties"]["seller"]),
-                                            v["parties"]["buyer"])))
+                                            self.buyer_json(v["parties"]["buyer"]))))
         rows_copy(FinanceDocument, DOC_COLUMNS, rows)
         if changed:
             FinanceDocument.objects.bulk_update(

@@ -13,7 +13,6 @@ own word first: what LMS marked settled (``documents.closed``) is settled before
 """
 
 import hashlib
-import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -48,11 +47,10 @@ def fingerprint(*values) -> str:
     return hashlib.md5(repr(values).encode(), usedforsecurity=False).hexdigest()
 
 
-def parties_json(seller_json: str, buyer: dict) -> str:
-    """A document's ``parties`` snapshot as JSON text for COPY; the seller's part (the
-    same for a whole run) serialised once by the caller."""
-    return ('{"version": 1, "seller": ' + seller_json + ', "buyer": '
-            + json.dumps(buyer, ensure_ascii=False) + "}")
+def parties_json(seller_json: str, buyer_json: str) -> str:
+    """A document's ``parties`` snapshot as JSON text for COPY, of its parts serialised
+    by the caller (once per seller, once per buyer)."""
+    return '{"version": 1, "seller": ' + seller_json + ', "buyer": ' + buyer_json + "}"
 
 
 @lru_cache(maxsize=100_000)

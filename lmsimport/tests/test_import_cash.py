@@ -166,6 +166,7 @@ def test_a_rerun_reads_again_only_the_rows_lms_changed(lms, tenant, monkeypatch)
     """The re-run compares fingerprints in SQL (LMS's streamed into a temporary table,
     joined with the mappings): unchanged documents and payments are not read again. Were
     the digest computed there not the one the stages store, every row would be."""
+    from lmsimport import runner
     from lmsimport.reader import LmsReader
 
     first = import_run(tenant=tenant, dsn=lms.dsn)
@@ -182,7 +183,17 @@ def test_a_rerun_reads_again_only_the_rows_lms_changed(lms, tenant, monkeypatch)
         yield from by_ids(self, query, ids, params)
 
     monkeypatch.setattr(LmsReader, "by_ids", spy)
+    fetched = []
+    fetch = runner._fingerprints_fetch
+
+    def fetch_spy(reader, query, params):  # on the second connection, in the thread
+        fetched.append(("documents" if "FROM documents" in query else "cash",
+                        reader is not None))
+        return fetch(reader, query, params)
+
+    monkeypatch.setattr(runner, "_fingerprints_fetch", fetch_spy)
     run = import_run(tenant=tenant, dsn=lms.dsn)
+    assert sorted(fetched) == [("cash", True), ("documents", True)]
     assert dict(read) == {"documents": [edited], "cash": [paid]}
     documents, cash = stage(run)["counts"], stage(run, "cash")["counts"]
     assert documents["invoice"]["updated"] == 1
