@@ -76,7 +76,7 @@ def timed_stages(times: dict, only=None) -> list:
 
 
 def one_run(tenant, dsn: str, *, profile: str | None, only=None) -> dict:
-    from lmsimport.runner import _reconciler, import_run
+    from lmsimport.runner import _reconciliation, import_run
 
     times: dict = {}
     profiler = cProfile.Profile() if profile else None
@@ -98,7 +98,7 @@ def one_run(tenant, dsn: str, *, profile: str | None, only=None) -> dict:
             counts[kind] = {k: v for k, v in per_kind.items() if v}
     return {"total_s": round(total, 2), "stages_s": times,
             "rest_s": round(total - sum(times.values()), 2),
-            "reconciliation": _reconciler() is not None, "status": run.status,
+            "reconciliation": _reconciliation() is not None, "status": run.status,
             "problems": sum(len(s["problems"]) for s in run.report["stages"]),
             "counts": counts}
 

@@ -8,8 +8,9 @@ them as an array. Elsewhere (the SQLite default of ``make run``) a plain ``IN`` 
 """
 
 from django.db import connection
-from django.db.models import BooleanField, Q
+from django.db.models import BooleanField, JSONField, Q
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 
 from .rls import copy_rows
 
@@ -122,3 +123,33 @@ def rows_copy(model, columns: list[str], rows: list[tuple]) -> None:
             cursor, f"COPY {model._meta.db_table} ({names}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
+
+
+def objects_rows(objs: list) -> tuple:
+    """Unsaved objects of one model as ``(model, columns, rows)`` for ``rows_copy`` — what
+    ``bulk_create`` writes, without its per-value preparing: primary keys reserved from the
+    sequence and set on the objects (as ``bulk_create`` sets them), ``auto_now`` times and
+    the ``auto_now_add`` ones not given filled in. Values of Django's own field types go as
+    they are; any other field (encrypted, JSON …) is prepared by the field itself."""
+    if not objs:
+        return None, [], []
+    model = type(objs[0])
+    now = timezone.now()
+    for obj, pk in zip(objs, ids_reserve(model, len(objs)), strict=True):
+        obj.pk = pk
+    fields = list(model._meta.concrete_fields)
+    for f in fields:
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            for obj in objs:  # a time of creation given is kept
+                if f.auto_now or getattr(obj, f.attname) is None:
+                    setattr(obj, f.attname, now)
+    plain = [type(f).__module__.startswith("django.db.models.fields")
+             and not isinstance(f, JSONField) for f in fields]
+    attnames = [f.attname for f in fields]
+    if all(plain):
+        rows = [tuple(getattr(obj, a) for a in attnames) for obj in objs]
+    else:
+        rows = [tuple(getattr(obj, a) if p else f.get_db_prep_save(getattr(obj, a), connection)
+                      for f, a, p in zip(fields, attnames, plain, strict=True))
+                for obj in objs]
+    return model, [f.name for f in fields], rows

@@ -49,6 +49,7 @@ from radius.models import Login
 
 from .models import LmsMap
 from .report import StageReport
+from .runner import lms_ahead, lms_answer
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 ZERO = Decimal("0.00")
@@ -58,6 +59,44 @@ DOC_INVOICE, DOC_RECEIPT, DOC_CNOTE, DOC_DNOTE = 1, 2, 3, 5
 # Report kinds whose LMS id is a row of ``documents`` / of ``cash`` (the money stages').
 DOCUMENT_KINDS = {"document", "invoice", "correction", "kp", "kw", "debit_note"}
 CASH_KINDS = {"cash", "bank_transfer", "technical"}
+
+
+# LMS's side of the checks that read millions of rows: asked at the run's start on the
+# second connection of the same snapshot (``prepare``), computed by LMS's server while the
+# stages work, so the answers wait here when the reconciliation begins.
+_LMS_BALANCES = ("SELECT customerid, round(SUM(value * COALESCE(currencyvalue, 1)), 2) AS total "
+                 "FROM cash WHERE customerid IS NOT NULL GROUP BY customerid")
+# Grouped by the hour of issue, not by the month: a month in Poland starts on a whole
+# hour, so the hours fold into months here, and PostgreSQL formats no date per row. The
+# count from documents (a correction to zero has no cash row), the gross from their cash
+# rows: two scans, no per-document subquery (2,400,000 documents).
+_DOC_WHERE = f"d.type IN ({DOC_INVOICE}, {DOC_CNOTE}) AND d.cdate >= %s"
+_DOC_COUNTS = ("SELECT d.type, d.cdate / 3600 AS hour, count(*) AS n FROM documents d "  # noqa: S608
+               f"WHERE {_DOC_WHERE}")
+_DOC_GROSS = ("SELECT d.type, d.cdate / 3600 AS hour, "  # noqa: S608
+              "-SUM(c.value * COALESCE(c.currencyvalue, 1)) AS gross FROM cash c "
+              f"JOIN documents d ON d.id = c.docid WHERE {_DOC_WHERE}")
+_NODES = "SELECT id, ownerid, ipaddr FROM nodes WHERE ownerid IS NOT NULL AND ipaddr > 0"
+
+
+def _lms_queries(ctx) -> dict[str, tuple[str, list]]:
+    since = [_since_epoch(ctx)]
+    return {"balances": (_LMS_BALANCES, []),
+            "doc_counts": (f"{_DOC_COUNTS} GROUP BY 1, 2", since),
+            "doc_gross": (f"{_DOC_GROSS} GROUP BY 1, 2", since),
+            "nodes": (f"{_NODES} ORDER BY id", [])}
+
+
+def prepare(ctx) -> None:
+    """At the run's start (runner): LMS's side asked ahead (``runner.lms_ahead``)."""
+    for name, (query, params) in _lms_queries(ctx).items():
+        lms_ahead(ctx, f"reconcile:{name}", query, params)
+
+
+def _lms(r, name: str) -> list[dict]:
+    """The rows of LMS query ``name`` (``_lms_queries``): asked ahead, or now."""
+    query, params = _lms_queries(r.ctx)[name]
+    return lms_answer(r.ctx, f"reconcile:{name}", query, params)
 
 
 def reconcile(ctx) -> dict:
@@ -145,9 +184,8 @@ class Reconciliation:
         """LMS customer id → its balance as LMS keeps it (the customerbalances trigger):
         cash in the document's currency times the rate — SUM(cash.value) for PLN."""
         if "balances" not in self.cache:
-            self.cache["balances"] = {row["customerid"]: row["total"] for row in self.ctx.lms.all(
-                "SELECT customerid, round(SUM(value * COALESCE(currencyvalue, 1)), 2) AS total "
-                "FROM cash WHERE customerid IS NOT NULL GROUP BY customerid")}
+            self.cache["balances"] = {row["customerid"]: row["total"]
+                                      for row in _lms(self, "balances")}
         return self.cache["balances"]
 
     # -- results ------------------------------------------------------------------------
@@ -288,29 +326,22 @@ def _documents(r: Reconciliation) -> None:
     docs, customers = r.skipped(DOCUMENT_KINDS), r.skipped({"customer"})
     lms = defaultdict(lambda: [0, ZERO])      # (type, month) → [count, gross]
     expected = defaultdict(lambda: [0, ZERO])  # the same less what a report line skipped
-    # Grouped by the hour of issue, not by the month: a month in Poland starts on a whole
-    # hour, so the hours fold into months here, and PostgreSQL formats no date per row.
-    # The count from documents (a correction to zero has no cash row), the gross from
-    # their cash rows: two scans, no per-document subquery (2,400,000 documents).
-    reported = "(d.id = ANY(%s) OR d.customerid = ANY(%s))"
-    where = "d.type IN (%s, %s) AND d.cdate >= %s"
-    params = [docs, customers, DOC_INVOICE, DOC_CNOTE, since]
     months = {}
-    for row in r.ctx.lms.all(
-            f"SELECT d.type, d.cdate / 3600 AS hour, {reported} AS reported, "  # noqa: S608
-            f"count(*) AS n FROM documents d WHERE {where} GROUP BY 1, 2, 3", params):
+    for row in _lms(r, "doc_counts"):
         key = (row["type"], _month_of(row["hour"], months))
         lms[key][0] += row["n"]
-        if not row["reported"]:
-            expected[key][0] += row["n"]
-    for row in r.ctx.lms.all(
-            f"SELECT d.type, d.cdate / 3600 AS hour, {reported} AS reported, "  # noqa: S608
-            "-SUM(c.value * COALESCE(c.currencyvalue, 1)) AS gross FROM cash c "
-            f"JOIN documents d ON d.id = c.docid WHERE {where} GROUP BY 1, 2, 3", params):
+        expected[key][0] += row["n"]
+    for row in _lms(r, "doc_gross"):
         key = (row["type"], _month_of(row["hour"], months))
         lms[key][1] += row["gross"]
-        if not row["reported"]:
-            expected[key][1] += row["gross"]
+        expected[key][1] += row["gross"]
+    if docs or customers:  # what the report lines account for: a few, by the indexes
+        reported, params = "(d.id = ANY(%s) OR d.customerid = ANY(%s))", [since, docs,
+                                                                           customers]
+        for row in r.ctx.lms.all(f"{_DOC_COUNTS} AND {reported} GROUP BY 1, 2", params):
+            expected[(row["type"], _month_of(row["hour"], months))][0] -= row["n"]
+        for row in r.ctx.lms.all(f"{_DOC_GROSS} AND {reported} GROUP BY 1, 2", params):
+            expected[(row["type"], _month_of(row["hour"], months))][1] -= row["gross"]
     for side in (lms, expected):
         for value in side.values():
             value[1] = value[1].quantize(Decimal("0.01"))
@@ -472,12 +503,10 @@ def _ips(r: Reconciliation) -> None:
     line on its node (skipped, or imported without the address); one Abonent has and LMS
     does not never is."""
     lms, node_of = defaultdict(set), {}
-    for rows in r.ctx.lms.batches("SELECT id, ownerid, ipaddr FROM nodes "
-                                  "WHERE ownerid IS NOT NULL AND ipaddr > 0 ORDER BY id"):
-        for row in rows:
-            ip = str(ipaddress.IPv4Address(row["ipaddr"]))
-            lms[row["ownerid"]].add(ip)
-            node_of[(row["ownerid"], ip)] = row["id"]
+    for row in _lms(r, "nodes"):
+        ip = str(ipaddress.IPv4Address(row["ipaddr"]))
+        lms[row["ownerid"]].add(ip)
+        node_of[(row["ownerid"], ip)] = row["id"]
     abonent = defaultdict(set)
     for customer_id, ip in (Login.objects.filter(customer_id__in=_imported_customers(),
                                                  ip__isnull=False)

@@ -6,17 +6,20 @@ everything in one transaction and rolls it back: the report is the one a real ru
 give, and nothing stays written.
 """
 
+import contextvars
 import hashlib
 import importlib
 import json
 import tempfile
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
 from core.sql import array_param, column_any, rows_copy, tables_analyze, tables_written
@@ -24,7 +27,7 @@ from core.tenancy import current_tenant, tenant_context
 
 from .models import ImportRun, LmsMap
 from .reader import LmsReader
-from .report import Report, StageReport
+from .report import Problem, Report, StageReport
 
 STATISTICS_MIN_ROWS = 1000
 
@@ -50,6 +53,8 @@ class Context:
     # Work started at the run's beginning in another thread on a second LMS connection of
     # the same snapshot (``fingerprints_prefetch``); None when a stage runs on its own.
     prefetch: ThreadPoolExecutor | None = None
+    # The bulk writes of the batch stage under way (``Changed.each``): ``ctx.write``.
+    behind: "WriteBehind | None" = None
 
     def statistics(self, min_rows: int = STATISTICS_MIN_ROWS) -> None:
         """Fresh planner statistics of every table this run has written ``min_rows`` rows
@@ -63,6 +68,14 @@ class Context:
                  if rows - seen.get(table, 0) >= min_rows]
         tables_analyze(stale)
         seen.update({table: written[table] for table in stale})
+
+    def write(self, fn: Callable, *args) -> None:
+        """Run the bulk write ``fn(*args)`` — COPY only — behind the stage's work
+        (``WriteBehind``) where a batch loop gives one, else now."""
+        if self.behind is None:
+            fn(*args)
+        else:
+            self.behind.submit(fn, *args)
 
     def advance(self, done: int, total: int | None = None) -> None:
         """Report how far the running stage is (rows done of total)."""
@@ -120,6 +133,17 @@ def map_get(kind: str, lms_ids) -> list[Mapped]:
         return [Mapped(lms_id, abonent_id, digest_, data if isinstance(data, dict)
                        else json.loads(data))
                 for lms_id, abonent_id, digest_, data in cursor.fetchall()]
+
+
+def map_any(ctx: Context, kind: str) -> bool:
+    """Whether ``kind`` had mappings when the run first asked, before it wrote any (ask
+    before a stage's first write of the kind). If not — a first import — a batch's LMS ids
+    can have none: the stage skips the lookup, and its work on the batch need not wait for
+    the write of the one before (``WriteBehind``)."""
+    known = ctx.cache.setdefault("map_any", {})
+    if kind not in known:
+        known[kind] = LmsMap.objects.filter(kind=kind).exists()
+    return known[kind]
 
 
 def map_save(ctx: Context, kind: str, rows: list[tuple], *, fresh: bool = False) -> None:
@@ -189,10 +213,32 @@ def fingerprints_prefetch(ctx: Context, kind: str, lms_query: str, params) -> No
     if ctx.prefetch is None or connection.vendor != "postgresql" \
             or not LmsMap.objects.filter(kind=kind).exists():
         return
+    ctx.cache.setdefault("fingerprints", {})[kind] = ctx.prefetch.submit(
+        _fingerprints_fetch, _lms_fork(ctx), lms_query, params)
+
+
+def _lms_fork(ctx: Context) -> LmsReader:
+    """The run's second LMS connection, of the same snapshot (made on first use)."""
     if "lms_fork" not in ctx.cache:
         ctx.cache["lms_fork"] = ctx.lms.fork()
-    ctx.cache.setdefault("fingerprints", {})[kind] = ctx.prefetch.submit(
-        _fingerprints_fetch, ctx.cache["lms_fork"], lms_query, params)
+    return ctx.cache["lms_fork"]
+
+
+def lms_ahead(ctx: Context, name: str, query: str, params) -> None:
+    """Ask LMS ``query`` now, at the run's start, on the second connection of the same
+    snapshot (``ctx.prefetch``'s thread): its rows — the same the run's own connection
+    would read later — wait for ``lms_answer(ctx, name, …)``. Where the run gives no
+    thread, nothing is asked ahead."""
+    if ctx.prefetch is None or connection.vendor != "postgresql":
+        return
+    ctx.cache.setdefault("ahead", {})[name] = ctx.prefetch.submit(
+        _lms_fork(ctx).all, query, params)
+
+
+def lms_answer(ctx: Context, name: str, query: str, params) -> list[dict]:
+    """The rows of ``query``: asked ahead under ``name`` (``lms_ahead``), or read now."""
+    pending = ctx.cache.get("ahead", {}).pop(name, None)
+    return pending.result() if pending is not None else ctx.lms.all(query, params)
 
 
 def _fingerprints_fetch(lms: LmsReader, lms_query: str, params):
@@ -212,9 +258,13 @@ class Comparison:
 
     todo: list[int]  # LMS ids new or changed since the last run (ascending)
     gone: list[int]  # mapped LMS ids LMS no longer has (or no longer imports)
-    unchanged: dict[str, int]  # per the mapping's data["kind"]: rows left as they are
-    # (lms_id, kind, messages) of unchanged rows whose problems are said on every run
-    problems: list[tuple[int, str, list[str]]]
+    # What the unchanged rows add to the report, per kind and counter: a mapping's own
+    # ``data["counts"]`` where it keeps them (a customer's card: its contacts, addresses
+    # …), else one "read" and one "unchanged" of its ``data["kind"]``.
+    counts: dict[str, dict[str, int]]
+    unchanged: int  # rows left as they are
+    # (lms_id, kind, action, message) of unchanged rows' problems, said on every run
+    problems: list[tuple[int, str, str, str]]
     total: int  # rows LMS has of the kind
 
 
@@ -223,13 +273,13 @@ FINGERPRINTS = "lmsimport_fingerprints"
 
 def fingerprints_compare(ctx: Context, kind: str, lms_query: str, params, context: str
                          ) -> Comparison | None:
-    """A re-run's shortcut for the kinds of millions of rows (documents, cash): LMS's
-    ``lms_query`` — ``id, customerid, fp`` of every row of the kind — is streamed by COPY
-    from LMS straight into a temporary table here (no row through Python), and compared
-    with the mappings by one join: a row whose fingerprint equals its mapping's is not
-    read again. The mapping's digest is ``money_rules.fingerprint(fp, Abonent customer id,
-    context)`` — what the stage stores — computed here in SQL. None where the comparison
-    is not possible (not PostgreSQL): the stage reads everything."""
+    """A re-run's shortcut for the kinds of many rows (customers' cards, documents, cash):
+    LMS's ``lms_query`` — ``id, customerid, fp`` of every row of the kind — is streamed by
+    COPY from LMS straight into a temporary table here (no row through Python), and
+    compared with the mappings in one pass: a row whose fingerprint equals its mapping's
+    is not read again. The mapping's digest is ``money_rules.fingerprint(fp, Abonent
+    customer id, context)`` — what the stage stores — computed here in SQL. None where the
+    comparison is not possible (not PostgreSQL): the stage reads everything."""
     if connection.vendor != "postgresql":
         return None
     table, maps = FINGERPRINTS, LmsMap._meta.db_table
@@ -237,7 +287,8 @@ def fingerprints_compare(ctx: Context, kind: str, lms_query: str, params, contex
     with connection.cursor() as cursor:
         raw = cursor.cursor
         raw.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} (lms_id bigint, "  # noqa: S608
-                    f"customer bigint, fp text) ON COMMIT DROP; TRUNCATE {table}")
+                    f"customer bigint, fp text) ON COMMIT DROP; DROP INDEX IF EXISTS "
+                    f"{table}_id; TRUNCATE {table}")
         with raw.copy(f"COPY {table} (lms_id, customer, fp) FROM STDIN") as target:
             if fetched is None:
                 ctx.lms.copy_out(lms_query, params, target)
@@ -245,31 +296,43 @@ def fingerprints_compare(ctx: Context, kind: str, lms_query: str, params, contex
                 with fetched.result() as rows:
                     while chunk := rows.read(1 << 20):
                         target.write(chunk)
-        raw.execute(f"CREATE UNIQUE INDEX IF NOT EXISTS {table}_id ON {table} (lms_id); "
-                    f"ANALYZE {table}")
+        raw.execute(f"CREATE UNIQUE INDEX {table}_id ON {table} (lms_id); ANALYZE {table}")
         tenant = current_tenant().pk
+        # One pass: a changed or new row is a group of its own (its id), an unchanged one
+        # with problems too; the rest fold into one group per (kind, counts).
         # fingerprint(fp, customer, context) = md5(repr((fp, customer, context))): hex
         # strings repr as quoted, a missing customer as None.
-        same = ("m.digest = md5(format('(%%L, %%s, %%L)', t.fp, coalesce(c.abonent_id::text,"
-                " 'None'), %s::text)) AND m.data ? 'kind'")
-        joined = (f"FROM {table} t LEFT JOIN {maps} c ON c.tenant_id = %s AND c.kind ="
-                  f" 'customer' AND c.lms_id = t.customer LEFT JOIN {maps} m ON m.tenant_id"
-                  " = %s AND m.kind = %s AND m.lms_id = t.lms_id")
         cursor.execute(
-            f"SELECT t.lms_id, ({same}) AS same, m.data->>'kind', m.data->'problems' "  # noqa: S608
-            f"{joined} WHERE m.id IS NULL OR NOT ({same}) OR m.data ? 'problems' "
-            "ORDER BY t.lms_id", [context, tenant, tenant, kind, context])
-        todo, problems = [], []
-        for lms_id, unchanged, data_kind, messages in cursor.fetchall():
-            if not unchanged:
+            "SELECT CASE WHEN s.same AND s.problems IS NULL THEN NULL ELSE s.lms_id END, "  # noqa: S608
+            "s.same, s.kind, s.problems, s.counts, count(*) FROM (SELECT t.lms_id, "
+            "coalesce(m.data ? 'kind' AND m.digest = md5(format('(%%L, %%s, %%L)', t.fp, "
+            "coalesce(c.abonent_id::text, 'None'), %s::text)), false) AS same, "
+            "m.data->>'kind' AS kind, m.data->'problems' AS problems, "
+            f"m.data->'counts' AS counts FROM {table} t LEFT JOIN {maps} c "
+            "ON c.tenant_id = %s AND c.kind = 'customer' AND c.lms_id = t.customer "
+            f"LEFT JOIN {maps} m ON m.tenant_id = %s AND m.kind = %s AND m.lms_id = t.lms_id"
+            ") s GROUP BY 1, 2, 3, 4, 5", [context, tenant, tenant, kind])
+        todo, problems, counts, unchanged = [], [], {}, 0
+        for lms_id, same, data_kind, messages, kept, n in cursor.fetchall():
+            if not same:
                 todo.append(lms_id)
-            else:
-                messages = messages if isinstance(messages, list) else json.loads(messages)
-                problems.append((lms_id, data_kind, messages))
-        cursor.execute(
-            f"SELECT m.data->>'kind', count(*) {joined} WHERE {same} GROUP BY 1",  # noqa: S608
-            [tenant, tenant, kind, context])
-        unchanged = dict(cursor.fetchall())
+                continue
+            unchanged += n
+            stored = _json(kept)
+            for counted, actions in (stored or {data_kind: {"read": 1, "unchanged": 1}}
+                                     ).items():
+                per_kind = counts.setdefault(counted, {})
+                for action, value in actions.items():
+                    per_kind[action] = per_kind.get(action, 0) + value * n
+            for said in _json(messages) or ():
+                # a document's: its messages (flagged); a card's: whole lines, counted in
+                # its counts already
+                line = tuple(said) if isinstance(said, list) else (lms_id, data_kind,
+                                                                    "flagged", said)
+                problems.append(line)
+                if not stored:
+                    per_kind = counts.setdefault(line[1], {})
+                    per_kind[line[2]] = per_kind.get(line[2], 0) + 1
         cursor.execute(
             f"SELECT m.lms_id FROM {maps} m WHERE m.tenant_id = %s AND m.kind = %s "  # noqa: S608
             f"AND NOT EXISTS (SELECT 1 FROM {table} t WHERE t.lms_id = m.lms_id) "
@@ -277,24 +340,161 @@ def fingerprints_compare(ctx: Context, kind: str, lms_query: str, params, contex
         gone = [row[0] for row in cursor.fetchall()]
         cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608
         total = cursor.fetchone()[0]
-    return Comparison(todo=todo, gone=gone, unchanged=unchanged, problems=problems,
-                      total=total)
+    return Comparison(todo=sorted(todo), gone=gone, counts=counts, unchanged=unchanged,
+                      problems=problems, total=total)
 
 
-def comparison_report(ctx: Context, comparison: Comparison, counted_as: str) -> int:
+def _json(value):
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def comparison_report(ctx: Context, comparison: Comparison, counted_as: str | None) -> int:
     """The report's lines of the rows a re-run leaves as they are (``counted_as``: the
-    stage's kind of LMS row, "document", "cash"): counted, and their problems said again
-    as on every run. Returns how many."""
+    stage's kind of LMS row, "document", "cash", also counted as read): counted, and their
+    problems said again as on every run. Returns how many."""
     report = ctx.report
-    count = sum(comparison.unchanged.values())
-    report.add(counted_as, "read", count)
-    for kind, n in comparison.unchanged.items():
-        report.add(kind, "read", n)
-        report.add(kind, "unchanged", n)
-    for lms_id, kind, messages in comparison.problems:
-        for message in messages:
-            report.problem(lms_id=lms_id, kind=kind, action="flagged", message=message)
-    return count
+    if counted_as:
+        report.add(counted_as, "read", comparison.unchanged)
+    for kind, actions in comparison.counts.items():
+        for action, n in actions.items():
+            report.add(kind, action, n)
+    for lms_id, kind, action, message in comparison.problems:
+        report.problems.append(Problem(lms_id=lms_id, kind=kind, action=action,
+                                       message=message))
+    return comparison.unchanged
+
+
+@dataclass
+class Changed:
+    """The LMS rows of a kind a stage has to work on (``changed_rows``)."""
+
+    batches: Iterator[list[dict]]
+    total: int       # rows LMS has of the kind (the progress bar's whole)
+    done: int        # of them already accounted for (unchanged, reported)
+    before: bool     # the kind was imported before (else nothing can be gone)
+    comparison: Comparison | None  # a re-run's comparison, None when all are read
+
+    def each(self, ctx: Context, handle: Callable[[list[dict]], None]) -> None:
+        """``handle`` each batch, showing the progress and keeping the planner's
+        statistics fresh as the tables grow; the handler's bulk writes (``ctx.write``)
+        run behind the next batch's work."""
+        done = self.done
+        with WriteBehind() as ctx.behind:
+            try:
+                for number, rows in enumerate(self.batches, start=1):
+                    handle(rows)
+                    done += len(rows)
+                    ctx.advance(done, self.total)
+                    if statistics_due(number):
+                        ctx.statistics()
+            finally:
+                ctx.behind = None
+
+
+def changed_rows(ctx: Context, kind: str, *, fingerprints: str, context: str, params,
+                 count_query: str, all_query: str, some_query: str,
+                 counted_as: str | None = None) -> Changed:
+    """What a stage of many rows reads: on the first run (or not on PostgreSQL) every row
+    (``all_query``, ``count_query``'s ``n`` of them); on a re-run only those whose
+    fingerprint differs from the mapping's (``fingerprints_compare``), by ``some_query``
+    (its first parameter the ids, ``= ANY(%s)``), the unchanged ones reported as such.
+    ``params``: the queries' own parameters."""
+    before = LmsMap.objects.filter(kind=kind).exists()
+    comparison = fingerprints_compare(ctx, kind, fingerprints, params, context) \
+        if before else None
+    if comparison is None:
+        return Changed(batches=ctx.lms.batches(all_query, params),
+                       total=ctx.lms.all(count_query, params)[0]["n"], done=0,
+                       before=before, comparison=None)
+    done = comparison_report(ctx, comparison, counted_as)
+    return Changed(batches=ctx.lms.by_ids(some_query, comparison.todo, params),
+                   total=comparison.total, done=done, before=before, comparison=comparison)
+
+
+def statistics_due(batch: int) -> bool:
+    """After which batches of a long stage the planner learns of the rows written: the 4th,
+    8th, 16th … (a table going from empty to big is when its plans change; an ANALYZE costs
+    the same at any size)."""
+    return batch >= 4 and batch & (batch - 1) == 0
+
+
+class WriteBehind:
+    """A stage's bulk writes (COPY) run in a second thread on the run's own connection
+    while the stage works out its next batch: Python and PostgreSQL then work at once,
+    one core each, where one waited for the other. One write at a time, in order; a query
+    of the stage's own (any cursor it opens) waits for the write in flight first, so
+    it sees what the earlier batches wrote. ``with WriteBehind() as behind:
+    behind.submit(fn, *args)``; a write's failure is raised by the next ``submit``, a
+    query, or the block's end. Only raw COPY and plain statements in ``fn`` — no ORM
+    transaction blocks — and nothing on SQLite (the writes run at once there).
+
+    Inside the block the foreign keys are checked as each statement ends (``SET
+    CONSTRAINTS ALL IMMEDIATE``), not all at the commit: the same checks, done in the
+    writer's time while Python works — at 100,000 customers tens of millions of them, a
+    commit of minutes otherwise. Every deferrable constraint is initially deferred (as
+    Django makes them), so ``ALL DEFERRED`` at the end is the state before."""
+
+    def __init__(self):
+        self.conn = connections[DEFAULT_DB_ALIAS]
+        self.owner = threading.get_ident()
+        self.pending: Future | None = None
+        self.pool: ThreadPoolExecutor | None = None
+
+    def __enter__(self) -> "WriteBehind":
+        if self.conn.vendor == "postgresql":
+            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lms-write")
+            self.conn.inc_thread_sharing()
+            self.conn.execute_wrappers.insert(0, self._gate)
+            # Every cursor the stage opens (the ORM's, a COPY's) waits too: a raw COPY of
+            # its own must not run between a write's statements, nor before it.
+            opened = self.conn._cursor
+
+            def _cursor(*args, **kwargs):
+                if threading.get_ident() == self.owner:
+                    self.wait()
+                return opened(*args, **kwargs)
+
+            self.conn._cursor = _cursor
+            self._constraints("IMMEDIATE")
+        return self
+
+    def __exit__(self, failed, *exc) -> None:
+        if self.pool is None:
+            return
+        try:
+            self.wait()
+        finally:
+            self.pool.shutdown(wait=True)
+            self.conn.execute_wrappers.remove(self._gate)
+            del self.conn._cursor  # the class's again
+            self.conn.dec_thread_sharing()
+        if failed is None:
+            self._constraints("DEFERRED")
+
+    def _constraints(self, when: str) -> None:
+        with self.conn.cursor() as cursor:
+            cursor.execute(f"SET CONSTRAINTS ALL {when}")
+
+    def submit(self, fn: Callable, *args) -> None:
+        self.wait()
+        if self.pool is None:
+            fn(*args)
+            return
+        self.pending = self.pool.submit(contextvars.copy_context().run, self._run, fn, args)
+
+    def _run(self, fn, args) -> None:
+        connections[DEFAULT_DB_ALIAS] = self.conn  # this thread's connection: the run's
+        fn(*args)
+
+    def wait(self) -> None:
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            pending.result()
+
+    def _gate(self, execute, sql, params, many, context):
+        if threading.get_ident() == self.owner:
+            self.wait()
+        return execute(sql, params, many, context)
 
 
 def map_forget(kind: str, lms_ids) -> None:
@@ -333,28 +533,39 @@ def import_run(*, tenant, dsn: str, dry_run: bool = False, stages=None,
 
 
 def _run_stages(run, report, *, tenant, dsn, dry_run, stages, since, progress) -> None:
-    with LmsReader(dsn) as lms, transaction.atomic(), \
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="lms-prefetch") as prefetch:
-        _lock(tenant)
+    with LmsReader(dsn) as lms, transaction.atomic(), ExitStack() as cleanup:
+        # Undone in reverse: the fingerprints' reading stopped and its files closed, then
+        # the second LMS connection closed — before the first ends its transaction.
+        prefetch = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lms-prefetch")
         ctx = Context(tenant=tenant, lms=lms, since=since, progress=progress,
                       prefetch=prefetch)
-        try:
-            _stages_run(ctx, run, report, stages)
-        finally:
-            for pending in ctx.cache.get("fingerprints", {}).values():
-                pending.cancel()
-            prefetch.shutdown(wait=True)
-            for pending in ctx.cache.get("fingerprints", {}).values():
-                if pending.done() and not pending.cancelled() and not pending.exception():
-                    pending.result().close()
-            if "lms_fork" in ctx.cache:
-                ctx.cache["lms_fork"].close()
+        cleanup.callback(_fork_close, ctx)
+        cleanup.callback(_prefetch_stop, ctx, prefetch)
+        _lock(tenant)
+        _stages_run(ctx, run, report, stages)
         if dry_run:
             transaction.set_rollback(True)
 
 
+def _prefetch_stop(ctx, prefetch: ThreadPoolExecutor) -> None:
+    """What was read ahead and not used (a stage failed, or a test's own stages)."""
+    files = ctx.cache.get("fingerprints", {}).values()
+    for future in [*files, *ctx.cache.get("ahead", {}).values()]:
+        future.cancel()
+    prefetch.shutdown(wait=True)
+    for future in files:
+        if future.done() and not future.cancelled() and future.exception() is None:
+            future.result().close()
+
+
+def _fork_close(ctx) -> None:
+    if "lms_fork" in ctx.cache:
+        ctx.cache.pop("lms_fork").close()
+
+
 def _stages_run(ctx, run, report, stages) -> None:
-    # What a stage can start at once for later (``prepare(ctx)``: re-runs' fingerprints).
+    # What a stage can start at once for later (``prepare(ctx)``: re-runs' fingerprints,
+    # then LMS's side of the reconciliation).
     for name, _stage in stages:
         try:
             module = importlib.import_module(f"lmsimport.stages.{name}")
@@ -364,21 +575,24 @@ def _stages_run(ctx, run, report, stages) -> None:
             continue
         if hasattr(module, "prepare"):
             module.prepare(ctx)
+    reconciliation = _reconciliation()
+    if reconciliation is not None:
+        reconciliation.prepare(ctx)
     for name, stage in stages:
         ctx.report = report.stage(name)
         ctx.advance(0)
         stage(ctx)
         ctx.statistics()
         run.progress[name] = "done"
-    reconcile = _reconciler()
-    if reconcile is not None:  # the proof: LMS and Abonent compared, same snapshot
-        report.reconciliation = reconcile(ctx)
+    if reconciliation is not None:  # the proof: LMS and Abonent compared, same snapshot
+        report.reconciliation = reconciliation.reconcile(ctx)
 
 
-def _reconciler():
-    """``lmsimport.reconcile.reconcile(ctx) -> dict`` once that module exists."""
+def _reconciliation():
+    """``lmsimport.reconcile`` (``prepare(ctx)``, ``reconcile(ctx) -> dict``) once that
+    module exists."""
     try:
-        return importlib.import_module("lmsimport.reconcile").reconcile
+        return importlib.import_module("lmsimport.reconcile")
     except ModuleNotFoundError as exc:
         if exc.name != "lmsimport.reconcile":
             raise

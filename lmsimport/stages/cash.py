@@ -18,6 +18,7 @@ Nothing is published: no "payment.booked", no messages, no RADIUS change.
 
 import functools
 import json
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
@@ -33,9 +34,10 @@ from finance.seller import party_snapshots
 
 from ..models import LmsMap
 from ..runner import (
-    comparison_report,
-    fingerprints_compare,
+    WriteBehind,
+    changed_rows,
     fingerprints_prefetch,
+    map_any,
     map_get,
     map_save,
 )
@@ -43,13 +45,13 @@ from .documents import (
     DOC_COLUMNS,
     UPDATE_FIELDS,
     any_of,
+    closed_written,
     customer_ids,
     forget_documents,
     forget_gone,
     imported_documents,
     ledger_touched,
     printed,
-    statistics_due,
 )
 from .money_rules import ZERO, Entry, allocations_plan, fingerprint, lms_day, lms_epoch
 
@@ -86,29 +88,17 @@ def run(ctx) -> None:
     # the titles printed where a row has no comment.
     context = fingerprint(sorted(sources.items()), printed(gettext_lazy("Payment")),
                           printed(gettext_lazy("Operation imported from LMS")))
-    done = 0
-    before = LmsMap.objects.filter(kind=MAP_KIND).exists()  # else nothing can be gone
-    comparison = fingerprints_compare(ctx, MAP_KIND, FINGERPRINTS, params,
-                                      context) if before else None
-    if comparison is None:  # the first run (or not PostgreSQL): every row read
-        total = ctx.lms.all(f"SELECT count(*) AS n FROM cash WHERE {_WHERE}",  # noqa: S608
-                            params)[0]["n"]
-        batches = ctx.lms.batches(f"SELECT {_COLUMNS} FROM cash WHERE {_WHERE} "  # noqa: S608
-                                  "ORDER BY id", params)
-    else:
-        total = comparison.total
-        done = comparison_report(ctx, comparison, "cash")
-        batches = ctx.lms.by_ids(f"SELECT {_COLUMNS} FROM cash WHERE id = ANY(%s) "  # noqa: S608
-                                 f"AND {_WHERE} ORDER BY id", comparison.todo, params)
-    for number, rows in enumerate(batches, start=1):
-        _batch(ctx, rows, customers, sources, context)
-        done += len(rows)
-        ctx.advance(done, total)
-        if statistics_due(number):
-            ctx.statistics()
-    if comparison is not None:
-        forget_documents(ctx, MAP_KIND, comparison.gone)
-    elif before:
+    changed = changed_rows(
+        ctx, MAP_KIND, fingerprints=FINGERPRINTS, context=context, params=params,
+        count_query=f"SELECT count(*) AS n FROM cash WHERE {_WHERE}",  # noqa: S608
+        all_query=f"SELECT {_COLUMNS} FROM cash WHERE {_WHERE} ORDER BY id",  # noqa: S608
+        some_query=f"SELECT {_COLUMNS} FROM cash WHERE id = ANY(%s) AND {_WHERE} "  # noqa: S608
+                   "ORDER BY id",
+        counted_as="cash")
+    changed.each(ctx, lambda rows: _batch(ctx, rows, customers, sources, context))
+    if changed.comparison is not None:
+        forget_documents(ctx, MAP_KIND, changed.comparison.gone)
+    elif changed.before:
         forget_gone(ctx, MAP_KIND, f"SELECT id FROM cash WHERE id = ANY(%s) AND {_WHERE}",  # noqa: S608
                     params)
     _openings(ctx, customers, since)
@@ -154,7 +144,8 @@ def _decide(ctx, row, customers, sources) -> dict | None:
 
 
 def _batch(ctx, rows, customers, sources, context) -> None:
-    mapped = {m.lms_id: m for m in map_get(MAP_KIND, [r["id"] for r in rows])}
+    mapped = {m.lms_id: m for m in map_get(MAP_KIND, [r["id"] for r in rows])} \
+        if map_any(ctx, MAP_KIND) else {}
     new, changed = [], []
     for row in rows:
         ctx.report.add("cash", "read")
@@ -181,9 +172,8 @@ def write_simple(ctx, map_kind: str, new: list, changed: list) -> None:
     tenant, now = ctx.tenant.pk, timezone.now()
     for doc, pk in zip(new, ids_reserve(FinanceDocument, len(new)), strict=True):
         doc["pk"] = pk
-    parties = party_snapshots({d["values"]["customer"] for d in new + changed})
-    texts = {customer: json.dumps(snapshot, ensure_ascii=False)
-             for customer, snapshot in parties.items()}
+    texts = _parties_json(ctx, {d["values"]["customer"] for d in new})
+    parties = party_snapshots({d["values"]["customer"] for d in changed}) if changed else {}
     rows = []
     for doc in new:
         v = doc["values"]
@@ -191,7 +181,6 @@ def write_simple(ctx, map_kind: str, new: list, changed: list) -> None:
                      v["due_date"], v["debit"], v["credit"], v["title"], v["reason"], None,
                      None, "", v.get("bank_account", ""), "", now, None,
                      texts.get(v["customer"], "null")))
-    rows_copy(FinanceDocument, DOC_COLUMNS, rows)
     if changed:
         FinanceDocument.objects.bulk_update(
             [FinanceDocument(pk=d["pk"], tenant_id=tenant, customer_id=d["values"]["customer"],
@@ -208,8 +197,25 @@ def write_simple(ctx, map_kind: str, new: list, changed: list) -> None:
         ledger_touched(ctx).add(doc["values"]["customer"])
     map_save(ctx, map_kind, [(d["lms_id"], d["pk"], d["digest"],
                               {"kind": d["values"]["kind"]}) for d in changed])
-    map_save(ctx, map_kind, [(d["lms_id"], d["pk"], d["digest"],
-                              {"kind": d["values"]["kind"]}) for d in new], fresh=True)
+    ctx.write(_new_write, ctx, map_kind, rows, [(d["lms_id"], d["pk"], d["digest"],
+                                                {"kind": d["values"]["kind"]}) for d in new])
+
+
+def _new_write(ctx, map_kind, rows, maps) -> None:
+    """New documents and their mappings copied in (behind the next batch: ``ctx.write``)."""
+    rows_copy(FinanceDocument, DOC_COLUMNS, rows)
+    map_save(ctx, map_kind, maps, fresh=True)
+
+
+def _parties_json(ctx, customers) -> dict[int, str]:
+    """The customers' parties snapshots as JSON (``party_snapshots``, as now), each read
+    once a run: a customer's millions of rows share it."""
+    known = ctx.cache.setdefault("parties_json", {})
+    missing = [c for c in customers if c not in known]
+    if missing:
+        known.update({customer: json.dumps(snapshot, ensure_ascii=False)
+                      for customer, snapshot in party_snapshots(missing).items()})
+    return {c: known[c] for c in customers if c in known}
 
 
 # --------------------------------------------------------------------------- --since
@@ -278,36 +284,55 @@ def _openings_remove(ctx, lms_ids) -> None:
 # --------------------------------------------------------------------------- settling
 
 def ledger_settle(ctx, customer_ids) -> None:
-    """Allocations and cached balances of ``customer_ids``, a chunk at a time."""
+    """Allocations and cached balances of ``customer_ids``, a chunk at a time: the next
+    chunk's ledger is read before this chunk's allocations are written, and the writing
+    runs behind the next chunk's planning (``WriteBehind``)."""
     ids = sorted(customer_ids)
     today = timezone.localdate()
     recogniser = functools.cache(title_recogniser)
+    chunks = [ids[start:start + CHUNK] for start in range(0, len(ids), CHUNK)]
     written = 0
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
-        written += _allocate(ctx, chunk, today, recogniser)
-        _balances(ctx, chunk)
+    with WriteBehind() as behind:
+        ledger = _ledger_read(ctx, chunks[0]) if chunks else None
+        for number, chunk in enumerate(chunks):
+            rows = _allocate(ctx, ledger, today, recogniser)
+            ledger = _ledger_read(ctx, chunks[number + 1]) if number + 1 < len(chunks) \
+                else None
+            behind.submit(_settled_write, ctx.tenant.pk, chunk, rows)
+            written += len(rows)
     ctx.report.add("allocation", "created", written)
     ctx.report.add("balance", "updated", len(ids))
 
 
-def _allocate(ctx, chunk, today, recogniser) -> int:
-    docs = list(any_of(FinanceDocument, "customer", chunk)
-                .order_by("customer_id", "issue_date", "id")
-                .values_list("pk", "customer_id", "number", "issue_date", "due_date", "debit",
-                             "credit", "title", "corrects_id", "kind"))
-    pks = [d[0] for d in docs]
-    closed = {}
-    imported = set()
+@dataclass
+class _Ledger:
+    """What settling a chunk of customers starts from."""
+
+    docs: list[tuple]  # their ledger documents, each customer's in the order of issue
+    closed: set        # of them, those LMS marks settled
+    taken_out: dict    # what allocations made in Abonent use of each payment …
+    taken_in: dict     # … and of each receivable
+
+
+def _ledger_read(ctx, chunk) -> _Ledger:
+    docs = _ledger(chunk)
+    # A customer this run created has only this run's documents, all from LMS, and no
+    # allocation yet: what LMS marks settled is known from the writing. The others' are
+    # looked up, and their links made in Abonent kept.
+    new = ctx.touched.get("customer_new", set())
+    known = [d[0] for d in docs if d[1] in new]
+    pks = [d[0] for d in docs if d[1] not in new]
+    closed = closed_written(ctx).intersection(known)
+    imported = set(known)
     for abonent_id, data in imported_documents(pks).items():
         imported.add(abonent_id)
         if data.get("closed"):
-            closed[abonent_id] = True
+            closed.add(abonent_id)
     # Links between two imported documents are made again; any other (made in Abonent)
     # stays and counts as taken.
     taken_out, taken_in, stale = {}, {}, []
     links = {}
-    for field in ("payment", "receivable"):
+    for field in ("payment", "receivable") if pks else ():
         for row in Allocation.objects.filter(column_any(Allocation, field, pks, "bigint")) \
                 .values_list("id", "payment_id", "receivable_id", "amount"):
             links[row[0]] = row
@@ -319,21 +344,46 @@ def _allocate(ctx, chunk, today, recogniser) -> int:
         taken_in[receivable] = taken_in.get(receivable, ZERO) + amount
     if stale:
         any_of(Allocation, "id", stale).delete()
+    return _Ledger(docs=docs, closed=closed, taken_out=taken_out, taken_in=taken_in)
+
+
+def _allocate(ctx, ledger: _Ledger, today, recogniser) -> list[tuple]:
+    """The allocations of a chunk (rows to copy): ``allocations_plan`` per customer."""
     per_customer = {}
-    for pk, customer, number, issued, due, debit, credit, title, corrects, kind in docs:
+    for pk, customer, number, issued, due, debit, credit, title, corrects, kind in ledger.docs:
         per_customer.setdefault(customer, []).append(Entry(
             pk=pk, number=number, issue_date=issued, due_date=due, debit=debit, credit=credit,
-            title=title, corrects_id=corrects, kind=kind, closed=pk in closed))
+            title=title, corrects_id=corrects, kind=kind, closed=pk in ledger.closed))
     tenant, now, rows = ctx.tenant.pk, timezone.now(), []
     for entries in per_customer.values():
-        plan = allocations_plan(entries, taken_out=taken_out, taken_in=taken_in, today=today,
-                                recogniser=recogniser)
+        plan = allocations_plan(entries, taken_out=ledger.taken_out,
+                                taken_in=ledger.taken_in, today=today, recogniser=recogniser)
         rows += [(tenant, payment, receivable, amount, rule, now, None)
                  for payment, receivable, amount, rule in plan]
         _closed_but_open(ctx, entries, plan)
+    return rows
+
+
+def _settled_write(tenant: int, chunk: list, rows: list) -> None:
     rows_copy(Allocation, ["tenant", "payment", "receivable", "amount", "rule", "created_at",
                            "created_by"], rows)
-    return len(rows)
+    _balances(tenant, chunk)
+
+
+def _ledger(chunk) -> list[tuple]:
+    """The ledger documents of these customers, each customer's in the order of issue."""
+    if connection.vendor != "postgresql":
+        return list(any_of(FinanceDocument, "customer", chunk)
+                    .order_by("customer_id", "issue_date", "id")
+                    .values_list("pk", "customer_id", "number", "issue_date", "due_date",
+                                 "debit", "credit", "title", "corrects_id", "kind"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, customer_id, number, issue_date, due_date, debit, credit, title, "  # noqa: S608
+            f"corrects_id, kind FROM {FinanceDocument._meta.db_table} "
+            "WHERE customer_id = ANY(%s::bigint[]) ORDER BY customer_id, issue_date, id",
+            [list(chunk)])
+        return cursor.fetchall()
 
 
 def _closed_but_open(ctx, entries, plan) -> None:
@@ -355,7 +405,7 @@ def _closed_but_open(ctx, entries, plan) -> None:
                                {"a": entry.debit - paid.get(pk, ZERO)})
 
 
-def _balances(ctx, chunk) -> None:
+def _balances(tenant: int, chunk) -> None:
     """The cached balance = Σcredit − Σdebit of the ledger (one statement)."""
     accounts = CustomerAccount._meta.db_table
     documents = FinanceDocument._meta.db_table
@@ -368,7 +418,7 @@ def _balances(ctx, chunk) -> None:
             " ON l.customer_id = c.id "
             "ON CONFLICT (customer_id) DO UPDATE SET balance = EXCLUDED.balance "
             f"WHERE {accounts}.balance IS DISTINCT FROM EXCLUDED.balance",
-            [ctx.tenant.pk, list(chunk), list(chunk)])
+            [tenant, list(chunk), list(chunk)])
 
 
 def _accounts_ensure(ctx) -> None:

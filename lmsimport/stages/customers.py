@@ -7,6 +7,7 @@ is a bit set (CONTACT_* below). Identity numbers are checked with the customers 
 validators; an invalid one is kept as LMS has it and the card gets a pinned annotation.
 """
 
+import functools
 import json
 from datetime import UTC, date, datetime
 
@@ -15,7 +16,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.sql import column_any
+from core.sql import column_any, objects_rows, rows_copy
 from customers import validators
 from customers.models import (
     Address,
@@ -30,7 +31,18 @@ from customers.models import (
 )
 from customers.services import customer_search_text, email_clean
 
-from ..runner import digest, map_forget, map_get, map_load, map_save
+from ..models import LmsMap
+from ..runner import (
+    changed_rows,
+    digest,
+    fingerprints_prefetch,
+    map_any,
+    map_forget,
+    map_get,
+    map_load,
+    map_save,
+)
+from .money_rules import fingerprint
 
 CONTACT_MOBILE, CONTACT_FAX, CONTACT_LANDLINE, CONTACT_EMAIL = 1, 2, 4, 8
 CONTACT_INVOICES, CONTACT_NOTIFICATIONS, CONTACT_BANKACCOUNT = 16, 32, 64
@@ -54,28 +66,129 @@ CUSTOMER_FIELDS = ("kind", "status", "first_name", "last_name", "company_name", 
                    "nip", "regon", "virtual_account")
 
 
+CARD = "customer_card"  # a customer's whole card as LMS has it: what a re-run compares
+
+# Every part of a customer's card in LMS, fingerprinted by PostgreSQL: its row and its
+# division's account, consents, addresses (with their TERYT ids), contacts (an e-mail's
+# being another customer's too), current group memberships and notes. A re-run reads again
+# only the customers whose card differs (``runner.changed_rows``).
+_SHARED_EMAILS = ("SELECT lower(trim(contact)) AS e FROM customercontacts "  # noqa: S608
+                  f"WHERE type & {CONTACT_EMAIL} > 0 GROUP BY 1 "
+                  "HAVING count(DISTINCT customerid) > 1")
+
+
+def _card_query(some: bool) -> str:
+    """The customers with their consents and card fingerprint; ``some``: only those of the
+    ids given as the first parameter (``= ANY``), the rest of their card read by them."""
+    def only(column: str) -> str:
+        return f" WHERE {column} IN (SELECT id FROM wanted)" if some else ""  # noqa: S608
+    return (  # noqa: S608
+        ("WITH wanted AS (SELECT unnest(%s::bigint[]) AS id), " if some else "WITH ")  # noqa: S608
+        + f"shared AS ({_SHARED_EMAILS}) "  # noqa: S608
+        "SELECT c.*, d.account AS division_account, coalesce(cs.consents, '{}') AS consents, "
+        "md5(concat_ws('|', row(c.*)::text, coalesce(d.account, ''), "
+        "coalesce(cs.consents::text, ''), coalesce(ad.t, ''), coalesce(co.t, ''), "
+        "coalesce(ms.t, ''), coalesce(nt.t, ''))) AS card "
+        "FROM customers c LEFT JOIN divisions d ON d.id = c.divisionid "
+        "LEFT JOIN (SELECT customerid, array_agg(ARRAY[type::bigint, cdate] ORDER BY type) "
+        f"AS consents FROM customerconsents{only('customerid')} GROUP BY customerid) cs "
+        "ON cs.customerid = c.id "
+        "LEFT JOIN (SELECT ca.customer_id, string_agg(row(ca.*, a.*, lc.ident, lb.ident, "
+        "lb.type, ld.ident, ls.ident, lst.ident)::text, ',' ORDER BY ca.id) AS t "
+        "FROM customer_addresses ca JOIN addresses a ON a.id = ca.address_id "
+        "LEFT JOIN location_cities lc ON lc.id = a.city_id "
+        "LEFT JOIN location_boroughs lb ON lb.id = lc.boroughid "
+        "LEFT JOIN location_districts ld ON ld.id = lb.districtid "
+        "LEFT JOIN location_states ls ON ls.id = COALESCE(ld.stateid, a.state_id) "
+        f"LEFT JOIN location_streets lst ON lst.id = a.street_id{only('ca.customer_id')} "
+        "GROUP BY ca.customer_id) ad ON ad.customer_id = c.id "
+        "LEFT JOIN (SELECT cc.customerid, string_agg(row(cc.*)::text || "
+        "(lower(trim(cc.contact)) IN (SELECT e FROM shared))::text, ',' ORDER BY cc.id) AS t "
+        f"FROM customercontacts cc{only('cc.customerid')} GROUP BY cc.customerid) co "
+        "ON co.customerid = c.id "
+        "LEFT JOIN (SELECT v.customerid, string_agg(row(v.*)::text, ',' ORDER BY v.id) AS t "
+        f"FROM vcustomerassignments v{only('v.customerid')} GROUP BY v.customerid) ms "
+        "ON ms.customerid = c.id "
+        "LEFT JOIN (SELECT n.customerid, string_agg(row(n.*)::text, ',' ORDER BY n.id) AS t "
+        f"FROM customernotes n{only('n.customerid')} GROUP BY n.customerid) nt "
+        "ON nt.customerid = c.id" + (" WHERE c.id IN (SELECT id FROM wanted)" if some else ""))
+
+
+# What a re-run compares (runner.fingerprints_compare): id, customer, fingerprint.
+FINGERPRINTS = f"SELECT q.id, q.id, q.card FROM ({_card_query(False)}) q"  # noqa: S608
+
+
+def prepare(ctx) -> None:
+    """At the run's start: a re-run's fingerprints read meanwhile (runner)."""
+    fingerprints_prefetch(ctx, CARD, FINGERPRINTS, [])
+
+
 def run(ctx) -> None:
     groups = _groups(ctx)
     ctx.touched["customer"] = set()
-    customers = {}
-    query = ("SELECT c.*, d.account AS division_account, "
-             "COALESCE((SELECT array_agg(ARRAY[cc.type::bigint, cc.cdate]) "
-             "FROM customerconsents cc WHERE cc.customerid = c.id), '{}') AS consents "
-             "FROM customers c LEFT JOIN divisions d ON d.id = c.divisionid ORDER BY c.id")
-    total, done = ctx.lms.all("SELECT count(*) AS n FROM customers")[0]["n"], 0
-    for rows in ctx.lms.batches(query):
-        batch = _customers(ctx, rows)
-        customers.update(batch)
-        ids = list(batch)
-        _consents(ctx, rows, batch)
-        _addresses(ctx, ids, batch)
-        _contacts(ctx, ids, batch)
-        _memberships(ctx, ids, batch, groups)
-        _notes(ctx, ids, batch)
-        done += len(rows)
-        ctx.advance(done, total)
-    _forget_deleted(ctx)
+    # What every card's Abonent rows also depend on: the groups' Abonent ids.
+    context = fingerprint(sorted(groups.items()))
+    changed = changed_rows(
+        ctx, CARD, fingerprints=FINGERPRINTS, context=context, params=[],
+        count_query="SELECT count(*) AS n FROM customers",
+        all_query=_card_query(False) + " ORDER BY c.id",
+        some_query=_card_query(True) + " ORDER BY c.id")
+    changed.each(ctx, lambda rows: _batch(ctx, rows, groups, context,
+                                          fresh=not changed.before))
+    _forget_deleted(ctx, changed.comparison)
+    if changed.comparison is not None:
+        map_forget(CARD, changed.comparison.gone)
     _reindex(ctx, ctx.touched["customer"])
+
+
+def _batch(ctx, rows, groups, context, *, fresh: bool) -> None:
+    """A batch of customers with their whole cards; each card's mapping keeps its
+    fingerprint and what it added to the report."""
+    cards = _Cards(ctx.report)
+    batch = _customers(ctx, rows, cards)
+    ids = list(batch)
+    _consents(ctx, rows, batch, cards)
+    _addresses(ctx, ids, batch, cards)
+    _contacts(ctx, ids, batch, cards)
+    _memberships(ctx, ids, batch, groups, cards)
+    _notes(ctx, ids, batch, cards)
+    map_save(ctx, CARD, [(row["id"], batch.get(row["id"], 0),
+                          fingerprint(row["card"], batch.get(row["id"]), context),
+                          cards.kept(row["id"])) for row in rows], fresh=fresh)
+
+
+class _Cards:
+    """What each LMS customer's card added to the report in this run, kept on the card's
+    mapping: a re-run that leaves the card as it is says the same again
+    (``runner.fingerprints_compare``) — written rows then count as unchanged."""
+
+    def __init__(self, report):
+        self.report = report
+        self.counts: dict[int, dict[str, dict[str, int]]] = {}
+        self.problems: dict[int, list] = {}
+
+    def add(self, owner: int, kind: str, counter: str, n: int = 1) -> None:
+        self.report.add(kind, counter, n)
+        per_kind = self.counts.setdefault(owner, {}).setdefault(kind, {})
+        per_kind[counter] = per_kind.get(counter, 0) + n
+
+    def problem(self, owner: int, *, lms_id: int, kind: str, action: str, message) -> None:
+        self.report.problem(lms_id=lms_id, kind=kind, action=action, message=message)
+        per_kind = self.counts.setdefault(owner, {}).setdefault(kind, {})
+        per_kind[action] = per_kind.get(action, 0) + 1
+        self.problems.setdefault(owner, []).append([lms_id, kind, action, str(message)])
+
+    def kept(self, owner: int) -> dict:
+        counts = {}
+        for kind, counters in self.counts.get(owner, {}).items():
+            again = counts[kind] = {}
+            for counter, n in counters.items():
+                counter = "unchanged" if counter in ("created", "updated") else counter
+                again[counter] = again.get(counter, 0) + n
+        data = {"kind": "customer", "counts": counts}
+        if self.problems.get(owner):
+            data["problems"] = self.problems[owner]
+        return data
 
 
 # --------------------------------------------------------------------------- groups
@@ -163,20 +276,21 @@ def customer_fields(row: dict) -> tuple[dict | None, list[str]]:
     return fields, warnings
 
 
-def _customers(ctx, rows) -> dict[int, int]:
+def _customers(ctx, rows, cards) -> dict[int, int]:
     """Create or update the batch's customers; LMS id → Abonent id."""
-    mapped = {m.lms_id: m for m in map_get("customer", [r["id"] for r in rows])}
-    new, changed, maps, flags, created_at = [], [], [], {}, {}
+    mapped = {m.lms_id: m for m in map_get("customer", [r["id"] for r in rows])} \
+        if map_any(ctx, "customer") else {}
+    new, changed, maps, flags = [], [], [], {}
     for row in rows:
-        ctx.report.add("customer", "read")
+        cards.add(row["id"], "customer", "read")
         fields, warnings = customer_fields(row)
         if fields is None:
-            ctx.report.problem(lms_id=row["id"], kind="customer", action="skipped",
-                               message="; ".join(warnings))
+            cards.problem(row["id"], lms_id=row["id"], kind="customer", action="skipped",
+                          message="; ".join(warnings))
             continue
         for warning in warnings:
-            ctx.report.problem(lms_id=row["id"], kind="customer", action="flagged",
-                               message=warning)
+            cards.problem(row["id"], lms_id=row["id"], kind="customer", action="flagged",
+                          message=warning)
         flags[row["id"]] = warnings
         fp = digest(fields)
         m = mapped.get(row["id"])
@@ -185,37 +299,38 @@ def _customers(ctx, rows) -> dict[int, int]:
         elif m.digest != fp:
             changed.append((Customer(pk=m.abonent_id, tenant=ctx.tenant, **fields), row, fp))
         else:
-            ctx.report.add("customer", "unchanged")
+            cards.add(row["id"], "customer", "unchanged")
             maps.append((row["id"], m.abonent_id, fp))
-    _numbers(ctx, new)
-    _unique_accounts(ctx, [(r["id"], c) for r, c, _f in new]
+    _numbers(new, cards)
+    _unique_accounts(cards, [(r["id"], c) for r, c, _f in new]
                      + [(r["id"], c) for c, r, _f in changed])
-    Customer.objects.bulk_create([c for _r, c, _f in new], batch_size=5000)
+    for row, customer, _f in new:  # LMS's creation date, not the import's
+        if row["creationdate"]:
+            customer.created_at = datetime.fromtimestamp(row["creationdate"], UTC)
+    ctx.write(rows_copy, *objects_rows([c for _r, c, _f in new]))
     now = timezone.now()
     for customer, _r, _f in changed:
         customer.updated_at = now
     Customer.objects.bulk_update([c for c, _r, _f in changed],
                                  [*CUSTOMER_FIELDS, "updated_at"], batch_size=5000)
-    ctx.report.add("customer", "created", len(new))
-    ctx.report.add("customer", "updated", len(changed))
-    fresh = []
-    for row, customer, fp in new:
-        fresh.append((row["id"], customer.pk, fp))
-        if row["creationdate"]:
-            created_at[customer.pk] = datetime.fromtimestamp(row["creationdate"], UTC)
+    for row, _c, _f in new:
+        cards.add(row["id"], "customer", "created")
+    for _c, row, _f in changed:
+        cards.add(row["id"], "customer", "updated")
+    fresh = [(row["id"], customer.pk, fp) for row, customer, fp in new]
     for customer, row, fp in changed:
         maps.append((row["id"], customer.pk, fp))
     map_save(ctx, "customer", maps)
-    map_save(ctx, "customer", fresh, fresh=True)
-    _created_dates(created_at)
+    ctx.write(functools.partial(map_save, ctx, "customer", fresh, fresh=True))
     ids = {lms_id: abonent_id for lms_id, abonent_id, _fp in maps + fresh}
     ctx.touched["customer"].update(pk for _r, c, _f in new for pk in [c.pk])
+    ctx.touched.setdefault("customer_new", set()).update(c.pk for _r, c, _f in new)
     ctx.touched["customer"].update(c.pk for c, _r, _f in changed)
     _flag_annotations(ctx, flags, ids)
     return ids
 
 
-def _numbers(ctx, new) -> None:
+def _numbers(new, cards) -> None:
     """The LMS id becomes the customer number (what staff and payers know); a number
     already used in Abonent by another customer gets the next free one."""
     taken = set(Customer.objects.filter(number__in=[r["id"] for r, _c, _f in new])
@@ -226,14 +341,14 @@ def _numbers(ctx, new) -> None:
         if row["id"] in taken:
             top += 1
             customer.number = top
-            ctx.report.problem(lms_id=row["id"], kind="customer", action="flagged",
-                               message=_("customer number %(n)s is taken: got %(m)s")
-                               % {"n": row["id"], "m": top})
+            cards.problem(row["id"], lms_id=row["id"], kind="customer", action="flagged",
+                          message=_("customer number %(n)s is taken: got %(m)s")
+                          % {"n": row["id"], "m": top})
         else:
             customer.number = row["id"]
 
 
-def _unique_accounts(ctx, pairs) -> None:
+def _unique_accounts(cards, pairs) -> None:
     """An individual account another Abonent customer already has is left empty."""
     accounts = [c.virtual_account for _id, c in pairs if c.virtual_account]
     owners = dict(Customer.objects.filter(virtual_account__in=accounts)
@@ -241,22 +356,10 @@ def _unique_accounts(ctx, pairs) -> None:
     for lms_id, customer in pairs:
         owner = owners.get(customer.virtual_account)
         if owner is not None and owner != customer.pk:
-            ctx.report.problem(lms_id=lms_id, kind="customer", action="flagged",
-                               message=_("individual account %(a)s belongs to another "
-                                         "customer: left empty")
-                               % {"a": customer.virtual_account})
+            cards.problem(lms_id, lms_id=lms_id, kind="customer", action="flagged",
+                          message=_("individual account %(a)s belongs to another "
+                                    "customer: left empty") % {"a": customer.virtual_account})
             customer.virtual_account = None
-
-
-def _created_dates(created_at: dict) -> None:
-    """LMS's creation date replaces the import's time (auto_now_add): one UPDATE."""
-    if not created_at:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE customers_customer AS c SET created_at = v.at "
-            "FROM unnest(%s::bigint[], %s::timestamptz[]) AS v(id, at) WHERE c.id = v.id",
-            [list(created_at), list(created_at.values())])
 
 
 def _flag_annotations(ctx, warnings_by_lms_id: dict, ids: dict) -> None:
@@ -287,7 +390,7 @@ def _flag_annotations(ctx, warnings_by_lms_id: dict, ids: dict) -> None:
 
 # --------------------------------------------------------------------------- consents
 
-def _consents(ctx, rows, ids) -> None:
+def _consents(ctx, rows, ids, cards) -> None:
     """LMS's consents as Abonent's; a consent withdrawn in LMS becomes "not granted"."""
     wanted = {}
     for row in rows:
@@ -297,6 +400,7 @@ def _consents(ctx, rows, ids) -> None:
         for lms_type, cdate in row["consents"]:
             kind = CONSENT_KIND.get(lms_type)
             if kind:
+                cards.add(row["id"], "consent", "read")
                 when = cdate or row["creationdate"]
                 given = datetime.fromtimestamp(when, UTC).date() if when else date.today()
                 wanted[(customer_id, kind)] = given
@@ -311,7 +415,6 @@ def _consents(ctx, rows, ids) -> None:
          for (c, k), d in wanted.items() if existing.get((c, k), ())[1:] != (True, d)],
         update_conflicts=True, unique_fields=["customer", "kind"],
         update_fields=["granted", "given_on"])
-    ctx.report.add("consent", "read", len(wanted))
     withdrawn = [pk for key, (pk, granted, _d) in existing.items()
                  if granted and key not in wanted]
     Consent.objects.filter(pk__in=withdrawn).update(granted=False)
@@ -320,34 +423,38 @@ def _consents(ctx, rows, ids) -> None:
 
 # --------------------------------------------------------------------------- rows per customer
 
-def _sync(ctx, kind, model, items, fields) -> None:
-    """Create, update or leave each ``(lms_id, customer_id, values, data)`` of ``kind``."""
-    mapped = {m.lms_id: m for m in map_get(kind, [i[0] for i in items])}
+def _sync(ctx, cards, kind, model, items, fields) -> None:
+    """Create, update or leave each ``(lms_id, owner, customer_id, values, data)`` of
+    ``kind`` (``owner``: the LMS customer whose card the row is on)."""
+    mapped = {m.lms_id: m for m in map_get(kind, [i[0] for i in items])} \
+        if map_any(ctx, kind) else {}
     new, changed, maps = [], [], []
-    for lms_id, customer_id, values, data in items:
-        ctx.seen.setdefault(kind, set()).add(lms_id)
+    seen = ctx.seen.setdefault(kind, set())
+    for lms_id, owner, customer_id, values, data in items:
+        seen.add(lms_id)
         fp = digest(customer_id, values)
         m = mapped.get(lms_id)
         if m is None:
             new.append((lms_id, model(tenant=ctx.tenant, customer_id=customer_id, **values),
                         fp, data))
+            cards.add(owner, kind, "created")
         elif m.digest != fp:
             changed.append(model(pk=m.abonent_id, tenant=ctx.tenant, customer_id=customer_id,
                                  **values))
             maps.append((lms_id, m.abonent_id, fp, data))
+            cards.add(owner, kind, "updated")
         else:
-            ctx.report.add(kind, "unchanged")
+            cards.add(owner, kind, "unchanged")
     model.objects.bulk_update(changed, ["customer", *fields], batch_size=5000)
-    model.objects.bulk_create([o for _i, o, _f, _d in new], batch_size=5000)
+    ctx.write(rows_copy, *objects_rows([o for _i, o, _f, _d in new]))
     map_save(ctx, kind, maps)
-    map_save(ctx, kind, [(lms_id, o.pk, fp, data) for lms_id, o, fp, data in new], fresh=True)
-    ctx.report.add(kind, "created", len(new))
-    ctx.report.add(kind, "updated", len(changed))
+    ctx.write(functools.partial(map_save, ctx, kind, [
+        (lms_id, o.pk, fp, data) for lms_id, o, fp, data in new], fresh=True))
     ctx.touched["customer"].update(o.customer_id for _i, o, _f, _d in new)
     ctx.touched["customer"].update(o.customer_id for o in changed)
 
 
-def _addresses(ctx, lms_ids, ids) -> None:
+def _addresses(ctx, lms_ids, ids, cards) -> None:
     rows = ctx.lms.all(
         "SELECT ca.id, ca.customer_id, ca.type, a.*, ca.id AS id, "
         "ls.ident AS teryt_woj, ld.ident AS teryt_pow, lb.ident AS teryt_gmi, "
@@ -361,17 +468,18 @@ def _addresses(ctx, lms_ids, ids) -> None:
         "WHERE ca.customer_id = ANY(%s) ORDER BY ca.id", [lms_ids])
     items, single = [], set()
     for row in rows:
-        ctx.report.add("address", "read")
+        owner = row["customer_id"]
+        cards.add(owner, "address", "read")
         kind = ADDRESS_KIND.get(row["type"])
         if kind is None:
-            ctx.report.problem(lms_id=row["id"], kind="address", action="skipped",
-                               message=_("an address type Abonent does not keep"))
+            cards.problem(owner, lms_id=row["id"], kind="address", action="skipped",
+                          message=_("an address type Abonent does not keep"))
             continue
-        customer_id = ids[row["customer_id"]]
+        customer_id = ids[owner]
         if kind != Address.Kind.INSTALLATION:
             if (customer_id, kind) in single:
-                ctx.report.problem(lms_id=row["id"], kind="address", action="skipped",
-                                   message=_("a second address of the same kind"))
+                cards.problem(owner, lms_id=row["id"], kind="address", action="skipped",
+                              message=_("a second address of the same kind"))
                 continue
             single.add((customer_id, kind))
         values = {"kind": kind, "street": _fit(row["street"], "street", Address),
@@ -380,16 +488,17 @@ def _addresses(ctx, lms_ids, ids) -> None:
                   "postal_code": _fit(row["zip"], "postal_code", Address),
                   "city": _fit(row["city"], "city", Address)}
         if not values["building_no"] or not values["city"]:
-            ctx.report.problem(lms_id=row["id"], kind="address", action="flagged",
-                               message=_("imported without a building number or city"))
+            cards.problem(owner, lms_id=row["id"], kind="address", action="flagged",
+                          message=_("imported without a building number or city"))
         teryt = {k: str(row[f"teryt_{k}"]) for k in TERYT_KEYS
                  if row[f"teryt_{k}"] is not None}
-        items.append((row["id"], customer_id, values, {"teryt": teryt} if teryt else {}))
-    _sync(ctx, "address", Address, items,
+        items.append((row["id"], owner, customer_id, values,
+                      {"teryt": teryt} if teryt else {}))
+    _sync(ctx, cards, "address", Address, items,
           ["kind", "street", "building_no", "apartment_no", "postal_code", "city"])
 
 
-def _contacts(ctx, lms_ids, ids) -> None:
+def _contacts(ctx, lms_ids, ids, cards) -> None:
     """Phones, e-mails and the customers' own bank accounts; a bank account marked for
     invoices is the customer's individual account at the ISP (``virtual_account``)."""
     rows = ctx.lms.all("SELECT id, customerid, name, contact, type FROM customercontacts "
@@ -397,8 +506,9 @@ def _contacts(ctx, lms_ids, ids) -> None:
     phones, emails, accounts, seen, virtual = [], [], [], set(), {}
     shared = shared_emails(ctx)
     for row in rows:
-        ctx.report.add("contact", "read")
-        customer_id, bits = ids[row["customerid"]], row["type"] or 0
+        owner = row["customerid"]
+        cards.add(owner, "contact", "read")
+        customer_id, bits = ids[owner], row["type"] or 0
         flags = {"label": _fit(row["name"], "label", Phone),
                  "for_notifications": bool(bits & CONTACT_NOTIFICATIONS)
                  and not bits & CONTACT_DISABLED,
@@ -407,63 +517,60 @@ def _contacts(ctx, lms_ids, ids) -> None:
             if bits & CONTACT_BANKACCOUNT:
                 iban = validators.clean_iban(row["contact"])
                 if bits & CONTACT_INVOICES and iban.startswith("PL"):
-                    virtual[customer_id] = (row["id"], iban[2:])
+                    virtual[customer_id] = (owner, row["id"], iban[2:])
                     continue
                 item, target = {"iban": iban, "description": flags["label"]}, accounts
             elif bits & CONTACT_EMAIL:
                 address = email_clean(row["contact"])
                 item, target = {"address": address, **flags}, emails
                 if address.lower() in shared:
-                    ctx.report.problem(lms_id=row["id"], kind="contact", action="flagged",
-                                       message=_("e-mail %(a)s is also another customer's")
-                                       % {"a": address})
+                    cards.problem(owner, lms_id=row["id"], kind="contact", action="flagged",
+                                  message=_("e-mail %(a)s is also another customer's")
+                                  % {"a": address})
             elif bits & PHONE_BITS or not bits:
                 item, target = {"number": validators.clean_phone(row["contact"]),
                                 **flags}, phones
             else:
-                ctx.report.problem(lms_id=row["id"], kind="contact", action="skipped",
-                                   message=_("a kind of contact Abonent does not keep"))
+                cards.problem(owner, lms_id=row["id"], kind="contact", action="skipped",
+                              message=_("a kind of contact Abonent does not keep"))
                 continue
         except ValidationError as e:
-            ctx.report.problem(lms_id=row["id"], kind="contact", action="skipped",
-                               message=" ".join(e.messages))
+            cards.problem(owner, lms_id=row["id"], kind="contact", action="skipped",
+                          message=" ".join(e.messages))
             continue
         key = (customer_id, id(target), next(iter(item.values())))
         if key in seen:
-            ctx.report.problem(lms_id=row["id"], kind="contact", action="skipped",
-                               message=_("the customer has this contact twice"))
+            cards.problem(owner, lms_id=row["id"], kind="contact", action="skipped",
+                          message=_("the customer has this contact twice"))
             continue
         seen.add(key)
-        target.append((row["id"], customer_id, item, {}))
-    _sync(ctx, "phone", Phone, phones, ["number", "label", "for_notifications",
-                                        "for_invoices"])
-    _sync(ctx, "email", Email, emails, ["address", "label", "for_notifications",
-                                        "for_invoices"])
-    _sync(ctx, "bank_account", BankAccount, accounts, ["iban", "description"])
-    _virtual_accounts(ctx, virtual)
+        target.append((row["id"], owner, customer_id, item, {}))
+    _sync(ctx, cards, "phone", Phone, phones, ["number", "label", "for_notifications",
+                                               "for_invoices"])
+    _sync(ctx, cards, "email", Email, emails, ["address", "label", "for_notifications",
+                                               "for_invoices"])
+    _sync(ctx, cards, "bank_account", BankAccount, accounts, ["iban", "description"])
+    _virtual_accounts(virtual, cards)
 
 
 def shared_emails(ctx) -> set[str]:
     """E-mail addresses (lower-cased) that more than one LMS customer has: once a stage."""
     if "shared_emails" not in ctx.cache:
-        rows = ctx.lms.all("SELECT lower(trim(contact)) AS contact FROM customercontacts "
-                           "WHERE type & %s > 0 GROUP BY lower(trim(contact)) "
-                           "HAVING count(DISTINCT customerid) > 1", [CONTACT_EMAIL])
-        ctx.cache["shared_emails"] = {r["contact"] for r in rows}
+        ctx.cache["shared_emails"] = {r["e"] for r in ctx.lms.all(_SHARED_EMAILS)}
     return ctx.cache["shared_emails"]
 
 
-def _virtual_accounts(ctx, virtual: dict) -> None:
+def _virtual_accounts(virtual: dict, cards) -> None:
     """The account LMS prints on the customer's invoices replaces the computed one."""
-    taken = dict(Customer.objects.filter(virtual_account__in=[a for _i, a in
+    taken = dict(Customer.objects.filter(virtual_account__in=[a for _o, _i, a in
                                                               virtual.values()])
                  .values_list("virtual_account", "pk"))
     ids, accounts = [], []
-    for customer_id, (lms_id, account) in virtual.items():
+    for customer_id, (owner, lms_id, account) in virtual.items():
         if taken.get(account, customer_id) != customer_id:
-            ctx.report.problem(lms_id=lms_id, kind="contact", action="skipped",
-                               message=_("individual account %(a)s belongs to another "
-                                         "customer: left empty") % {"a": account})
+            cards.problem(owner, lms_id=lms_id, kind="contact", action="skipped",
+                          message=_("individual account %(a)s belongs to another "
+                                    "customer: left empty") % {"a": account})
             continue
         ids.append(customer_id)
         accounts.append(account)
@@ -471,45 +578,64 @@ def _virtual_accounts(ctx, virtual: dict) -> None:
         _column_set(Customer, "virtual_account", ids, accounts)
 
 
-def _memberships(ctx, lms_ids, ids, groups) -> None:
+def _memberships(ctx, lms_ids, ids, groups, cards) -> None:
     rows = ctx.lms.all("SELECT id, customergroupid, customerid FROM vcustomerassignments "
                        "WHERE customerid = ANY(%s) ORDER BY id", [lms_ids])
     items, pairs = [], set()
     for row in rows:
-        ctx.report.add("membership", "read")
-        pair = (ids[row["customerid"]], groups[row["customergroupid"]])
+        owner = row["customerid"]
+        cards.add(owner, "membership", "read")
+        pair = (ids[owner], groups[row["customergroupid"]])
         if pair in pairs:
-            ctx.report.add("membership", "skipped")
+            cards.add(owner, "membership", "skipped")
             continue
         pairs.add(pair)
-        items.append((row["id"], pair[0], {"group_id": pair[1]}, {}))
-    _sync(ctx, "membership", GroupMembership, items, ["group"])
+        items.append((row["id"], owner, pair[0], {"group_id": pair[1]}, {}))
+    _sync(ctx, cards, "membership", GroupMembership, items, ["group"])
 
 
-def _notes(ctx, lms_ids, ids) -> None:
+def _notes(ctx, lms_ids, ids, cards) -> None:
     """``customernotes`` rows → annotations (their LMS dates kept)."""
     rows = ctx.lms.all("SELECT id, customerid, message, dt FROM customernotes "
                        "WHERE customerid = ANY(%s) ORDER BY id", [lms_ids])
     items = []
     for row in rows:
-        ctx.report.add("note", "read")
+        owner = row["customerid"]
+        cards.add(owner, "note", "read")
         text = row["message"][:Annotation._meta.get_field("text").max_length]
-        items.append((row["id"], ids[row["customerid"]], {"text": text}, {}))
-    _sync(ctx, "note", Annotation, items, ["text"])
+        items.append((row["id"], owner, ids[owner], {"text": text}, {}))
+    _sync(ctx, cards, "note", Annotation, items, ["text"])
 
 
 # --------------------------------------------------------------------------- end of stage
 
-def _forget_deleted(ctx) -> None:
-    """A contact, address, membership or note no longer in LMS goes from Abonent too."""
-    for kind, model in (("phone", Phone), ("email", Email), ("bank_account", BankAccount),
-                        ("address", Address), ("membership", GroupMembership),
-                        ("note", Annotation)):
-        seen = ctx.seen.get(kind, set())
-        gone = [m for m in map_load(kind).values() if m.lms_id not in seen]
+# The rows of a card per kind: the LMS table and its customer's column.
+CARD_ROWS = (("phone", Phone, "customercontacts", "customerid"),
+             ("email", Email, "customercontacts", "customerid"),
+             ("bank_account", BankAccount, "customercontacts", "customerid"),
+             ("address", Address, "customer_addresses", "customer_id"),
+             ("membership", GroupMembership, "vcustomerassignments", "customerid"),
+             ("note", Annotation, "customernotes", "customerid"))
+
+
+def _forget_deleted(ctx, comparison) -> None:
+    """A contact, address, membership or note no longer in LMS goes from Abonent too: what
+    the run read stays, and on a re-run also the rows of the cards it left as they are
+    (``comparison``: those not among its ``todo``)."""
+    kept = {}
+    for kind, model, table, column in CARD_ROWS:
+        keep = ctx.seen.get(kind, set())
+        if comparison is not None:
+            if table not in kept:
+                kept[table] = {row["id"] for row in ctx.lms.all(
+                    f"SELECT id FROM {table} WHERE NOT ({column} = ANY(%s))",  # noqa: S608
+                    [comparison.todo])}
+            keep = keep | kept[table]
+        gone = [(lms_id, abonent_id) for lms_id, abonent_id in LmsMap.objects.filter(
+            kind=kind).values_list("lms_id", "abonent_id") if lms_id not in keep]
         if gone:
-            model.objects.filter(pk__in=[m.abonent_id for m in gone]).delete()
-            map_forget(kind, [m.lms_id for m in gone])
+            model.objects.filter(pk__in=[pk for _l, pk in gone]).delete()
+            map_forget(kind, [lms_id for lms_id, _pk in gone])
             ctx.report.add(kind, "deleted", len(gone))
 
 

@@ -48,10 +48,10 @@ from finance.seller import SNAPSHOT_VERSION, seller_get
 from ..models import LmsMap
 from ..report import Problem
 from ..runner import (
-    comparison_report,
+    changed_rows,
     digest,
-    fingerprints_compare,
     fingerprints_prefetch,
+    map_any,
     map_get,
     map_load,
     map_save,
@@ -88,12 +88,6 @@ KIND_OF_TYPE = {DOC_INVOICE: Kind.INVOICE, DOC_CNOTE: Kind.CORRECTION,
 MAP_KIND = "document"
 
 
-def statistics_due(batch: int) -> bool:
-    """After which batches of a long stage the planner learns of the rows written: the 4th,
-    8th, 16th … (a table going from empty to big is when its plans change; an ANALYZE costs
-    the same at any size)."""
-    return batch >= 4 and batch & (batch - 1) == 0
-
 DOC_COLUMNS = ["id", "tenant", "customer", "kind", "number", "issue_date", "due_date", "debit",
                "credit", "title", "reason", "corrects", "cash_register", "bank_reference",
                "bank_account", "counterparty_account", "created_at", "created_by", "parties"]
@@ -109,34 +103,19 @@ def run(ctx) -> None:
     registers = _registers(ctx, plans)
     since = lms_epoch(ctx.since) if ctx.since else None
     _skipped_types(ctx)
-    done = 0
-    before = LmsMap.objects.filter(kind=MAP_KIND).exists()  # else nothing can be gone
     writer = _Writer(ctx, customers, taxes, plans, registers)
     params = [list(MONEY_TYPES), since, since]
-    comparison = fingerprints_compare(ctx, MAP_KIND, FINGERPRINTS, params,
-                                      writer.context) if before else None
-    if comparison is None:  # the first run (or not PostgreSQL): every document read
-        total = ctx.lms.all(f"SELECT count(*) AS n FROM documents d WHERE {_WHERE}",  # noqa: S608
-                            params)[0]["n"]
-        batches = ctx.lms.batches(f"SELECT {_COLUMNS}, {FINGERPRINT} {_FROM} "  # noqa: S608
-                                  f"WHERE {_WHERE} ORDER BY d.id", params)
-    else:
-        total = comparison.total
-        done = comparison_report(ctx, comparison, "document")
-        batches = ctx.lms.by_ids(f"SELECT {_COLUMNS}, {FINGERPRINT} {_FROM_SOME} "  # noqa: S608
-                                 f"WHERE d.id = ANY(%s) AND {_WHERE} ORDER BY d.id",
-                                 comparison.todo, params)
-    for number, rows in enumerate(batches, start=1):
-        writer.batch(rows)
-        done += len(rows)
-        ctx.advance(done, total)
-        if statistics_due(number):
-            ctx.statistics()
-    if comparison is not None:
-        forget_documents(ctx, MAP_KIND, comparison.gone)
-        _numbering(ctx, plans, registers)
-        return
-    if before:
+    changed = changed_rows(
+        ctx, MAP_KIND, fingerprints=FINGERPRINTS, context=writer.context, params=params,
+        count_query=f"SELECT count(*) AS n FROM documents d WHERE {_WHERE}",  # noqa: S608
+        all_query=f"SELECT {_COLUMNS}, {FINGERPRINT} {_FROM} WHERE {_WHERE} ORDER BY d.id",  # noqa: S608
+        some_query=f"SELECT {_COLUMNS}, {FINGERPRINT} {_FROM_SOME} "  # noqa: S608
+                   f"WHERE d.id = ANY(%s) AND {_WHERE} ORDER BY d.id",
+        counted_as="document")
+    changed.each(ctx, writer.batch)
+    if changed.comparison is not None:
+        forget_documents(ctx, MAP_KIND, changed.comparison.gone)
+    elif changed.before:
         _forget_deleted(ctx, since)
     _numbering(ctx, plans, registers)
 
@@ -203,6 +182,12 @@ def ledger_touched(ctx) -> set:
     """Abonent customers whose ledger the run changed: the cash stage re-allocates them
     and recomputes their balances."""
     return ctx.touched.setdefault("ledger", set())
+
+
+def closed_written(ctx) -> set:
+    """Abonent ids of the documents this run wrote that LMS marks settled (what their
+    mappings' ``data["closed"]`` says): the cash stage need not look them up."""
+    return ctx.touched.setdefault("closed", set())
 
 
 # --------------------------------------------------------------------------- types
@@ -479,7 +464,8 @@ class _Writer:
     # -- a batch ------------------------------------------------------------------------
     def batch(self, rows) -> None:
         ctx = self.ctx
-        mapped = {m.lms_id: m for m in map_get(MAP_KIND, [r["id"] for r in rows])}
+        mapped = {m.lms_id: m for m in map_get(MAP_KIND, [r["id"] for r in rows])} \
+            if map_any(ctx, MAP_KIND) else {}
         new, changed, maps, fresh, todo = [], [], [], [], []
         for row in rows:
             ctx.report.add("document", "read")
@@ -517,7 +503,7 @@ class _Writer:
         for doc in changed:
             doc["pk"] = doc["map"].abonent_id
         self._resolve_corrects(new + changed)
-        self._write(new, changed)
+        copies = self._write(new, changed)
         for doc in new:
             doc["new"] = True
         for doc in new + changed:
@@ -525,13 +511,14 @@ class _Writer:
             data = {"kind": doc["values"]["kind"]}
             if doc["closed"]:
                 data["closed"] = 1
+                closed_written(ctx).add(doc["pk"])
             if doc["problems"]:
                 data["problems"] = [str(p) for p in doc["problems"]]
             (fresh if doc.get("new") else maps).append(
                 (doc["lms_id"], doc["pk"], doc["digest"], data))
             ledger_touched(ctx).add(doc["values"]["customer"])
         map_save(ctx, MAP_KIND, maps)
-        map_save(ctx, MAP_KIND, fresh, fresh=True)
+        ctx.write(_copies_write, ctx, copies, fresh)
 
     def _unique_numbers(self, docs) -> None:
         """Numbers are unique per kind: two LMS plans printing the same number (two
@@ -570,7 +557,9 @@ class _Writer:
             doc["values"]["corrects"] = roots.get(target) or target
             roots[doc["pk"]] = doc["values"]["corrects"]
 
-    def _write(self, new, changed) -> None:
+    def _write(self, new, changed) -> list:
+        """The changed documents updated now; the rows of the new ones and every
+        document's lines returned, to be copied (``_copies_write``)."""
         tenant = self.ctx.tenant.pk
         rows = []
         for doc in new:
@@ -580,7 +569,6 @@ class _Writer:
                          v["reason"], v["corrects"], v["cash_register"], "", "", "", self.now,
                          None, parties_json(self.seller_json(v["parties"]["seller"]),
                                             self.buyer_json(v["parties"]["buyer"]))))
-        rows_copy(FinanceDocument, DOC_COLUMNS, rows)
         if changed:
             FinanceDocument.objects.bulk_update(
                 [FinanceDocument(pk=d["pk"], tenant_id=tenant, **{
@@ -599,11 +587,20 @@ class _Writer:
                 continue
             lines += [(tenant, doc["pk"], n, *line, False)
                       for n, line in enumerate(doc["lines"], start=1)]
-        rows_copy(InvoiceLine, ["tenant", "document", "position", "name", "quantity", "unit",
-                                "net_unit_price", "vat_rate", "gtu", "net", "gross",
-                                "annex15"], lines)
-        rows_copy(CashPosition, ["tenant", "document", "position", "name", "amount"],
-                  positions)
+        return [(FinanceDocument, DOC_COLUMNS, rows),
+                (InvoiceLine, ["tenant", "document", "position", "name", "quantity", "unit",
+                               "net_unit_price", "vat_rate", "gtu", "net", "gross",
+                               "annex15"], lines),
+                (CashPosition, ["tenant", "document", "position", "name", "amount"],
+                 positions)]
+
+
+def _copies_write(ctx, copies, fresh) -> None:
+    """A batch's new documents, their lines and mappings copied in (behind the next
+    batch's work: ``ctx.write``)."""
+    for model, columns, rows in copies:
+        rows_copy(model, columns, rows)
+    map_save(ctx, MAP_KIND, fresh, fresh=True)
 
 
 # --------------------------------------------------------------------------- deletions

@@ -162,10 +162,17 @@ def test_second_run_writes_nothing_and_says_unchanged(lms, tenant):
     assert [p["lms_id"] for p in problems(run) if p["lms_id"] == bad["id"]] == [bad["id"]]
 
 
+def _read_kind(query: str) -> str:
+    return ("documents" if "FROM documents" in query else "cash" if "FROM cash " in query
+            else "customers")
+
+
 def test_a_rerun_reads_again_only_the_rows_lms_changed(lms, tenant, monkeypatch):
     """The re-run compares fingerprints in SQL (LMS's streamed into a temporary table,
-    joined with the mappings): unchanged documents and payments are not read again. Were
-    the digest computed there not the one the stages store, every row would be."""
+    joined with the mappings): unchanged customers, documents and payments are not read
+    again. Were the digest computed there not the one the stages store, every row would
+    be. The fingerprints are read ahead on a second LMS connection of the run's snapshot:
+    a payment LMS books meanwhile is not half-seen by this run, it is the next run's."""
     from lmsimport import runner
     from lmsimport.reader import LmsReader
 
@@ -175,26 +182,31 @@ def test_a_rerun_reads_again_only_the_rows_lms_changed(lms, tenant, monkeypatch)
     edited = made["ids"]["invoices"][0]
     lms.writer.invoice_edit(edited, 1, "70.00")
     paid = lms.writer.payment(made["customers"]["paid_in_full"], D("10.01"), date(2026, 11, 20))
-    read = []
+    read, readers = [], set()
     by_ids = LmsReader.by_ids
 
     def spy(self, query, ids, params=()):
-        read.append(("documents" if "FROM documents" in query else "cash", list(ids)))
+        read.append((_read_kind(query), list(ids)))
+        readers.add(self.conn.info.backend_pid)
         yield from by_ids(self, query, ids, params)
 
     monkeypatch.setattr(LmsReader, "by_ids", spy)
-    fetched = []
+    fetched, later = [], []
     fetch = runner._fingerprints_fetch
 
     def fetch_spy(reader, query, params):  # on the second connection, in the thread
-        fetched.append(("documents" if "FROM documents" in query else "cash",
-                        reader is not None))
+        fetched.append((_read_kind(query), reader.conn.info.backend_pid))
+        if not later:  # LMS books a payment while the run is under way
+            later.append(lms.writer.payment(made["customers"]["paid_in_full"], D("3.03"),
+                                            date(2026, 11, 21)))
         return fetch(reader, query, params)
 
     monkeypatch.setattr(runner, "_fingerprints_fetch", fetch_spy)
     run = import_run(tenant=tenant, dsn=lms.dsn)
-    assert sorted(fetched) == [("cash", True), ("documents", True)]
-    assert dict(read) == {"documents": [edited], "cash": [paid]}
+    assert sorted(kind for kind, _pid in fetched) == ["cash", "customers", "documents"]
+    forks = {pid for _kind, pid in fetched}
+    assert len(forks) == 1 and not forks & readers  # one other connection than the run's
+    assert dict(read) == {"customers": [], "documents": [edited], "cash": [paid]}
     documents, cash = stage(run)["counts"], stage(run, "cash")["counts"]
     assert documents["invoice"]["updated"] == 1
     assert documents["invoice"]["unchanged"] == len(made["ids"]["invoices"]) - 1
@@ -202,10 +214,13 @@ def test_a_rerun_reads_again_only_the_rows_lms_changed(lms, tenant, monkeypatch)
     assert cash["bank_transfer"]["unchanged"] == transfers
     with tenant_context(tenant):
         assert open_receivables(customer(made, "paid_in_full").pk) == D("0.00")
+        assert not FinanceDocument.objects.filter(number=f"LMS/{later[0]}").exists()
     read.clear()
-    again = import_run(tenant=tenant, dsn=lms.dsn)  # nothing changed: nothing read
-    assert dict(read) == {"documents": [], "cash": []}
+    again = import_run(tenant=tenant, dsn=lms.dsn)  # only the payment booked meanwhile
+    assert dict(read) == {"customers": [], "documents": [], "cash": later}
     assert stage(again)["counts"]["invoice"]["unchanged"] == len(made["ids"]["invoices"])
+    with tenant_context(tenant):
+        assert FinanceDocument.objects.get(number=f"LMS/{later[0]}").credit == D("3.03")
 
 
 def test_an_invoice_edited_in_lms_is_updated_and_reallocated(lms, tenant):
@@ -299,6 +314,67 @@ def test_since_brings_history_as_opening_balances(lms, tenant):
     again = import_run(tenant=tenant, dsn=lms.dsn, since=since)
     assert stage(again, "cash")["counts"]["opening"]["unchanged"] > 0
     assert balances_of(tenant, made) == {k: (v, v) for k, v in made["balances"].items()}
+
+
+def test_a_since_rerun_compares_only_the_history_it_imports(lms, tenant, monkeypatch):
+    """With --since, a re-run's comparison covers the documents and cash from that date:
+    what LMS changed after it is read again, a payment booked before it changes only the
+    customer's opening balance, and the history left out is never taken as gone."""
+    from lmsimport.reader import LmsReader
+
+    since = date(2025, 7, 1)
+    made = lms.made
+    import_run(tenant=tenant, dsn=lms.dsn, since=since)
+    company = made["customers"]["partly_paid"]
+    with lms.connect() as conn:
+        edited = conn.execute(
+            "SELECT min(id) FROM documents WHERE customerid = %s AND type = 1 "
+            "AND cdate >= extract(epoch FROM %s::date)", (company, since)).fetchone()[0]
+    lms.writer.invoice_edit(edited, 1, "70.00")
+    late = lms.writer.payment(company, D("20.00"), date(2025, 12, 1))
+    early = lms.writer.payment(company, D("15.00"), date(2025, 3, 1))  # before --since
+    read = []
+    by_ids = LmsReader.by_ids
+
+    def spy(self, query, ids, params=()):
+        read.append((_read_kind(query), list(ids)))
+        yield from by_ids(self, query, ids, params)
+
+    monkeypatch.setattr(LmsReader, "by_ids", spy)
+    run = import_run(tenant=tenant, dsn=lms.dsn, since=since)
+
+    assert dict(read) == {"customers": [], "documents": [edited], "cash": [late]}
+    counts = stage(run, "cash")["counts"]
+    assert counts["opening"]["updated"] == 1  # the company's, by the early payment
+    assert counts["bank_transfer"]["created"] == 1
+    assert sum(c["deleted"] for c in stage(run)["counts"].values()) == 0
+    assert run.report["reconciliation"]["ok"]
+    with tenant_context(tenant):
+        assert not FinanceDocument.objects.filter(number=f"LMS/{early}").exists()
+        opening = FinanceDocument.objects.get(customer=customer(made, "partly_paid"),
+                                              kind=Kind.TECHNICAL,
+                                              issue_date=date(2025, 6, 30))
+        assert opening.debit == D("74.00") * 6 - D("15.00")
+
+
+def test_a_write_failing_behind_a_stage_fails_the_run_and_leaves_nothing(lms, tenant,
+                                                                          monkeypatch):
+    """The documents are copied behind the stage's work (``runner.WriteBehind``): a copy
+    that fails is the run's failure, and the run's one transaction takes everything back."""
+    from lmsimport.stages import documents
+
+    def broken(ctx, copies, fresh):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(documents, "_copies_write", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        import_run(tenant=tenant, dsn=lms.dsn)
+    with tenant_context(tenant):
+        run = ImportRun.objects.get()
+        assert run.status == ImportRun.Status.FAILED and "disk full" in run.error
+        assert not Customer.objects.exists()
+        assert not FinanceDocument.objects.exists()
+        assert not LmsMap.objects.exists()
 
 
 def test_cash_of_another_tenant_is_not_touched(lms, tenant, other_tenant):
