@@ -8,7 +8,7 @@ them as an array. Elsewhere (the SQLite default of ``make run``) a plain ``IN`` 
 """
 
 from django.db import connection
-from django.db.models import BooleanField, JSONField, Q
+from django.db.models import BooleanField, Field, JSONField, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -143,6 +143,9 @@ def objects_rows(objs: list) -> tuple:
             for obj in objs:  # a time of creation given is kept
                 if f.auto_now or getattr(obj, f.attname) is None:
                     setattr(obj, f.attname, now)
+        elif getattr(f.pre_save, "__func__", None) is not Field.pre_save:
+            for obj in objs:  # a field filling itself on save (a slug, a stamp …) does
+                setattr(obj, f.attname, f.pre_save(obj, True))
     plain = [type(f).__module__.startswith("django.db.models.fields")
              and not isinstance(f, JSONField) for f in fields]
     attnames = [f.attname for f in fields]

@@ -136,14 +136,26 @@ def map_get(kind: str, lms_ids) -> list[Mapped]:
 
 
 def map_any(ctx: Context, kind: str) -> bool:
-    """Whether ``kind`` had mappings when the run first asked, before it wrote any (ask
-    before a stage's first write of the kind). If not — a first import — a batch's LMS ids
-    can have none: the stage skips the lookup, and its work on the batch need not wait for
-    the write of the one before (``WriteBehind``)."""
-    known = ctx.cache.setdefault("map_any", {})
-    if kind not in known:
-        known[kind] = LmsMap.objects.filter(kind=kind).exists()
-    return known[kind]
+    """Whether ``kind`` had mappings when the run began (``kinds_mapped``, read before any
+    stage wrote). If not — a first import — a batch's LMS ids can have none: the stage
+    skips the lookup, and its work on the batch need not wait for the write of the one
+    before (``WriteBehind``). A stage run on its own reads them at its first ask."""
+    if "kinds_mapped" not in ctx.cache:
+        ctx.cache["kinds_mapped"] = kinds_mapped(ctx.tenant)
+    return kind in ctx.cache["kinds_mapped"]
+
+
+def kinds_mapped(tenant) -> frozenset[str]:
+    """The kinds ``tenant`` has mappings of: one index probe per kind (a loose scan of the
+    unique index, which leads with tenant and kind) — not a pass over millions of rows."""
+    table = connection.ops.quote_name(LmsMap._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH RECURSIVE k(kind) AS (SELECT min(kind) FROM {table} WHERE tenant_id = %s "  # noqa: S608
+            f"UNION ALL SELECT (SELECT min(m.kind) FROM {table} m WHERE m.tenant_id = %s "
+            "AND m.kind > k.kind) FROM k WHERE k.kind IS NOT NULL) "
+            "SELECT kind FROM k WHERE kind IS NOT NULL", [tenant.pk, tenant.pk])
+        return frozenset(kind for (kind,) in cursor.fetchall())
 
 
 def map_save(ctx: Context, kind: str, rows: list[tuple], *, fresh: bool = False) -> None:
@@ -445,16 +457,17 @@ class WriteBehind:
             self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lms-write")
             self.conn.inc_thread_sharing()
             self.conn.execute_wrappers.insert(0, self._gate)
-            # Every cursor the stage opens (the ORM's, a COPY's) waits too: a raw COPY of
-            # its own must not run between a write's statements, nor before it.
-            opened = self.conn._cursor
+            # Every cursor the stage opens (a COPY's, a raw one) waits too: a raw statement
+            # of its own, not seen by the execute wrapper, must not run between a write's
+            # statements, nor before it. The connection's public ``cursor()``, per instance.
+            opened = self.conn.cursor
 
-            def _cursor(*args, **kwargs):
+            def cursor(*args, **kwargs):
                 if threading.get_ident() == self.owner:
                     self.wait()
                 return opened(*args, **kwargs)
 
-            self.conn._cursor = _cursor
+            self.conn.cursor = cursor
             self._constraints("IMMEDIATE")
         return self
 
@@ -466,7 +479,7 @@ class WriteBehind:
         finally:
             self.pool.shutdown(wait=True)
             self.conn.execute_wrappers.remove(self._gate)
-            del self.conn._cursor  # the class's again
+            del self.conn.cursor  # the class's again
             self.conn.dec_thread_sharing()
         if failed is None:
             self._constraints("DEFERRED")
@@ -542,6 +555,7 @@ def _run_stages(run, report, *, tenant, dsn, dry_run, stages, since, progress) -
         cleanup.callback(_fork_close, ctx)
         cleanup.callback(_prefetch_stop, ctx, prefetch)
         _lock(tenant)
+        ctx.cache["kinds_mapped"] = kinds_mapped(tenant)  # before any stage writes one
         _stages_run(ctx, run, report, stages)
         if dry_run:
             transaction.set_rollback(True)

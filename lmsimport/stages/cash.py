@@ -322,7 +322,7 @@ def _ledger_read(ctx, chunk) -> _Ledger:
     new = ctx.touched.get("customer_new", set())
     known = [d[0] for d in docs if d[1] in new]
     pks = [d[0] for d in docs if d[1] not in new]
-    closed = closed_written(ctx).intersection(known)
+    closed = closed_written(ctx).among(known)
     imported = set(known)
     for abonent_id, data in imported_documents(pks).items():
         imported.add(abonent_id)

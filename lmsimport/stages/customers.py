@@ -432,7 +432,8 @@ def _sync(ctx, cards, kind, model, items, fields) -> None:
     seen = ctx.seen.setdefault(kind, set())
     for lms_id, owner, customer_id, values, data in items:
         seen.add(lms_id)
-        fp = digest(customer_id, values)
+        # What the mapping keeps (TERYT ids as LMS has them) is part of what is written.
+        fp = digest(customer_id, values, data) if data else digest(customer_id, values)
         m = mapped.get(lms_id)
         if m is None:
             new.append((lms_id, model(tenant=ctx.tenant, customer_id=customer_id, **values),
@@ -492,10 +493,24 @@ def _addresses(ctx, lms_ids, ids, cards) -> None:
                           message=_("imported without a building number or city"))
         teryt = {k: str(row[f"teryt_{k}"]) for k in TERYT_KEYS
                  if row[f"teryt_{k}"] is not None}
+        values.update(_teryt_fields(teryt))
         items.append((row["id"], owner, customer_id, values,
                       {"teryt": teryt} if teryt else {}))
     _sync(ctx, cards, "address", Address, items,
-          ["kind", "street", "building_no", "apartment_no", "postal_code", "city"])
+          ["kind", "street", "building_no", "apartment_no", "postal_code", "city",
+           "teryt_terc", "teryt_simc", "teryt_ulic"])
+
+
+def _teryt_fields(teryt: dict) -> dict:
+    """The address's TERYT codes as Abonent keeps them (TERC = voivodeship, county,
+    commune and its kind: 7 digits; SIMC 7; ULIC 5); a code LMS has in another shape is
+    left empty here — the mapping keeps what LMS has."""
+    terc = "".join(teryt.get(k, "") for k in ("woj", "pow", "gmi", "rodz"))
+    codes = {"teryt_terc": terc, "teryt_simc": teryt.get("simc", ""),
+             "teryt_ulic": teryt.get("ulic", "")}
+    width = {"teryt_terc": 7, "teryt_simc": 7, "teryt_ulic": 5}
+    return {k: v if len(v) == width[k] and v.isascii() and v.isdigit() else ""
+            for k, v in codes.items()}
 
 
 def _contacts(ctx, lms_ids, ids, cards) -> None:
@@ -609,30 +624,33 @@ def _notes(ctx, lms_ids, ids, cards) -> None:
 
 # --------------------------------------------------------------------------- end of stage
 
-# The rows of a card per kind: the LMS table and its customer's column.
-CARD_ROWS = (("phone", Phone, "customercontacts", "customerid"),
-             ("email", Email, "customercontacts", "customerid"),
-             ("bank_account", BankAccount, "customercontacts", "customerid"),
-             ("address", Address, "customer_addresses", "customer_id"),
-             ("membership", GroupMembership, "vcustomerassignments", "customerid"),
-             ("note", Annotation, "customernotes", "customerid"))
+# The rows of a card per kind: the Abonent model they are written to.
+CARD_ROWS = (("phone", Phone), ("email", Email), ("bank_account", BankAccount),
+             ("address", Address), ("membership", GroupMembership), ("note", Annotation))
 
 
 def _forget_deleted(ctx, comparison) -> None:
-    """A contact, address, membership or note no longer in LMS goes from Abonent too: what
-    the run read stays, and on a re-run also the rows of the cards it left as they are
-    (``comparison``: those not among its ``todo``)."""
-    kept = {}
-    for kind, model, table, column in CARD_ROWS:
+    """A contact, address, membership or note no longer in LMS goes from Abonent too.
+    Which rows can have gone: on a re-run by comparison, only those of the customers whose
+    card it read again or who left LMS (an unchanged card has every row it had) — the
+    run's own few; on a first import none; else every mapped row the run did not read."""
+    owners = None
+    if comparison is not None:
+        lms_owners = [*comparison.todo, *comparison.gone]
+        owners = list(LmsMap.objects.filter(kind="customer").filter(
+            column_any(LmsMap, "lms_id", lms_owners, "bigint"))
+            .values_list("abonent_id", flat=True)) if lms_owners else []
+    for kind, model in CARD_ROWS:
+        if owners == [] or (owners is None and not map_any(ctx, kind)):
+            continue
         keep = ctx.seen.get(kind, set())
-        if comparison is not None:
-            if table not in kept:
-                kept[table] = {row["id"] for row in ctx.lms.all(
-                    f"SELECT id FROM {table} WHERE NOT ({column} = ANY(%s))",  # noqa: S608
-                    [comparison.todo])}
-            keep = keep | kept[table]
-        gone = [(lms_id, abonent_id) for lms_id, abonent_id in LmsMap.objects.filter(
-            kind=kind).values_list("lms_id", "abonent_id") if lms_id not in keep]
+        mapped = LmsMap.objects.filter(kind=kind)
+        if owners is not None:  # (two queries: a raw column in a subquery loses its alias)
+            rows = model.objects.filter(column_any(model, "customer", owners, "bigint"))
+            mapped = mapped.filter(column_any(LmsMap, "abonent_id",
+                                              rows.values_list("pk", flat=True), "bigint"))
+        gone = [(lms_id, abonent_id) for lms_id, abonent_id
+                in mapped.values_list("lms_id", "abonent_id") if lms_id not in keep]
         if gone:
             model.objects.filter(pk__in=[pk for _l, pk in gone]).delete()
             map_forget(kind, [lms_id for lms_id, _pk in gone])

@@ -184,10 +184,43 @@ def ledger_touched(ctx) -> set:
     return ctx.touched.setdefault("ledger", set())
 
 
-def closed_written(ctx) -> set:
+def closed_written(ctx) -> "IdBits":
     """Abonent ids of the documents this run wrote that LMS marks settled (what their
     mappings' ``data["closed"]`` says): the cash stage need not look them up."""
-    return ctx.touched.setdefault("closed", set())
+    return ctx.touched.setdefault("closed", IdBits())
+
+
+class IdBits:
+    """A set of primary keys as one bit each from the first added: the run's documents
+    take keys from one sequence, so millions of them fit in a few hundred kilobytes
+    (a set of Python ints would take ~60 bytes each). ``add``, ``in`` and ``among``."""
+
+    def __init__(self):
+        self.base: int | None = None
+        self.bits = bytearray()
+
+    def add(self, pk: int) -> None:
+        if self.base is None:
+            self.base = pk
+        elif pk < self.base:  # keys below the first: move the bits up, whole bytes
+            shift = (self.base - pk + 7) // 8
+            self.bits[:0] = bytes(shift)
+            self.base -= shift * 8
+        offset = pk - self.base
+        if offset // 8 >= len(self.bits):
+            self.bits.extend(bytes(max(offset // 8 + 1 - len(self.bits), len(self.bits))))
+        self.bits[offset // 8] |= 1 << (offset % 8)
+
+    def __contains__(self, pk: int) -> bool:
+        return bool(self.among([pk]))
+
+    def among(self, pks) -> set[int]:
+        """Those of ``pks`` in the set (one loop, no call per key: millions per run)."""
+        if self.base is None:
+            return set()
+        bits, base, size = self.bits, self.base, len(self.bits) * 8
+        return {pk for pk in pks
+                if 0 <= pk - base < size and bits[(pk - base) >> 3] >> ((pk - base) & 7) & 1}
 
 
 # --------------------------------------------------------------------------- types

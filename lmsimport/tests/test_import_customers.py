@@ -129,9 +129,32 @@ def test_teryt_ids_are_kept_with_the_address(lms, tenant):
         mapping = LmsMap.objects.get(kind="address", abonent_id=residence.pk)
     assert mapping.data["teryt"] == {"woj": "14", "pow": "65", "gmi": "01", "rodz": "1",
                                      "simc": "0918123", "ulic": "13334"}
+    assert (residence.teryt_terc, residence.teryt_simc, residence.teryt_ulic) == (
+        "1465011", "0918123", "13334")
     with tenant_context(tenant):
         postal = Address.objects.get(customer__number=number, kind="correspondence")
         assert LmsMap.objects.get(kind="address", abonent_id=postal.pk).data == {}
+
+
+def test_a_teryt_id_changed_alone_in_lms_is_taken_by_the_next_run(lms, tenant):
+    """Only a TERYT register's id changes (the city's SIMC, in LMS's location tables, not
+    the customer's own rows): the card's fingerprint covers it, the re-run writes it."""
+    import_run(tenant=tenant, dsn=lms.dsn)
+    number = lms.made["customers"]["paid_in_full"]
+    with lms.connect() as conn:
+        changed = conn.execute(
+            "UPDATE location_cities SET ident = '0918124' WHERE ident = '0918123' "
+            "RETURNING id").fetchall()
+    assert changed
+    run = import_run(tenant=tenant, dsn=lms.dsn)
+    with tenant_context(tenant):
+        residence = Address.objects.get(customer__number=number, kind="residence")
+        mapping = LmsMap.objects.get(kind="address", abonent_id=residence.pk)
+        assert mapping.data["teryt"]["simc"] == "0918124"
+        assert residence.teryt_simc == "0918124"
+        assert Address.objects.filter(customer__number=number).count() == 3
+    assert counts(run, "address")["created"] == 0 and counts(run, "address")["deleted"] == 0
+    assert counts(run, "address")["updated"] >= 1
 
 
 def test_broken_rows_are_reported_not_fatal(lms, tenant):
@@ -340,14 +363,19 @@ def test_two_runs_at_once_do_not_duplicate(lms, tenant):
 
     def one_run():
         try:
-            return import_run(tenant=tenant, dsn=lms.dsn).status
+            return import_run(tenant=tenant, dsn=lms.dsn)
         finally:
             connection.close()
 
+    # Each run writes its documents and cash behind its work (a writer thread per run on
+    # that run's connection): one waits for the other's tenant lock, neither mixes rows.
     with ThreadPoolExecutor(max_workers=2) as pool:
-        statuses = list(pool.map(lambda _i: one_run(), range(2)))
+        runs = list(pool.map(lambda _i: one_run(), range(2)))
 
-    assert statuses == [ImportRun.Status.DONE, ImportRun.Status.DONE]
+    assert [r.status for r in runs] == [ImportRun.Status.DONE, ImportRun.Status.DONE]
+    for run in runs:  # the second found the first's rows: the ledgers equal LMS's either way
+        result = run.report["reconciliation"]
+        assert result["ok"] and result["differences_total"] == 0
     with tenant_context(tenant):
         assert Customer.objects.count() == len(lms.made["balances"])
         assert Phone.objects.count() == LmsMap.objects.filter(kind="phone").count()

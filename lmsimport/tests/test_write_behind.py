@@ -3,7 +3,6 @@ connection — in order, seen by the stage's next query, failures raised in the 
 the foreign keys checked as each write ends, deferred again afterwards."""
 
 import threading
-import time
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -16,30 +15,43 @@ from lmsimport.runner import WriteBehind
 pytestmark = pytest.mark.django_db
 
 
-def _customer_copy(tenant, number, started=None):
-    if started is not None:  # the write waits until the stage has gone on, and a while
-        started.wait(5)      # more: a query not waiting for it would not see its row
-        time.sleep(0.3)
+def _customer_copy(tenant, number, waited=None):
+    if waited is not None:  # the write holds until the stage waits for it: a query not
+        waited.wait(5)      # waiting would run first and miss its row
     rows_copy(*objects_rows([Customer(tenant=tenant, number=number, last_name="Zapis")]))
 
 
+def _watched(behind):
+    """An event set when the stage's thread starts waiting for the write in flight."""
+    waited, wait = threading.Event(), behind.wait
+
+    def watching():
+        if behind.pending is not None:
+            waited.set()
+        wait()
+
+    behind.wait = watching
+    return waited
+
+
 def test_a_write_runs_behind_and_the_next_query_sees_it(tenant):
-    went_on = threading.Event()
     with tenant_context(tenant), WriteBehind() as behind:
-        behind.submit(_customer_copy, tenant, 9001, went_on)
-        went_on.set()  # the stage went on while the write waited
-        behind.submit(_customer_copy, tenant, 9002)  # after the first, in order
+        waited = _watched(behind)
+        behind.submit(_customer_copy, tenant, 9001, waited)
+        assert list(Customer.objects.filter(number__gt=9000)
+                    .values_list("number", flat=True)) == [9001]
+        behind.submit(_customer_copy, tenant, 9002)
+        behind.submit(_customer_copy, tenant, 9003)  # after the one before, in order
         assert sorted(Customer.objects.filter(number__gt=9000)
-                      .values_list("number", flat=True)) == [9001, 9002]
+                      .values_list("number", flat=True)) == [9001, 9002, 9003]
 
 
 def test_a_raw_cursor_of_the_stage_waits_for_the_write_too(tenant):
-    went_on = threading.Event()
     with tenant_context(tenant), WriteBehind() as behind:
-        behind.submit(_customer_copy, tenant, 9003, went_on)
-        went_on.set()
+        waited = _watched(behind)
+        behind.submit(_customer_copy, tenant, 9004, waited)
         with connection.cursor() as cursor:
-            cursor.cursor.execute("SELECT count(*) FROM customers_customer WHERE number = 9003")
+            cursor.cursor.execute("SELECT count(*) FROM customers_customer WHERE number = 9004")
             assert cursor.cursor.fetchone()[0] == 1
 
 
