@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "ksef",
     "accounting",
     "lmsimport",
+    "voip",
 ]
 
 MIDDLEWARE = [
@@ -150,6 +151,11 @@ if env("DATABASE_MIGRATE_URL", default="") and sys.argv[1:2] == ["migrate"]:
     DATABASES["default"].update(env.db("DATABASE_MIGRATE_URL"))
 if DB_RLS and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["ENGINE"] = "core.postgresql"
+# Asterisk's own database (voip.asterisk writes the phones into its realtime tables);
+# never migrated by Django. Unset: provisioning is off, and the phone page says so.
+if env("ASTERISK_DATABASE_URL", default=""):
+    DATABASES["asterisk"] = env.db("ASTERISK_DATABASE_URL")
+DATABASE_ROUTERS = ["voip.routers.AsteriskRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"

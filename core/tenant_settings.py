@@ -22,6 +22,7 @@ class Category:
     DOCUMENTS = "documents"
     MESSAGING = "messaging"
     HELPDESK = "helpdesk"
+    VOIP = "voip"
 
     LABELS = {
         DOCUMENTS: _("Documents"),
@@ -30,6 +31,7 @@ class Category:
         COMPUTER: _("Computer"),
         MESSAGING: _("Messages"),
         HELPDESK: _("Helpdesk"),
+        VOIP: _("Telephony"),
     }
 
 

@@ -27,4 +27,9 @@ if [ -z "${DATABASE_URL:-}" ]; then
     export DATABASE_URL="postgres://postgres@127.0.0.1:54329/abonent"
   fi
 fi
+# Asterisk's realtime database of the VoIP tests and benchmark: beside the main one
+# (the tests create their own copy of it, test_<name>, and load Asterisk's schema).
+if [ -z "${ASTERISK_DATABASE_URL:-}" ]; then
+  export ASTERISK_DATABASE_URL="${DATABASE_URL%/*}/$(basename "${DATABASE_URL%%\?*}")_asterisk"
+fi
 "$@"

@@ -1,0 +1,39 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+# What crosses into Asterisk's configuration: a name of its own characters only.
+ASTERISK_NAME = r"[A-Za-z0-9_-]{1,40}"
+
+
+class VoipConfig(AppConfig):
+    name = "voip"
+    verbose_name = _("Telephony")
+
+    def ready(self):
+        from core.tenant_settings import Category, SettingDef, register
+
+        name_message = _("Letters, digits, “_” and “-” only, at most 40.")
+        register(
+            SettingDef(key="voip.quarantine_days", category=Category.VOIP, type=int,
+                       default=90, min_value=0, max_value=3650,
+                       label=_("Quarantine of a released number (days)"),
+                       help_text=_("A number of a removed phone is not given to another "
+                                   "customer for this many days.")),
+            SettingDef(key="voip.blocked_context", category=Category.VOIP, type=str,
+                       default="zablokowany", pattern=ASTERISK_NAME,
+                       pattern_message=name_message,
+                       label=_("Dialplan context of a blocked phone"),
+                       help_text=_("A phone blocked for debt or over its amount limit is "
+                                   "put in this context of the exchange.")),
+            SettingDef(key="voip.realm", category=Category.VOIP, type=str,
+                       default="asterisk", pattern=r"[A-Za-z0-9_.-]{1,60}",
+                       pattern_message=name_message, label=_("SIP realm"),
+                       help_text=_("The exchange's digest realm (its default_realm).")),
+            SettingDef(key="voip.transport", category=Category.VOIP, type=str,
+                       default="transport-udp", pattern=ASTERISK_NAME,
+                       pattern_message=name_message, label=_("PJSIP transport")),
+            SettingDef(key="voip.codecs", category=Category.VOIP, type=str,
+                       default="alaw,ulaw,g722", pattern=r"[a-z0-9]{1,20}(,[a-z0-9]{1,20}){0,9}",
+                       pattern_message=_("Codec names separated by commas."),
+                       label=_("Codecs")),
+        )

@@ -1,0 +1,162 @@
+"""Rating a call: which price rule, how many seconds are billed, what is free, what it
+costs — the one function every path calls (the CDR import, a re-rating, the benchmark).
+
+* **Price rule**: the longest prefix of the dialled number (E.164 digits) in the price
+  list; a number no prefix matches is not rated (reported, never guessed).
+* **Billing increment** ``first/next`` (60/60, 1/1, 30/6): a call of ``s`` answered
+  seconds is billed ``first`` seconds if ``s <= first``, else ``first`` plus ``s - first``
+  rounded up to a multiple of ``next``; an unanswered call (0 s) costs nothing.
+* **Free numbers**: a call to one of the numbers the phone names costs nothing.
+* **Free minutes** of the billing period, for the billing groups the phone names: the
+  billed seconds are taken from what is left of them; a call that crosses the end of the
+  free minutes pays for the seconds past it (per second of the minute price), and the
+  connection fee only when some of it is paid.
+* **Amount**: ``price per minute × paid seconds / 60 + connection fee``, to the grosz
+  (half up, ``finance.money.round_grosz``) per call, as the call list prints it.
+* **Limit and threshold**: the period's running total; the call that brings it to the
+  amount limit or past it says so (the phone is then blocked), and the one that first
+  reaches the notification threshold says so (the customer is told once a period).
+
+Every rated call keeps what priced it (``Rated``): the rule, the seconds billed, the free
+seconds used, why it is free — a customer's question "why this amount" has an answer.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from finance.money import round_grosz
+
+ZERO = Decimal("0")
+MAX_PREFIX = 15  # E.164
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One line of the price list."""
+
+    id: int
+    prefix: str
+    group: str  # billing group's code
+    price_per_minute: Decimal
+    first_increment: int = 60
+    next_increment: int = 60
+    connection_fee: Decimal = ZERO
+
+
+@dataclass(slots=True)
+class Usage:
+    """A phone's billing period so far (what the next call is rated against)."""
+
+    free_seconds_left: int = 0
+    amount: Decimal = ZERO
+    limit_reached: bool = False
+    threshold_reached: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Allowance:
+    """What a phone may use in a period."""
+
+    free_seconds: int = 0
+    free_groups: frozenset = frozenset()
+    free_numbers: frozenset = frozenset()
+    amount_limit: Decimal | None = None
+    notify_threshold: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rated:
+    rule: Rule | None
+    billed_seconds: int
+    free_seconds: int  # of the billed ones, taken from the free minutes
+    paid_seconds: int
+    amount: Decimal
+    reason: str  # "priced", "free_number", "free_minutes", "unanswered", "no_rule"
+    limit_reached: bool = False  # this call brought the period to the amount limit
+    threshold_crossed: bool = False  # this call first reached the notification threshold
+
+
+class PriceList:
+    """The prefixes of one price list, looked up longest first (at most 15 probes)."""
+
+    def __init__(self, rules: Iterable[Rule]):
+        self.rules: dict[str, Rule] = {}
+        for rule in rules:
+            if not rule.prefix.isdigit() or len(rule.prefix) > MAX_PREFIX:
+                raise ValueError(f"price rule {rule.id}: prefix {rule.prefix!r} is not digits")
+            if rule.first_increment < 1 or rule.next_increment < 1:
+                raise ValueError(f"price rule {rule.id}: increments must be at least 1 s")
+            self.rules[rule.prefix] = rule
+        self.longest = max((len(p) for p in self.rules), default=0)
+
+    def match(self, number: str) -> Rule | None:
+        rules = self.rules
+        for length in range(min(len(number), self.longest), 0, -1):
+            rule = rules.get(number[:length])
+            if rule is not None:
+                return rule
+        return None
+
+
+def billed_seconds(seconds: int, first: int, following: int) -> int:
+    if seconds <= 0:
+        return 0
+    if seconds <= first:
+        return first
+    return first + -(-(seconds - first) // following) * following
+
+
+def rate(*, destination: str, seconds: int, prices: PriceList, allowance: Allowance,
+         usage: Usage) -> Rated:
+    """Rate one call and update ``usage`` (the phone's period so far) with it."""
+    rule = prices.match(destination)
+    if rule is None:
+        return Rated(None, 0, 0, 0, ZERO, "no_rule")
+    billed = billed_seconds(seconds, rule.first_increment, rule.next_increment)
+    if billed == 0:
+        return Rated(rule, 0, 0, 0, ZERO, "unanswered")
+    if destination in allowance.free_numbers:
+        return Rated(rule, billed, 0, 0, ZERO, "free_number")
+    free = 0
+    if rule.group in allowance.free_groups and usage.free_seconds_left > 0:
+        free = min(billed, usage.free_seconds_left)
+        usage.free_seconds_left -= free
+    paid = billed - free
+    if paid == 0:
+        return Rated(rule, billed, free, 0, ZERO, "free_minutes")
+    amount = round_grosz(rule.price_per_minute * paid / 60 + rule.connection_fee)
+    usage.amount += amount
+    limit = threshold = False
+    if allowance.amount_limit is not None and not usage.limit_reached \
+            and usage.amount >= allowance.amount_limit:
+        usage.limit_reached = limit = True
+    if allowance.notify_threshold is not None and not usage.threshold_reached \
+            and usage.amount >= allowance.notify_threshold:
+        usage.threshold_reached = threshold = True
+    return Rated(rule, billed, free, paid, amount, "priced", limit, threshold)
+
+
+@dataclass
+class GroupTotal:
+    """A billing group's line on the invoice: its calls, seconds and amount."""
+
+    group: str
+    calls: int = 0
+    seconds: int = 0
+    amount: Decimal = ZERO
+    rules: set = field(default_factory=set)
+
+
+def group_totals(rated: Iterable[Rated]) -> dict[str, GroupTotal]:
+    """The period's calls per billing group (one invoice line each), paid calls only."""
+    totals: dict[str, GroupTotal] = {}
+    for call in rated:
+        if call.rule is None or call.amount == 0:
+            continue
+        total = totals.setdefault(call.rule.group, GroupTotal(call.rule.group))
+        total.calls += 1
+        total.seconds += call.paid_seconds
+        total.amount += call.amount
+        total.rules.add(call.rule.id)
+    return totals

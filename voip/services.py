@@ -1,0 +1,415 @@
+"""Every write of the VoIP app: number ranges, numbers taken and released, phones.
+
+A number is taken inside the transaction that creates the phone, under a row lock, so two
+phones created at once never get the same number: "first free" skips the numbers another
+transaction holds (``SKIP LOCKED``), a number chosen from the list is locked and checked.
+Asterisk's rows are written after commit (``asterisk.phone_provision`` as a Celery task),
+never inside the transaction.
+"""
+
+import datetime
+import secrets
+import string
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.actionlog import N_, action_log, diff_fields
+from core.tenant_settings import setting_get
+
+from .models import (
+    NUMBER_MAX_DIGITS,
+    NUMBER_MIN_DIGITS,
+    RANGE_MAX_NUMBERS,
+    BillingGroup,
+    FreeNumber,
+    NumberRange,
+    PhoneNumber,
+    VoipPhone,
+)
+
+PASSWORD_LENGTH = 20
+PASSWORD_MIN_LENGTH = 12
+PASSWORD_MAX_LENGTH = 80  # ps_auths.password is varchar(80)
+# A SIP password crosses into Asterisk's digest and a phone's config screen: printable
+# ASCII without quotes, backslashes or spaces, which some phones' UIs mangle.
+PASSWORD_CHARS = set(string.ascii_letters + string.digits + "!#$%&()*+,-./:;<=>?@[]^_{|}~")
+PIN_MAX_LENGTH = 10
+# A number typed without "+" or "00" and of 9 digits is a Polish one (+48).
+COUNTRY_CODE, NATIONAL_DIGITS = "48", 9
+
+
+# --------------------------------------------------------------------------- numbers
+
+def number_parse(text) -> int:
+    """A number as staff type it (``+48 22 300 00 00``, ``0048223000000``, ``22 300 00 00``)
+    → E.164 digits."""
+    raw = str(text).strip()
+    digits = "".join(ch for ch in raw if ch not in " -.()")
+    if digits.startswith("+"):
+        digits = digits[1:]
+    elif digits.startswith("00"):
+        digits = digits[2:]
+    elif len(digits) == NATIONAL_DIGITS:  # a Polish number as staff say it: 22 300 00 00
+        digits = COUNTRY_CODE + digits
+    if not digits.isascii() or not digits.isdigit() or digits.startswith("0") or not (
+            NUMBER_MIN_DIGITS <= len(digits) <= NUMBER_MAX_DIGITS):
+        raise ValidationError(_("“%(value)s” is not a phone number in international form "
+                                "(country code first, %(min)s–%(max)s digits).")
+                              % {"value": raw[:40], "min": NUMBER_MIN_DIGITS,
+                                 "max": NUMBER_MAX_DIGITS})
+    return int(digits)
+
+
+def number_range_create(*, actor, name: str, first, last) -> NumberRange:
+    """A range and all its numbers, free. Refused when it overlaps a range of the tenant
+    (named) or numbers another ISP on the platform holds (the database's unique number)."""
+    errors = {}
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = [_("Give the range a name.")]
+    elif len(name) > NumberRange._meta.get_field("name").max_length:
+        errors["name"] = [_("The name is too long.")]
+    ends = {}
+    for key, value in (("first", first), ("last", last)):
+        try:
+            ends[key] = number_parse(value)
+        except ValidationError as exc:
+            errors[key] = exc.messages
+    if len(ends) == 2:
+        low, high = ends["first"], ends["last"]
+        if len(str(low)) != len(str(high)):
+            errors["last"] = [_("Both ends of a range must have the same number of digits.")]
+        elif high < low:
+            errors["last"] = [_("The last number is below the first.")]
+        elif high - low + 1 > RANGE_MAX_NUMBERS:
+            errors["last"] = [_("A range holds at most %(n)s numbers.")
+                              % {"n": f"{RANGE_MAX_NUMBERS:,}".replace(",", " ")}]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        if NumberRange.objects.filter(name=name).exists():
+            raise ValidationError({"name": [_("A range of this name exists.")]})
+        clash = NumberRange.objects.filter(first__lte=high, last__gte=low).first()
+        if clash is not None:
+            raise ValidationError({"first": [_("The numbers overlap the range %(r)s.")
+                                             % {"r": clash}]})
+        try:
+            with transaction.atomic():
+                numbers_range = NumberRange.objects.create(name=name, first=low, last=high)
+                _numbers_create(numbers_range)
+        except IntegrityError:
+            raise ValidationError({"first": [_(
+                "Some of these numbers belong to another operator on this platform.")]}) \
+                from None
+        action_log(actor=actor, kind="numberrange.add",
+                   message=N_("Number range %(r)s added"), params={"r": str(numbers_range)},
+                   changes={"first": low, "last": high})
+    return numbers_range
+
+
+def _numbers_create(numbers_range: NumberRange) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # one statement for up to 100,000 rows
+            cursor.execute(
+                f"INSERT INTO {PhoneNumber._meta.db_table} "  # noqa: S608 - table name
+                "(tenant_id, range_id, number, state) "
+                "SELECT %s, %s, n, 'free' FROM generate_series(%s::bigint, %s::bigint) n",
+                [numbers_range.tenant_id, numbers_range.pk, numbers_range.first,
+                 numbers_range.last])
+        return
+    PhoneNumber.objects.bulk_create(
+        [PhoneNumber(range=numbers_range, number=n)
+         for n in range(numbers_range.first, numbers_range.last + 1)], batch_size=2000)
+
+
+def _available(today: datetime.date):
+    from django.db.models import Q
+
+    return Q(state=PhoneNumber.State.FREE) | Q(state=PhoneNumber.State.QUARANTINED,
+                                               quarantined_until__lte=today)
+
+
+def number_take(*, numbers_range: NumberRange, number=None) -> PhoneNumber:
+    """Take a number of the range for a phone: ``number`` if it is free, else the first
+    free one. Call inside the transaction that assigns it; the row stays locked to it."""
+    today = timezone.localdate()
+    if number is not None:
+        value = number_parse(number)
+        taken = (PhoneNumber.objects.select_for_update()
+                 .filter(range=numbers_range, number=value).first())
+        if taken is None:
+            raise ValidationError({"number": [_("This number is not in the range %(r)s.")
+                                              % {"r": numbers_range.name}]})
+        if not PhoneNumber.objects.filter(_available(today), pk=taken.pk).exists():
+            raise ValidationError({"number": [_("The number +%(n)s is not free.")
+                                              % {"n": value}]})
+    else:
+        taken = (PhoneNumber.objects.select_for_update(skip_locked=True)
+                 .filter(_available(today), range=numbers_range).order_by("number").first())
+        if taken is None:
+            raise ValidationError({"number": [_("The range %(r)s has no free number.")
+                                              % {"r": numbers_range.name}]})
+    taken.state, taken.quarantined_until = PhoneNumber.State.ASSIGNED, None
+    taken.save(update_fields=["state", "quarantined_until"])
+    return taken
+
+
+def number_release(number: PhoneNumber) -> None:
+    """The number of a removed phone waits ``voip.quarantine_days`` before reuse."""
+    days = setting_get("voip.quarantine_days")
+    if days:
+        number.state = PhoneNumber.State.QUARANTINED
+        number.quarantined_until = timezone.localdate() + datetime.timedelta(days=days)
+    else:
+        number.state, number.quarantined_until = PhoneNumber.State.FREE, None
+    number.save(update_fields=["state", "quarantined_until"])
+
+
+# --------------------------------------------------------------------------- phones
+
+def password_generate() -> str:
+    """"Losowe hasło": 20 characters of letters, digits and safe punctuation (~120 bits)."""
+    alphabet = sorted(PASSWORD_CHARS)
+    while True:
+        value = "".join(secrets.choice(alphabet) for _i in range(PASSWORD_LENGTH))
+        if (any(c.isdigit() for c in value) and any(c.islower() for c in value)
+                and any(c.isupper() for c in value)):
+            return value
+
+
+def password_clean(value: str) -> str:
+    if not PASSWORD_MIN_LENGTH <= len(value) <= PASSWORD_MAX_LENGTH:
+        raise ValidationError(_("A SIP password has %(min)s to %(max)s characters.")
+                              % {"min": PASSWORD_MIN_LENGTH, "max": PASSWORD_MAX_LENGTH})
+    bad = sorted({c for c in value if c not in PASSWORD_CHARS})
+    if bad:
+        raise ValidationError(_("A SIP password may not contain: %(chars)s")
+                              % {"chars": " ".join(repr(c) for c in bad[:5])})
+    return value
+
+
+def pin_clean(value: str) -> str:
+    if value and not (value.isascii() and value.isdigit() and 4 <= len(value) <= PIN_MAX_LENGTH):
+        raise ValidationError(_("A voicemail PIN has 4 to %(max)s digits.")
+                              % {"max": PIN_MAX_LENGTH})
+    return value
+
+
+def context_clean(value: str) -> str:
+    import re
+
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", value or ""):
+        raise ValidationError(_("A dialplan context has 1 to 40 letters, digits, “_” or "
+                                "“-”."))
+    return value
+
+
+def _money_clean(value, label) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        amount = Decimal(str(value).replace(",", ".").strip())
+    except ArithmeticError:
+        raise ValidationError(_("%(f)s: not an amount.") % {"f": label}) from None
+    if not amount.is_finite() or amount < 0 or amount > Decimal("999999.99") \
+            or amount != amount.quantize(Decimal("0.01")):
+        raise ValidationError(_("%(f)s: an amount from 0.00 to 999 999.99, to the grosz.")
+                              % {"f": label})
+    return amount.quantize(Decimal("0.01"))
+
+
+PHONE_FIELDS = ("billing_type", "free_minutes", "free_numbers_count", "amount_limit",
+                "notify_threshold", "context", "voicemail_email", "fax")
+
+
+def _phone_values(values: dict) -> dict:
+    """Check what the form or the API gives; every error at once, keyed by field."""
+    errors, clean = {}, {}
+    checks = {
+        "billing_type": lambda v: v if v in VoipPhone.BillingType.values else _bad(
+            _("Choose postpaid or prepaid.")),
+        "free_minutes": lambda v: _int_between(v, 0, 1_000_000),
+        "free_numbers_count": lambda v: _int_between(v, 0, 100),
+        "amount_limit": lambda v: _money_clean(v, _("Amount limit")),
+        "notify_threshold": lambda v: _money_clean(v, _("Notification threshold")),
+        "context": context_clean,
+        "voicemail_pin": pin_clean,
+        "voicemail_email": _email_clean,
+        "fax": bool,
+        "password": password_clean,
+    }
+    for key, value in values.items():
+        if key not in checks:
+            raise TypeError(f"unknown phone field {key}")
+        try:
+            clean[key] = checks[key](value)
+        except ValidationError as exc:
+            errors[key] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def _bad(message):
+    raise ValidationError(message)
+
+
+def _int_between(value, low: int, high: int) -> int:
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise ValidationError(_("Not a whole number.")) from None
+    if not low <= number <= high:
+        raise ValidationError(_("A number from %(low)s to %(high)s.")
+                              % {"low": low, "high": high})
+    return number
+
+
+def _email_clean(value: str) -> str:
+    from django.core.validators import validate_email
+
+    value = (value or "").strip()
+    if value:
+        validate_email(value)
+    return value
+
+
+def phone_create(*, actor, customer, numbers_range: NumberRange, number=None,
+                 password: str | None = None, free_minute_groups=(), free_numbers=(),
+                 subscription=None, **values) -> tuple[VoipPhone, str]:
+    """"Dodaj telefon → Centrala Asterisk": a phone for ``customer`` on the first free
+    number of the range, or ``number`` chosen from it. Without ``password`` one is
+    generated (returned to be shown once). Locks the number taken; provisions Asterisk
+    on commit."""
+    generated = ""
+    if not password:
+        password = generated = password_generate()
+    clean = _phone_values({**values, "password": password})
+    groups = _groups_clean(free_minute_groups)
+    frees = _free_numbers_clean(free_numbers, clean.get("free_numbers_count", 0))
+    with transaction.atomic():
+        taken = number_take(numbers_range=numbers_range, number=number)
+        phone = VoipPhone.objects.create(customer=customer, number=taken,
+                                     subscription=subscription, created_by=_user(actor),
+                                     **clean)
+        phone.free_minute_groups.set(groups)
+        FreeNumber.objects.bulk_create([FreeNumber(tenant_id=phone.tenant_id, phone=phone,
+                                                   number=n) for n in frees])
+        action_log(actor=actor, customer=customer, kind="voipphone.add",
+                   message=N_("Phone %(n)s added"), params={"n": f"+{taken.number}"},
+                   changes={k: str(v) if isinstance(v, Decimal) else v
+                            for k, v in clean.items() if k not in ("password", "voicemail_pin")})
+        _provision_on_commit(phone)
+    return phone, generated
+
+
+def phone_update(*, actor, phone: VoipPhone, free_minute_groups=None, free_numbers=None,
+                 **values) -> VoipPhone:
+    """Change a phone's settings (a new password too); Asterisk follows on commit."""
+    clean = _phone_values(values)
+    groups = _groups_clean(free_minute_groups) if free_minute_groups is not None else None
+    with transaction.atomic():
+        phone = VoipPhone.objects.select_for_update().select_related("number").get(pk=phone.pk)
+        before = {k: getattr(phone, k) for k in (*PHONE_FIELDS, "password", "voicemail_pin")}
+        for key, value in clean.items():
+            setattr(phone, key, value)
+        count = phone.free_numbers_count
+        frees = _free_numbers_clean(free_numbers, count) if free_numbers is not None else None
+        if frees is None and phone.free_numbers.count() > count:
+            raise ValidationError({"free_numbers_count": [
+                _("The phone has more free numbers than that; remove some first.")]})
+        changes = diff_fields(phone, before, PHONE_FIELDS)
+        secret = [k for k in ("password", "voicemail_pin") if before[k] != getattr(phone, k)]
+        phone.save()
+        if groups is not None:
+            phone.free_minute_groups.set(groups)
+        if frees is not None:
+            phone.free_numbers.all().delete()
+            FreeNumber.objects.bulk_create([FreeNumber(tenant_id=phone.tenant_id, phone=phone,
+                                                       number=n) for n in frees])
+        if changes or secret:
+            action_log(actor=actor, customer=phone.customer, kind="voipphone.change",
+                       message=N_("Phone %(n)s changed"),
+                       params={"n": f"+{phone.number.number}"},
+                       changes={**changes, **{k: ["•••", "•••"] for k in secret}})
+        _provision_on_commit(phone)
+    return phone
+
+
+def phone_block_set(*, actor, phone: VoipPhone, debt: bool | None = None,
+                    limit: bool | None = None) -> VoipPhone:
+    """Block or unblock the phone for debt or for the amount limit; the blocked dialplan
+    context follows in Asterisk on commit."""
+    with transaction.atomic():
+        phone = VoipPhone.objects.select_for_update().select_related("number").get(pk=phone.pk)
+        before = {"blocked_debt": phone.blocked_debt, "blocked_limit": phone.blocked_limit}
+        if debt is not None:
+            phone.blocked_debt = debt
+        if limit is not None:
+            phone.blocked_limit = limit
+        changes = diff_fields(phone, before, before)
+        if changes:
+            phone.save(update_fields=list(changes))
+            action_log(actor=actor, customer=phone.customer, kind="voipphone.block",
+                       message=N_("Phone %(n)s blocked or unblocked"),
+                       params={"n": f"+{phone.number.number}"}, changes=changes)
+            _provision_on_commit(phone)
+    return phone
+
+
+def phone_remove(*, actor, phone: VoipPhone) -> None:
+    """Remove the phone; its number goes to quarantine and Asterisk forgets it on commit."""
+    with transaction.atomic():
+        phone = VoipPhone.objects.select_for_update().select_related("number").get(pk=phone.pk)
+        number = PhoneNumber.objects.select_for_update().get(pk=phone.number_id)
+        tenant_id, phone_id, digits = phone.tenant_id, phone.pk, number.number
+        customer = phone.customer
+        phone.delete()
+        number_release(number)
+        action_log(actor=actor, customer=customer, kind="voipphone.remove",
+                   message=N_("Phone %(n)s removed"), params={"n": f"+{digits}"})
+        transaction.on_commit(lambda: _provision_task(tenant_id, phone_id))
+
+
+def _groups_clean(ids) -> list[BillingGroup]:
+    ids = [int(i) for i in ids or ()]
+    groups = list(BillingGroup.objects.filter(pk__in=ids))
+    if len(groups) != len(set(ids)):
+        raise ValidationError({"free_minute_groups": [_("Choose billing groups of this "
+                                                        "operator.")]})
+    return groups
+
+
+def _free_numbers_clean(numbers, allowed: int) -> list[str]:
+    out = []
+    for value in numbers or ():
+        try:
+            out.append(str(number_parse(value)))
+        except ValidationError as exc:
+            raise ValidationError({"free_numbers": exc.messages}) from None
+    out = sorted(set(out))
+    if len(out) > allowed:
+        raise ValidationError({"free_numbers": [_("At most %(n)s free numbers.")
+                                                % {"n": allowed}]})
+    return out
+
+
+def _user(actor):
+    from core.actionlog import staff_of
+
+    return staff_of(actor)
+
+
+def _provision_on_commit(phone: VoipPhone) -> None:
+    tenant_id, phone_id = phone.tenant_id, phone.pk
+    transaction.on_commit(lambda: _provision_task(tenant_id, phone_id))
+
+
+def _provision_task(tenant_id: int, phone_id: int) -> None:
+    from .tasks import phone_provision
+
+    phone_provision.delay(tenant_id, phone_id)
