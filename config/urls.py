@@ -23,6 +23,7 @@ urlpatterns = [
     path("ksef/", include("ksef.urls")),
     path("accounting/", include("accounting.urls")),
     path("lmsimport/", include("lmsimport.urls")),
+    path("voip/", include("voip.urls")),
     path("notice/", include("messaging.notice_public")),
 ]
 

@@ -34,6 +34,10 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "radius.view_*",
         "radius.add_login",
         "radius.change_login",
+        # Phones on the card, as the technician adds them (voip).
+        "voip.view_*",
+        "voip.add_voipphone",
+        "voip.change_voipphone",
         "core.view_actionlog",
         # Messages to one customer from the card, and sending a failed one again.
         "messaging.view_message",
@@ -71,6 +75,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "accounting.*",
         # The LMS import's runs and reports: the reconciliation of balances to the grosz.
         "lmsimport.view_importrun",
+        # Phones, their rated calls and price lists: what the invoices' call lines come from.
+        "voip.view_*",
         "customers.view_*",
         "customers.add_bankaccount",
         "customers.delete_bankaccount",
@@ -98,6 +104,11 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "customers.add_annotation",
         "customers.add_scan",
         "radius.*",  # NAS devices, IP pools, logins
+        # Phones on the card: added, changed, unblocked; removing one (its number to
+        # quarantine) and the ranges, price lists and exchange are the administrator's.
+        "voip.view_*",
+        "voip.add_voipphone",
+        "voip.change_voipphone",
         # Their cases and their day in the scheduler.
         "helpdesk.view_*",
         "helpdesk.add_interaction",

@@ -17,10 +17,9 @@ from core.views import staff_view
 from customers.models import Customer
 from customers.views.base import (
     edit_page,
-    render_card,
-    render_section,
     section_call,
     section_done,
+    section_done_showing,
 )
 
 from . import selectors, services
@@ -58,18 +57,8 @@ def mailboxes_section_context(customer, request):
 
 
 def _done(request, customer_id, *, forms=None, message=None, shown=None):
-    """As the card's other sections answer; with a generated password, the section (or
-    the card open at it) is rendered in the answer itself, the password shown once."""
-    if shown is None:
-        return section_done(request, customer_id, SECTION, forms=forms, message=message)
-    setattr(request, _SHOWN, shown)
-    if message:
-        messages.success(request, message)
-    if request.htmx:
-        response = render_section(request, customer_id, SECTION, forms=forms)
-        response["HX-Trigger"] = "card-changed"
-        return response
-    return render_card(request, customer_id, forms=forms or {}, active=SECTION)
+    return section_done_showing(request, customer_id, SECTION, attr=_SHOWN, shown=shown,
+                                forms=forms, message=message)
 
 
 def _mailbox_or_404(customer_id, mailbox_id) -> Mailbox:

@@ -15,6 +15,7 @@ PARTS = {
     "ksef": ("client", "pipeline", "offline"),
     "accounting": ("jpk", "registers", "debtors"),
     "lmsimport": ("runs",),
+    "voip": ("phones",),
 }
 
 

@@ -10,6 +10,23 @@ class VoipConfig(AppConfig):
     verbose_name = _("Telephony")
 
     def ready(self):
+        # --- card: "Telefony" (Loginy/Hasła → Telefony), beside "Komputery"
+        from core.sections import (
+            CardAction,
+            CardSection,
+            register_card_action,
+            register_card_section,
+        )
+
+        from .views import phones_section_context
+
+        register_card_section(CardSection(
+            "phones", _("Phones"), 110, "voip/card/phones.html", "voip.view_voipphone",
+            context=phones_section_context, anchor="telefony"))
+        register_card_action(CardAction(
+            "phone_add", _("Add a phone"), 41, section="phones",
+            permission="voip.add_voipphone", group="computers", opens="phone-add"))
+        # --- end card
         from core.tenant_settings import Category, SettingDef, register
 
         name_message = _("Letters, digits, “_” and “-” only, at most 40.")

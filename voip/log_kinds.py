@@ -13,3 +13,6 @@ register_log_kinds({
     "voipphone.block": _("Phone blocked or unblocked"),
     "voipphone.remove": _("Phone removed"),
 }, model="voip.VoipPhone")
+register_log_kinds({
+    "tariffscript.change": _("Subtariff script changed"),
+}, model="voip.TariffScript")

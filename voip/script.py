@@ -49,7 +49,7 @@ VARIABLES: dict[str, Variable] = {
     v.name: v
     for v in (
         Variable("Darmowe_Minuty", "free_minutes", INTEGER, 0, 1_000_000),
-        Variable("Darmowe_Numery", "free_numbers", INTEGER, 0, 100),
+        Variable("Darmowe_Numery", "free_numbers_count", INTEGER, 0, 100),
         Variable("Voip_Limit_kwotowy", "amount_limit", MONEY, Decimal("0.00"),
                  Decimal("999999.99")),
         Variable("Voip_Prog_powiadamiania", "notify_threshold", MONEY, Decimal("0.00"),

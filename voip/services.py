@@ -413,3 +413,36 @@ def _provision_task(tenant_id: int, phone_id: int) -> None:
     from .tasks import phone_provision
 
     phone_provision.delay(tenant_id, phone_id)
+
+
+def tariff_script_set(*, actor, tariff, text: str):
+    """Save a tariff's subtariff script after parsing it (``voip.script``): a script that
+    does not parse is refused with its line and column, and nothing is saved."""
+    from .models import TariffScript
+    from .script import ScriptError, parse
+
+    text = (text or "").strip()
+    try:
+        parse(text)
+    except ScriptError as exc:
+        raise ValidationError({"text": [str(exc)]}) from None
+    with transaction.atomic():
+        script, _created = TariffScript.objects.select_for_update().get_or_create(
+            tariff=tariff)
+        if script.text != text:
+            before = script.text
+            script.text = text
+            script.save()
+            action_log(actor=actor, kind="tariffscript.change",
+                       message=N_("Subtariff script of %(t)s changed"),
+                       params={"t": tariff.name}, changes={"text": [before, text]})
+    return script
+
+
+def phone_defaults(tariff) -> dict:
+    """The phone form's values the tariff's script gives (``{}`` without a script)."""
+    from .models import TariffScript
+    from .script import parse
+
+    script = TariffScript.objects.filter(tariff=tariff).first()
+    return parse(script.text) if script is not None else {}

@@ -178,6 +178,23 @@ def section_done(request, customer_id, key, *, forms=None, message=None):
     return redirect(card_url(customer_id, key))
 
 
+def section_done_showing(request, customer_id, key, *, attr: str, shown, forms=None,
+                         message=None):
+    """``section_done`` for a write whose answer shows something once (a generated
+    password): ``shown`` is kept on the request as ``attr`` for the section's context, and
+    the section (or the card open at it) is rendered in this answer itself."""
+    if shown is None:
+        return section_done(request, customer_id, key, forms=forms, message=message)
+    setattr(request, attr, shown)
+    if message:
+        messages.success(request, message)
+    if request.htmx:
+        response = render_section(request, customer_id, key, forms=forms)
+        response["HX-Trigger"] = "card-changed"
+        return response
+    return render_card(request, customer_id, forms=forms or {}, active=key)
+
+
 def section_write(request, customer, key, form_name, write, message):
     """Parse the card form ``form_name``, hand its data to ``write`` (one service call)."""
     form = card_form(form_name, customer, request.POST, request.FILES)

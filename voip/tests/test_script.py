@@ -49,7 +49,7 @@ def where(text):
 
 def test_the_example_parses_to_typed_values():
     values = parse(EXAMPLE)
-    assert values == {"free_minutes": 300, "free_numbers": 3,
+    assert values == {"free_minutes": 300, "free_numbers_count": 3,
                       "amount_limit": Decimal("150.00"), "notify_threshold": Decimal("150.00"),
                       "context": "podstawowy"}
     assert type(values["free_minutes"]) is int
@@ -68,7 +68,7 @@ def test_empty_and_blank_scripts_assign_nothing():
 
 
 def test_only_what_is_assigned_is_returned():
-    assert parse("Darmowe_Numery=0;") == {"free_numbers": 0}
+    assert parse("Darmowe_Numery=0;") == {"free_numbers_count": 0}
 
 
 def test_comments_of_all_three_kinds():
@@ -76,7 +76,7 @@ def test_comments_of_all_three_kinds():
     Darmowe_Minuty = 300; // per billing period
     /* several
        lines; Foo = 1; "not a string */ Darmowe_Numery /* here too */ = /**/ 3 ;#end"""
-    assert parse(text) == {"free_minutes": 300, "free_numbers": 3}
+    assert parse(text) == {"free_minutes": 300, "free_numbers_count": 3}
 
 
 def test_comment_markers_inside_a_string_are_text():
@@ -86,7 +86,7 @@ def test_comment_markers_inside_a_string_are_text():
 
 
 def test_a_line_comment_may_end_the_script_without_a_newline():
-    assert parse("Darmowe_Numery = 1; # last") == {"free_numbers": 1}
+    assert parse("Darmowe_Numery = 1; # last") == {"free_numbers_count": 1}
 
 
 def test_whitespace_crlf_and_tabs():
@@ -107,14 +107,14 @@ def test_an_integer_amount_becomes_a_decimal_with_two_places():
 def test_limits_are_inclusive():
     text = ("Darmowe_Minuty = 1000000; Darmowe_Numery = 100; Voip_Limit_kwotowy = 999999.99;"
             "Voip_Prog_powiadamiania = 0;")
-    assert parse(text) == {"free_minutes": 1_000_000, "free_numbers": 100,
+    assert parse(text) == {"free_minutes": 1_000_000, "free_numbers_count": 100,
                            "amount_limit": Decimal("999999.99"),
                            "notify_threshold": Decimal("0.00")}
 
 
 def test_leading_zeros_and_minus_zero_are_just_numbers():
     values = parse("Darmowe_Minuty = 007; Darmowe_Numery = -0; Voip_Limit_kwotowy = -0.00;")
-    assert values == {"free_minutes": 7, "free_numbers": 0, "amount_limit": Decimal("0.00")}
+    assert values == {"free_minutes": 7, "free_numbers_count": 0, "amount_limit": Decimal("0.00")}
     assert str(values["amount_limit"]) == "0.00"
 
 
@@ -131,7 +131,7 @@ def test_the_longest_context_and_the_longest_script():
         parse(f'Voip_Context = "{context}k";')
     padded = "Darmowe_Numery = 1;" + " " * (MAX_LENGTH - 19)
     assert len(padded) == MAX_LENGTH
-    assert parse(padded) == {"free_numbers": 1}
+    assert parse(padded) == {"free_numbers_count": 1}
 
 
 # --- Where the errors point ---------------------------------------------------------------
@@ -361,8 +361,8 @@ def test_render_never_writes_minus_zero():
     {"free_minutes": "1"},
     {"free_minutes": Decimal("1")},
     {"free_minutes": -1},
-    {"free_numbers": 101},
-    {"free_numbers": 10**400},
+    {"free_numbers_count": 101},
+    {"free_numbers_count": 10**400},
     {"amount_limit": 1.5},
     {"amount_limit": "1.50"},
     {"amount_limit": False},
@@ -395,7 +395,7 @@ def test_the_table():
     assert list(VARIABLES) == ["Darmowe_Minuty", "Darmowe_Numery", "Voip_Limit_kwotowy",
                                "Voip_Prog_powiadamiania", "Voip_Context"]
     assert [v.key for v in VARIABLES.values()] == [
-        "free_minutes", "free_numbers", "amount_limit", "notify_threshold", "context"]
+        "free_minutes", "free_numbers_count", "amount_limit", "notify_threshold", "context"]
     assert [v.kind for v in VARIABLES.values()] == [INTEGER, INTEGER, MONEY, MONEY, CONTEXT]
     assert VARIABLES["Darmowe_Minuty"].maximum == 1_000_000
     assert VARIABLES["Voip_Limit_kwotowy"].maximum == Decimal("999999.99")

@@ -1,0 +1,53 @@
+"""Forms of the VoIP app: they parse; the services say what is wrong, in one place."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from core.forms import BootstrapForm
+
+from .models import VoipPhone
+
+
+class PhoneForm(BootstrapForm):
+    """"Dodaj telefon → Centrala Asterisk"."""
+
+    numbers_range = forms.ChoiceField(label=_("number range"), choices=[])
+    number = forms.CharField(label=_("phone number"), required=False, max_length=30,
+                             help_text=_("Empty: the first free number of the range."))
+    password = forms.CharField(
+        label=_("SIP password"), required=False, strip=False, max_length=80,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("Empty: a random password (“Losowe hasło”), shown once."))
+    billing_type = forms.ChoiceField(label=_("billing type"),
+                                     choices=VoipPhone.BillingType.choices)
+    free_minutes = forms.IntegerField(label=_("free minutes"), initial=0, min_value=0)
+    free_minute_groups = forms.MultipleChoiceField(
+        label=_("billing groups"), required=False, choices=[],
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The groups the free minutes apply to."))
+    free_numbers_count = forms.IntegerField(label=_("free numbers"), initial=0, min_value=0)
+    free_numbers = forms.CharField(label=_("numbers called free"), required=False,
+                                  widget=forms.Textarea(attrs={"rows": 2}),
+                                  help_text=_("One number per line."))
+    amount_limit = forms.CharField(label=_("amount limit"), required=False, max_length=20)
+    notify_threshold = forms.CharField(label=_("notification threshold"), required=False,
+                                       max_length=20)
+    context = forms.CharField(label=_("context"), initial="default", max_length=40)
+    voicemail_pin = forms.CharField(label=_("voicemail PIN"), required=False, max_length=10)
+    voicemail_email = forms.CharField(label=_("voicemail e-mail"), required=False,
+                                      max_length=254)
+    fax = forms.BooleanField(label=_("fax"), required=False)
+
+    def __init__(self, *args, ranges=(), groups=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ranges = {str(r.pk): r for r in ranges}
+        self.fields["numbers_range"].choices = [(str(r.pk), str(r)) for r in ranges]
+        self.fields["free_minute_groups"].choices = [(str(g.pk), g.name) for g in groups]
+
+    def service_kwargs(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["numbers_range"] = self.ranges[data["numbers_range"]]
+        data["number"] = data["number"] or None
+        data["free_numbers"] = [line for line in data["free_numbers"].splitlines()
+                                if line.strip()]
+        return data

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "voip"
+
+C = "customers/<int:customer_id>/"
+
+urlpatterns = [
+    path(C + "phones/add/", views.phone_add, name="phone_add"),
+    path(C + "phones/form/", views.phone_form, name="phone_form"),
+    path(C + "phones/<int:voipphone_id>/delete/", views.phone_delete, name="phone_delete"),
+    path(C + "phones/<int:voipphone_id>/unblock/", views.phone_unblock, name="phone_unblock"),
+]
