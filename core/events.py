@@ -53,6 +53,9 @@ EVENTS: dict[str, tuple[str, ...]] = {
     "case.changed": ("case_id", "number", "status", "queue_id", "owner_id"),
     "case.comment_added": ("case_id", "number", "comment_id", "is_public", "by_customer",
                            "source"),
+    # voip: a phone's calls of the period under way reached its notification threshold
+    # (amounts as text, to the grosz; ``number`` in E.164 digits)
+    "voip.threshold_crossed": ("phone_id", "customer_id", "number", "amount", "threshold"),
 }
 
 _handlers: dict[str, list[Callable]] = defaultdict(list)

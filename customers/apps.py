@@ -7,6 +7,11 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self):
+        from core.events import subscribe
+
+        from .reactions import on_voip_threshold_crossed
+
+        subscribe("voip.threshold_crossed", on_voip_threshold_crossed)
         from core.sections import CardSection, register_card_section
 
         from .views.card import actionlog_section_context, addresses_section_context

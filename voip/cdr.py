@@ -19,7 +19,7 @@ from decimal import Decimal
 from django.db import connections, transaction
 from django.utils import timezone
 
-from core.events import publish, register_event
+from core.events import publish
 
 from . import rating
 from .asterisk import ALIAS, enabled
@@ -33,7 +33,6 @@ from .models import (
     VoipPhone,
 )
 
-register_event("voip.threshold_crossed", ("phone_id", "customer_id", "amount", "threshold"))
 # Asterisk writes a CDR when the call ends; one written late (a long transaction on the
 # exchange) is still found when the next import looks back this far.
 LOOK_BACK = datetime.timedelta(hours=1)
@@ -143,7 +142,8 @@ def calls_rate(*, tenant, cdrs: list[Cdr]) -> ImportResult:
             phone_block_set(actor=None, phone=VoipPhone(pk=phone_id), limit=True)
         for phone, amount in crossed:
             publish("voip.threshold_crossed", phone_id=phone.pk, customer_id=phone.customer_id,
-                    amount=str(amount), threshold=str(phone.notify_threshold))
+                    number=str(phone.number.number), amount=str(amount),
+                    threshold=str(phone.notify_threshold))
         ends = [c.end for c in cdrs if c.end is not None]
         if ends and (state.last_end is None or max(ends) > state.last_end):
             state.last_end = max(ends)

@@ -103,7 +103,10 @@ def test_a_month_of_calls_is_rated_and_explained(phone, django_capture_on_commit
     assert VoipPhone.objects.get(pk=phone.pk).blocked_limit
     # blocked in the exchange too, and the threshold said once, at the call that reached it
     assert asterisk_rows("ps_endpoints")[0]["context"] == "zablokowany"
-    assert [e["amount"] for e in received] == ["0.80"]
+    assert [(e["amount"], e["number"]) for e in received] == [("0.80", "48223000000")]
+    # and noted on the customer's card
+    note, = phone.customer.annotations.filter(text__contains="+48223000000")
+    assert "0,80" in note.text and "0,50" in note.text
 
 
 def test_the_same_file_twice_rates_nothing_twice(phone):
