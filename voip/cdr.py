@@ -164,8 +164,8 @@ def _phones_of(tenant, cdrs) -> dict[str, VoipPhone]:
         code = cdr.accountcode or ""
         if code.startswith(prefix) and code[len(prefix):].isdigit():
             by_code[cdr.unique_id] = int(code[len(prefix):])
-        elif destination_digits(cdr.caller).isdigit():
-            by_number[cdr.unique_id] = int(destination_digits(cdr.caller))
+        elif (caller := destination_digits(cdr.caller)).isdigit():
+            by_number[cdr.unique_id] = int(caller)
     phones = {p.pk: p for p in VoipPhone.objects.select_related("number").filter(
         pk__in=set(by_code.values())) | VoipPhone.objects.select_related("number").filter(
         number__number__in=set(by_number.values()))}

@@ -8,18 +8,21 @@ never inside the transaction.
 """
 
 import datetime
+import re
 import secrets
 import string
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.actionlog import N_, action_log, diff_fields
+from core.actionlog import N_, action_log, diff_fields, staff_of
 from core.tenant_settings import setting_get
 
+from .apps import ASTERISK_NAME
 from .models import (
     NUMBER_MAX_DIGITS,
     NUMBER_MIN_DIGITS,
@@ -127,8 +130,6 @@ def _numbers_create(numbers_range: NumberRange) -> None:
 
 
 def _available(today: datetime.date):
-    from django.db.models import Q
-
     return Q(state=PhoneNumber.State.FREE) | Q(state=PhoneNumber.State.QUARANTINED,
                                                quarantined_until__lte=today)
 
@@ -200,9 +201,7 @@ def pin_clean(value: str) -> str:
 
 
 def context_clean(value: str) -> str:
-    import re
-
-    if not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", value or ""):
+    if not re.fullmatch(ASTERISK_NAME, value or ""):  # the model's check says the same
         raise ValidationError(_("A dialplan context has 1 to 40 letters, digits, “_” or "
                                 "“-”."))
     return value
@@ -294,7 +293,7 @@ def phone_create(*, actor, customer, numbers_range: NumberRange, number=None,
     with transaction.atomic():
         taken = number_take(numbers_range=numbers_range, number=number)
         phone = VoipPhone.objects.create(customer=customer, number=taken,
-                                     subscription=subscription, created_by=_user(actor),
+                                     subscription=subscription, created_by=staff_of(actor),
                                      **clean)
         phone.free_minute_groups.set(groups)
         FreeNumber.objects.bulk_create([FreeNumber(tenant_id=phone.tenant_id, phone=phone,
@@ -396,12 +395,6 @@ def _free_numbers_clean(numbers, allowed: int) -> list[str]:
         raise ValidationError({"free_numbers": [_("At most %(n)s free numbers.")
                                                 % {"n": allowed}]})
     return out
-
-
-def _user(actor):
-    from core.actionlog import staff_of
-
-    return staff_of(actor)
 
 
 def _provision_on_commit(phone: VoipPhone) -> None:
