@@ -13,6 +13,7 @@ from lmsimport import api as lmsimport_api
 from mailhosting import api as mailhosting_api
 from messaging import api as messaging_api
 from radius import api as radius_api
+from voip import api as voip_api
 
 app_name = "api"
 
@@ -29,5 +30,6 @@ helpdesk_api.register(router)
 ksef_api.register(router)
 lmsimport_api.register(router)
 accounting_api.register(router)
+voip_api.register(router)
 
 urlpatterns = router.urls

@@ -156,6 +156,9 @@ if DB_RLS and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 if env("ASTERISK_DATABASE_URL", default=""):
     DATABASES["asterisk"] = env.db("ASTERISK_DATABASE_URL")
 DATABASE_ROUTERS = ["voip.routers.AsteriskRouter"]
+# Where the exchange leaves call recordings (MixMonitor's files; voip.Recording.path is
+# relative to it). Served only through signed, expiring links, never as static files.
+VOIP_RECORDINGS_ROOT = Path(env("VOIP_RECORDINGS_ROOT", default=str(VAR_DIR / "recordings")))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"

@@ -28,6 +28,7 @@ class VoipConfig(AppConfig):
             permission="voip.add_voipphone", group="computers", opens="phone-add"))
         # --- end card
         from core.tenant_settings import Category, SettingDef, register
+        from finance.money import VAT_RATES
 
         name_message = _("Letters, digits, “_” and “-” only, at most 40.")
         register(
@@ -53,4 +54,16 @@ class VoipConfig(AppConfig):
                        default="alaw,ulaw,g722", pattern=r"[a-z0-9]{1,20}(,[a-z0-9]{1,20}){0,9}",
                        pattern_message=_("Codec names separated by commas."),
                        label=_("Codecs")),
+            SettingDef(key="voip.vat_rate", category=Category.VOIP, type=str, default="23",
+                       choices=tuple((r, r) for r in VAT_RATES),
+                       label=_("VAT rate of calls"),
+                       help_text=_("The rate of the invoice lines of calls, one line per "
+                                   "billing group.")),
+            SettingDef(key="voip.recording_retention_days", category=Category.VOIP, type=int,
+                       default=90, min_value=1, max_value=3650,
+                       label=_("Keep call recordings (days)"),
+                       help_text=_("A recording older than this is deleted.")),
+            SettingDef(key="voip.recording_link_minutes", category=Category.VOIP, type=int,
+                       default=10, min_value=1, max_value=1440,
+                       label=_("A recording's link is valid for (minutes)")),
         )

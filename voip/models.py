@@ -130,6 +130,40 @@ class TariffScript(TenantOwned):
         verbose_name_plural = _("subtariff scripts")
 
 
+class ExchangeServer(TenantOwned):
+    """An exchange of the tenant (a "centrala"): where its Asterisk Manager Interface
+    listens, for a phone window's registration state and current calls. Its AMI secret is
+    kept encrypted and never shown again."""
+
+    class Kind(models.TextChoices):
+        ASTERISK = "asterisk", _("Asterisk")
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("exchange type"), max_length=20, choices=Kind.choices,
+                            default=Kind.ASTERISK)
+    ami_host = models.CharField(_("AMI host"), max_length=255)
+    ami_port = models.PositiveIntegerField(_("AMI port"), default=5038)
+    ami_username = models.CharField(_("AMI user"), max_length=80)
+    ami_secret = EncryptedTextField(_("AMI secret"))
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("exchange")
+        verbose_name_plural = _("exchanges")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="exchangeserver_name_uniq"),
+            models.CheckConstraint(condition=Q(ami_port__gte=1, ami_port__lte=65535),
+                                   name="exchangeserver_port_range"),
+            models.CheckConstraint(condition=Q(kind__in=["asterisk"]),
+                                   name="exchangeserver_kind_known"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
 class VoipPhone(TenantOwned):
     """A customer's phone on the exchange ("Dodaj telefon → Centrala Asterisk").
 
@@ -154,6 +188,11 @@ class VoipPhone(TenantOwned):
                                      verbose_name=_("subscription"))
     exchange = models.CharField(_("exchange"), max_length=20, choices=Exchange.choices,
                                 default=Exchange.ASTERISK)
+    # Which of the tenant's exchanges the phone registers with (its AMI shows the state);
+    # none: the tenant's only active one.
+    server = models.ForeignKey(ExchangeServer, null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="phones",
+                               verbose_name=_("exchange"))
     password = EncryptedTextField(_("SIP password"))
     billing_type = models.CharField(_("billing type"), max_length=10,
                                     choices=BillingType.choices, default=BillingType.POSTPAID)
@@ -292,6 +331,10 @@ class Call(TenantOwned):
     # The rule as it priced the call (prefix, group, price, increments, fee): the rule may
     # change later, the call's explanation may not.
     priced_by = models.JSONField(default=dict, blank=True)
+    # The invoice whose line billed this call (its billing group's line); none: not billed.
+    invoice = models.ForeignKey("finance.FinanceDocument", null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("invoice"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -302,7 +345,41 @@ class Call(TenantOwned):
             models.UniqueConstraint(fields=["tenant", "unique_id"], name="call_unique_id_uniq"),
             models.CheckConstraint(condition=Q(amount__gte=0), name="call_amount_not_negative"),
         ]
-        indexes = [models.Index(fields=["phone", "period"], name="call_phone_period_idx")]
+        indexes = [models.Index(fields=["phone", "period"], name="call_phone_period_idx"),
+                   models.Index(fields=["invoice"], name="call_invoice_idx"),
+                   models.Index(fields=["period"], condition=Q(invoice__isnull=True),
+                                name="call_unbilled_idx")]
+
+
+class Recording(TenantOwned):
+    """A call's recording ("nagranie"), linked to its CDR by the call's unique id (the
+    recording may arrive before the CDR is rated). The file lies under
+    ``settings.VOIP_RECORDINGS_ROOT`` at ``path``; it is served only through a signed,
+    expiring link, and each playing is written to the action log. Removed after the
+    tenant's retention period (``voip.recording_retention_days``)."""
+
+    unique_id = models.CharField(_("call id"), max_length=150)
+    call = models.ForeignKey(Call, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="recordings")
+    path = models.CharField(_("file"), max_length=500)
+    content_type = models.CharField(max_length=60, default="audio/wav")
+    size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
+    recorded_at = models.DateTimeField(_("recorded"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        verbose_name = _("recording")
+        verbose_name_plural = _("recordings")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "path"], name="recording_path_uniq"),
+            # Relative, no way out of the recordings root.
+            models.CheckConstraint(condition=Q(path__regex=r"^[A-Za-z0-9_][A-Za-z0-9_./-]*$")
+                                   & ~Q(path__contains=".."),
+                                   name="recording_path_safe"),
+        ]
+        indexes = [models.Index(fields=["tenant", "unique_id"], name="recording_unique_id_idx"),
+                   models.Index(fields=["recorded_at"], name="recording_recorded_idx")]
 
 
 class PhoneUsage(TenantOwned):

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -11,4 +11,8 @@ urlpatterns = [
     path(C + "phones/form/", views.phone_form, name="phone_form"),
     path(C + "phones/<int:voipphone_id>/delete/", views.phone_delete, name="phone_delete"),
     path(C + "phones/<int:voipphone_id>/unblock/", views.phone_unblock, name="phone_unblock"),
+    # Staff pages of the telephony (ranges, billing groups, price lists, CDR files, scripts)
+    path("", include("voip.urls_staff")),
+    # Calls, recordings and the call list
+    path("", include("voip.urls_calls")),
 ]

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from voip import services
-from voip.models import BillingGroup, Call, PriceList, PriceRule
+from voip.models import BillingGroup, Call, ExchangeServer, PriceList, PriceRule, Recording
 
 
 def build(objects: dict, *, tenant, staff, customer) -> None:
@@ -32,6 +32,12 @@ def build(objects: dict, *, tenant, staff, customer) -> None:
         free_seconds=0, amount=Decimal("0.20"), reason="priced",
         period=timezone.localdate().replace(day=1), rule=objects["pricerule"],
         priced_by={"prefix": "48"})
+    objects["exchangeserver"] = ExchangeServer.objects.create(
+        name="CentralaAlfa", ami_host="127.0.0.1", ami_port=5038, ami_username="alfa",
+        ami_secret="SekretAlfa")
+    objects["recording"] = Recording.objects.create(
+        unique_id="PolaczenieAlfa.1", call=objects["call"], path="alfa/NagranieAlfa.wav",
+        size=44, recorded_at=timezone.now())
     tariff = objects.get("tariff")
     if tariff is not None:
         objects["tariffscript"] = services.tariff_script_set(
