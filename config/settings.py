@@ -217,6 +217,9 @@ UPLOAD_PATH_PATTERNS = [
     r"^/radius/.*/photos/$", r"^/finance/bank/$",
     r"^/api/v1/customers/\d+/scans/$", r"^/api/v1/customers/\d+/documents/\d+/scans/$",
     r"^/api/v1/bank-imports/$",
+    # CDR files (Master.csv) and price lists of the telephony
+    r"^/voip/cdr-files/$", r"^/voip/price-lists/\d+/import/$",
+    r"^/api/v1/voip/calls/import/$", r"^/api/v1/voip/price-lists/\d+/import/$",
 ]
 # core.uploads: images are refused above this many pixels before they are decoded.
 UPLOAD_MAX_IMAGE_PIXELS = env.int("UPLOAD_MAX_IMAGE_PIXELS", default=60_000_000)
@@ -244,6 +247,11 @@ MESSAGING_PUBLIC_URL = env("MESSAGING_PUBLIC_URL", default="http://127.0.0.1:800
 CELERY_TIMEZONE = TIME_ZONE
 # Celery beat (``celery -A config beat``): periodic work of the apps.
 CELERY_BEAT_SCHEDULE = {
+    # Call recordings the exchange left (registered every 5 minutes), and their retention.
+    "voip-recordings-scan": {"task": "voip.tasks_recordings.recordings_scan",
+                             "schedule": 300.0},
+    "voip-recordings-purge": {"task": "voip.tasks_recordings.recordings_purge",
+                              "schedule": crontab(hour=3, minute=45)},
     "finance-billing-run-daily": {
         "task": "finance.tasks.billing_run_daily",
         "schedule": crontab(hour=2, minute=30),

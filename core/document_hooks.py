@@ -8,6 +8,8 @@ their ``ready()``:
 - **print marks** on the document's PDF (``register_print_mark``): HTML put under the
   printed document's header, e.g. the KOD I / KOD II QR codes of an invoice issued
   offline;
+- **print appendices** after the printed document (``register_print_appendix``): pages
+  of HTML appended to the PDF, e.g. an invoice's call list;
 - the document's **KSeF reference** for tax files (``register_ksef_reference``): for a
   set of document ids, the KSeF number of each or the JPK marker ("OFF", "BFK", "DI")
   that stands for it.
@@ -30,6 +32,7 @@ class DocumentPanel:
 
 _PANELS: dict[str, DocumentPanel] = {}
 _PRINT_MARKS: dict[str, Callable] = {}
+_PRINT_APPENDICES: dict[str, Callable] = {}
 _KSEF_REFERENCE: list[Callable] = []
 
 
@@ -58,6 +61,17 @@ def register_print_mark(key: str, render: Callable) -> None:
 
 def print_marks(document) -> list[str]:
     return [html for key in sorted(_PRINT_MARKS) if (html := _PRINT_MARKS[key](document))]
+
+
+def register_print_appendix(key: str, render: Callable) -> None:
+    """``render(document) -> str`` (safe HTML, or "" for none) printed after the document,
+    from a new page."""
+    _PRINT_APPENDICES[key] = render
+
+
+def print_appendices(document) -> list[str]:
+    return [html for key in sorted(_PRINT_APPENDICES)
+            if (html := _PRINT_APPENDICES[key](document))]
 
 
 def register_ksef_reference(lookup: Callable) -> None:

@@ -42,6 +42,9 @@ EVENTS: dict[str, tuple[str, ...]] = {
     # dates or suspensions (radius refreshes the logins and reloads the online ones)
     "tariff.speeds_changed": ("tariff_id", "actor_id"),
     "subscription.changed": ("subscription_id", "customer_id", "actor_id"),
+    # radius: the daily (or a payment's) debt evaluation blocked or lifted customers' debt
+    # blocks (their ids; voip puts their phones in the blocked context and back)
+    "debt_block.changed": ("blocked_customer_ids", "unblocked_customer_ids"),
     # customers
     "panel_pin.generated": ("customer_id", "pin", "actor_id", "phone"),
     # messaging

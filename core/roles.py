@@ -15,6 +15,12 @@ class Role(models.TextChoices):
     TECHNICIAN = "technician", _("Technician")
 
 
+# The telephony's read permissions but the recordings' (what callers said).
+VOIP_VIEW_NO_RECORDINGS = tuple(f"voip.view_{model}" for model in (
+    "numberrange", "phonenumber", "billinggroup", "tariffscript", "exchangeserver",
+    "voipphone", "freenumber", "pricelist", "pricerule", "call", "phoneusage",
+    "cdrimportstate"))
+
 # Patterns are "app_label.codename"; a trailing "*" matches a codename prefix.
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.ADMIN: ("*",),
@@ -75,8 +81,9 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "accounting.*",
         # The LMS import's runs and reports: the reconciliation of balances to the grosz.
         "lmsimport.view_importrun",
-        # Phones, their rated calls and price lists: what the invoices' call lines come from.
-        "voip.view_*",
+        # Phones, their rated calls and price lists: what the invoices' call lines come from
+        # (not the calls' recordings: what was said is the operators').
+        *VOIP_VIEW_NO_RECORDINGS,
         "customers.view_*",
         "customers.add_bankaccount",
         "customers.delete_bankaccount",
@@ -105,8 +112,9 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "customers.add_scan",
         "radius.*",  # NAS devices, IP pools, logins
         # Phones on the card: added, changed, unblocked; removing one (its number to
-        # quarantine) and the ranges, price lists and exchange are the administrator's.
-        "voip.view_*",
+        # quarantine) and the ranges, price lists and exchange are the administrator's;
+        # the calls' recordings are not theirs to hear.
+        *VOIP_VIEW_NO_RECORDINGS,
         "voip.add_voipphone",
         "voip.change_voipphone",
         # Their cases and their day in the scheduler.

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy
 
 
 def _allowed(permission, user) -> bool:
@@ -47,6 +48,9 @@ class CardSection:
     # The section's name in links, as the manual names it ("historia" for "Historia
     # transakcji"): ``#historia`` and ``?sekcja=historia``. Empty: the key.
     anchor: str = ""
+    # Sections of one category share a tab with a switch between them (net47's
+    # "Loginy/Hasła": Komputery, Telefony, Dekodery STB): a key of ``CARD_CATEGORIES``.
+    category: str = ""
 
     @property
     def slug(self) -> str:
@@ -54,6 +58,51 @@ class CardSection:
 
 
 _SECTIONS: dict[str, CardSection] = {}
+# category → its tab's title
+CARD_CATEGORIES: dict[str, object] = {"logins": gettext_lazy("Logins/Passwords")}
+
+
+@dataclass(frozen=True)
+class CardTab:
+    """A tab of the card: one section, or a category's sections behind one switch
+    (``members``, in order; the first opens with the tab)."""
+
+    title: object
+    members: tuple[CardSection, ...]
+    category: str = ""
+
+    @property
+    def first(self) -> CardSection:
+        return self.members[0]
+
+
+def card_tabs(sections: list[CardSection]) -> list[CardTab]:
+    """``sections`` (as ``card_sections_for`` gives them) as the card's tabs: a category
+    with two or more sections the user sees is one tab where its first section stands."""
+    by_category: dict[str, list[CardSection]] = {}
+    for section in sections:
+        if section.category:
+            by_category.setdefault(section.category, []).append(section)
+    tabs, placed = [], set()
+    for section in sections:
+        members = by_category.get(section.category, ()) if section.category else ()
+        if len(members) > 1:
+            if section.category not in placed:
+                placed.add(section.category)
+                tabs.append(CardTab(CARD_CATEGORIES.get(section.category, section.category),
+                                    tuple(members), section.category))
+        else:
+            tabs.append(CardTab(section.title, (section,)))
+    return tabs
+
+
+def card_category_members(section: CardSection, user) -> list[CardSection]:
+    """The sections of ``section``'s category ``user`` sees, for its switch (none when it
+    stands alone)."""
+    if not section.category:
+        return []
+    members = [s for s in card_sections_for(user) if s.category == section.category]
+    return members if len(members) > 1 else []
 
 
 def register_card_section(section: CardSection) -> None:

@@ -34,6 +34,7 @@ from helpdesk.demo import helpdesk_demo_build
 from ksef.demo import ksef_demo_build
 from messaging.demo import messaging_demo_build
 from radius.demo import radius_demo_build
+from voip.demo import voip_demo_build
 
 from . import services
 from .models import AttributeType, Consent, Customer
@@ -324,6 +325,7 @@ def demo_load(*, customers_per_tenant: int = 200, seed: int = 2025,
             helpdesk_demo_build(admin=users[f"admin-{spec.slug}"], seed=seed + index)
             ksef_demo_build(admin=users[f"admin-{spec.slug}"])
             accounting_demo_build(admin=users[f"admin-{spec.slug}"])
+            voip_demo_build(admin=users[f"admin-{spec.slug}"], seed=seed + index, index=index)
     return DemoResult(True, counts, panel_logins=_panel_logins())
 
 

@@ -60,6 +60,7 @@ from core.actionlog import (
     sentence,
     staff_of,
 )
+from core.billing_usage import usage_customers, usage_lines, usage_sources
 from core.events import publish
 from core.numbering import number_block, pattern_validate
 from core.sql import ids_reserve, rows_copy, values_in
@@ -600,6 +601,8 @@ class PlannedInvoice:
     period_start: date
     period_end: date
     lines: list[PlannedLine] = field(default_factory=list)
+    # Other apps' charges (core.billing_usage): (source, UsageLine, gross or None)
+    usage: list = field(default_factory=list)
     net: Decimal = ZERO
     gross: Decimal = ZERO
     number: str = ""
@@ -660,15 +663,47 @@ def _plan(subscriptions, suspensions_by_sub, run_date: date, max_periods: int) -
                 plan.skipped.append(line)
             start, end = period_bounds(tariff.period, end + timedelta(days=1))
     for invoice in plan.invoices:
-        # One gross-priced line makes the whole invoice computed from gross.
-        items = lines_gross_fill((line.subscription.tariff.vat_rate, line.net, line.gross)
-                                 for line in invoice.lines)
-        for line, (_rate, _net, gross) in zip(invoice.lines, items, strict=True):
-            line.gross = gross
-        summary = vat_summary(items)
-        invoice.net = sum((t.net for t in summary.values()), ZERO)
-        invoice.gross = sum((t.gross for t in summary.values()), ZERO)
+        _totals(invoice)
     return plan
+
+
+def _totals(invoice: PlannedInvoice) -> None:
+    """The invoice's net and gross from its lines (VAT per rate on totals); one
+    gross-priced line makes the whole invoice computed from gross."""
+    items = lines_gross_fill(
+        [(line.subscription.tariff.vat_rate, line.net, line.gross) for line in invoice.lines]
+        + [(usage.vat_rate, usage.net, None) for _source, usage, _gross in invoice.usage])
+    for line, (_rate, _net, gross) in zip(invoice.lines, items, strict=False):
+        line.gross = gross
+    invoice.usage = [(source, usage, gross) for (source, usage, _old), (_r, _n, gross)
+                     in zip(invoice.usage, items[len(invoice.lines):], strict=True)]
+    summary = vat_summary(items)
+    invoice.net = sum((t.net for t in summary.values()), ZERO)
+    invoice.gross = sum((t.gross for t in summary.values()), ZERO)
+
+
+def _usage_attach(plan: Plan, run_date: date, customer_ids, *, lock: bool) -> None:
+    """Other apps' charges of these customers (core.billing_usage) onto the plan: on the
+    customer's first invoice of the run, or a new one dated ``run_date`` when no
+    subscription of theirs is due. ``lock``: the sources lock what they read (the run)."""
+    usage = usage_lines(run_date, list(customer_ids), lock=lock)
+    if not usage:
+        return
+    first = {}
+    for invoice in plan.invoices:
+        first.setdefault(invoice.customer_id, invoice)
+    touched = {}
+    for source, line in usage:
+        invoice = first.get(line.customer_id)
+        if invoice is None:
+            invoice = first[line.customer_id] = PlannedInvoice(line.customer_id, run_date,
+                                                               run_date)
+            plan.invoices.append(invoice)
+        invoice.usage.append((source, line, None))
+        touched[id(invoice)] = invoice
+    for invoice in touched.values():
+        _totals(invoice)
+    plan.invoices.sort(key=lambda invoice: invoice.customer_id)
 
 
 @dataclass(slots=True)
@@ -701,8 +736,9 @@ def _load(run_date: date, customer_ids) -> tuple[list[_Due], dict]:
 
 
 def _customer_batches(run_date: date, after: int | None = None):
-    """The ids of the customers with something due on ``run_date``, ``CHUNK`` at a time in
-    id order, after ``after``: one keyset query per batch, so neither the run nor the
+    """The ids of the customers with something due on ``run_date`` (a subscription's
+    period, or other apps' usage: core.billing_usage), ``CHUNK`` at a time in id order,
+    after ``after``: one keyset query per batch (and source), so neither the run nor the
     preview ever holds every customer (nor revisits one it has done)."""
     while True:
         due = _due_subscriptions(run_date)
@@ -710,6 +746,8 @@ def _customer_batches(run_date: date, after: int | None = None):
             due = due.filter(customer_id__gt=after)
         batch = list(due.order_by("customer_id").values_list("customer_id", flat=True)
                      .distinct()[:CHUNK])
+        # Both lists ascend from ``after``: the first CHUNK of their union are all in them.
+        batch = sorted(set(batch) | set(usage_customers(run_date, after, CHUNK)))[:CHUNK]
         if not batch:
             return
         yield batch
@@ -720,7 +758,14 @@ def _due_customers_count(run_date: date, after: int | None = None) -> int:
     due = _due_subscriptions(run_date)
     if after is not None:
         due = due.filter(customer_id__gt=after)
-    return due.values("customer_id").distinct().count()
+    count = due.values("customer_id").distinct().count()
+    if usage_sources():  # customers with usage only (the progress bar's total)
+        usage = usage_customers(run_date, after, 10 ** 9)
+        if usage:
+            count += len(usage) - due.filter(
+                customer_id__in=values_in(usage, "bigint")).values("customer_id") \
+                .distinct().count()
+    return count
 
 
 # --------------------------------------------------------------------------- run limits
@@ -803,13 +848,14 @@ def _preview(run_date: date) -> Preview:
     for chunk in _customer_batches(run_date):
         subscriptions, suspensions = _load(run_date, chunk)
         plan = _plan(subscriptions, suspensions, run_date, max_periods)
+        _usage_attach(plan, run_date, chunk, lock=False)
         preview.invoices += len(plan.invoices)
         preview.skipped += len(plan.skipped)
         preview.capped += plan.capped
         # Batches never share a customer: the count needs no set of every customer.
         preview.customers += len({invoice.customer_id for invoice in plan.invoices})
         for invoice in plan.invoices:
-            preview.lines += len(invoice.lines)
+            preview.lines += len(invoice.lines) + len(invoice.usage)
             preview.net += invoice.net
             preview.gross += invoice.gross
             for line in invoice.lines:
@@ -1059,6 +1105,7 @@ def _run_chunk(run, token, customer_ids, run_date, due_date, pattern, max_period
                         .values_list("id", "customer_id", "balance"))
         subscriptions, suspensions = _load(run_date, customer_ids)
         plan = _plan(subscriptions, suspensions, run_date, max_periods)
+        _usage_attach(plan, run_date, customer_ids, lock=True)
         numbers = number_block(series=f"finance.{Kind.INVOICE}", pattern=pattern,
                                when=run_date, count=len(plan.invoices))
         document_ids = ids_reserve(FinanceDocument, len(plan.invoices))
@@ -1066,6 +1113,7 @@ def _run_chunk(run, token, customer_ids, run_date, due_date, pattern, max_period
         # The parties as they are now, frozen on each invoice as invoice_issue does.
         parties = _frozen_parties({invoice.customer_id for invoice in plan.invoices})
         documents, lines, items = [], [], []
+        billed = defaultdict(dict)  # usage source → {key: invoice id}
         formats = (_("%(t)s, %(s)s – %(e)s"), _("(%(d)s of %(n)s days)"))
         for invoice, number, pk in zip(plan.invoices, numbers, document_ids, strict=True):
             invoice.number, invoice.pk = number, pk
@@ -1079,6 +1127,11 @@ def _run_chunk(run, token, customer_ids, run_date, due_date, pattern, max_period
                               line.gross))
                 items.append((t, line.subscription.pk, line.period_start,
                               line.period_end, line.days, line.net, pk))
+            for position, (source, usage, gross) in enumerate(
+                    invoice.usage, start=len(invoice.lines) + 1):
+                lines.append((t, pk, position, usage.name[:250], ONE, usage.unit, usage.net,
+                              usage.vat_rate, usage.gtu, False, usage.net, gross))
+                billed[source][usage.key] = pk
         items += [(t, line.subscription.pk, line.period_start,
                    line.period_end, 0, ZERO, None) for line in plan.skipped]
         rows_copy(FinanceDocument, ["id", "tenant", "customer", "kind", "number", "issue_date",
@@ -1091,6 +1144,8 @@ def _run_chunk(run, token, customer_ids, run_date, due_date, pattern, max_period
         rows_copy(BillingItem, ["tenant", "subscription", "period_start", "period_end",
                                 "days", "net", "invoice"], items)
         _advance_subscriptions(items)
+        for source, keys in billed.items():
+            source.billed(keys)
         owed = defaultdict(lambda: ZERO)
         for invoice in plan.invoices:
             owed[invoice.customer_id] += invoice.gross

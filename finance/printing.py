@@ -26,7 +26,7 @@ from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from core.document_hooks import print_marks
+from core.document_hooks import print_appendices, print_marks
 from core.templatetags.money import money_format
 from customers.models import Customer
 from customers.validators import format_account
@@ -186,6 +186,12 @@ def _marks(document) -> list:
     return [mark_safe(html) for html in print_marks(document)]  # noqa: S308
 
 
+def _appendices(document) -> list:
+    """What other apps print after the document (``core.document_hooks``), e.g. an
+    invoice's call list: HTML they escaped themselves."""
+    return [mark_safe(html) for html in print_appendices(document)]  # noqa: S308
+
+
 def _invoice_context(document, context) -> dict:
     lines = list(document.lines.all())
     rows, totals, raw = _summary(lines)
@@ -197,6 +203,7 @@ def _invoice_context(document, context) -> dict:
         "exempt": any(line.vat_rate == "zw" for line in lines),
         "corrected": [c.number for c in document.corrections.all()],
         "print_marks": _marks(document),
+        "print_appendices": _appendices(document),
     })
     return context
 

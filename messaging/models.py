@@ -57,6 +57,7 @@ class Purpose(models.TextChoices):
     PIN = "pin", _("panel PIN")
     NOTICE = "notice", _("device message")
     DOCUMENT = "document", _("document")
+    VOIP = "voip", _("phone calls' threshold")
 
 
 class MessageTemplate(TenantOwned):

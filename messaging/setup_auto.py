@@ -1,5 +1,6 @@
 """Messages the system sends by itself: payment reminders (tenant settings, the
-hand-over's "still owes?" check) and the panel PIN by SMS (the event from the card)."""
+hand-over's "still owes?" check), the panel PIN by SMS (the event from the card) and a
+phone's calls reaching their notification threshold (the event from voip)."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -48,3 +49,15 @@ def ready() -> None:
     )
     register_send_check("reminder", reminder_send_check)
     subscribe("panel_pin.generated", _on_pin_generated)
+    # a phone's calls reached its notification threshold (voip): tell the customer
+    from .voip_threshold import on_threshold_crossed
+
+    register(SettingDef(
+        key="messaging.voip_threshold_channels", category=Category.MESSAGING, type=str,
+        default=CHANNELS_BOTH, label=_("Phone calls' notification threshold is told by"),
+        help_text=_("When a phone's calls of a billing period reach its notification "
+                    "threshold: SMS to the customer's first phone and e-mail to the first "
+                    "address marked for notifications."),
+        choices=((CHANNELS_NONE, _("nothing")), (CHANNELS_SMS, _("SMS")),
+                 (CHANNELS_EMAIL, _("e-mail")), (CHANNELS_BOTH, _("SMS and e-mail")))))
+    subscribe("voip.threshold_crossed", on_threshold_crossed)

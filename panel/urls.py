@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from helpdesk import urls_panel as helpdesk_tickets
+from voip import urls_panel as voip_phones
 
 from . import messages, views
 
@@ -24,4 +25,6 @@ urlpatterns = [
          name="message_attachment"),
     # "Zgłoszenia": the customer's helpdesk tickets (helpdesk/panel_views.py)
     path("", include(helpdesk_tickets.urlpatterns)),
+    # "Telefony": the customer's phones, calls and call lists (voip/panel_views.py)
+    path("", include(voip_phones.urlpatterns)),
 ]

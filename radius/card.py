@@ -11,7 +11,8 @@ def register() -> None:
 
     register_card_section(CardSection(
         "computers", _("Computers"), 100, "radius/card/computers.html", "radius.view_login",
-        context=computers_section_context, lazy=True, anchor="komputery"))
+        context=computers_section_context, lazy=True, anchor="komputery",
+        category="logins"))
 
     # The sidebar's "Zablokuj klienta": every login, with a reason (radius/ui/actions.py).
     from core.sections import CardAction as _Action

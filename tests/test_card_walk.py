@@ -103,7 +103,7 @@ def test_walk_through_the_whole_card_in_both_languages(transactional_db, live_se
         expect(page.locator("#section-history")).to_have_count(0)  # not rendered
 
         # Every tab loads its section in place of the last and names it in the address.
-        tabs = page.locator("[data-card-tab]")
+        tabs = page.locator("#card-tabs [data-card-tab]:not([hidden])")
         assert tabs.count() >= 10
         for i in range(tabs.count()):
             tab = tabs.nth(i)
@@ -117,6 +117,20 @@ def test_walk_through_the_whole_card_in_both_languages(transactional_db, live_se
             assert page.url.endswith(f"#{slug}"), (page.url, slug)
             expect(page.locator("#card-actions")).to_be_visible()  # the sidebar beside each
 
+        # "Loginy/Hasła": one tab, a switch between Komputery and Telefony in the section.
+        logins = page.locator("#card-tabs [data-category-head]")
+        logins.click()
+        expect(page.locator("#card-pane #section-computers")).to_be_visible()
+        switch = page.locator("#card-pane .card-category-switch [data-card-tab=telefony]")
+        switch.click()
+        expect(page.locator("#card-pane #section-phones")).to_be_visible()
+        expect(page.locator("#card-pane .card-category-switch [data-card-tab=telefony]")) \
+            .to_have_attribute("aria-current", "true")
+        expect(logins).to_have_attribute("aria-current", "page")
+        assert page.url.endswith("#telefony")
+        page.locator("#card-pane .card-category-switch [data-card-tab=komputery]").click()
+        expect(page.locator("#card-pane #section-computers")).to_be_visible()
+
         # The addresses tab shows the logins installed at the address.
         page.locator("[data-card-tab=adresy]").click()
         expect(page.locator("#section-addresses .address-tag")).to_have_count(2)
@@ -124,7 +138,9 @@ def test_walk_through_the_whole_card_in_both_languages(transactional_db, live_se
 
         # Back goes to the tab before.
         page.go_back()
-        expect(page.locator("#card-pane #section-annotations")).to_be_visible()
+        expect(page.locator("#card-pane #section-computers")).to_be_visible()
+        page.go_back()
+        expect(page.locator("#card-pane #section-phones")).to_be_visible()
 
         # A deep link opens the history.
         page.goto(f"{card}#historia")

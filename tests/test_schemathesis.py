@@ -35,6 +35,7 @@ from conftest import make_staff
 from core.models import ApiToken, Membership, Tenant
 from core.roles import Role
 from core.tenancy import tenant_context
+from voip.tests.conftest import asterisk_committed, asterisk_db  # noqa: F401  (fixtures)
 
 EXAMPLES = 8
 MAX_RESPONSE = 5.0  # seconds, for one answer (a PDF rendered on issue included)
@@ -44,7 +45,9 @@ CHECKS = [not_a_server_error, response_schema_conformance, status_code_conforman
 PATH_PARAM = re.compile(r"{([^}]+)}")
 FUZZ_TOKEN = "schemathesis"
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Both databases: a phone changed through the API is written to Asterisk's realtime
+# tables (loaded once per run by voip's fixture, emptied after the test).
+pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "asterisk"])
 
 
 @dataclass
@@ -204,6 +207,7 @@ def _fuzz(operation, base_url: str, tenants: list[Tokens], real: dict, outcome: 
     run()
 
 
+@pytest.mark.usefixtures("asterisk_committed")
 def test_api_conforms_to_its_schema(live_server):
     tenants = _build_data()
     base_url = live_server.url

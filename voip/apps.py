@@ -22,11 +22,29 @@ class VoipConfig(AppConfig):
 
         register_card_section(CardSection(
             "phones", _("Phones"), 110, "voip/card/phones.html", "voip.view_voipphone",
-            context=phones_section_context, anchor="telefony"))
+            context=phones_section_context, anchor="telefony", category="logins"))
         register_card_action(CardAction(
             "phone_add", _("Add a phone"), 41, section="phones",
             permission="voip.add_voipphone", group="computers", opens="phone-add"))
         # --- end card
+        # --- the billing run's call lines, the invoice's call list (page panel, PDF pages)
+        from core.billing_usage import register_usage_source
+        from core.document_hooks import register_document_panel, register_print_appendix
+
+        from .billing import SOURCE, invoice_calls_print
+        from .views import invoice_panel_context
+
+        register_usage_source(SOURCE)
+        # --- a customer's debt block: their phones follow it (radius publishes it)
+        from core.events import subscribe
+
+        from .reactions import on_debt_block_changed
+
+        subscribe("debt_block.changed", on_debt_block_changed)
+        register_print_appendix("voip.calls", invoice_calls_print)
+        register_document_panel("voip.calls", template="voip/_document_panel.html",
+                                context=invoice_panel_context, order=60,
+                                permission="voip.view_call")
         from core.tenant_settings import Category, SettingDef, register
         from finance.money import VAT_RATES
 
@@ -67,3 +85,4 @@ class VoipConfig(AppConfig):
                        default=10, min_value=1, max_value=1440,
                        label=_("A recording's link is valid for (minutes)")),
         )
+        from .views_calls import register_sections; register_sections()  # noqa: E702, I001

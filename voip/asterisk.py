@@ -17,13 +17,16 @@ that setting provisioning is off and the phone page says so.
 * A blocked phone (debt, amount limit) is put in the tenant's blocked context.
 """
 
+import contextvars
 import hashlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connections, transaction
 from django.utils import timezone
 
+from core.sql import values_in
 from core.tenancy import tenant_context
 from core.tenant_settings import setting_get
 
@@ -37,8 +40,26 @@ AOR_COLUMNS = ("max_contacts", "remove_existing", "qualify_frequency", "mailboxe
 VOICEMAIL_COLUMNS = ("password", "fullname", "email", "attach", "tz")
 
 
+_PAUSED = contextvars.ContextVar("voip_provisioning_paused", default=False)
+
+
 def enabled() -> bool:
     return ALIAS in settings.DATABASES
+
+
+@contextmanager
+def provisioning_paused():
+    """Phones changed within are not written to the exchange (the demo ISP's examples
+    never reach a real Asterisk); ``voip_reconcile`` writes them when they should be."""
+    token = _PAUSED.set(True)
+    try:
+        yield
+    finally:
+        _PAUSED.reset(token)
+
+
+def provisioning_wanted() -> bool:
+    return not _PAUSED.get()
 
 
 def tenant_tag(tenant_id: int) -> str:
@@ -71,15 +92,24 @@ class Rows:
 def phone_rows(phone) -> Rows:
     """The rows of ``phone`` as Asterisk should have them (a pure function of the phone
     and its tenant's settings)."""
+    return _phone_rows(phone, _settings(phone.tenant))
+
+
+def _settings(tenant) -> dict:
+    """The tenant's settings a phone's rows take, read once for many phones."""
+    return {key: setting_get(f"voip.{key}", tenant=tenant)
+            for key in ("realm", "blocked_context", "transport", "codecs")}
+
+
+def _phone_rows(phone, conf: dict) -> Rows:
     number = str(phone.number.number)
-    realm = setting_get("voip.realm", tenant=phone.tenant)
-    context = setting_get("voip.blocked_context", tenant=phone.tenant) if phone.blocked \
-        else phone.context
+    realm = conf["realm"]
+    context = conf["blocked_context"] if phone.blocked else phone.context
     mailbox = f"{number}@{voicemail_context(phone.tenant_id)}" if phone.voicemail_pin else ""
     endpoint = {
-        "id": number, "transport": setting_get("voip.transport", tenant=phone.tenant),
+        "id": number, "transport": conf["transport"],
         "aors": number, "auth": number, "context": context, "disallow": "all",
-        "allow": setting_get("voip.codecs", tenant=phone.tenant),
+        "allow": conf["codecs"],
         "callerid": f"<{number}>", "mailboxes": mailbox,
         "accountcode": accountcode(phone.tenant_id, phone.pk),
         "tenantid": tenant_tag(phone.tenant_id), "direct_media": "no",
@@ -130,18 +160,47 @@ def phone_provision(tenant, phone_id: int) -> str:
 def rows_write(rows: Rows) -> int:
     """Upsert the phone's rows; the number of rows that changed (0: all as they were).
     An endpoint of the same id that another account holds is not taken over."""
+    return rows_write_many([rows])
+
+
+# Phones written per transaction (and per statement) by ``rows_write_many``.
+WRITE_CHUNK = 1000
+
+
+def rows_write_many(many: list[Rows]) -> int:
+    """``rows_write`` of many phones, set-based: a few statements per ``WRITE_CHUNK``
+    phones, each chunk in its own transaction, in the order of their endpoint ids. At an
+    endpoint another account holds, the phones before it are written and
+    ``ProvisionConflict`` is raised."""
     changed = 0
+    ordered = sorted(many, key=lambda r: r.id)
+    for start in range(0, len(ordered), WRITE_CHUNK):
+        changed += _chunk_write(ordered[start:start + WRITE_CHUNK])
+    return changed
+
+
+def _chunk_write(chunk: list[Rows]) -> int:
+    changed = 0
+    conflict = None
     with transaction.atomic(using=ALIAS), connections[ALIAS].cursor() as cursor:
-        cursor.execute("SELECT accountcode FROM ps_endpoints WHERE id = %s FOR UPDATE",
-                       [rows.id])
-        held = cursor.fetchone()
-        if held is not None and held[0] and held[0] != rows.endpoint["accountcode"]:
-            raise ProvisionConflict(rows.id, held[0])
-        for table, columns, values in (("ps_endpoints", ENDPOINT_COLUMNS, rows.endpoint),
-                                       ("ps_auths", AUTH_COLUMNS, rows.auth),
-                                       ("ps_aors", AOR_COLUMNS, rows.aor)):
-            changed += _upsert(cursor, table, columns, values)
-        changed += _voicemail_write(cursor, rows)
+        cursor.execute("SELECT id, accountcode FROM ps_endpoints WHERE id = ANY(%s) "
+                       "ORDER BY id FOR UPDATE", [[r.id for r in chunk]])
+        held = dict(cursor.fetchall())
+        for i, rows in enumerate(chunk):
+            holder = held.get(rows.id)
+            if holder and holder != rows.endpoint["accountcode"]:
+                conflict = ProvisionConflict(rows.id, holder)
+                chunk = chunk[:i]
+                break
+        if chunk:
+            for table, columns, part in (("ps_endpoints", ENDPOINT_COLUMNS, "endpoint"),
+                                         ("ps_auths", AUTH_COLUMNS, "auth"),
+                                         ("ps_aors", AOR_COLUMNS, "aor")):
+                changed += _upsert(cursor, table, columns,
+                                   [getattr(rows, part) for rows in chunk])
+            changed += _voicemails_write(cursor, chunk)
+    if conflict is not None:
+        raise conflict
     return changed
 
 
@@ -151,41 +210,58 @@ class ProvisionConflict(RuntimeError):
                          "not to this phone")
 
 
-def _upsert(cursor, table: str, columns: tuple, values: dict) -> int:
+def _upsert(cursor, table: str, columns: tuple, many: list[dict]) -> int:
+    """One statement for the rows ``many`` (their ids distinct): added, or changed where
+    a value differs; how many were."""
     names = ", ".join(("id", *columns))
-    marks = ", ".join(["%s"] * (len(columns) + 1))
+    row = "(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"
     sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns)
     differs = " OR ".join(f"{table}.{c} IS DISTINCT FROM EXCLUDED.{c}" for c in columns)
     cursor.execute(
-        f"INSERT INTO {table} ({names}) VALUES ({marks}) "  # noqa: S608 - our own names
+        f"INSERT INTO {table} ({names}) VALUES {', '.join([row] * len(many))} "  # noqa: S608
         f"ON CONFLICT (id) DO UPDATE SET {sets} WHERE {differs}",
-        [values["id"], *(values[c] for c in columns)])
+        [value for values in many for value in (values["id"], *(values[c] for c in columns))])
     return cursor.rowcount
 
 
-def _voicemail_write(cursor, rows: Rows) -> int:
+def _voicemails_write(cursor, chunk: list[Rows]) -> int:
     """``voicemail`` has no unique key of (context, mailbox): found, then changed or
-    added; the endpoint's row lock (taken first) keeps two writers of a phone apart."""
-    context = voicemail_context(rows.tenant_id)
-    cursor.execute("SELECT uniqueid, " + ", ".join(VOICEMAIL_COLUMNS)  # noqa: S608
-                   + " FROM voicemail WHERE context = %s AND mailbox = %s ORDER BY uniqueid",
-                   [context, rows.id])
-    found = cursor.fetchall()
-    if rows.voicemail is None:
-        if found:
-            cursor.execute("DELETE FROM voicemail WHERE context = %s AND mailbox = %s",
-                           [context, rows.id])
-        return len(found)
-    wanted = tuple(rows.voicemail[c] for c in VOICEMAIL_COLUMNS)
-    if len(found) == 1 and tuple(found[0][1:]) == wanted:
-        return 0
-    if found:
-        cursor.execute("DELETE FROM voicemail WHERE context = %s AND mailbox = %s",
-                       [context, rows.id])
-    cursor.execute("INSERT INTO voicemail (context, mailbox, " + ", ".join(VOICEMAIL_COLUMNS)  # noqa: S608
-                   + ") VALUES (%s, %s" + ", %s" * len(VOICEMAIL_COLUMNS) + ")",
-                   [context, rows.id, *wanted])
-    return 1
+    added; the endpoints' row locks (taken first) keep two writers of a phone apart."""
+    changed = 0
+    by_context: dict[str, list[Rows]] = {}
+    for rows in chunk:
+        by_context.setdefault(voicemail_context(rows.tenant_id), []).append(rows)
+    for context, part in by_context.items():
+        cursor.execute("SELECT mailbox, " + ", ".join(VOICEMAIL_COLUMNS)  # noqa: S608
+                       + " FROM voicemail WHERE context = %s AND mailbox = ANY(%s) "
+                       "ORDER BY uniqueid", [context, [r.id for r in part]])
+        found: dict[str, list[tuple]] = {}
+        for mailbox, *values in cursor.fetchall():
+            found.setdefault(mailbox, []).append(tuple(values))
+        remove, add = [], []
+        for rows in part:
+            have = found.get(rows.id, [])
+            if rows.voicemail is None:
+                if have:
+                    remove.append(rows.id)
+                    changed += len(have)
+                continue
+            wanted = tuple(rows.voicemail[c] for c in VOICEMAIL_COLUMNS)
+            if len(have) == 1 and have[0] == wanted:
+                continue
+            if have:
+                remove.append(rows.id)
+            add.append((context, rows.id, *wanted))
+            changed += 1
+        if remove:
+            cursor.execute("DELETE FROM voicemail WHERE context = %s AND mailbox = ANY(%s)",
+                           [context, remove])
+        if add:
+            row = "(" + ", ".join(["%s"] * (len(VOICEMAIL_COLUMNS) + 2)) + ")"
+            cursor.execute("INSERT INTO voicemail (context, mailbox, "  # noqa: S608
+                           + ", ".join(VOICEMAIL_COLUMNS) + ") VALUES "
+                           + ", ".join([row] * len(add)), [v for values in add for v in values])
+    return changed
 
 
 def rows_remove(tenant_id: int, code: str) -> int:
@@ -223,17 +299,20 @@ def phones_reconcile(tenant, *, dry_run: bool = False) -> Reconciliation:
     result = Reconciliation()
     with tenant_context(tenant):
         phones = list(VoipPhone.objects.select_related("number", "customer", "tenant"))
-        wanted = {rows.id: rows for rows in map(phone_rows, phones)}
+        conf = _settings(tenant)
+        wanted = {rows.id: rows for rows in (_phone_rows(p, conf) for p in phones)}
     tag = tenant_tag(tenant.pk)
     have = _rows_read(tenant.pk, tag)
+    writes = []
     for endpoint_id, rows in sorted(wanted.items()):
         differs = _differences(rows, have.get(endpoint_id))
         if not differs:
             result.unchanged += 1
             continue
         result.written.append((endpoint_id, differs))
-        if not dry_run:
-            rows_write(rows)
+        writes.append(rows)
+    if not dry_run:
+        rows_write_many(writes)
     for endpoint_id, (endpoint, *_rest) in sorted(have.items()):
         if endpoint_id not in wanted:
             result.removed.append(endpoint_id)
@@ -241,7 +320,8 @@ def phones_reconcile(tenant, *, dry_run: bool = False) -> Reconciliation:
                 rows_remove(tenant.pk, endpoint["accountcode"])
     with tenant_context(tenant):
         if not dry_run and result.written:
-            VoipPhone.objects.filter(number__number__in=[int(i) for i, _d in result.written]) \
+            VoipPhone.objects.filter(number__number__in=values_in(
+                [int(i) for i, _d in result.written], "bigint")) \
                 .update(provisioned_at=timezone.now(), provision_error="")
     return result
 

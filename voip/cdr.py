@@ -13,13 +13,16 @@ Which phone a CDR is: the endpoint's ``accountcode`` (``abonent-<tenant>-<phone>
 import csv
 import datetime
 import io
+import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connections, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.events import publish
+from core.sql import array_param, column_any, rows_copy, values_in
 
 from . import rating
 from .asterisk import ALIAS, enabled
@@ -32,6 +35,7 @@ from .models import (
     PriceRule,
     VoipPhone,
 )
+from .recordings import recordings_link
 
 # Asterisk writes a CDR when the call ends; one written late (a long transaction on the
 # exchange) is still found when the next import looks back this far.
@@ -60,6 +64,9 @@ class ImportResult:
     rated: int = 0
     already: int = 0  # rated before (a repeated or concurrent import)
     unknown_phone: list[str] = field(default_factory=list)  # unique ids
+    # started before 2000 or ended more than a day ahead of now (an exchange's clock, a
+    # typo): not rated, and never moving where the next import starts
+    out_of_range: list[str] = field(default_factory=list)  # unique ids
     no_rule: int = 0
     amount: Decimal = Decimal("0")
     blocked: list[int] = field(default_factory=list)  # phones over their limit
@@ -68,7 +75,7 @@ class ImportResult:
 def destination_digits(dialled: str) -> str:
     """The dialled number as E.164 digits where it is a public number (``+48…``,
     ``0048…``, a 9-digit Polish one); anything else (an extension, ``s``) as dialled."""
-    raw = "".join(ch for ch in (dialled or "") if ch not in " -")
+    raw = (dialled or "").replace(" ", "").replace("-", "")
     if raw.startswith("+") and raw[1:].isdigit():
         return raw[1:]
     if raw.startswith("00") and raw.isdigit():
@@ -78,77 +85,209 @@ def destination_digits(dialled: str) -> str:
     return raw[:40]
 
 
+EARLIEST = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+AHEAD = datetime.timedelta(days=1)
+
+
+def in_range(cdr: Cdr, latest: datetime.datetime) -> bool:
+    """A CDR whose times the rating trusts: started from 2000 on, ended by ``latest``."""
+    return EARLIEST <= cdr.start <= latest and (cdr.end is None or cdr.end <= latest)
+
+
 def calls_rate(*, tenant, cdrs: list[Cdr]) -> ImportResult:
     """Rate ``cdrs`` of ``tenant`` (called in its tenant context) and store the calls; a
     phone that reaches its amount limit is blocked, one that reaches its notification
     threshold is announced (``voip.threshold_crossed``). Locks the tenant's import state,
     then the usage rows of the phones concerned."""
+    return _rate(_Run(tenant), cdrs)
+
+
+class _Phone:
+    """What rating needs of a phone (read once per import run, not as a model)."""
+
+    __slots__ = ("pk", "customer_id", "number", "free_seconds", "notify_threshold",
+                 "allowance")
+
+    def __init__(self, pk, customer_id, number, free_minutes, amount_limit, notify_threshold,
+                 groups, frees):
+        self.pk, self.customer_id, self.number = pk, customer_id, number
+        self.free_seconds = free_minutes * 60
+        self.notify_threshold = notify_threshold
+        self.allowance = rating.Allowance(
+            free_seconds=self.free_seconds, free_groups=frozenset(groups),
+            free_numbers=frozenset(frees), amount_limit=amount_limit,
+            notify_threshold=notify_threshold)
+
+
+class _Run:
+    """What one import keeps across its batches: the price lists, and the phones it has
+    met (by id and by number; ``None``: no such phone of the tenant). A phone changed
+    while the import runs is rated as the import first read it."""
+
+    def __init__(self, tenant):
+        self.tenant = tenant
+        self.code_prefix = f"abonent-{tenant.pk}-"
+        self.lists: list[tuple[datetime.date, rating.PriceList]] | None = None
+        self.on_day: dict[datetime.date, rating.PriceList] = {}
+        self.by_id: dict[int, _Phone | None] = {}
+        self.by_number: dict[int, _Phone | None] = {}
+        self.explained: dict[int | None, object] = {}
+        self.json = connection.vendor == "postgresql"  # priced_by as JSON text to COPY
+
+    def prices_on(self, day: datetime.date) -> rating.PriceList:
+        prices = self.on_day.get(day)
+        if prices is None:
+            if self.lists is None:
+                self.lists = _price_lists()
+            prices = self.on_day[day] = next(
+                (p for valid_from, p in self.lists if valid_from <= day), _NONE)
+        return prices
+
+    def explanation(self, rule: rating.Rule | None):
+        key = rule.id if rule is not None else None
+        if key not in self.explained:
+            explained = _explained(rule)
+            self.explained[key] = json.dumps(explained) if self.json else explained
+        return self.explained[key]
+
+    def phones_load(self, ids, numbers) -> None:
+        """The phones of these ids and numbers not met yet, set-based."""
+        ids = [i for i in set(ids) if i not in self.by_id]
+        numbers = [n for n in set(numbers) if n not in self.by_number]
+        if not ids and not numbers:
+            return
+        found = VoipPhone.objects.none()
+        if ids:
+            found = found | VoipPhone.objects.filter(column_any(VoipPhone, "id", ids, "bigint"))
+        if numbers:
+            found = found | VoipPhone.objects.filter(number__number__in=values_in(
+                numbers, "bigint"))
+        rows = list(found.values_list("pk", "customer_id", "number__number", "free_minutes",
+                                      "amount_limit", "notify_threshold"))
+        loaded = [row[0] for row in rows]
+        groups: dict[int, set] = {}
+        frees: dict[int, set] = {}
+        if loaded:
+            through = VoipPhone.free_minute_groups.through
+            for phone_id, code in through.objects.filter(
+                    column_any(through, "voipphone", loaded, "bigint")).values_list(
+                    "voipphone_id", "billinggroup__code"):
+                groups.setdefault(phone_id, set()).add(code)
+            for phone_id, number in FreeNumber.objects.filter(
+                    column_any(FreeNumber, "phone", loaded, "bigint")).values_list(
+                    "phone_id", "number"):
+                frees.setdefault(phone_id, set()).add(number)
+        for pk, customer_id, number, minutes, limit, threshold in rows:
+            phone = _Phone(pk, customer_id, number, minutes, limit, threshold,
+                           groups.get(pk, ()), frees.get(pk, ()))
+            self.by_id[pk] = self.by_number[number] = phone
+        for i in ids:
+            self.by_id.setdefault(i, None)
+        for n in numbers:
+            self.by_number.setdefault(n, None)
+
+
+class _Slot:
+    """A usage row of a phone's period, locked for this batch, and its running state."""
+
+    __slots__ = ("id", "free_seconds", "usage")
+
+    def __init__(self, pk, free_seconds, usage):
+        self.id, self.free_seconds, self.usage = pk, free_seconds, usage
+
+
+def _rate(run: _Run, cdrs: list[Cdr], *, advance: bool = True) -> ImportResult:
+    """``calls_rate`` of one batch; ``advance``: the import state's last end moved to the
+    batch's (the Asterisk import moves it once, when every batch is rated)."""
     from .services import phone_block_set
 
+    tenant = run.tenant
     result = ImportResult(read=len(cdrs))
     with transaction.atomic():
         state = _state_lock(tenant)
-        known = set(Call.objects.filter(unique_id__in=[c.unique_id for c in cdrs])
-                    .values_list("unique_id", flat=True))
+        known = _rated_already([c.unique_id for c in cdrs])
         fresh = {}
         for cdr in cdrs:
             if cdr.unique_id in known or cdr.unique_id in fresh:
                 result.already += 1
             else:
                 fresh[cdr.unique_id] = cdr
-        phones = _phones_of(tenant, fresh.values())
-        prices = _price_lists()
-        usages: dict[tuple[int, datetime.date], tuple[PhoneUsage, rating.Usage]] = {}
-        calls, crossed = [], []
-        current = timezone.localdate().replace(day=1)
-        for cdr in sorted(fresh.values(), key=lambda c: (c.start, c.unique_id)):
+        phones = _phones_of(run, fresh.values())
+        tz = timezone.get_current_timezone()
+        todo, keys = [], set()
+        latest = timezone.now() + AHEAD
+        for cdr in sorted(fresh.values(), key=_started):
+            if not in_range(cdr, latest):
+                result.out_of_range.append(cdr.unique_id)
+                continue
             phone = phones.get(cdr.unique_id)
             if phone is None:
                 result.unknown_phone.append(cdr.unique_id)
                 continue
-            started = cdr.start
-            period = timezone.localtime(started).date().replace(day=1)
-            stored, usage = _usage(usages, phone, period)
+            day = cdr.start.astimezone(tz).date()
+            period = day.replace(day=1)
+            keys.add((phone.pk, period))
+            todo.append((cdr, phone, day, period))
+        slots = _usages_lock(tenant, keys, run.by_id)
+        calls, crossed = [], []
+        current = timezone.localdate().replace(day=1)
+        now = timezone.now()
+        if run.json:  # one value for the batch: written as text once, not dumped per row
+            now = now.isoformat()
+        rate, on_day, explanation = rating.rate, run.on_day, run.explanation
+        amount, tenant_id = result.amount, tenant.pk
+        for cdr, phone, day, period in todo:
+            usage = slots[phone.pk, period].usage
             destination = destination_digits(cdr.destination)
-            rated = rating.rate(destination=destination, seconds=cdr.seconds,
-                                prices=_prices_on(prices, started), allowance=phone.allowance,
-                                usage=usage)
-            result.rated += 1
-            result.no_rule += rated.reason == "no_rule"
-            result.amount += rated.amount
+            rated = rate(destination=destination, seconds=cdr.seconds,
+                         prices=on_day.get(day) or run.prices_on(day),
+                         allowance=phone.allowance, usage=usage)
+            rule = rated.rule
+            if rule is None:
+                result.no_rule += 1
+            amount += rated.amount
             # Over the limit in the period now under way: blocked; the threshold reached:
             # announced (a late CDR of a period gone by says so in its usage only).
             if rated.limit_reached and period == current and phone.pk not in result.blocked:
                 result.blocked.append(phone.pk)
             if rated.threshold_crossed and period == current:
                 crossed.append((phone, usage.amount))
-            calls.append(Call(
-                tenant_id=tenant.pk, phone=phone, unique_id=cdr.unique_id,
-                caller=cdr.caller[:20], destination=destination, started_at=started,
-                seconds=max(cdr.seconds, 0), billed_seconds=rated.billed_seconds,
-                free_seconds=rated.free_seconds, amount=rated.amount, reason=rated.reason,
-                period=period, rule_id=rated.rule.id if rated.rule else None,
-                priced_by=_explained(rated.rule)))
-        Call.objects.bulk_create(calls, batch_size=5000)
-        for stored, usage in usages.values():
-            stored.free_seconds_used = stored.phone.free_minutes * 60 - usage.free_seconds_left
-            stored.amount = usage.amount
-            stored.limit_reached = usage.limit_reached
-            stored.threshold_reached = usage.threshold_reached
-        PhoneUsage.objects.bulk_update([s for s, _u in usages.values()],
-                                       ["free_seconds_used", "amount", "limit_reached",
-                                        "threshold_reached"])
+            calls.append((tenant_id, phone.pk, phone.customer_id, cdr.unique_id,
+                          cdr.caller[:20], destination, cdr.start, max(cdr.seconds, 0),
+                          rated.billed_seconds, rated.free_seconds, rated.amount,
+                          rated.reason, period, rule.id if rule is not None else None,
+                          explanation(rule), None, now))
+        result.amount = amount
+        result.rated = len(calls)
+        rows_copy(Call, CALL_COLUMNS, calls)
+        # a recording that came before its call was rated is linked to it now
+        recordings_link(unique_ids=[row[3] for row in calls])
+        _usages_store(slots.values())
         for phone_id in sorted(set(result.blocked)):
             phone_block_set(actor=None, phone=VoipPhone(pk=phone_id), limit=True)
-        for phone, amount in crossed:
+        for phone, total in crossed:
             publish("voip.threshold_crossed", phone_id=phone.pk, customer_id=phone.customer_id,
-                    number=str(phone.number.number), amount=str(amount),
+                    number=str(phone.number), amount=str(total),
                     threshold=str(phone.notify_threshold))
-        ends = [c.end for c in cdrs if c.end is not None]
-        if ends and (state.last_end is None or max(ends) > state.last_end):
-            state.last_end = max(ends)
-            state.save(update_fields=["last_end", "updated_at"])
+        ends = [c.end for c in cdrs if c.end is not None and in_range(c, latest)]
+        if advance and ends:
+            _state_advance(state, max(ends))
     return result
+
+
+def _state_advance(state: CdrImportState, last_end: datetime.datetime) -> None:
+    if state.last_end is None or last_end > state.last_end:
+        state.last_end = last_end
+        state.save(update_fields=["last_end", "updated_at"])
+
+
+CALL_COLUMNS = ["tenant", "phone", "customer", "unique_id", "caller", "destination",
+                "started_at", "seconds", "billed_seconds", "free_seconds", "amount", "reason",
+                "period", "rule", "priced_by", "invoice", "created_at"]
+
+
+def _started(cdr: Cdr):
+    return cdr.start, cdr.unique_id
 
 
 def _state_lock(tenant) -> CdrImportState:
@@ -156,55 +295,100 @@ def _state_lock(tenant) -> CdrImportState:
     return CdrImportState.objects.select_for_update().get()
 
 
-def _phones_of(tenant, cdrs) -> dict[str, VoipPhone]:
+def _rated_already(unique_ids: list[str]) -> set[str]:
+    if not unique_ids:
+        return set()
+    return set(Call.objects.filter(column_any(Call, "unique_id", unique_ids))
+               .values_list("unique_id", flat=True))
+
+
+def _phones_of(run: _Run, cdrs) -> dict[str, _Phone]:
     """unique id → phone (with its allowance), by account code, else the caller's number."""
-    prefix = f"abonent-{tenant.pk}-"
+    prefix, cut = run.code_prefix, len(run.code_prefix)
     by_code, by_number = {}, {}
     for cdr in cdrs:
         code = cdr.accountcode or ""
-        if code.startswith(prefix) and code[len(prefix):].isdigit():
-            by_code[cdr.unique_id] = int(code[len(prefix):])
+        if code.startswith(prefix) and code[cut:].isdigit():
+            by_code[cdr.unique_id] = int(code[cut:])
         elif (caller := destination_digits(cdr.caller)).isdigit():
             by_number[cdr.unique_id] = int(caller)
-    phones = {p.pk: p for p in VoipPhone.objects.select_related("number").filter(
-        pk__in=set(by_code.values())) | VoipPhone.objects.select_related("number").filter(
-        number__number__in=set(by_number.values()))}
-    numbers = {p.number.number: p for p in phones.values()}
-    groups: dict[int, set] = {}
-    for phone_id, code in VoipPhone.free_minute_groups.through.objects.filter(
-            voipphone_id__in=list(phones)).values_list("voipphone_id", "billinggroup__code"):
-        groups.setdefault(phone_id, set()).add(code)
-    frees: dict[int, set] = {}
-    for phone_id, number in FreeNumber.objects.filter(phone_id__in=list(phones)) \
-            .values_list("phone_id", "number"):
-        frees.setdefault(phone_id, set()).add(number)
-    for phone in phones.values():
-        phone.allowance = rating.Allowance(
-            free_seconds=phone.free_minutes * 60,
-            free_groups=frozenset(groups.get(phone.pk, ())),
-            free_numbers=frozenset(frees.get(phone.pk, ())),
-            amount_limit=phone.amount_limit, notify_threshold=phone.notify_threshold)
+    run.phones_load(by_code.values(), by_number.values())
     out = {}
     for unique_id, phone_id in by_code.items():
-        if phone_id in phones:
-            out[unique_id] = phones[phone_id]
+        if (phone := run.by_id[phone_id]) is not None:
+            out[unique_id] = phone
     for unique_id, number in by_number.items():
-        if number in numbers:
-            out[unique_id] = numbers[number]
+        if (phone := run.by_number[number]) is not None:
+            out[unique_id] = phone
     return out
 
 
-def _usage(usages, phone, period):
-    key = (phone.pk, period)
-    if key not in usages:
-        PhoneUsage.objects.get_or_create(phone=phone, period=period)
-        stored = PhoneUsage.objects.select_for_update().get(phone=phone, period=period)
-        stored.phone = phone
-        usages[key] = (stored, rating.Usage(
-            free_seconds_left=max(phone.free_minutes * 60 - stored.free_seconds_used, 0),
-            amount=stored.amount, limit_reached=stored.limit_reached,
-            threshold_reached=stored.threshold_reached))
-    return usages[key]
+def _usages_lock(tenant, keys, phones: dict) -> dict[tuple[int, datetime.date], _Slot]:
+    """The usage rows of these (phone, period) pairs, made where missing and locked (in
+    the order of phone and period)."""
+    if not keys:
+        return {}
+    keys = sorted(keys)
+    phone_ids = [k[0] for k in keys]
+    periods = [k[1] for k in keys]
+    if connection.vendor == "postgresql":
+        table = PhoneUsage._meta.db_table
+        ids_sql, ids = array_param(phone_ids, "bigint")
+        days = ",".join(p.isoformat() for p in periods)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (tenant_id, phone_id, period, free_seconds_used, "  # noqa: S608
+                "amount, limit_reached, threshold_reached) "
+                f"SELECT %s, p, d, 0, 0, false, false FROM unnest({ids_sql}, "
+                "string_to_array(%s, ',')::date[]) AS t(p, d) "
+                "ON CONFLICT (phone_id, period) DO NOTHING", [tenant.pk, *ids, days])
+            cursor.execute(
+                f"SELECT u.id, u.phone_id, u.period, u.free_seconds_used, u.amount, "  # noqa: S608
+                f"u.limit_reached, u.threshold_reached FROM {table} u "
+                f"JOIN unnest({ids_sql}, string_to_array(%s, ',')::date[]) AS t(p, d) "
+                "ON u.phone_id = t.p AND u.period = t.d "
+                "ORDER BY u.phone_id, u.period FOR UPDATE OF u", [*ids, days])
+            rows = cursor.fetchall()
+    else:
+        rows = []
+        for phone_id, period in keys:
+            PhoneUsage.objects.get_or_create(phone_id=phone_id, period=period)
+            u = PhoneUsage.objects.select_for_update().get(phone_id=phone_id, period=period)
+            rows.append((u.pk, phone_id, period, u.free_seconds_used, u.amount,
+                         u.limit_reached, u.threshold_reached))
+    slots = {}
+    for pk, phone_id, period, used, amount, limit, threshold in rows:
+        free = phones[phone_id].free_seconds
+        slots[phone_id, period] = _Slot(pk, free, rating.Usage(
+            free_seconds_left=max(free - used, 0), amount=amount, limit_reached=limit,
+            threshold_reached=threshold))
+    return slots
+
+
+def _usages_store(slots) -> None:
+    """The batch's usage rows written back, one statement."""
+    slots = list(slots)
+    if not slots:
+        return
+    if connection.vendor != "postgresql":
+        for s in slots:
+            PhoneUsage.objects.filter(pk=s.id).update(
+                free_seconds_used=s.free_seconds - s.usage.free_seconds_left,
+                amount=s.usage.amount, limit_reached=s.usage.limit_reached,
+                threshold_reached=s.usage.threshold_reached)
+        return
+    values = [",".join(str(s.id) for s in slots),
+              ",".join(str(s.free_seconds - s.usage.free_seconds_left) for s in slots),
+              ",".join(str(s.usage.amount) for s in slots),
+              ",".join("t" if s.usage.limit_reached else "f" for s in slots),
+              ",".join("t" if s.usage.threshold_reached else "f" for s in slots)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {PhoneUsage._meta.db_table} u SET free_seconds_used = t.f, "  # noqa: S608
+            "amount = t.a, limit_reached = t.l, threshold_reached = t.r "
+            "FROM unnest(string_to_array(%s, ',')::bigint[], string_to_array(%s, ',')::int[], "
+            "string_to_array(%s, ',')::numeric[], string_to_array(%s, ',')::bool[], "
+            "string_to_array(%s, ',')::bool[]) AS t(id, f, a, l, r) WHERE u.id = t.id", values)
 
 
 def _price_lists() -> list[tuple[datetime.date, rating.PriceList]]:
@@ -218,14 +402,6 @@ def _price_lists() -> list[tuple[datetime.date, rating.PriceList]]:
 
 
 _NONE = rating.PriceList([])
-
-
-def _prices_on(lists, started: datetime.datetime) -> rating.PriceList:
-    day = timezone.localtime(started).date()
-    for valid_from, prices in lists:
-        if valid_from <= day:
-            return prices
-    return _NONE
 
 
 def _explained(rule: rating.Rule | None) -> dict:
@@ -247,32 +423,42 @@ def cdr_import_asterisk(*, tenant) -> ImportResult:
     total = ImportResult()
     state = CdrImportState.objects.filter().first()
     since = (state.last_end - LOOK_BACK) if state and state.last_end else None
+    run, last_end = _Run(tenant), None
     for batch in _asterisk_batches(tenant, since):
-        result = calls_rate(tenant=tenant, cdrs=batch)
+        result = _rate(run, batch, advance=False)
         for name in ("read", "rated", "already", "no_rule", "amount"):
             setattr(total, name, getattr(total, name) + getattr(result, name))
         total.unknown_phone += result.unknown_phone
+        total.out_of_range += result.out_of_range
         total.blocked += result.blocked
+        latest = timezone.now() + AHEAD
+        ends = [c.end for c in batch if in_range(c, latest)]
+        if ends:
+            last_end = max(ends) if last_end is None else max(last_end, *ends)
+    if last_end is not None:  # every batch rated: the next import starts from here
+        with transaction.atomic():
+            _state_advance(_state_lock(tenant), last_end)
     return total
 
 
 def _asterisk_batches(tenant, since):
-    code = f"abonent-{tenant.pk}-%"
-    after = (datetime.datetime.min, "")
-    while True:
-        with connections[ALIAS].cursor() as cursor:
-            cursor.execute(
-                'SELECT uniqueid, accountcode, src, dst, start, "end", billsec FROM cdr '
-                "WHERE accountcode LIKE %s AND (%s::timestamp IS NULL OR \"end\" >= %s) "
-                'AND ("end", uniqueid) > (%s, %s) ORDER BY "end", uniqueid LIMIT %s',
-                [code, _naive(since), _naive(since), after[0], after[1], BATCH])
-            rows = cursor.fetchall()
-        if not rows:
-            return
-        after = (rows[-1][5], rows[-1][0])
-        yield [Cdr(unique_id=r[0], accountcode=r[1] or "", caller=r[2] or "",
-                   destination=r[3] or "", start=_aware(r[4]), end=_aware(r[5]),
-                   seconds=r[6] or 0) for r in rows if r[0] and r[4]]
+    """The CDRs phone by phone in the order they started, ``BATCH`` at a time: a phone's
+    usage row is then locked and written in one batch or two, not in every one. From one
+    query: ``cdr`` has no index of Asterisk's making, so a query per batch would read the
+    table each time; a server-side cursor reads it once (the CDRs written meanwhile are
+    the next import's, which looks back)."""
+    tz = timezone.get_current_timezone()
+    with connections[ALIAS].chunked_cursor() as cursor:
+        cursor.execute(
+            'SELECT uniqueid, accountcode, src, dst, start, "end", billsec FROM cdr '
+            'WHERE accountcode LIKE %s AND "end" IS NOT NULL '
+            'AND (%s::timestamp IS NULL OR "end" >= %s) ORDER BY accountcode, start, uniqueid',
+            [f"abonent-{tenant.pk}-%", _naive(since), _naive(since)])
+        while rows := cursor.fetchmany(BATCH):
+            # Asterisk's times are local and naive: made aware as ``timezone.make_aware``
+            # does, without its checks per value.
+            yield [Cdr(r[0], r[1] or "", r[2] or "", r[3] or "", r[4].replace(tzinfo=tz),
+                       r[5].replace(tzinfo=tz), r[6] or 0) for r in rows if r[0] and r[4]]
 
 
 def _naive(moment):
@@ -295,24 +481,25 @@ def cdr_file_parse(data: bytes) -> list[Cdr]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise CdrFileError("the file is not UTF-8 text") from None
+        raise CdrFileError(_("The file is not UTF-8 text.")) from None
     cdrs = []
     for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
         if not row:
             continue
         if len(row) < len(MASTER_CSV) - 1:
-            raise CdrFileError(f"line {number}: {len(row)} columns, not Master.csv's "
-                               f"{len(MASTER_CSV)}")
+            raise CdrFileError(_("line %(n)s: %(c)s columns, not Master.csv's %(m)s.")
+                               % {"n": number, "c": len(row), "m": len(MASTER_CSV)})
         values = dict(zip(MASTER_CSV, row, strict=False))
         try:
             start = datetime.datetime.fromisoformat(values["start"])
             end = datetime.datetime.fromisoformat(values["end"]) if values["end"] else None
             seconds = int(values["billsec"])
         except ValueError:
-            raise CdrFileError(f"line {number}: a date or billsec that is not one") from None
+            raise CdrFileError(_("line %(n)s: a date or a billsec that is not one.")
+                               % {"n": number}) from None
         if not values["uniqueid"] or seconds < 0 or not 1970 <= start.year <= 2100:
-            raise CdrFileError(f"line {number}: no unique id, negative billsec or a start "
-                               "out of range")
+            raise CdrFileError(_("line %(n)s: no unique id, a negative billsec or a start "
+                                 "out of range.") % {"n": number})
         cdrs.append(Cdr(unique_id=values["uniqueid"][:150], accountcode=values["accountcode"],
                         caller=values["src"], destination=values["dst"], start=_aware(start),
                         end=_aware(end), seconds=seconds))

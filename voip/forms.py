@@ -37,9 +37,17 @@ class PhoneForm(BootstrapForm):
     voicemail_email = forms.CharField(label=_("voicemail e-mail"), required=False,
                                       max_length=254)
     fax = forms.BooleanField(label=_("fax"), required=False)
+    server = forms.ChoiceField(label=_("exchange"), required=False, choices=[],
+                               help_text=_("Empty: the company's only exchange."))
+    # One-time token: the same form sent twice adds one phone (services.phone_create).
+    request_token = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, ranges=(), groups=(), **kwargs):
+    def __init__(self, *args, ranges=(), groups=(), servers=(), **kwargs):
         super().__init__(*args, **kwargs)
+        if len(servers) > 1:
+            self.fields["server"].choices = [("", "—")] + [(str(s.pk), s.name) for s in servers]
+        else:  # one exchange or none: nothing to choose
+            del self.fields["server"]
         self.ranges = {str(r.pk): r for r in ranges}
         self.fields["numbers_range"].choices = [(str(r.pk), str(r)) for r in ranges]
         self.fields["free_minute_groups"].choices = [(str(g.pk), g.name) for g in groups]
@@ -48,6 +56,8 @@ class PhoneForm(BootstrapForm):
         data = dict(self.cleaned_data)
         data["numbers_range"] = self.ranges[data["numbers_range"]]
         data["number"] = data["number"] or None
+        if "server" in data:
+            data["server"] = data["server"] or None
         data["free_numbers"] = [line for line in data["free_numbers"].splitlines()
                                 if line.strip()]
         return data

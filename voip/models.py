@@ -215,6 +215,9 @@ class VoipPhone(TenantOwned):
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
                                    on_delete=models.SET_NULL, related_name="+")
+    # The add form's one-time token: the same form sent twice (a double click, a retry)
+    # adds one phone.
+    request_token = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["number__number"]
@@ -234,6 +237,8 @@ class VoipPhone(TenantOwned):
             # A dialplan context name crosses into Asterisk: nothing but its own letters.
             models.CheckConstraint(condition=Q(context__regex=r"^[A-Za-z0-9_-]{1,40}$"),
                                    name="voipphone_context_safe"),
+            models.UniqueConstraint(fields=["tenant", "request_token"],
+                                    name="voipphone_request_token_uniq"),
         ]
 
     def __str__(self):
@@ -315,8 +320,14 @@ class Call(TenantOwned):
     """A rated call of a phone (one CDR of Asterisk's, or a line of a CDR file): rated
     once — the CDR's unique id is unique per tenant — and keeping what priced it."""
 
+    # The foreign keys' own indexes are left out where a composite index below starts
+    # with the column: a million calls an import writes pay for every index.
     phone = models.ForeignKey(VoipPhone, null=True, on_delete=models.SET_NULL,
-                              related_name="calls")
+                              related_name="calls", db_index=False)
+    # Whose call it is, kept when the phone is removed (its calls are still billed and
+    # listed); set when the call is rated.
+    customer = models.ForeignKey("customers.Customer", null=True, on_delete=models.PROTECT,
+                                 related_name="+", verbose_name=_("customer"), db_index=False)
     unique_id = models.CharField(_("call id"), max_length=150)
     caller = models.CharField(_("caller"), max_length=20)
     destination = models.CharField(_("destination"), max_length=40)
@@ -334,7 +345,7 @@ class Call(TenantOwned):
     # The invoice whose line billed this call (its billing group's line); none: not billed.
     invoice = models.ForeignKey("finance.FinanceDocument", null=True, blank=True,
                                 on_delete=models.PROTECT, related_name="+",
-                                verbose_name=_("invoice"))
+                                verbose_name=_("invoice"), db_index=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -347,8 +358,10 @@ class Call(TenantOwned):
         ]
         indexes = [models.Index(fields=["phone", "period"], name="call_phone_period_idx"),
                    models.Index(fields=["invoice"], name="call_invoice_idx"),
-                   models.Index(fields=["period"], condition=Q(invoice__isnull=True),
-                                name="call_unbilled_idx")]
+                   models.Index(fields=["customer", "period"],
+                                condition=Q(invoice__isnull=True), name="call_unbilled_idx"),
+                   models.Index(fields=["customer", "started_at"],
+                                name="call_customer_started_idx")]
 
 
 class Recording(TenantOwned):

@@ -1,6 +1,8 @@
 """Reads of the VoIP app for the card and the forms (each a fixed number of queries)."""
 
-from .models import BillingGroup, NumberRange, VoipPhone
+from django.utils.translation import gettext as _
+
+from .models import BillingGroup, Call, NumberRange, PhoneUsage, VoipPhone
 
 
 def phone_card_list(*, customer_id: int) -> list[VoipPhone]:
@@ -18,9 +20,100 @@ def billing_group_choices() -> list[BillingGroup]:
     return list(BillingGroup.objects.order_by("name"))
 
 
+def exchange_choices() -> list:
+    from .models import ExchangeServer
+
+    return list(ExchangeServer.objects.filter(is_active=True).order_by("name"))
+
+
 def script_tariff_choices() -> list:
     """Tariffs with a subtariff script: the add form can start from their values."""
     from finance.models import Tariff
 
     return list(Tariff.objects.filter(voip_script__isnull=False).exclude(voip_script__text="")
                 .order_by("name").only("pk", "name"))
+
+
+# --------------------------------------------------------------------------- call lists
+
+CALLS_PER_PAGE = 25
+
+
+def _page_number(value) -> int:
+    try:
+        return max(1, min(int(value), 10_000))
+    except (TypeError, ValueError):
+        return 1
+
+
+def customer_calls_page(*, customer_id: int, page_number=1):
+    """One page of the customer's calls, newest first (a removed phone's calls too).
+    Queries: one."""
+    from core.paging import SlicePage
+
+    number = _page_number(page_number)
+    start = (number - 1) * CALLS_PER_PAGE
+    rows = list(Call.objects.filter(customer_id=customer_id)
+                .order_by("-started_at", "-id")
+                .only("started_at", "caller", "destination", "seconds", "billed_seconds",
+                      "amount", "reason", "priced_by", "invoice_id")
+                [start:start + CALLS_PER_PAGE + 1])
+    return SlicePage(rows=rows[:CALLS_PER_PAGE], number=number,
+                     has_next=len(rows) > CALLS_PER_PAGE)
+
+
+def customer_call_invoices(*, customer_id: int) -> list[dict]:
+    """The customer's invoices that bill calls, newest first, with the calls' count and
+    net amount. Queries: one."""
+    from django.db.models import Count, Max, Sum
+
+    return list(Call.objects.filter(customer_id=customer_id, invoice__isnull=False)
+                .values("invoice_id", "invoice__number", "invoice__issue_date")
+                .annotate(calls=Count("id"), amount=Sum("amount"), last=Max("started_at"))
+                .order_by("-invoice__issue_date", "-invoice_id")[:60])
+
+
+def customer_phone_usage(*, customer_id: int, period, phone_id: int | None = None) -> list:
+    """The customer's phones (or the one of ``phone_id``) with their usage of ``period``
+    (amount, free minutes used). Queries: two."""
+    phones = VoipPhone.objects.filter(customer_id=customer_id).select_related("number")
+    if phone_id is not None:
+        phones = phones.filter(pk=phone_id)
+    phones = list(phones)
+    usage = {u.phone_id: u for u in PhoneUsage.objects.filter(
+        phone_id__in=[p.pk for p in phones], period=period)}
+    for phone in phones:
+        phone.period_usage = usage.get(phone.pk)
+    return phones
+
+
+# --------------------------------------------------------------------------- the exchange
+
+def phone_exchange(phone: VoipPhone):
+    """The exchange whose AMI shows ``phone``: its own, else the tenant's only active one
+    (None when there is none, or several and the phone names none). Queries: one."""
+    from .models import ExchangeServer
+
+    if phone.server_id:
+        return ExchangeServer.objects.filter(pk=phone.server_id, is_active=True).first()
+    servers = list(ExchangeServer.objects.filter(is_active=True)[:2])
+    return servers[0] if len(servers) == 1 else None
+
+
+def phone_live_status(phone: VoipPhone) -> dict:
+    """The phone's registration and current calls as its exchange's AMI says them:
+    ``{"status": PhoneStatus}`` or ``{"error": message}`` (no exchange, unreachable,
+    refused…); never raises for the exchange's sake."""
+    from . import ami
+
+    server = phone_exchange(phone)
+    if server is None:
+        return {"error": _("No exchange with an AMI is set for this phone: an administrator "
+                           "adds one under Telephony → Exchanges.")}
+    try:
+        status = ami.phone_status(host=server.ami_host, port=server.ami_port,
+                                  username=server.ami_username, secret=server.ami_secret,
+                                  endpoint=str(phone.number.number), timeout=5.0)
+    except ami.AmiError as exc:
+        return {"error": str(exc), "server": server}
+    return {"status": status, "server": server}

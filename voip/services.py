@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.actionlog import N_, action_log, diff_fields, staff_of
+from core.actionlog import N_, action_log, action_log_bulk, diff_fields, staff_of
 from core.tenant_settings import setting_get
 
 from .apps import ASTERISK_NAME
@@ -222,7 +222,7 @@ def _money_clean(value, label) -> Decimal | None:
 
 
 PHONE_FIELDS = ("billing_type", "free_minutes", "free_numbers_count", "amount_limit",
-                "notify_threshold", "context", "voicemail_email", "fax")
+                "notify_threshold", "context", "voicemail_email", "fax", "server")
 
 
 def _phone_values(values: dict) -> dict:
@@ -240,6 +240,7 @@ def _phone_values(values: dict) -> dict:
         "voicemail_email": _email_clean,
         "fax": bool,
         "password": password_clean,
+        "server": _server_clean,
     }
     for key, value in values.items():
         if key not in checks:
@@ -251,6 +252,20 @@ def _phone_values(values: dict) -> dict:
     if errors:
         raise ValidationError(errors)
     return clean
+
+
+def _server_clean(value):
+    """The exchange the phone registers with: one of the tenant's, or none (the tenant's
+    only active one shows its state)."""
+    from .models import ExchangeServer
+
+    if value in (None, ""):
+        return None
+    pk = value.pk if isinstance(value, ExchangeServer) else value
+    try:
+        return ExchangeServer.objects.get(pk=int(pk))
+    except (ValueError, TypeError, ExchangeServer.DoesNotExist):
+        raise ValidationError(_("Choose an exchange of this operator.")) from None
 
 
 def _bad(message):
@@ -279,11 +294,41 @@ def _email_clean(value: str) -> str:
 
 def phone_create(*, actor, customer, numbers_range: NumberRange, number=None,
                  password: str | None = None, free_minute_groups=(), free_numbers=(),
-                 subscription=None, **values) -> tuple[VoipPhone, str]:
+                 subscription=None, request_token=None, **values) -> tuple[VoipPhone, str]:
     """"Dodaj telefon → Centrala Asterisk": a phone for ``customer`` on the first free
     number of the range, or ``number`` chosen from it. Without ``password`` one is
     generated (returned to be shown once). Locks the number taken; provisions Asterisk
-    on commit."""
+    on commit. ``request_token``: the form's one-time token — the same token again (a
+    double click, a retry, even at the same moment) returns the first phone, with no
+    password (it was shown to the first answer)."""
+    if request_token is not None:
+        existing = _phone_of_token(customer, request_token)
+        if existing is not None:
+            return existing, ""
+    try:
+        return _phone_create(actor=actor, customer=customer, numbers_range=numbers_range,
+                             number=number, password=password,
+                             free_minute_groups=free_minute_groups, free_numbers=free_numbers,
+                             subscription=subscription, request_token=request_token,
+                             **values)
+    except IntegrityError:
+        existing = _phone_of_token(customer, request_token) if request_token else None
+        if existing is None:
+            raise
+        return existing, ""  # the same form won the race a moment ago
+
+
+def _phone_of_token(customer, request_token) -> VoipPhone | None:
+    phone = VoipPhone.objects.select_related("number").filter(
+        request_token=request_token).first()
+    if phone is not None and phone.customer_id != customer.pk:
+        raise ValidationError(_("This form was already used for another customer; open "
+                                "the form again."))
+    return phone
+
+
+def _phone_create(*, actor, customer, numbers_range, number, password, free_minute_groups,
+                  free_numbers, subscription, request_token, **values):
     generated = ""
     if not password:
         password = generated = password_generate()
@@ -293,8 +338,8 @@ def phone_create(*, actor, customer, numbers_range: NumberRange, number=None,
     with transaction.atomic():
         taken = number_take(numbers_range=numbers_range, number=number)
         phone = VoipPhone.objects.create(customer=customer, number=taken,
-                                     subscription=subscription, created_by=staff_of(actor),
-                                     **clean)
+                                         subscription=subscription, created_by=staff_of(actor),
+                                         request_token=request_token, **clean)
         phone.free_minute_groups.set(groups)
         FreeNumber.objects.bulk_create([FreeNumber(tenant_id=phone.tenant_id, phone=phone,
                                                    number=n) for n in frees])
@@ -360,6 +405,34 @@ def phone_block_set(*, actor, phone: VoipPhone, debt: bool | None = None,
     return phone
 
 
+def phones_debt_block_set(*, customer_ids, blocked: bool) -> int:
+    """The debt block of these customers' phones follows their customer's (radius's
+    ``debt_block.changed``): set or lifted where it differs, one action-log entry per
+    customer, the blocked context written to Asterisk on commit. Returns the phones
+    changed."""
+    ids = sorted({int(pk) for pk in customer_ids or ()})
+    if not ids:
+        return 0
+    with transaction.atomic():
+        rows = list(VoipPhone.objects.filter(customer_id__in=ids)
+                    .exclude(blocked_debt=blocked).select_for_update()
+                    .order_by("pk").values_list("pk", "tenant_id", "customer_id"))
+        if not rows:
+            return 0
+        VoipPhone.objects.filter(pk__in=[pk for pk, _t, _c in rows]).update(
+            blocked_debt=blocked)
+        counts: dict[int, int] = {}
+        for _pk, _t, customer_id in rows:
+            counts[customer_id] = counts.get(customer_id, 0) + 1
+        message = (N_("Phones blocked for debt: %(count)s.") if blocked
+                   else N_("Debt paid: phones unblocked: %(count)s."))
+        action_log_bulk(actor=None, kind="voipphone.block", entries=[
+            (customer_id, message, {"count": count}) for customer_id, count in counts.items()])
+        for pk, tenant_id, _c in rows:
+            _provision_on_commit(VoipPhone(pk=pk, tenant_id=tenant_id))
+    return len(rows)
+
+
 def phone_remove(*, actor, phone: VoipPhone) -> None:
     """Remove the phone; its number goes to quarantine and Asterisk forgets it on commit."""
     with transaction.atomic():
@@ -398,6 +471,10 @@ def _free_numbers_clean(numbers, allowed: int) -> list[str]:
 
 
 def _provision_on_commit(phone: VoipPhone) -> None:
+    from .asterisk import provisioning_wanted
+
+    if not provisioning_wanted():
+        return
     tenant_id, phone_id = phone.tenant_id, phone.pk
     transaction.on_commit(lambda: _provision_task(tenant_id, phone_id))
 

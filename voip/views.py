@@ -1,6 +1,8 @@
 """Staff pages of the VoIP app: the card's "Telefony" section (Loginy/Hasła → Telefony)
 and its buttons. A generated SIP password is shown once, in the answer that made it."""
 
+import uuid
+
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -18,11 +20,15 @@ SECTION = "phones"
 _SHOWN = "voip_password_shown"
 
 
-def _form(data=None, *, initial=None, ranges=None, groups=None):
+def _form(data=None, *, initial=None, ranges=None, groups=None, servers=None):
     ranges = selectors.range_choices() if ranges is None else ranges
     groups = selectors.billing_group_choices() if groups is None else groups
-    return PhoneForm(data, initial=initial, ranges=ranges, groups=groups,
-                     auto_id="phone_add_%s")
+    servers = selectors.exchange_choices() if servers is None else servers
+    # A fresh one-time token per form shown (a refused form keeps the one it was sent with).
+    form = PhoneForm(data, initial={**(initial or {}), "request_token": uuid.uuid4()},
+                     ranges=ranges, groups=groups, servers=servers, auto_id="phone_add_%s")
+    form.prefilled = bool(initial)  # from a tariff's script: shown unfolded
+    return form
 
 
 def phones_section_context(customer, request):
@@ -34,7 +40,8 @@ def phones_section_context(customer, request):
     return {
         "phones": selectors.phone_card_list(customer_id=customer.pk),
         "phone_form": _form(ranges=ranges,
-                            groups=selectors.billing_group_choices() if can_add else []),
+                            groups=selectors.billing_group_choices() if can_add else [],
+                            servers=selectors.exchange_choices() if can_add else []),
         "has_ranges": bool(ranges),
         "script_tariffs": selectors.script_tariff_choices() if can_add else [],
         "provisioning": asterisk.enabled(),
@@ -101,3 +108,60 @@ def phone_unblock(request, customer_id, voipphone_id):
                         lambda: services.phone_block_set(actor=request.user, phone=phone,
                                                          limit=False),
                         _("Phone %(n)s unblocked.") % {"n": f"+{phone.number.number}"})
+
+
+# --------------------------------------------------------------------------- invoices
+
+def invoice_panel_context(request, document):
+    """The invoice page's "Call list" panel (core.document_hooks): the calls the invoice
+    bills, with the CSV; none for a document without calls. Queries: two."""
+    from . import billing
+
+    if document.kind != "invoice":
+        return None
+    summary = billing.invoice_calls_summary(document.pk)
+    if not summary["count"]:
+        return None
+    return {"summary": summary, "document": document}
+
+
+@staff_view("voip.view_call")
+@require_GET
+def invoice_calls_csv(request, financedocument_id):
+    from finance.models import FinanceDocument
+
+    from .panel_views import csv_response
+
+    document = get_object_or_404(FinanceDocument, pk=financedocument_id)
+    return csv_response(document.pk)
+
+
+# --------------------------------------------------------------------------- phone window
+
+@staff_view("voip.view_voipphone")
+@require_GET
+def phone_window(request, customer_id, voipphone_id):
+    """A phone's window: its settings, its writing to the exchange, its usage this period;
+    the exchange's live state comes into it by ``phone_live`` (the page never waits for
+    the exchange)."""
+    from django.shortcuts import render
+    from django.utils import timezone
+
+    phone = _phone_or_404(customer_id, voipphone_id)
+    [usage] = selectors.customer_phone_usage(
+        customer_id=customer_id, period=timezone.localdate().replace(day=1),
+        phone_id=phone.pk) or [None]
+    return render(request, "voip/phone_window.html", {
+        "phone": phone, "customer": phone.customer,
+        "usage": getattr(usage, "period_usage", None), "provisioning": asterisk.enabled()})
+
+
+@staff_view("voip.view_voipphone")
+@require_GET
+def phone_live(request, customer_id, voipphone_id):
+    """The phone's registration and current calls from the exchange's AMI (a fragment)."""
+    from django.shortcuts import render
+
+    phone = _phone_or_404(customer_id, voipphone_id)
+    return render(request, "voip/_phone_live.html",
+                  {"phone": phone, **selectors.phone_live_status(phone)})

@@ -335,3 +335,18 @@ def test_new_customer_without_an_address(staff_client, in_tenant):
     customer = Customer.objects.get(last_name="Zielińska")
     assert response["Location"] == card_url(customer)
     assert not customer.addresses.exists()
+
+
+def test_computers_and_phones_share_the_logins_tab_with_a_switch(staff_client, customer):
+    html = staff_client.get(card_url(customer) + "?sekcja=telefony").content.decode()
+    tree = lxml.html.fromstring(html)
+    head = tree.xpath("//*[@id='card-tabs']//*[@data-category-head]")
+    assert len(head) == 1 and head[0].get("data-section-key") == "computers"
+    assert head[0].get("aria-current") == "page"  # a member of it is open
+    visible = [a.get("data-section-key") for a in tree.xpath(
+        "//*[@id='card-tabs']//*[@data-card-tab][not(@hidden)]")]
+    assert "phones" not in visible and visible.count("computers") == 1
+    switch = tree.xpath("//*[@id='section-phones']//*[contains(@class, 'card-category-switch')]"
+                        "//*[@data-card-tab]")
+    assert [a.get("data-card-tab") for a in switch] == ["komputery", "telefony"]
+    assert switch[1].get("aria-current") == "true"

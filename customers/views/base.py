@@ -13,10 +13,12 @@ from django.utils.translation import gettext as _
 from core.forms import apply_service_errors
 from core.sections import (
     card_actions_for,
+    card_category_members,
     card_section_anchor,
     card_section_find,
     card_sections_for,
     card_summary_for,
+    card_tabs,
 )
 from core.views import staff_view  # noqa: F401  (the views of this package import it from here)
 from customers import selectors_ui
@@ -83,7 +85,8 @@ def load_card(customer_id) -> Customer:
 
 
 def _render_section(request, customer, section, forms) -> str:
-    context = {"customer": customer, "section": section, "forms": forms}
+    context = {"customer": customer, "section": section, "forms": forms,
+               "category_members": card_category_members(section, request.user)}
     if section.context:
         context.update(section.context(customer, request))
     return render_to_string("customers/card/_section.html", context, request=request)
@@ -144,7 +147,7 @@ def render_card(request, customer_id, *, forms=None, active: str | None = None):
         for section in shown]
     url = reverse("customers:card", kwargs={"customer_id": customer.pk})
     return render(request, "customers/card.html", {
-        "customer": customer, "sections": rendered, "tabs": sections,
+        "customer": customer, "sections": rendered, "tabs": card_tabs(sections),
         "active": None if show_all else current, "show_all": show_all,
         "summary": _render_summary(request, customer),
         "actions": card_actions_for(request.user, customer.pk, url),

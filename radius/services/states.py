@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
 from core.actionlog import action_log, action_log_bulk, staff_of
+from core.events import publish
 from core.tenant_settings import setting_get
 from customers.models import Customer
 from finance.models import Allocation, CustomerAccount, FinanceDocument, Kind
@@ -293,6 +294,10 @@ def logins_debt_block_evaluate(*, today: date | None = None, customer: Customer 
                      {"count": count}) for customer_id, count in _count_by_customer(to_unblock)]
         if entries:
             action_log_bulk(actor=None, kind="login.debt_block", entries=entries)
+            # After commit: other services of the customers follow (voip's phones).
+            publish("debt_block.changed",
+                    blocked_customer_ids=sorted({c for _pk, c in to_block}),
+                    unblocked_customer_ids=sorted({c for _pk, c in to_unblock}))
     return len(to_block), len(to_unblock)
 
 

@@ -164,6 +164,14 @@ def test_asterisks_cdr_table_is_read_incrementally(phone, tenant):
     again = cdr_import.cdr_import_asterisk(tenant=tenant)
     assert again.rated == 1
     assert sorted(Call.objects.values_list("unique_id", flat=True)) == ["a.1", "a.2", "a.3"]
+    # A CDR of the year 7143 (an exchange's clock gone wrong) is not rated and does not
+    # move where the next import starts: a call that ends later is still read.
+    cdr("z.1", "48501234567", "7143-01-01 10:00:00", 10)
+    cdr("z.2", "48501234567", "1999-12-31 10:00:00", 10)
+    far = cdr_import.cdr_import_asterisk(tenant=tenant)
+    assert far.out_of_range == ["z.1"] and far.rated == 0  # 1999: before the look-back
+    cdr("a.4", "48501234567", "2026-11-03 13:00:00", 1)
+    assert cdr_import.cdr_import_asterisk(tenant=tenant).rated == 1
 
 
 @pytest.mark.django_db(transaction=True, databases=BOTH)
@@ -194,3 +202,26 @@ def test_two_imports_at_once_rate_each_call_once(tenant, staff, asterisk_committ
         assert Call.objects.count() == 5
         usage = PhoneUsage.objects.get()
         assert usage.amount == sum(Call.objects.values_list("amount", flat=True))
+
+
+@pytest.mark.django_db(databases=BOTH)
+def test_a_recording_that_came_first_is_linked_when_its_call_is_rated(phone, tenant):
+    from voip.models import Recording
+
+    waiting = Recording.objects.create(unique_id="1733390000.2", path="abonent-x/a.wav",
+                                       recorded_at=timezone.now())
+    other = Recording.objects.create(unique_id="9999.1", path="abonent-x/b.wav",
+                                     recorded_at=timezone.now())
+    cdr_import.calls_rate(tenant=tenant, cdrs=cdr_import.cdr_file_parse(
+        "\n".join(MONTH[:2]).encode()))
+    waiting.refresh_from_db(), other.refresh_from_db()
+    assert waiting.call == Call.objects.get(unique_id="1733390000.2")
+    assert other.call_id is None
+    assert Call.objects.get(unique_id="1733390000.2").customer_id == phone.customer_id
+
+
+@pytest.mark.django_db(databases=BOTH)
+def test_a_cdr_file_call_before_2000_is_not_rated(phone, tenant):
+    line = _line("1733390009.1", "48501234567", "1999-12-31 10:00:00", 10)
+    result = cdr_import.calls_rate(tenant=tenant, cdrs=cdr_import.cdr_file_parse(line.encode()))
+    assert result.out_of_range == ["1733390009.1"] and not Call.objects.exists()

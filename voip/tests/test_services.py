@@ -229,3 +229,32 @@ def test_two_phones_added_at_once_get_two_numbers(tenant, staff, asterisk_commit
         assert set(PhoneNumber.objects.values_list("state", flat=True)) == {"assigned"}
     # each written to the exchange after its commit
     assert [r["id"] for r in asterisk_rows("ps_endpoints")] == ["48223000100", "48223000101"]
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "asterisk"])
+def test_one_token_sent_twice_at_once_adds_one_phone(tenant, staff, asterisk_committed):
+    import uuid
+
+    from django.db import connection as conn
+
+    customer, numbers = committed_range(tenant, staff, "+48223100000", "+48223100009")
+    token, results, barrier = uuid.uuid4(), [], threading.Barrier(2)
+
+    def add():
+        try:
+            with tenant_context(tenant):
+                barrier.wait()
+                results.append(services.phone_create(actor=staff, customer=customer,
+                                                     numbers_range=numbers,
+                                                     request_token=token)[0].pk)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=add) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with tenant_context(tenant):
+        assert VoipPhone.objects.count() == 1
+        assert results == [VoipPhone.objects.get().pk] * 2

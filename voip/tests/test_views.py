@@ -138,3 +138,17 @@ def test_the_section_costs_the_same_queries_for_one_phone_or_many(staff_client,
                               free_minutes=10, free_minute_groups=[group.pk],
                               free_numbers_count=1, free_numbers=["+48600100200"])
     assert count() == one
+
+
+def test_the_same_add_form_sent_twice_adds_one_phone(staff_client, numbers_range, customer):
+    html = staff_client.get(_section_url(customer), headers=HTMX).content.decode()
+    token = html.split('name="request_token" value="')[1].split('"')[0]
+    form = _form(numbers_range, request_token=token)
+    first = staff_client.post(_url("phone_add", customer), form, headers=HTMX)
+    second = staff_client.post(_url("phone_add", customer), form, headers=HTMX)
+    assert first.status_code == second.status_code == 200
+    assert VoipPhone.objects.count() == 1
+    assert "generated-password" in first.content.decode()
+    assert "generated-password" not in second.content.decode()  # shown once only
+    fresh = staff_client.get(_section_url(customer), headers=HTMX).content.decode()
+    assert token not in fresh  # the next form is a new one

@@ -8,11 +8,18 @@
   var pane = document.getElementById("card-pane");
   if (!pane || pane.dataset.full) return;  // ?full=1: every section is on the page
   var tabs = Array.prototype.slice.call(document.querySelectorAll("[data-card-tab]"));
-  var initial = tabs.filter(function (tab) { return tab.classList.contains("active"); })[0];
+  var active = tabs.filter(function (tab) { return tab.classList.contains("active"); });
+  // A category's member shown lights its category's head too: the member is the one open.
+  var initial = active.filter(function (tab) { return !tab.dataset.categoryHead; })[0] ||
+    active[0];
 
   function tabFor(name) {
     if (name.indexOf("section-") === 0) name = name.slice("section-".length);
+    // the hidden link of a category's member first: the head shares its first member's
     return tabs.filter(function (tab) {
+      return (tab.dataset.cardTab === name || tab.dataset.sectionKey === name) &&
+        !tab.dataset.categoryHead;
+    })[0] || tabs.filter(function (tab) {
       return tab.dataset.cardTab === name || tab.dataset.sectionKey === name;
     })[0];
   }
@@ -31,9 +38,14 @@
   }
 
   function open(tab, then) {
+    // A section of a category ("Loginy/Hasła") lights its category's tab; its switch
+    // inside the section is rendered with it.
+    var category = tab.dataset.category;
     tabs.forEach(function (other) {
-      other.classList.toggle("active", other === tab);
-      if (other === tab) other.setAttribute("aria-current", "page");
+      var on = other === tab ||
+        (category && other.dataset.categoryHead && other.dataset.category === category);
+      other.classList.toggle("active", on);
+      if (on) other.setAttribute("aria-current", "page");
       else other.removeAttribute("aria-current");
     });
     pane.dataset.active = tab.dataset.cardTab;
