@@ -247,6 +247,8 @@ MESSAGING_PUBLIC_URL = env("MESSAGING_PUBLIC_URL", default="http://127.0.0.1:800
 CELERY_TIMEZONE = TIME_ZONE
 # Celery beat (``celery -A config beat``): periodic work of the apps.
 CELERY_BEAT_SCHEDULE = {
+    # The exchange's new CDRs rated (each tenant's; a call is rated once).
+    "voip-cdr-import": {"task": "voip.tasks.cdr_import", "schedule": 300.0},
     # Call recordings the exchange left (registered every 5 minutes), and their retention.
     "voip-recordings-scan": {"task": "voip.tasks_recordings.recordings_scan",
                              "schedule": 300.0},

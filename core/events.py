@@ -42,9 +42,10 @@ EVENTS: dict[str, tuple[str, ...]] = {
     # dates or suspensions (radius refreshes the logins and reloads the online ones)
     "tariff.speeds_changed": ("tariff_id", "actor_id"),
     "subscription.changed": ("subscription_id", "customer_id", "actor_id"),
-    # radius: the daily (or a payment's) debt evaluation blocked or lifted customers' debt
-    # blocks (their ids; voip puts their phones in the blocked context and back)
-    "debt_block.changed": ("blocked_customer_ids", "unblocked_customer_ids"),
+    # radius: the debt evaluation's answer (every debtor now; of one customer after a
+    # payment: ``customer_id``; ``lift_only``: the frequent pass only lifts) — voip's
+    # phones follow it into the blocked context and back
+    "debt_block.evaluated": ("debtor_customer_ids", "customer_id", "lift_only"),
     # customers
     "panel_pin.generated": ("customer_id", "pin", "actor_id", "phone"),
     # messaging

@@ -38,9 +38,9 @@ class VoipConfig(AppConfig):
         # --- a customer's debt block: their phones follow it (radius publishes it)
         from core.events import subscribe
 
-        from .reactions import on_debt_block_changed
+        from .reactions import on_debt_block_evaluated
 
-        subscribe("debt_block.changed", on_debt_block_changed)
+        subscribe("debt_block.evaluated", on_debt_block_evaluated)
         register_print_appendix("voip.calls", invoice_calls_print)
         register_document_panel("voip.calls", template="voip/_document_panel.html",
                                 context=invoice_panel_context, order=60,

@@ -167,31 +167,37 @@ def rows_write(rows: Rows) -> int:
 WRITE_CHUNK = 1000
 
 
-def rows_write_many(many: list[Rows]) -> int:
+def rows_write_many(many: list[Rows], *, conflicts: list | None = None) -> int:
     """``rows_write`` of many phones, set-based: a few statements per ``WRITE_CHUNK``
     phones, each chunk in its own transaction, in the order of their endpoint ids. At an
     endpoint another account holds, the phones before it are written and
-    ``ProvisionConflict`` is raised."""
+    ``ProvisionConflict`` is raised — or, given ``conflicts``, that phone is left out,
+    ``(endpoint id, holder)`` appended to it, and the others are written."""
     changed = 0
     ordered = sorted(many, key=lambda r: r.id)
     for start in range(0, len(ordered), WRITE_CHUNK):
-        changed += _chunk_write(ordered[start:start + WRITE_CHUNK])
+        changed += _chunk_write(ordered[start:start + WRITE_CHUNK], conflicts)
     return changed
 
 
-def _chunk_write(chunk: list[Rows]) -> int:
+def _chunk_write(chunk: list[Rows], conflicts: list | None = None) -> int:
     changed = 0
     conflict = None
     with transaction.atomic(using=ALIAS), connections[ALIAS].cursor() as cursor:
         cursor.execute("SELECT id, accountcode FROM ps_endpoints WHERE id = ANY(%s) "
                        "ORDER BY id FOR UPDATE", [[r.id for r in chunk]])
         held = dict(cursor.fetchall())
-        for i, rows in enumerate(chunk):
+        kept = []
+        for rows in chunk:
             holder = held.get(rows.id)
             if holder and holder != rows.endpoint["accountcode"]:
-                conflict = ProvisionConflict(rows.id, holder)
-                chunk = chunk[:i]
-                break
+                if conflicts is None:
+                    conflict = ProvisionConflict(rows.id, holder)
+                    break
+                conflicts.append((rows.id, holder))
+                continue
+            kept.append(rows)
+        chunk = kept
         if chunk:
             for table, columns, part in (("ps_endpoints", ENDPOINT_COLUMNS, "endpoint"),
                                          ("ps_auths", AUTH_COLUMNS, "auth"),
@@ -288,6 +294,8 @@ class Reconciliation:
     written: list[tuple[str, list[str]]] = field(default_factory=list)  # id, what differed
     removed: list[str] = field(default_factory=list)  # endpoints of no phone of the tenant
     unchanged: int = 0
+    # endpoints another account holds: not written, said on the phone (id, holder)
+    conflicts: list[tuple[str, str]] = field(default_factory=list)
 
 
 def phones_reconcile(tenant, *, dry_run: bool = False) -> Reconciliation:
@@ -311,18 +319,25 @@ def phones_reconcile(tenant, *, dry_run: bool = False) -> Reconciliation:
             continue
         result.written.append((endpoint_id, differs))
         writes.append(rows)
-    if not dry_run:
-        rows_write_many(writes)
+    # Removals first: a removed phone must stop calling whatever else fails.
     for endpoint_id, (endpoint, *_rest) in sorted(have.items()):
         if endpoint_id not in wanted:
             result.removed.append(endpoint_id)
             if not dry_run:
                 rows_remove(tenant.pk, endpoint["accountcode"])
+    if not dry_run:
+        # One endpoint held by another account does not stop the others.
+        rows_write_many(writes, conflicts=result.conflicts)
+        refused = {endpoint_id for endpoint_id, _holder in result.conflicts}
+        result.written = [w for w in result.written if w[0] not in refused]
     with tenant_context(tenant):
         if not dry_run and result.written:
             VoipPhone.objects.filter(number__number__in=values_in(
                 [int(i) for i, _d in result.written], "bigint")) \
                 .update(provisioned_at=timezone.now(), provision_error="")
+        for endpoint_id, holder in result.conflicts:
+            VoipPhone.objects.filter(number__number=int(endpoint_id)).update(
+                provision_error=str(ProvisionConflict(endpoint_id, holder))[:500])
     return result
 
 

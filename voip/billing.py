@@ -49,10 +49,13 @@ class BilledCalls:
 
 
 def _billable(run_date: date):
-    """Calls not billed yet, of periods ended before ``run_date``'s month, of postpaid
-    phones (or of a phone since removed: its calls are still owed)."""
+    """Calls not billed yet, of periods ended before ``run_date``'s month (and before
+    today's), of postpaid phones (or of a phone since removed: its calls are still
+    owed)."""
+    # A run dated ahead (finance.billing_months_ahead) bills no period still under way.
+    ended_before = min(run_date, timezone.localdate()).replace(day=1)
     return Call.objects.filter(
-        invoice__isnull=True, customer__isnull=False, period__lt=run_date.replace(day=1)
+        invoice__isnull=True, customer__isnull=False, period__lt=ended_before
     ).filter(Q(phone__isnull=True) | Q(phone__billing_type=VoipPhone.BillingType.POSTPAID))
 
 

@@ -64,8 +64,9 @@ class ImportResult:
     rated: int = 0
     already: int = 0  # rated before (a repeated or concurrent import)
     unknown_phone: list[str] = field(default_factory=list)  # unique ids
-    # started before 2000 or ended more than a day ahead of now (an exchange's clock, a
-    # typo): not rated, and never moving where the next import starts
+    # started before 2000, ended more than a day ahead of now, or answered longer than
+    # it lasted or than a day (an exchange's clock, a typo): not rated, and never moving
+    # where the next import starts
     out_of_range: list[str] = field(default_factory=list)  # unique ids
     no_rule: int = 0
     amount: Decimal = Decimal("0")
@@ -89,9 +90,18 @@ EARLIEST = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 AHEAD = datetime.timedelta(days=1)
 
 
+# A call answered longer than this is a CDR gone wrong, not a call to bill.
+MAX_SECONDS = 86_400
+
+
 def in_range(cdr: Cdr, latest: datetime.datetime) -> bool:
-    """A CDR whose times the rating trusts: started from 2000 on, ended by ``latest``."""
-    return EARLIEST <= cdr.start <= latest and (cdr.end is None or cdr.end <= latest)
+    """A CDR whose times the rating trusts: started from 2000 on, ended by ``latest``,
+    answered at most a day (and not longer than it lasted)."""
+    if not (EARLIEST <= cdr.start <= latest and 0 <= cdr.seconds <= MAX_SECONDS):
+        return False
+    if cdr.end is None:
+        return True
+    return cdr.end <= latest and cdr.seconds <= (cdr.end - cdr.start).total_seconds() + 1
 
 
 def calls_rate(*, tenant, cdrs: list[Cdr]) -> ImportResult:
@@ -482,8 +492,17 @@ def cdr_file_parse(data: bytes) -> list[Cdr]:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise CdrFileError(_("The file is not UTF-8 text.")) from None
-    cdrs = []
-    for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+    cdrs, rows = [], csv.reader(io.StringIO(text))
+    number = 0
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as error:  # a field past csv's limit, a stray NUL …
+            raise CdrFileError(_("line %(n)s: not CSV (%(e)s).")
+                               % {"n": rows.line_num, "e": error}) from None
+        number = rows.line_num
         if not row:
             continue
         if len(row) < len(MASTER_CSV) - 1:
@@ -497,9 +516,10 @@ def cdr_file_parse(data: bytes) -> list[Cdr]:
         except ValueError:
             raise CdrFileError(_("line %(n)s: a date or a billsec that is not one.")
                                % {"n": number}) from None
-        if not values["uniqueid"] or seconds < 0 or not 1970 <= start.year <= 2100:
-            raise CdrFileError(_("line %(n)s: no unique id, a negative billsec or a start "
-                                 "out of range.") % {"n": number})
+        if not values["uniqueid"] or not 0 <= seconds <= MAX_SECONDS \
+                or not 1970 <= start.year <= 2100:
+            raise CdrFileError(_("line %(n)s: no unique id, a billsec below 0 or above a day, "
+                                 "or a start out of range.") % {"n": number})
         cdrs.append(Cdr(unique_id=values["uniqueid"][:150], accountcode=values["accountcode"],
                         caller=values["src"], destination=values["dst"], start=_aware(start),
                         end=_aware(end), seconds=seconds))

@@ -1,9 +1,11 @@
-"""What voip does when another app changes something (core.events): a customer blocked
-for debt, or unblocked after paying, has their phones follow (the blocked context)."""
+"""What voip does when another app changes something (core.events): the debt evaluation
+(radius) says who is a debtor now; their phones go into the blocked context, the others'
+debt blocks are lifted — customers with no login too."""
 
 from . import services
 
 
-def on_debt_block_changed(*, blocked_customer_ids, unblocked_customer_ids, **_ignored) -> None:
-    services.phones_debt_block_set(customer_ids=blocked_customer_ids, blocked=True)
-    services.phones_debt_block_set(customer_ids=unblocked_customer_ids, blocked=False)
+def on_debt_block_evaluated(*, debtor_customer_ids, customer_id=None, lift_only=False,
+                            **_ignored) -> None:
+    services.phones_debt_block_follow(debtor_ids=debtor_customer_ids, customer_id=customer_id,
+                                      lift_only=lift_only)

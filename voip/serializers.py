@@ -304,6 +304,9 @@ class CdrImportResultSerializer(serializers.Serializer):
         child=serializers.CharField(), help_text="Unique ids of CDRs of no phone of this "
                                                  "operator (not stored).")
     no_rule = serializers.IntegerField(help_text="Calls no price rule matched.")
+    out_of_range = serializers.ListField(
+        child=serializers.CharField(), help_text="Unique ids of CDRs started before 2000 or "
+                                                 "ending more than a day ahead (not rated).")
     amount = serializers.DecimalField(**MONEY, help_text="The amount of the rated calls.")
     blocked = serializers.ListField(child=serializers.IntegerField(),
                                     help_text="Phones blocked now over their amount limit.")

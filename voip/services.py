@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.actionlog import N_, action_log, action_log_bulk, diff_fields, staff_of
+from core.sql import values_in
 from core.tenant_settings import setting_get
 
 from .apps import ASTERISK_NAME
@@ -229,8 +230,7 @@ def _phone_values(values: dict) -> dict:
     """Check what the form or the API gives; every error at once, keyed by field."""
     errors, clean = {}, {}
     checks = {
-        "billing_type": lambda v: v if v in VoipPhone.BillingType.values else _bad(
-            _("Choose postpaid or prepaid.")),
+        "billing_type": _billing_type_clean,
         "free_minutes": lambda v: _int_between(v, 0, 1_000_000),
         "free_numbers_count": lambda v: _int_between(v, 0, 100),
         "amount_limit": lambda v: _money_clean(v, _("Amount limit")),
@@ -252,6 +252,19 @@ def _phone_values(values: dict) -> dict:
     if errors:
         raise ValidationError(errors)
     return clean
+
+
+def _billing_type_clean(value) -> str:
+    """Postpaid: the calls on the monthly invoice. Prepaid (calls taken off a balance paid
+    in advance) is refused until such a balance exists: its calls would be charged
+    nowhere."""
+    if value == VoipPhone.BillingType.PREPAID:
+        raise ValidationError(_("Prepaid phones are not available yet: their calls would "
+                                "be charged nowhere. Choose postpaid (the calls on the "
+                                "monthly invoice)."))
+    if value not in VoipPhone.BillingType.values:
+        raise ValidationError(_("Choose postpaid."))
+    return value
 
 
 def _server_clean(value):
@@ -405,32 +418,42 @@ def phone_block_set(*, actor, phone: VoipPhone, debt: bool | None = None,
     return phone
 
 
-def phones_debt_block_set(*, customer_ids, blocked: bool) -> int:
-    """The debt block of these customers' phones follows their customer's (radius's
-    ``debt_block.changed``): set or lifted where it differs, one action-log entry per
-    customer, the blocked context written to Asterisk on commit. Returns the phones
-    changed."""
-    ids = sorted({int(pk) for pk in customer_ids or ()})
-    if not ids:
-        return 0
+def phones_debt_block_follow(*, debtor_ids, customer_id: int | None = None,
+                             lift_only: bool = False) -> tuple[int, int]:
+    """The phones' debt block follows the debt evaluation (radius's
+    ``debt_block.evaluated``): the debtors' phones blocked (unless ``lift_only``), the
+    others' debt blocks lifted; ``customer_id``: that customer's phones only. One
+    action-log entry per customer changed; the contexts written to Asterisk on commit.
+    Returns (blocked, unblocked) phone counts."""
+    debtors = sorted({int(pk) for pk in debtor_ids or ()})
     with transaction.atomic():
-        rows = list(VoipPhone.objects.filter(customer_id__in=ids)
-                    .exclude(blocked_debt=blocked).select_for_update()
-                    .order_by("pk").values_list("pk", "tenant_id", "customer_id"))
-        if not rows:
-            return 0
-        VoipPhone.objects.filter(pk__in=[pk for pk, _t, _c in rows]).update(
-            blocked_debt=blocked)
-        counts: dict[int, int] = {}
-        for _pk, _t, customer_id in rows:
-            counts[customer_id] = counts.get(customer_id, 0) + 1
-        message = (N_("Phones blocked for debt: %(count)s.") if blocked
-                   else N_("Debt paid: phones unblocked: %(count)s."))
-        action_log_bulk(actor=None, kind="voipphone.block", entries=[
-            (customer_id, message, {"count": count}) for customer_id, count in counts.items()])
-        for pk, tenant_id, _c in rows:
-            _provision_on_commit(VoipPhone(pk=pk, tenant_id=tenant_id))
-    return len(rows)
+        phones = VoipPhone.objects.all()
+        if customer_id is not None:
+            phones = phones.filter(customer_id=customer_id)
+        in_debt = Q(customer_id__in=values_in(debtors, "bigint"))
+        to_block = [] if lift_only else list(
+            phones.filter(in_debt, blocked_debt=False).select_for_update().order_by("pk")
+            .values_list("pk", "tenant_id", "customer_id"))
+        to_unblock = list(phones.filter(blocked_debt=True).exclude(in_debt)
+                          .select_for_update().order_by("pk")
+                          .values_list("pk", "tenant_id", "customer_id"))
+        entries = []
+        for rows, blocked, message in (
+                (to_block, True, N_("Phones blocked for debt: %(count)s.")),
+                (to_unblock, False, N_("Debt paid: phones unblocked: %(count)s."))):
+            if not rows:
+                continue
+            VoipPhone.objects.filter(pk__in=[pk for pk, _t, _c in rows]).update(
+                blocked_debt=blocked)
+            counts: dict[int, int] = {}
+            for _pk, _t, customer in rows:
+                counts[customer] = counts.get(customer, 0) + 1
+            entries += [(customer, message, {"count": n}) for customer, n in counts.items()]
+            for pk, tenant_id, _c in rows:
+                _provision_on_commit(VoipPhone(pk=pk, tenant_id=tenant_id))
+        if entries:
+            action_log_bulk(actor=None, kind="voipphone.block", entries=entries)
+    return len(to_block), len(to_unblock)
 
 
 def phone_remove(*, actor, phone: VoipPhone) -> None:

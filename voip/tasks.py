@@ -15,3 +15,22 @@ def phone_provision(tenant_id: int, phone_id: int) -> str:
     from . import asterisk
 
     return asterisk.phone_provision(Tenant.objects.get(pk=tenant_id), phone_id)
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError, InterfaceError),
+             retry_backoff=30, max_retries=3)
+def cdr_import() -> int:
+    """Every few minutes (beat): each tenant's new CDRs from Asterisk's ``cdr`` table rated
+    (``cdr.cdr_import_asterisk``; a call is rated once, however often this runs). Returns
+    the calls rated in all; nothing when the exchange's database is not configured."""
+    from core.tenancy import tenant_context
+
+    from . import asterisk, cdr
+
+    if not asterisk.enabled():
+        return 0
+    rated = 0
+    for tenant in Tenant.objects.order_by("pk"):
+        with tenant_context(tenant):
+            rated += cdr.cdr_import_asterisk(tenant=tenant).rated
+    return rated

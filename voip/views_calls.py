@@ -66,7 +66,7 @@ def calls_context(customer, request) -> dict:
     month = _month(request.GET.get(PREFIX + "month"))
     page = selectors_calls.customer_call_page(
         customer_id=customer.pk, phone_id=phone_id, month=month,
-        page_number=max(1, _int(request.GET.get(PREFIX + "page")) or 1))
+        page_number=min(max(1, _int(request.GET.get(PREFIX + "page")) or 1), 10_000))
     found = selectors_calls.recordings_by_unique_id(
         unique_ids=[call.unique_id for call in page.rows])
     groups = selectors_calls.billing_group_names() if page.rows else {}

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_noop as N_
 
 from core.actionlog import action_log, action_log_bulk, staff_of
 from core.events import publish
+from core.sql import values_in
 from core.tenant_settings import setting_get
 from customers.models import Customer
 from finance.models import Allocation, CustomerAccount, FinanceDocument, Kind
@@ -272,15 +273,18 @@ def logins_debt_block_evaluate(*, today: date | None = None, customer: Customer 
     login counts."""
     debtors = debtor_customer_ids(today=today, customer=customer)
     with transaction.atomic():
+        # Read once: the logins below and the other services (the event) see one answer.
+        debtors = list(debtors.values_list("customer_id", flat=True))
         logins = Login.objects.all()
         if customer is not None:
             logins = logins.filter(customer=customer)
         now = timezone.now()
         to_block = [] if lift_only else list(
-            logins.filter(block=Login.Block.NONE, customer_id__in=debtors)
+            logins.filter(block=Login.Block.NONE,
+                          customer_id__in=values_in(debtors, "bigint"))
             .select_for_update().values_list("pk", "customer_id"))
         to_unblock = list(logins.filter(block=Login.Block.DEBT)
-                          .exclude(customer_id__in=debtors)
+                          .exclude(customer_id__in=values_in(debtors, "bigint"))
                           .select_for_update().values_list("pk", "customer_id"))
         reason = _("Unpaid invoices past due")
         Login.objects.filter(pk__in=[pk for pk, _c in to_block]).update(
@@ -294,10 +298,11 @@ def logins_debt_block_evaluate(*, today: date | None = None, customer: Customer 
                      {"count": count}) for customer_id, count in _count_by_customer(to_unblock)]
         if entries:
             action_log_bulk(actor=None, kind="login.debt_block", entries=entries)
-            # After commit: other services of the customers follow (voip's phones).
-            publish("debt_block.changed",
-                    blocked_customer_ids=sorted({c for _pk, c in to_block}),
-                    unblocked_customer_ids=sorted({c for _pk, c in to_unblock}))
+        # After commit: the customers' other services follow the same answer (voip's
+        # phones), whether or not a login changed (a customer may have no login).
+        publish("debt_block.evaluated", debtor_customer_ids=sorted(debtors),
+                customer_id=customer.pk if customer is not None else None,
+                lift_only=lift_only)
     return len(to_block), len(to_unblock)
 
 

@@ -105,7 +105,9 @@ def exchange_server_update(*, actor, server: ExchangeServer, name: str | None = 
                            ami_username: str | None = None, ami_secret: str | None = None,
                            is_active: bool | None = None) -> ExchangeServer:
     """Change an exchange; a value left None stays, and so does the secret when it is
-    None or empty (the form never shows it). Locks the exchange."""
+    None or empty (the form never shows it) — unless the host or the port changes: then
+    the secret must be typed again (it is never sent to a new address unasked). Locks
+    the exchange."""
     given = {"name": name, "ami_host": ami_host, "ami_port": ami_port,
              "ami_username": ami_username, "ami_secret": ami_secret or None,
              "is_active": is_active}
@@ -119,6 +121,11 @@ def exchange_server_update(*, actor, server: ExchangeServer, name: str | None = 
             setattr(server, key, value)
         changes = diff_fields(server, before, EXCHANGE_FIELDS)
         secret_changed = before["ami_secret"] != server.ami_secret
+        moved = server.ami_host != before["ami_host"] or server.ami_port != before["ami_port"]
+        if moved and not secret_changed:
+            # The kept secret would be sent to whatever now answers there.
+            raise ValidationError({"ami_secret": [_(
+                "The exchange's address changed: type its AMI secret again.")]})
         if changes or secret_changed:
             server.save()
             if secret_changed:

@@ -338,8 +338,14 @@ def _import_parse(text: str) -> list[_Line]:
     seen: dict[str, int] = {}
     lines: list[_Line] = []
     reader = csv.reader(rows, delimiter=delimiter)
+    try:
+        parsed = list(reader)  # the lines are counted and capped above
+    except csv.Error as error:  # a field past csv's limit, a stray NUL …
+        raise ValidationError({"text": [_("Nothing was imported: line %(n)s is not CSV "
+                                          "(%(e)s).") % {"n": reader.line_num,
+                                                         "e": error}]}) from None
     header_possible = True
-    for number, cells in enumerate(reader, start=1):
+    for number, cells in enumerate(parsed, start=1):
         cells = [cell.strip() for cell in cells]
         while cells and not cells[-1]:
             cells.pop()  # trailing empty columns of a spreadsheet's export

@@ -146,4 +146,11 @@ class Migration(migrations.Migration):
             model_name='recording',
             constraint=models.CheckConstraint(condition=models.Q(('path__regex', '^[A-Za-z0-9_][A-Za-z0-9_./-]*$'), models.Q(('path__contains', '..'), _negated=True)), name='recording_path_safe'),
         ),
+        # The calls rated before a call kept its customer: their phone's (so they are billed
+    # and listed); a call of a phone since removed has no customer to take.
+    migrations.RunSQL(
+        # (one statement both PostgreSQL and SQLite run: no alias on the target)
+        "UPDATE voip_call SET customer_id = (SELECT p.customer_id FROM voip_voipphone p "
+        "WHERE p.id = voip_call.phone_id) WHERE customer_id IS NULL AND phone_id IS NOT NULL",
+        migrations.RunSQL.noop),
     ]

@@ -128,11 +128,14 @@ def test_free_calls_ride_on_the_paid_ones_and_alone_make_no_invoice(
     assert invoices_of(other_customer_here) == [] and only_free.invoice_id is None
 
 
-def test_prepaid_calls_are_not_invoiced_and_a_removed_phones_calls_still_are(
+def test_a_prepaid_phone_is_refused_and_a_removed_phones_calls_are_still_billed(
         staff, customer, phone, groups):
-    prepaid = services.phone_create(actor=staff, customer=customer,
-                                    numbers_range=phone.number.range, billing_type="prepaid")[0]
-    call(prepaid, amount="5.00")
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as refused:  # its calls would be charged nowhere
+        services.phone_create(actor=staff, customer=customer,
+                              numbers_range=phone.number.range, billing_type="prepaid")
+    assert "billing_type" in refused.value.message_dict
     kept = call(phone, amount="0.70")
     services.phone_remove(actor=staff, phone=phone)
     kept.refresh_from_db()
@@ -140,6 +143,13 @@ def test_prepaid_calls_are_not_invoiced_and_a_removed_phones_calls_still_are(
     finance_billing.billing_run(run_date=RUN, actor=staff)
     [invoice] = invoices_of(customer)
     assert invoice.lines.get().net == D("0.70")
+
+
+def test_a_run_dated_ahead_bills_no_period_still_under_way(staff, customer, phone, groups):
+    december = call(phone, period=RUN.replace(day=1), amount="1.00")
+    finance_billing.billing_run(run_date=datetime.date(2027, 1, 2), actor=staff)
+    december.refresh_from_db()
+    assert december.invoice_id is None  # today is in December: not ended yet
 
 
 def test_the_preview_counts_the_call_lines(staff, customer, phone, groups):

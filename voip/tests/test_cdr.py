@@ -125,6 +125,8 @@ def test_the_same_file_twice_rates_nothing_twice(phone):
     (MONTH[0].replace(f"{M}-01 10:00:00", "03.11.2026", 1).encode(), "line 1: a date"),
     (MONTH[0].replace(",100,", ",-1,").encode(), "line 1"),
     ((MONTH[0] + "\n" + MONTH[1].replace('"1733390000.2"', '""')).encode(), "line 2"),
+    (MONTH[0].replace(",100,", ",200000000,").encode(), "above a day"),  # no 3 M minutes
+    (b'"' + b"x" * 200_000 + b'"', "line 1: not CSV"),  # past csv's field limit: no 500
 ])
 def test_a_bad_cdr_file_is_refused_with_its_line(phone, data, says):
     with pytest.raises(cdr_import.CdrFileError, match=says):
@@ -225,3 +227,25 @@ def test_a_cdr_file_call_before_2000_is_not_rated(phone, tenant):
     line = _line("1733390009.1", "48501234567", "1999-12-31 10:00:00", 10)
     result = cdr_import.calls_rate(tenant=tenant, cdrs=cdr_import.cdr_file_parse(line.encode()))
     assert result.out_of_range == ["1733390009.1"] and not Call.objects.exists()
+
+
+@pytest.mark.django_db(databases=BOTH)
+@pytest.mark.usefixtures("asterisk_db")
+def test_the_command_and_the_periodic_task_rate_each_tenants_new_cdrs_once(phone, tenant):
+    import io
+
+    from django.core.management import call_command
+
+    from voip.tasks import cdr_import
+
+    with connections[ASTERISK].cursor() as cursor:
+        cursor.execute(
+            'INSERT INTO cdr (accountcode, src, dst, start, answer, "end", duration, billsec, '
+            "disposition, uniqueid) VALUES (%s, '48223000000', '48501234567', "
+            "'2026-11-03 10:00:00', '2026-11-03 10:00:00', '2026-11-03 10:00:40', 40, 40, "
+            "'ANSWERED', 'cmd.1')", [f"abonent-{tenant.pk}-{phone.pk}"])
+    out = io.StringIO()
+    call_command("voip_cdr_import", tenant=tenant.slug, stdout=out)
+    assert f"[{tenant.slug}] read 1, rated 1" in out.getvalue()
+    assert cdr_import() == 0  # the beat's run: nothing new
+    assert Call.objects.get().unique_id == "cmd.1"

@@ -159,17 +159,39 @@ def test_many_phones_are_written_at_once_and_a_retry_changes_nothing(
     assert asterisk.rows_write_many(changed) == 0
 
 
-def test_an_endpoint_another_account_holds_stops_the_writing_there(
+def test_an_endpoint_another_account_holds_stops_the_bulk_writing_there(
         numbers_range, staff, customer, tenant, monkeypatch):
     monkeypatch.setattr(asterisk, "WRITE_CHUNK", 2)
     phones = _many(staff, customer, numbers_range, 4)
     with connections[ASTERISK].cursor() as cursor:  # written by hand on the exchange
         cursor.execute("INSERT INTO ps_endpoints (id, context, accountcode) "
                        "VALUES ('48223000002', 'reczny', 'admin')")
+    rows = [asterisk.phone_rows(VoipPhone.objects.get(pk=p.pk)) for p in phones]
     with pytest.raises(asterisk.ProvisionConflict, match="48223000002 belongs to admin"):
-        asterisk.phones_reconcile(tenant)
+        asterisk.rows_write_many(rows)
     held = {r["id"]: r["context"] for r in asterisk_rows("ps_endpoints")}
     assert held == {"48223000000": "default", "48223000001": "default",
                     "48223000002": "reczny"}
     assert [r["id"] for r in asterisk_rows("ps_auths")] == ["48223000000", "48223000001"]
+
+
+def test_the_reconcile_writes_around_a_held_endpoint_and_removes_first(
+        numbers_range, staff, customer, tenant, monkeypatch):
+    monkeypatch.setattr(asterisk, "WRITE_CHUNK", 2)
+    phones = _many(staff, customer, numbers_range, 4)
+    with connections[ASTERISK].cursor() as cursor:
+        cursor.execute("INSERT INTO ps_endpoints (id, context, accountcode) "
+                       "VALUES ('48223000002', 'reczny', 'admin')")
+        # a phone removed in Abonent whose rows stayed on the exchange
+        cursor.execute("INSERT INTO ps_endpoints (id, context, accountcode, tenantid) "
+                       "VALUES ('48223000009', 'default', %s, %s)",
+                       [f"abonent-{tenant.pk}-999999", f"abonent-{tenant.pk}"])
+    result = asterisk.phones_reconcile(tenant)
+    assert result.conflicts == [("48223000002", "admin")]
+    assert result.removed == ["48223000009"]
+    held = {r["id"]: r["context"] for r in asterisk_rows("ps_endpoints")}
+    assert held == {"48223000000": "default", "48223000001": "default",
+                    "48223000002": "reczny", "48223000003": "default"}
+    refused = VoipPhone.objects.get(number__number=48223000002)
+    assert "belongs to admin" in refused.provision_error and refused.provisioned_at is None
     assert len(phones) == 4

@@ -57,10 +57,28 @@ def test_the_debt_block_puts_the_phones_in_the_blocked_context_and_payment_lifts
                                  "Debt paid: phones unblocked: 1."]
 
 
-def test_only_the_named_customers_phones_change_and_a_repeat_changes_nothing(
-        staff, customer, phone, other_customer, other_tenant):
-    assert services.phones_debt_block_set(customer_ids=[customer.pk], blocked=True) == 1
-    assert services.phones_debt_block_set(customer_ids=[customer.pk], blocked=True) == 0
-    # another tenant's customer id reaches nothing of this tenant's, nor the reverse
-    assert services.phones_debt_block_set(customer_ids=[other_customer.pk], blocked=False) == 0
+def test_a_debtor_without_logins_has_the_phones_blocked_and_a_repeat_changes_nothing(
+        staff, customer, phone, django_capture_on_commit_callbacks):
+    overdue_invoice(staff, customer)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert logins_debt_block_evaluate(lift_only=True) == (0, 0)
+    phone.refresh_from_db()
+    assert not phone.blocked_debt  # the frequent pass only lifts
+    with django_capture_on_commit_callbacks(execute=True):
+        assert logins_debt_block_evaluate() == (0, 0)  # no login to block
+    phone.refresh_from_db()
+    assert phone.blocked_debt
+    assert services.phones_debt_block_follow(debtor_ids=[customer.pk]) == (0, 0)
+
+
+def test_another_tenants_evaluation_touches_nothing_here(staff, customer, phone, other_tenant):
+    from core.tenancy import tenant_context
+
+    services.phones_debt_block_follow(debtor_ids=[customer.pk])
+    with tenant_context(other_tenant):  # no debtor there: it lifts only its own phones
+        assert services.phones_debt_block_follow(debtor_ids=[]) == (0, 0)
+    assert VoipPhone.objects.get().blocked_debt
+    # one customer's evaluation (after a payment) leaves the others' phones as they are
+    assert services.phones_debt_block_follow(debtor_ids=[], customer_id=customer.pk + 1) \
+        == (0, 0)
     assert VoipPhone.objects.get().blocked_debt

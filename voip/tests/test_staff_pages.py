@@ -300,18 +300,21 @@ def test_a_master_csv_file_is_rated_once(staff_client, staff, catalogue, numbers
     lines = [_cdr("1.1", "223000500", "2025-06-02 10:00:00", 100),    # 2 min × 0.10
              _cdr("1.2", "+48501234567", "2025-06-02 11:00:00", 20),  # 20 s × 0.30/min
              _cdr("1.3", "100", "2025-06-02 12:00:00", 30),           # no rule
-             _cdr("1.4", "223000500", "2025-06-02 13:00:00", 10, src="48999999999")]
+             _cdr("1.4", "223000500", "2025-06-02 13:00:00", 10, src="48999999999"),
+             _cdr("1.5", "223000500", "2099-06-02 13:00:00", 10)]  # a clock gone wrong
     data = "\n".join(lines).encode()
     url = reverse("voip:cdr_upload")
     response = staff_client.post(url, {"file": SimpleUploadedFile("Master.csv", data)})
     html = _html(response)
     assert response.status_code == 200
-    assert 'id="cdr-read">4<' in html and 'id="cdr-rated">3<' in html
+    assert 'id="cdr-read">5<' in html and 'id="cdr-rated">3<' in html
+    assert 'id="cdr-out-of-range">1<' in html
     assert 'id="cdr-no-rule">1<' in html and 'id="cdr-amount">0.30<' in html
     assert "<code>1.4</code>" in html  # the CDR of no known phone
     assert sorted(Call.objects.values_list("unique_id", flat=True)) == ["1.1", "1.2", "1.3"]
     again = _html(staff_client.post(url, {"file": SimpleUploadedFile("Master.csv", data)}))
     assert 'id="cdr-rated">0<' in again and 'id="cdr-already">3<' in again
+    assert 'id="cdr-out-of-range">1<' in again  # never rated, so said again
     assert Call.objects.count() == 3
 
 
@@ -377,9 +380,16 @@ def test_an_exchange_is_added_tested_and_its_secret_never_shown(staff_client, in
             "ami_username": "abonent", "ami_secret": "zle", "is_active": "on"})
         refused = _html(staff_client.post(check, headers=HTMX))
         assert "text-danger" in refused and "refused the AMI login" in refused
+    # another address without the secret typed again: refused (it would go there)
+    moved = staff_client.post(reverse("voip:exchange_edit", args=[server.pk]), {
+        "name": "Centrala 2", "ami_host": "10.9.9.9", "ami_port": str(peer.port),
+        "ami_username": "abonent", "ami_secret": ""})
+    assert moved.status_code == 400 and "type its AMI secret again" in _html(moved)
+    server.refresh_from_db()
+    assert (server.name, server.ami_host) == ("Centrala", "127.0.0.1")
     # an edit without a secret keeps it
     staff_client.post(reverse("voip:exchange_edit", args=[server.pk]), {
-        "name": "Centrala 2", "ami_host": "127.0.0.1", "ami_port": "5038",
+        "name": "Centrala 2", "ami_host": "127.0.0.1", "ami_port": str(peer.port),
         "ami_username": "abonent", "ami_secret": ""})
     server.refresh_from_db()
     assert (server.name, server.ami_secret, server.is_active) == ("Centrala 2", "zle", False)

@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from core.models import Tenant
 from voip import asterisk
+from voip.management.tenants import tenants_chosen
 
 
 class Command(BaseCommand):
@@ -17,11 +17,7 @@ class Command(BaseCommand):
     def handle(self, *args, tenant=None, dry_run=False, **options):
         if not asterisk.enabled():
             raise CommandError("ASTERISK_DATABASE_URL is not set: provisioning is off.")
-        tenants = Tenant.objects.order_by("slug")
-        if tenant:
-            tenants = tenants.filter(slug=tenant)
-            if not tenants.exists():
-                raise CommandError(f"No tenant with the slug {tenant!r}.")
+        tenants = tenants_chosen(tenant)
         verb = "would write" if dry_run else "written"
         for each in tenants:
             result = asterisk.phones_reconcile(each, dry_run=dry_run)
@@ -31,6 +27,9 @@ class Command(BaseCommand):
                               f"{len(result.removed)}")
             for endpoint_id, differs in result.written:
                 self.stdout.write(f"  {verb} +{endpoint_id}: {', '.join(differs)}")
+            for endpoint_id, holder in result.conflicts:
+                self.stdout.write(f"  not written +{endpoint_id}: the endpoint belongs to "
+                                  f"{holder}")
             for endpoint_id in result.removed:
                 self.stdout.write(f"  {'would remove' if dry_run else 'removed'} "
                                   f"+{endpoint_id}")

@@ -2,9 +2,9 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from core.models import Tenant
 from core.tenancy import tenant_context
 from voip import recordings
+from voip.management.tenants import tenants_chosen
 
 
 class Command(BaseCommand):
@@ -21,11 +21,7 @@ class Command(BaseCommand):
     def handle(self, *args, tenant=None, min_age=60, **options):
         if min_age < 0:
             raise CommandError("--min-age is a number of seconds, 0 or more.")
-        tenants = Tenant.objects.order_by("slug")
-        if tenant:
-            tenants = tenants.filter(slug=tenant)
-            if not tenants.exists():
-                raise CommandError(f"No tenant with the slug {tenant!r}.")
+        tenants = tenants_chosen(tenant)
         for each in tenants:
             with tenant_context(each):
                 result = recordings.recordings_scan(min_age_seconds=min_age)
