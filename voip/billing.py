@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -134,9 +134,8 @@ def invoice_calls(invoice_id: int):
 
 def invoice_calls_summary(invoice_id: int) -> dict:
     totals = Call.objects.filter(invoice_id=invoice_id).aggregate(
-        amount=Sum("amount"), seconds=Sum("billed_seconds"))
-    count = Call.objects.filter(invoice_id=invoice_id).count()
-    return {"count": count, "amount": totals["amount"] or ZERO,
+        count=Count("id"), amount=Sum("amount"), seconds=Sum("billed_seconds"))
+    return {"count": totals["count"], "amount": totals["amount"] or ZERO,
             "minutes": ((totals["seconds"] or 0) + 59) // 60}
 
 

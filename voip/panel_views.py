@@ -7,9 +7,10 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from core.paging import page_number
 from panel.session import panel_view
 
-from . import billing, selectors
+from . import billing, selectors, selectors_calls
 from .models import Call
 
 
@@ -20,8 +21,8 @@ def calls(request):
     return render(request, "voip/panel/calls.html", {
         "phones": selectors.customer_phone_usage(
             customer_id=customer.pk, period=timezone.localdate().replace(day=1)),
-        "page": selectors.customer_calls_page(customer_id=customer.pk,
-                                              page_number=request.GET.get("page")),
+        "page": selectors_calls.customer_call_page(
+            customer_id=customer.pk, page_number=page_number(request.GET.get("page"))),
         "invoices": selectors.customer_call_invoices(customer_id=customer.pk),
     })
 

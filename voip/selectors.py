@@ -36,32 +36,6 @@ def script_tariff_choices() -> list:
 
 # --------------------------------------------------------------------------- call lists
 
-CALLS_PER_PAGE = 25
-
-
-def _page_number(value) -> int:
-    try:
-        return max(1, min(int(value), 10_000))
-    except (TypeError, ValueError):
-        return 1
-
-
-def customer_calls_page(*, customer_id: int, page_number=1):
-    """One page of the customer's calls, newest first (a removed phone's calls too).
-    Queries: one."""
-    from core.paging import SlicePage
-
-    number = _page_number(page_number)
-    start = (number - 1) * CALLS_PER_PAGE
-    rows = list(Call.objects.filter(customer_id=customer_id)
-                .order_by("-started_at", "-id")
-                .only("started_at", "caller", "destination", "seconds", "billed_seconds",
-                      "amount", "reason", "priced_by", "invoice_id")
-                [start:start + CALLS_PER_PAGE + 1])
-    return SlicePage(rows=rows[:CALLS_PER_PAGE], number=number,
-                     has_next=len(rows) > CALLS_PER_PAGE)
-
-
 def customer_call_invoices(*, customer_id: int) -> list[dict]:
     """The customer's invoices that bill calls, newest first, with the calls' count and
     net amount. Queries: one."""
@@ -73,13 +47,15 @@ def customer_call_invoices(*, customer_id: int) -> list[dict]:
                 .order_by("-invoice__issue_date", "-invoice_id")[:60])
 
 
-def customer_phone_usage(*, customer_id: int, period, phone_id: int | None = None) -> list:
-    """The customer's phones (or the one of ``phone_id``) with their usage of ``period``
-    (amount, free minutes used). Queries: two."""
-    phones = VoipPhone.objects.filter(customer_id=customer_id).select_related("number")
-    if phone_id is not None:
-        phones = phones.filter(pk=phone_id)
-    phones = list(phones)
+def phone_usage_get(*, phone: VoipPhone, period):
+    """The phone's usage of ``period`` (None before its first rated call). One query."""
+    return PhoneUsage.objects.filter(phone=phone, period=period).first()
+
+
+def customer_phone_usage(*, customer_id: int, period) -> list:
+    """The customer's phones with their usage of ``period`` (amount, free minutes used).
+    Queries: two."""
+    phones = list(VoipPhone.objects.filter(customer_id=customer_id).select_related("number"))
     usage = {u.phone_id: u for u in PhoneUsage.objects.filter(
         phone_id__in=[p.pk for p in phones], period=period)}
     for phone in phones:

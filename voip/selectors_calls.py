@@ -3,7 +3,7 @@ recordings' API, each a fixed number of queries whatever the number of rows."""
 
 import datetime
 
-from core.paging import SlicePage
+from core.paging import SlicePage, slice_page
 
 from .models import BillingGroup, Call, Recording, VoipPhone
 from .recordings import with_call
@@ -28,11 +28,8 @@ def customer_call_page(*, customer_id: int, phone_id: int | None = None,
         calls = calls.filter(phone_id=phone_id)
     if month:
         calls = calls.filter(period=month)
-    number = max(1, page_number)
-    offset = (number - 1) * per_page
-    rows = list(calls.select_related("phone__number").order_by("-started_at", "-id")
-                [offset:offset + per_page + 1])
-    return SlicePage(rows=rows[:per_page], number=number, has_next=len(rows) > per_page)
+    return slice_page(calls.select_related("phone__number").order_by("-started_at", "-id"),
+                      max(1, page_number), per_page)
 
 
 def recordings_by_unique_id(*, unique_ids) -> dict[str, list[Recording]]:

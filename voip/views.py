@@ -3,7 +3,8 @@ and its buttons. A generated SIP password is shown once, in the answer that made
 
 import uuid
 
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -144,24 +145,18 @@ def phone_window(request, customer_id, voipphone_id):
     """A phone's window: its settings, its writing to the exchange, its usage this period;
     the exchange's live state comes into it by ``phone_live`` (the page never waits for
     the exchange)."""
-    from django.shortcuts import render
-    from django.utils import timezone
-
     phone = _phone_or_404(customer_id, voipphone_id)
-    [usage] = selectors.customer_phone_usage(
-        customer_id=customer_id, period=timezone.localdate().replace(day=1),
-        phone_id=phone.pk) or [None]
     return render(request, "voip/phone_window.html", {
         "phone": phone, "customer": phone.customer,
-        "usage": getattr(usage, "period_usage", None), "provisioning": asterisk.enabled()})
+        "usage": selectors.phone_usage_get(phone=phone,
+                                           period=timezone.localdate().replace(day=1)),
+        "provisioning": asterisk.enabled()})
 
 
 @staff_view("voip.view_voipphone")
 @require_GET
 def phone_live(request, customer_id, voipphone_id):
     """The phone's registration and current calls from the exchange's AMI (a fragment)."""
-    from django.shortcuts import render
-
     phone = _phone_or_404(customer_id, voipphone_id)
     return render(request, "voip/_phone_live.html",
                   {"phone": phone, **selectors.phone_live_status(phone)})

@@ -16,6 +16,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from core.paging import page_number
 from core.sections import card_section_anchor
 from core.views import staff_view
 from customers.models import Customer
@@ -66,7 +67,7 @@ def calls_context(customer, request) -> dict:
     month = _month(request.GET.get(PREFIX + "month"))
     page = selectors_calls.customer_call_page(
         customer_id=customer.pk, phone_id=phone_id, month=month,
-        page_number=min(max(1, _int(request.GET.get(PREFIX + "page")) or 1), 10_000))
+        page_number=page_number(request.GET.get(PREFIX + "page")))
     found = selectors_calls.recordings_by_unique_id(
         unique_ids=[call.unique_id for call in page.rows])
     groups = selectors_calls.billing_group_names() if page.rows else {}

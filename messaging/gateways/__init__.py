@@ -10,6 +10,7 @@ Delivery reports come back through ``messaging.services.message_report`` (the DL
 webhook); each gateway kind maps its own codes to ``messaging.models.Status`` there.
 """
 
+import abc
 from dataclasses import dataclass, field
 
 _KINDS: dict[str, type] = {}
@@ -49,7 +50,7 @@ class Batch:
     items: list = field(default_factory=list)  # (message, attempt)
 
 
-class GatewayBase:
+class GatewayBase(abc.ABC):
     """What every gateway kind implements: ``send`` one message; ``send_many`` may do a
     batch better (one connection) and returns an outcome (``Accepted`` or a
     ``GatewayError``) for each attempt key; raising ``GatewayError`` from ``send_many``
@@ -58,8 +59,9 @@ class GatewayBase:
     def __init__(self, config):
         self.config = config
 
+    @abc.abstractmethod
     def send(self, message, attempt) -> Accepted:
-        raise NotImplementedError
+        """Hand one message to the gateway; ``Accepted`` or a ``GatewayError``."""
 
     def send_many(self, items) -> dict:
         outcomes = {}

@@ -4,7 +4,7 @@ rules)."""
 
 from django.db.models import Count, OuterRef, Q, Subquery
 
-from core.paging import SlicePage
+from core.paging import SlicePage, page_number, slice_page  # noqa: F401  (page_number: the views)
 
 from ..models import (
     BillingGroup,
@@ -19,18 +19,8 @@ from ..models import (
 PER_PAGE = 50
 
 
-def page_number(value) -> int:
-    try:
-        return min(max(int(value), 1), 100_000)
-    except (TypeError, ValueError):
-        return 1
-
-
 def _slice(queryset, page: int, per_page: int = PER_PAGE) -> SlicePage:
-    """One query: the page's rows and one more (it says a next page exists)."""
-    start = (page - 1) * per_page
-    rows = list(queryset[start:start + per_page + 1])
-    return SlicePage(rows=rows[:per_page], number=page, has_next=len(rows) > per_page)
+    return slice_page(queryset, page, per_page)
 
 
 def range_list():
