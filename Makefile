@@ -39,7 +39,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 
 bench: install
-	@bash scripts/with-postgres.sh bash -c '$(PY) bench/run.py && $(PY) bench/documents.py && $(PY) bench/billing.py && $(PY) bench/bank_import.py && $(PY) bench/radius.py && $(PY) bench/messaging.py && $(PY) bench/helpdesk.py && $(PY) bench/jpk.py && $(PY) bench/ksef.py && $(PY) bench/lms_import.py && $(PY) bench/voip.py'
+	@bash scripts/with-postgres.sh bash -c '$(PY) bench/run.py && $(PY) bench/documents.py && $(PY) bench/billing.py && $(PY) bench/bank_import.py && $(PY) bench/radius.py && $(PY) bench/messaging.py && $(PY) bench/helpdesk.py && $(PY) bench/jpk.py && $(PY) bench/ksef.py && $(PY) bench/lms_import.py && $(PY) bench/voip.py && $(PY) bench/warehouse.py'
 
 messages: install
 	cd $(CURDIR) && $(PY) manage.py makemessages -l pl --no-location --ignore=.venv --ignore=var

@@ -27,6 +27,13 @@ def radius_auth_log_at_once(settings):
 
 
 @pytest.fixture(autouse=True)
+def loopback_peers_allowed(settings):
+    """The tests' exchanges and OLTs are loopback peers (core.netguard refuses loopback
+    unless allowed)."""
+    settings.PEER_ALLOWED_NETWORKS = ["127.0.0.0/8", "::1/128"]
+
+
+@pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     """Uploaded scans land in the test's own folder, never in var/media."""
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -214,6 +214,8 @@ def phones_make(tenant, staff, count: int, first_number: int, rng: random.Random
             phone = VoipPhone(tenant=tenant, customer_id=customer_id, number_id=number_id,
                               password=services.password_generate(), created_by=staff,
                               billing_type="prepaid" if rng.random() < 0.1 else "postpaid")
+            if phone.billing_type == "prepaid":  # topped up, as a prepaid phone that calls is
+                phone.prepaid_balance = rng.choice((D("20.00"), D("50.00"), D("100.00")))
             if rng.random() < 0.2:
                 phone.voicemail_pin = str(rng.randrange(1000, 99_999_999))
                 if rng.random() < 0.5:

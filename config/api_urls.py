@@ -14,6 +14,7 @@ from mailhosting import api as mailhosting_api
 from messaging import api as messaging_api
 from radius import api as radius_api
 from voip import api as voip_api
+from warehouse import api as warehouse_api
 
 app_name = "api"
 
@@ -31,5 +32,6 @@ ksef_api.register(router)
 lmsimport_api.register(router)
 accounting_api.register(router)
 voip_api.register(router)
+warehouse_api.register(router)
 
 urlpatterns = router.urls

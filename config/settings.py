@@ -25,6 +25,13 @@ if PRODUCTION:
     # The test client's host name is for the tests, never a deployment's.
     ALLOWED_HOSTS = [host for host in ALLOWED_HOSTS if host != "testserver"]
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Networks of loopback, link-local or reserved addresses the platform may still connect
+# to when a tenant types them (an exchange's AMI, an OLT): none by default (core.netguard).
+PEER_ALLOWED_NETWORKS = env.list("PEER_ALLOWED_NETWORKS", default=[])
+# …and networks refused whatever else allows them: the platform's own services when they
+# sit in a private range (its database, Redis); by default the clouds' metadata services
+# outside link-local (core.netguard.DENIED_BY_DEFAULT).
+PEER_DENIED_NETWORKS = env.list("PEER_DENIED_NETWORKS", default=None)
 # Fernet key(s) for NAS secrets and login passwords (radius/crypto.py); empty: from SECRET_KEY.
 RADIUS_ENCRYPTION_KEY = env("RADIUS_ENCRYPTION_KEY", default="")
 # FreeRADIUS's answers (post-auth) are written in batches this often (radius/authlog.py);
@@ -71,6 +78,7 @@ INSTALLED_APPS = [
     "accounting",
     "lmsimport",
     "voip",
+    "warehouse",
 ]
 
 MIDDLEWARE = [
@@ -206,6 +214,9 @@ STORAGES = {
 # Uploads are read into memory up to the scan limit check; larger ones spool to disk.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
+# A warehouse document's page posts one field per scanned line (a pallet PZ: up to 5,000
+# serials, warehouse.services.base.MAX_SERIALS) besides its header.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 5_100
 # Request bodies are refused (413) from their Content-Length before they are read
 # (core.middleware.RequestBodyLimitMiddleware): file uploads — the paths matching
 # UPLOAD_PATH_PATTERNS — up to REQUEST_UPLOAD_MAX_MB, every other request up to
@@ -249,6 +260,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     # The exchange's new CDRs rated (each tenant's; a call is rated once).
     "voip-cdr-import": {"task": "voip.tasks.cdr_import", "schedule": 300.0},
+    # a new billing period lifts the amount-limit blocks of the one gone by
+    "voip-limit-follow": {"task": "voip.tasks.phones_limit_follow", "schedule": 3600.0},
     # Call recordings the exchange left (registered every 5 minutes), and their retention.
     "voip-recordings-scan": {"task": "voip.tasks_recordings.recordings_scan",
                              "schedule": 300.0},
@@ -321,6 +334,16 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "CustomerKindEnum": "customers.models.Customer.Kind",
+        "PrepaidEntryKindEnum": "voip.models.PrepaidEntry.Kind",
+        "WarehouseKindEnum": "warehouse.models.Warehouse.Kind",
+        "ProductKindEnum": "warehouse.models.Product.Kind",
+        "ProductFeatureEnum": "warehouse.models.Product.Feature",
+        "StockDocumentKindEnum": "warehouse.models.StockDocument.Kind",
+        "StockItemStateEnum": "warehouse.models.StockItem.State",
+        "StockItemConditionEnum": "warehouse.models.StockItem.Condition",
+        "OltVendorEnum": "warehouse.models.Olt.Vendor",
+        "OntActionKindEnum": "warehouse.models.OntAction.Action",
+        "OntOutcomeEnum": "warehouse.models.OntAction.Outcome",
         "AddressKindEnum": "customers.models.Address.Kind",
         "ConsentKindEnum": "customers.models.Consent.Kind",
         "CustomerStatusEnum": "customers.models.Customer.Status",

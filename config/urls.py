@@ -24,6 +24,7 @@ urlpatterns = [
     path("accounting/", include("accounting.urls")),
     path("lmsimport/", include("lmsimport.urls")),
     path("voip/", include("voip.urls")),
+    path("warehouse/", include("warehouse.urls")),
     path("notice/", include("messaging.notice_public")),
 ]
 

@@ -19,7 +19,7 @@ class Role(models.TextChoices):
 VOIP_VIEW_NO_RECORDINGS = tuple(f"voip.view_{model}" for model in (
     "numberrange", "phonenumber", "billinggroup", "tariffscript", "exchangeserver",
     "voipphone", "freenumber", "pricelist", "pricerule", "call", "phoneusage",
-    "cdrimportstate"))
+    "cdrimportstate", "prepaidentry"))
 
 # Patterns are "app_label.codename"; a trailing "*" matches a codename prefix.
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
@@ -44,12 +44,18 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "voip.view_*",
         "voip.add_voipphone",
         "voip.change_voipphone",
+        # A prepaid phone's top-up sold at the desk (an invoice, like finance.add_invoice).
+        "voip.add_prepaidentry",
         "core.view_actionlog",
         # Messages to one customer from the card, and sending a failed one again.
         "messaging.view_message",
         "messaging.add_message",
         "messaging.change_message",
         "messaging.view_messagetemplate",
+        # The customer's equipment, issued and returned at the desk (WZ, ZW).
+        "warehouse.view_*",
+        "warehouse.add_stockdocument",
+        "warehouse.change_stockitem",
         # Hosted mailboxes on the card: created, password, quota, forwardings; deleting a
         # mailbox (its mail) and the tenant's mail domains are the administrator's.
         "mailhosting.view_mailbox",
@@ -81,9 +87,14 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "accounting.*",
         # The LMS import's runs and reports: the reconciliation of balances to the grosz.
         "lmsimport.view_importrun",
+        # Stock and its documents: what equipment sold and leased is invoiced from.
+        "warehouse.view_*",
         # Phones, their rated calls and price lists: what the invoices' call lines come from
         # (not the calls' recordings: what was said is the operators').
         *VOIP_VIEW_NO_RECORDINGS,
+        # Prepaid balances: top-ups (invoiced) and corrections (a refund, a mistake).
+        "voip.add_prepaidentry",
+        "voip.correct_prepaidentry",
         "customers.view_*",
         "customers.add_bankaccount",
         "customers.delete_bankaccount",
@@ -117,6 +128,13 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         *VOIP_VIEW_NO_RECORDINGS,
         "voip.add_voipphone",
         "voip.change_voipphone",
+        # Equipment: received, moved to their van, issued, returned, counted; ONTs
+        # registered and reset on the OLT. The catalogue, warehouses and OLTs are the
+        # administrator's.
+        "warehouse.view_*",
+        "warehouse.add_stockdocument",
+        "warehouse.change_stockitem",
+        "warehouse.add_ontaction",
         # Their cases and their day in the scheduler.
         "helpdesk.view_*",
         "helpdesk.add_interaction",

@@ -10,7 +10,9 @@ radius, voip, ...: each app registers in its ``AppConfig.ready``
 - its **actions** in the card's sidebar (``register_card_action``): "Wygeneruj pismo",
   "Wystaw fakturę", "Dodaj komputer", ...;
 - what it installs at the customer's **addresses** (``register_address_tags``): the
-  login IDs net47 shows next to each address ("identyfikatory komputerów").
+  login IDs net47 shows next to each address ("identyfikatory komputerów");
+- its own **documents** on the card's "Dokumenty" list (``register_card_documents``):
+  the warehouse's WZ and ZW, merged by date with the documents app's own.
 
 Each is shown only to users with its permission: a permission name, or a callable
 ``(user) -> bool`` where one name does not say it (finance's per-kind issue rights).
@@ -18,6 +20,7 @@ Each is shown only to users with its permission: a permission name, or a callabl
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy
@@ -255,3 +258,57 @@ def address_tags_for(customer, request) -> dict[int, list[AddressTag]]:
         for address_id, items in source.tags(customer, request).items():
             tags.setdefault(address_id, []).extend(items)
     return tags
+
+
+# --------------------------------------------------------------------------- documents
+
+@dataclass(frozen=True)
+class CardDocument:
+    """A document another app keeps, as a row of the card's "Dokumenty" list."""
+
+    # unique on the card, the row's id: "stockdocument-12"
+    key: str
+    date: date
+    kind: str  # what it is, in words: "WZ — issue to a customer"
+    number: str
+    # orders the documents of one day, newest first (when it was made)
+    at: datetime | None = None
+    title: str = ""
+    url: str = ""  # its page
+    file_url: str = ""  # its PDF
+    status: str = ""
+
+
+@dataclass(frozen=True)
+class CardDocumentSource:
+    key: str
+    # rows(customer, request, limit) -> [CardDocument, ...]: the customer's newest
+    # ``limit`` documents of the app, newest first; a constant number of queries.
+    rows: Callable
+    permission: str | Callable | None = None
+
+
+_DOCUMENT_SOURCES: dict[str, CardDocumentSource] = {}
+
+
+def register_card_documents(source: CardDocumentSource) -> None:
+    _DOCUMENT_SOURCES[source.key] = source
+
+
+def card_documents_for(customer, request, *, limit: int) -> list[CardDocument]:
+    """The documents every registered app keeps for ``customer`` that the user may see,
+    newest first (by date, then by when they were made), at most ``limit``."""
+    rows: list[CardDocument] = []
+    for source in sorted(_DOCUMENT_SOURCES.values(), key=lambda s: s.key):
+        if _allowed(source.permission, request.user):
+            rows.extend(source.rows(customer, request, limit))
+    rows.sort(key=card_document_order, reverse=True)
+    return rows[:limit]
+
+
+def card_document_order(row) -> tuple:
+    """The key the card's "Dokumenty" list is ordered by (newest last): the date, then when
+    it was made (a row without that time first within its day). ``row`` has ``date`` and
+    ``at`` (an aware datetime or None)."""
+    at = row.at
+    return (row.date, at is not None, at.timestamp() if at is not None else 0.0)

@@ -23,6 +23,7 @@ class Category:
     MESSAGING = "messaging"
     HELPDESK = "helpdesk"
     VOIP = "voip"
+    WAREHOUSE = "warehouse"
 
     LABELS = {
         DOCUMENTS: _("Documents"),
@@ -32,6 +33,7 @@ class Category:
         MESSAGING: _("Messages"),
         HELPDESK: _("Helpdesk"),
         VOIP: _("Telephony"),
+        WAREHOUSE: _("Warehouse"),
     }
 
 

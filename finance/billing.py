@@ -336,8 +336,10 @@ def subscription_start_check(start_date: date) -> None:
 
 
 def subscription_add(*, actor, customer: Customer, tariff: Tariff, start_date: date,
-                     end_date: date | None = None, discount=0, note: str = "") -> Subscription:
-    """Put ``tariff`` on ``customer``; the billing run bills it from ``start_date``."""
+                     end_date: date | None = None, discount=0, note: str = "",
+                     nested: bool = False) -> Subscription:
+    """Put ``tariff`` on ``customer``; the billing run bills it from ``start_date``.
+    ``nested``: called inside the caller's transaction, which then owns the commit."""
     if customer.tenant_id != current_tenant().pk or tariff.tenant_id != current_tenant().pk:
         raise Customer.DoesNotExist("Customer matching query does not exist.")
     tariff = Tariff.objects.get(pk=tariff.pk)
@@ -347,7 +349,7 @@ def subscription_add(*, actor, customer: Customer, tariff: Tariff, start_date: d
     if end_date is not None and end_date < start_date:
         raise ValidationError({"end_date": [_("The end is before the start.")]})
     discount = discount_clean(discount)
-    with transaction.atomic(durable=True):
+    with transaction.atomic(durable=not nested):
         subscription = Subscription.objects.create(
             customer=customer, tariff=tariff, start_date=start_date, end_date=end_date,
             discount=discount, note=(note or "").strip(), created_by=staff_of(actor))
@@ -357,10 +359,12 @@ def subscription_add(*, actor, customer: Customer, tariff: Tariff, start_date: d
     return subscription
 
 
-def subscription_end(*, actor, subscription: Subscription, end_date: date) -> Subscription:
+def subscription_end(*, actor, subscription: Subscription, end_date: date,
+                     nested: bool = False) -> Subscription:
     """End a subscription on ``end_date`` (its last billed day). A period already invoiced
-    cannot be taken back here: that is a correction of its invoice."""
-    with transaction.atomic(durable=True):
+    cannot be taken back here: that is a correction of its invoice.
+    ``nested``: called inside the caller's transaction, which then owns the commit."""
+    with transaction.atomic(durable=not nested):
         subscription = Subscription.objects.select_for_update().select_related(
             "tariff", "customer").get(pk=subscription.pk)
         if end_date < subscription.start_date:

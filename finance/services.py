@@ -248,9 +248,10 @@ def _write_lines(document, lines):
 
 
 def invoice_issue(*, actor, customer: Customer, lines, issue_date: date | None = None,
-                  due_date: date | None = None) -> FinanceDocument:
+                  due_date: date | None = None, nested: bool = False) -> FinanceDocument:
     """A VAT invoice: number from the tenant's pattern (gapless: taken in this transaction),
-    gross = Σ per-rate totals. Locks the customer's account; settles with open credit."""
+    gross = Σ per-rate totals. Locks the customer's account; settles with open credit.
+    ``nested``: called inside the caller's transaction, which then owns the commit."""
     lines = _clean_lines(lines)
     gross = _gross(lines)
     if gross <= 0:
@@ -259,7 +260,7 @@ def invoice_issue(*, actor, customer: Customer, lines, issue_date: date | None =
     due_date = due_date or issue_date + timedelta(days=setting_get("finance.payment_days"))
     if due_date < issue_date:
         raise ValidationError({"due_date": [_("The due date is before the issue date.")]})
-    with transaction.atomic(durable=True):
+    with transaction.atomic(durable=not nested):
         account = account_lock(customer)
         number = number_take(Kind.INVOICE, issue_date)
         invoice = document_create(
@@ -621,8 +622,9 @@ def bank_transfer_record(*, actor, customer: Customer, amount, booking_date: dat
 
 
 def debit_note_issue(*, actor, customer: Customer, amount, title: str,
-                     due_date: date | None = None) -> FinanceDocument:
-    """Nota obciążeniowa: a charge outside VAT (e.g. the fee of a payment demand)."""
+                     due_date: date | None = None, nested: bool = False) -> FinanceDocument:
+    """Nota obciążeniowa: a charge outside VAT (e.g. the fee of a payment demand).
+    ``nested``: called inside the caller's transaction, which then owns the commit."""
     if not (title or "").strip():
         raise ValidationError({"title": [_("A debit note needs its title.")]})
     today = timezone.localdate()
@@ -630,7 +632,7 @@ def debit_note_issue(*, actor, customer: Customer, amount, title: str,
         actor=actor, customer=customer, kind=Kind.DEBIT_NOTE, side="debit", amount=amount,
         title=title.strip(),
         due_date=due_date or today + timedelta(days=setting_get("finance.payment_days")),
-        log_message=N_("Debit note %(n)s: %(a)s"))
+        durable=not nested, log_message=N_("Debit note %(n)s: %(a)s"))
 
 
 def technical_issue(*, actor, customer: Customer, amount, charge: bool,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # System packages the test suite drives for real: Chromium (browser tests), FreeRADIUS, gettext
-# (compiling translations), PostgreSQL server binaries when no server answers.
+# (compiling translations), snmpd (the OLT tests), PostgreSQL server binaries when no server
+# answers.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null || need+=(chromium)
@@ -18,6 +19,8 @@ dpkg -s dovecot-pgsql >/dev/null 2>&1 || need+=(dovecot-pgsql)
 # Kannel (bearerbox, smsbox) and fakesmsc as its SMSC: the SMS tests (messaging/kannel.py).
 command -v bearerbox >/dev/null || [ -x /usr/sbin/bearerbox ] || need+=(kannel)
 [ -x /usr/lib/kannel/test/fakesmsc ] || need+=(kannel-extras)
+# snmpd: answers the OLTs' ONT OIDs through a pass program in the warehouse tests.
+command -v snmpd >/dev/null || [ -x /usr/sbin/snmpd ] || need+=(snmpd)
 # ping: the login's "additional information" pings the NAS and the client.
 command -v ping >/dev/null || need+=(iputils-ping)
 # WeasyPrint renders with Pango; DejaVu has the Polish letters.

@@ -16,6 +16,7 @@ PARTS = {
     "accounting": ("jpk", "registers", "debtors"),
     "lmsimport": ("runs",),
     "voip": ("phones",),
+    "warehouse": ("catalog", "olt", "card"),
 }
 
 

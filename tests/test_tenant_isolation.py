@@ -229,7 +229,10 @@ NEEDLES = ("Alfowski", VALID_PESEL, "601234567", "601 234 567", "NotatkaAlfa", "
            "KomunikatAlfa", "SzablonWiadomosciAlfa", "smtp-alfa", "faktura-alfa",
            "RozmowaAlfa", "DzwoniacyAlfa", "PowodAlfa", "UslugaAlfa", "SkryptAlfa",
            # KSeF and accounting (their isolation_<part>.py)
-           "DostawcaAlfa", "ZakupAlfa", "AwariaAlfa", "WezwanieAlfa")
+           "DostawcaAlfa", "ZakupAlfa", "AwariaAlfa", "WezwanieAlfa",
+           # the warehouse (warehouse/tests/isolation_<part>.py)
+           "MagazynAlfa", "HurtowniaAlfa", "ProduktAlfa", "OltAlfa",
+           "SNKARTAALFA1")
 
 
 @pytest.fixture

@@ -24,9 +24,12 @@ import time
 from dataclasses import dataclass, field
 from itertools import count
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from panoramisk import Manager
 from panoramisk.message import Message
+
+from core import netguard
 
 __all__ = [
     "AmiAuthError",
@@ -189,19 +192,54 @@ class _OneShotManager(Manager):
             self.lost.set_result(exc)
 
 
+async def _addresses(request: _Request) -> list[str]:
+    """The exchange's addresses, each one the platform may connect to (core.netguard):
+    resolved here, within the deadline, and connected to as checked — not by the name
+    again."""
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(
+            request.host, request.port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError, OSError) as exc:
+        raise AmiConnectionError(
+            _("Cannot connect to the telephone exchange at %(address)s: %(reason)s.")
+            % {"address": request.address, "reason": _os_reason(exc)}) from None
+    try:
+        return netguard.addresses_check(request.host, (info[4][0] for info in infos),
+                                        what=_("the telephone exchange"))
+    except ValidationError as exc:
+        raise AmiConnectionError(" ".join(exc.messages)) from None
+
+
+def _manager(address: str, request: _Request) -> "_OneShotManager":
+    return _OneShotManager(host=address, port=request.port, loop=asyncio.get_running_loop(),
+                           encoding=_WIRE_ENCODING, events="off")
+
+
+async def _connect_any(request: _Request) -> "_OneShotManager":
+    """A manager connected to the first of the exchange's addresses that answers (a name
+    with an IPv6 and an IPv4 address, the exchange listening on one)."""
+    error = None
+    for address in await _addresses(request):
+        manager = _manager(address, request)
+        try:
+            await _connect(manager, request)
+            return manager
+        except AmiConnectionError as exc:
+            manager.close()
+            error = exc
+        except BaseException:  # the deadline: nothing left half-open
+            manager.close()
+            raise
+    raise error
+
+
 async def _phone_status(request: _Request) -> PhoneStatus:
-    manager = _OneShotManager(
-        host=request.host,
-        port=request.port,
-        loop=asyncio.get_running_loop(),
-        encoding=_WIRE_ENCODING,
-        events="off",
-    )
+    manager = None
     ids = _ActionIds()
     try:
         try:
             async with asyncio.timeout(request.timeout) as deadline:
-                await _connect(manager, request)
+                manager = await _connect_any(request)
                 await _login(manager, request, ids)
                 details = await _show_endpoint(manager, request, ids)
                 channels = await _show_channels(manager, request, ids)
@@ -212,9 +250,10 @@ async def _phone_status(request: _Request) -> PhoneStatus:
             ) from None
         await _logoff(manager, ids, deadline.when())
     finally:
-        manager.close()
-        if not manager.lost.done():
-            manager.lost.cancel()
+        if manager is not None:
+            manager.close()
+            if not manager.lost.done():
+                manager.lost.cancel()
         await asyncio.sleep(0)  # let the transport close its socket before the loop ends
     return _build_status(details, channels, request.endpoint)
 

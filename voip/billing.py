@@ -8,9 +8,9 @@ billed yet become one invoice line per period and billing group ("Phone calls: M
 price list's prices are net. Each call billed keeps its invoice (``Call.invoice``): that
 is the invoice's call list, as CSV and as pages appended to the invoice's PDF.
 
-Calls of a prepaid phone are not invoiced. A customer whose calls of a period cost
-nothing gets no invoice for them; free calls ride on the customer's paid ones (they are
-listed on that invoice's call list).
+Calls rated as prepaid (taken off the phone's balance) are not invoiced. A customer whose
+calls of a period cost nothing gets no invoice for them; free calls ride on the customer's
+paid ones (they are listed on that invoice's call list).
 """
 
 import csv
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,7 +30,7 @@ from core.billing_usage import UsageLine, UsageSource
 from core.sql import values_in
 from core.tenant_settings import setting_get
 
-from .models import BillingGroup, Call, VoipPhone
+from .models import BillingGroup, Call
 
 ZERO = Decimal("0")
 # The PDF shows at most this many calls; the CSV has them all.
@@ -50,13 +50,12 @@ class BilledCalls:
 
 def _billable(run_date: date):
     """Calls not billed yet, of periods ended before ``run_date``'s month (and before
-    today's), of postpaid phones (or of a phone since removed: its calls are still
-    owed)."""
+    today's), rated as postpaid (a prepaid call was taken off the phone's balance; a
+    removed phone's calls are still owed)."""
     # A run dated ahead (finance.billing_months_ahead) bills no period still under way.
     ended_before = min(run_date, timezone.localdate()).replace(day=1)
-    return Call.objects.filter(
-        invoice__isnull=True, customer__isnull=False, period__lt=ended_before
-    ).filter(Q(phone__isnull=True) | Q(phone__billing_type=VoipPhone.BillingType.POSTPAID))
+    return Call.objects.filter(invoice__isnull=True, prepaid=False, customer__isnull=False,
+                               period__lt=ended_before)
 
 
 def usage_customers(run_date: date, after: int | None, limit: int) -> list[int]:

@@ -14,7 +14,7 @@ import csv
 import datetime
 import io
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.db import connection, connections, transaction
@@ -71,6 +71,7 @@ class ImportResult:
     no_rule: int = 0
     amount: Decimal = Decimal("0")
     blocked: list[int] = field(default_factory=list)  # phones over their limit
+    exhausted: list[int] = field(default_factory=list)  # prepaid phones now at zero
 
 
 def destination_digits(dialled: str) -> str:
@@ -116,11 +117,12 @@ class _Phone:
     """What rating needs of a phone (read once per import run, not as a model)."""
 
     __slots__ = ("pk", "customer_id", "number", "free_seconds", "notify_threshold",
-                 "allowance")
+                 "allowance", "prepaid")
 
     def __init__(self, pk, customer_id, number, free_minutes, amount_limit, notify_threshold,
-                 groups, frees):
+                 groups, frees, billing_type=VoipPhone.BillingType.POSTPAID):
         self.pk, self.customer_id, self.number = pk, customer_id, number
+        self.prepaid = billing_type == VoipPhone.BillingType.PREPAID
         self.free_seconds = free_minutes * 60
         self.notify_threshold = notify_threshold
         self.allowance = rating.Allowance(
@@ -173,7 +175,7 @@ class _Run:
             found = found | VoipPhone.objects.filter(number__number__in=values_in(
                 numbers, "bigint"))
         rows = list(found.values_list("pk", "customer_id", "number__number", "free_minutes",
-                                      "amount_limit", "notify_threshold"))
+                                      "amount_limit", "notify_threshold", "billing_type"))
         loaded = [row[0] for row in rows]
         groups: dict[int, set] = {}
         frees: dict[int, set] = {}
@@ -187,9 +189,9 @@ class _Run:
                     column_any(FreeNumber, "phone", loaded, "bigint")).values_list(
                     "phone_id", "number"):
                 frees.setdefault(phone_id, set()).add(number)
-        for pk, customer_id, number, minutes, limit, threshold in rows:
+        for pk, customer_id, number, minutes, limit, threshold, billing_type in rows:
             phone = _Phone(pk, customer_id, number, minutes, limit, threshold,
-                           groups.get(pk, ()), frees.get(pk, ()))
+                           groups.get(pk, ()), frees.get(pk, ()), billing_type)
             self.by_id[pk] = self.by_number[number] = phone
         for i in ids:
             self.by_id.setdefault(i, None)
@@ -238,6 +240,12 @@ def _rate(run: _Run, cdrs: list[Cdr], *, advance: bool = True) -> ImportResult:
             period = day.replace(day=1)
             keys.add((phone.pk, period))
             todo.append((cdr, phone, day, period))
+        balances, gone = _phones_lock({phone.pk: phone for _c, phone, _d, _p in todo})
+        if gone:  # removed since the run met them: not rated here
+            result.unknown_phone += [c.unique_id for c, phone, _d, _p in todo
+                                     if phone.pk in gone]
+            todo = [t for t in todo if t[1].pk not in gone]
+            keys = {k for k in keys if k[0] not in gone}
         slots = _usages_lock(tenant, keys, run.by_id)
         calls, crossed = [], []
         current = timezone.localdate().replace(day=1)
@@ -251,7 +259,8 @@ def _rate(run: _Run, cdrs: list[Cdr], *, advance: bool = True) -> ImportResult:
             destination = destination_digits(cdr.destination)
             rated = rate(destination=destination, seconds=cdr.seconds,
                          prices=on_day.get(day) or run.prices_on(day),
-                         allowance=phone.allowance, usage=usage)
+                         allowance=phone.allowance, usage=usage,
+                         balance=balances.get(phone.pk) if phone.prepaid else None)
             rule = rated.rule
             if rule is None:
                 result.no_rule += 1
@@ -262,19 +271,24 @@ def _rate(run: _Run, cdrs: list[Cdr], *, advance: bool = True) -> ImportResult:
                 result.blocked.append(phone.pk)
             if rated.threshold_crossed and period == current:
                 crossed.append((phone, usage.amount))
+            if rated.balance_exhausted:
+                result.exhausted.append(phone.pk)
             calls.append((tenant_id, phone.pk, phone.customer_id, cdr.unique_id,
                           cdr.caller[:20], destination, cdr.start, max(cdr.seconds, 0),
                           rated.billed_seconds, rated.free_seconds, rated.amount,
                           rated.reason, period, rule.id if rule is not None else None,
-                          explanation(rule), None, now))
+                          explanation(rule), None, phone.prepaid, now))
         result.amount = amount
         result.rated = len(calls)
         rows_copy(Call, CALL_COLUMNS, calls)
         # a recording that came before its call was rated is linked to it now
         recordings_link(unique_ids=[row[3] for row in calls])
         _usages_store(slots.values())
+        _balances_store(balances)
         for phone_id in sorted(set(result.blocked)):
             phone_block_set(actor=None, phone=VoipPhone(pk=phone_id), limit=True)
+        for phone_id in sorted(set(result.exhausted)):
+            phone_block_set(actor=None, phone=VoipPhone(pk=phone_id), prepaid=True)
         for phone, total in crossed:
             publish("voip.threshold_crossed", phone_id=phone.pk, customer_id=phone.customer_id,
                     number=str(phone.number), amount=str(total),
@@ -293,7 +307,7 @@ def _state_advance(state: CdrImportState, last_end: datetime.datetime) -> None:
 
 CALL_COLUMNS = ["tenant", "phone", "customer", "unique_id", "caller", "destination",
                 "started_at", "seconds", "billed_seconds", "free_seconds", "amount", "reason",
-                "period", "rule", "priced_by", "invoice", "created_at"]
+                "period", "rule", "priced_by", "invoice", "prepaid", "created_at"]
 
 
 def _started(cdr: Cdr):
@@ -401,6 +415,50 @@ def _usages_store(slots) -> None:
             "string_to_array(%s, ',')::bool[]) AS t(id, f, a, l, r) WHERE u.id = t.id", values)
 
 
+def _phones_lock(phones: dict[int, "_Phone"]) -> tuple[dict[int, rating.Balance], set[int]]:
+    """The batch's phones locked in primary-key order — before their usage rows, as
+    ``services.phone_update`` and ``phone_remove`` lock a phone, then its usage — and what
+    staff may have changed since the run first read them taken from the locked rows (the
+    billing type, the limit and threshold, a prepaid balance). Returns the prepaid phones'
+    balances and the ids of phones no longer there."""
+    if not phones:
+        return {}, set()
+    rows = (VoipPhone.objects.filter(column_any(VoipPhone, "id", sorted(phones), "bigint"))
+            .select_for_update().order_by("pk")
+            .values_list("pk", "billing_type", "prepaid_balance", "blocked_prepaid",
+                         "amount_limit", "notify_threshold"))
+    balances, found = {}, set()
+    for pk, billing_type, balance, blocked, limit, threshold in rows:
+        found.add(pk)
+        phone = phones[pk]
+        phone.prepaid = billing_type == VoipPhone.BillingType.PREPAID
+        phone.notify_threshold = threshold
+        if (limit, threshold) != (phone.allowance.amount_limit,
+                                  phone.allowance.notify_threshold):
+            phone.allowance = replace(phone.allowance, amount_limit=limit,
+                                      notify_threshold=threshold)
+        if phone.prepaid:
+            balances[pk] = rating.Balance(left=balance, exhausted=blocked)
+    return balances, set(phones) - found
+
+
+def _balances_store(balances: dict[int, rating.Balance]) -> None:
+    """The batch's prepaid balances written back, one statement."""
+    if not balances:
+        return
+    if connection.vendor != "postgresql":
+        for pk, balance in balances.items():
+            VoipPhone.objects.filter(pk=pk).update(prepaid_balance=balance.left)
+        return
+    values = [",".join(str(pk) for pk in balances),
+              ",".join(str(b.left) for b in balances.values())]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {VoipPhone._meta.db_table} p SET prepaid_balance = t.b "  # noqa: S608
+            "FROM unnest(string_to_array(%s, ',')::bigint[], "
+            "string_to_array(%s, ',')::numeric[]) AS t(id, b) WHERE p.id = t.id", values)
+
+
 def _price_lists() -> list[tuple[datetime.date, rating.PriceList]]:
     lists = {pl.pk: (pl.valid_from, []) for pl in PriceList.objects.all()}
     for rule in PriceRule.objects.select_related("billing_group"):
@@ -441,6 +499,7 @@ def cdr_import_asterisk(*, tenant) -> ImportResult:
         total.unknown_phone += result.unknown_phone
         total.out_of_range += result.out_of_range
         total.blocked += result.blocked
+        total.exhausted += result.exhausted
         latest = timezone.now() + AHEAD
         ends = [c.end for c in batch if in_range(c, latest)]
         if ends:

@@ -61,3 +61,23 @@ class PhoneForm(BootstrapForm):
         data["free_numbers"] = [line for line in data["free_numbers"].splitlines()
                                 if line.strip()]
         return data
+
+
+class PrepaidForm(BootstrapForm):
+    """A prepaid phone's top-up or correction; the service checks the amount."""
+
+    kind = forms.ChoiceField(label=_("type"), choices=[
+        ("top_up", _("top-up")), ("correction", _("correction"))])
+    amount = forms.CharField(label=_("amount"), max_length=20,
+                             help_text=_("A correction may be below zero (a refund)."))
+    reference = forms.CharField(label=_("payment reference"), required=False, max_length=100,
+                                help_text=_("What the customer paid by: a KP number, a "
+                                            "transfer's title."))
+    note = forms.CharField(label=_("note"), required=False, max_length=500)
+    request_token = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not user.has_perm("voip.correct_prepaidentry"):
+            # a correction moves the balance without a sale: the accountant's
+            self.fields["kind"].choices = [("top_up", _("top-up"))]

@@ -12,6 +12,7 @@ register_log_kinds({
     "voipphone.change": _("Phone changed"),
     "voipphone.block": _("Phone blocked or unblocked"),
     "voipphone.remove": _("Phone removed"),
+    "voipphone.prepaid": _("Prepaid balance topped up or corrected"),
 }, model="voip.VoipPhone")
 register_log_kinds({
     "tariffscript.change": _("Subtariff script changed"),

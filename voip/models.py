@@ -209,6 +209,8 @@ class VoipPhone(TenantOwned):
     fax = models.BooleanField(_("fax"), default=False)
     blocked_debt = models.BooleanField(_("blocked for debt"), default=False)
     blocked_limit = models.BooleanField(_("blocked over the amount limit"), default=False)
+    prepaid_balance = models.DecimalField(_("prepaid balance"), default=0, **MONEY)
+    blocked_prepaid = models.BooleanField(_("blocked: prepaid balance used up"), default=False)
     # The outcome of the last writing to Asterisk (``asterisk.phone_provision``).
     provisioned_at = models.DateTimeField(_("written to the exchange"), null=True, blank=True)
     provision_error = models.CharField(_("exchange error"), max_length=500, blank=True)
@@ -246,7 +248,7 @@ class VoipPhone(TenantOwned):
 
     @property
     def blocked(self) -> bool:
-        return self.blocked_debt or self.blocked_limit
+        return self.blocked_debt or self.blocked_limit or self.blocked_prepaid
 
 
 class FreeNumber(TenantOwned):
@@ -346,6 +348,8 @@ class Call(TenantOwned):
     invoice = models.ForeignKey("finance.FinanceDocument", null=True, blank=True,
                                 on_delete=models.PROTECT, related_name="+",
                                 verbose_name=_("invoice"), db_index=False)
+    # A call of a prepaid phone: taken off the phone's balance when rated, never invoiced.
+    prepaid = models.BooleanField(_("prepaid"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -355,11 +359,14 @@ class Call(TenantOwned):
         constraints = [
             models.UniqueConstraint(fields=["tenant", "unique_id"], name="call_unique_id_uniq"),
             models.CheckConstraint(condition=Q(amount__gte=0), name="call_amount_not_negative"),
+            models.CheckConstraint(condition=Q(prepaid=False) | Q(invoice__isnull=True),
+                                   name="call_prepaid_not_invoiced"),
         ]
         indexes = [models.Index(fields=["phone", "period"], name="call_phone_period_idx"),
                    models.Index(fields=["invoice"], name="call_invoice_idx"),
                    models.Index(fields=["customer", "period"],
-                                condition=Q(invoice__isnull=True), name="call_unbilled_idx"),
+                                condition=Q(invoice__isnull=True, prepaid=False),
+                                name="call_unbilled_idx"),
                    models.Index(fields=["customer", "started_at"],
                                 name="call_customer_started_idx")]
 
@@ -393,6 +400,57 @@ class Recording(TenantOwned):
         ]
         indexes = [models.Index(fields=["tenant", "unique_id"], name="recording_unique_id_idx"),
                    models.Index(fields=["recorded_at"], name="recording_recorded_idx")]
+
+
+class PrepaidEntry(TenantOwned):
+    """Money put on a prepaid phone's balance (a top-up, as the customer paid it) or taken
+    off it by staff (a correction, a refund); the calls take the rest. ``balance_after``:
+    the phone's balance right after this entry."""
+
+    class Kind(models.TextChoices):
+        TOP_UP = "top_up", _("top-up")
+        CORRECTION = "correction", _("correction")
+
+    # kept when the phone is removed (its balance must be zero by then)
+    phone = models.ForeignKey(VoipPhone, null=True, on_delete=models.SET_NULL,
+                              related_name="prepaid_entries")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT,
+                                 related_name="+", verbose_name=_("customer"))
+    number = models.BigIntegerField(_("phone number"))  # E.164 digits, kept
+    kind = models.CharField(_("type"), max_length=12, choices=Kind.choices)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    balance_after = models.DecimalField(_("balance after"), **MONEY)
+    # A top-up is sold on an invoice (the customer pays it as any other); a correction
+    # has none (its finance side, if any, is the accountant's).
+    invoice = models.ForeignKey("finance.FinanceDocument", null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("invoice"))
+    # what the customer paid by (a KP number, a transfer's title)
+    reference = models.CharField(_("payment reference"), max_length=100, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    request_token = models.UUIDField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("prepaid entry")
+        verbose_name_plural = _("prepaid entries")
+        # A top-up is sold (an invoice, like a sale at the desk); a correction moves the
+        # balance without money in hand: the accountant's.
+        permissions = [("correct_prepaidentry", _("Can correct a prepaid balance"))]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind="top_up", amount__gt=0)
+                                   | Q(kind="correction") & ~Q(amount=0),
+                                   name="prepaidentry_amount_by_kind"),
+            models.CheckConstraint(condition=Q(kind="top_up", invoice__isnull=False)
+                                   | Q(kind="correction", invoice__isnull=True),
+                                   name="prepaidentry_invoice_by_kind"),
+            models.UniqueConstraint(fields=["tenant", "request_token"],
+                                    name="prepaidentry_request_token_uniq"),
+        ]
+        indexes = [models.Index(fields=["phone", "-created_at"], name="prepaidentry_phone_idx")]
 
 
 class PhoneUsage(TenantOwned):

@@ -16,6 +16,10 @@ costs — the one function every path calls (the CDR import, a re-rating, the be
 * **Limit and threshold**: the period's running total; the call that brings it to the
   amount limit or past it says so (the phone is then blocked), and the one that first
   reaches the notification threshold says so (the customer is told once a period).
+* **Prepaid balance**: a prepaid phone's calls are taken off its balance; the call that
+  brings the balance to zero or below says so (the phone is then blocked until a top-up
+  puts it above zero: ``prepaid_exhausted``). The call is charged in full even when it
+  costs more than was left — the exchange let it through.
 
 Every rated call keeps what priced it (``Rated``): the rule, the seconds billed, the free
 seconds used, why it is free — a customer's question "why this amount" has an answer.
@@ -54,6 +58,24 @@ class Usage:
     threshold_reached: bool = False
 
 
+@dataclass(slots=True)
+class Balance:
+    """A prepaid phone's balance as the calls are rated."""
+
+    left: Decimal = ZERO
+    exhausted: bool = False
+
+
+def limit_reached(amount: Decimal, limit: Decimal | None) -> bool:
+    """A period's calls costing ``amount`` have reached the phone's amount limit."""
+    return limit is not None and amount >= limit
+
+
+def prepaid_exhausted(balance: Decimal) -> bool:
+    """A prepaid phone with this balance may not call (blocked): nothing above zero left."""
+    return balance <= 0
+
+
 @dataclass(frozen=True, slots=True)
 class Allowance:
     """What a phone may use in a period."""
@@ -75,6 +97,7 @@ class Rated:
     reason: str  # "priced", "free_number", "free_minutes", "unanswered", "no_rule"
     limit_reached: bool = False  # this call brought the period to the amount limit
     threshold_crossed: bool = False  # this call first reached the notification threshold
+    balance_exhausted: bool = False  # this call used up the prepaid balance
 
 
 class PriceList:
@@ -108,8 +131,9 @@ def billed_seconds(seconds: int, first: int, following: int) -> int:
 
 
 def rate(*, destination: str, seconds: int, prices: PriceList, allowance: Allowance,
-         usage: Usage) -> Rated:
-    """Rate one call and update ``usage`` (the phone's period so far) with it."""
+         usage: Usage, balance: Balance | None = None) -> Rated:
+    """Rate one call and update ``usage`` (the phone's period so far) with it, and
+    ``balance`` (a prepaid phone's) when given."""
     rule = prices.match(destination)
     if rule is None:
         return Rated(None, 0, 0, 0, ZERO, "no_rule")
@@ -128,13 +152,17 @@ def rate(*, destination: str, seconds: int, prices: PriceList, allowance: Allowa
     amount = round_grosz(rule.price_per_minute * paid / 60 + rule.connection_fee)
     usage.amount += amount
     limit = threshold = False
-    if allowance.amount_limit is not None and not usage.limit_reached \
-            and usage.amount >= allowance.amount_limit:
+    if not usage.limit_reached and limit_reached(usage.amount, allowance.amount_limit):
         usage.limit_reached = limit = True
     if allowance.notify_threshold is not None and not usage.threshold_reached \
             and usage.amount >= allowance.notify_threshold:
         usage.threshold_reached = threshold = True
-    return Rated(rule, billed, free, paid, amount, "priced", limit, threshold)
+    exhausted = False
+    if balance is not None:
+        balance.left -= amount
+        if not balance.exhausted and prepaid_exhausted(balance.left):
+            balance.exhausted = exhausted = True
+    return Rated(rule, billed, free, paid, amount, "priced", limit, threshold, exhausted)
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext as _
 
-from .models import BillingGroup, Call, NumberRange, PhoneUsage, VoipPhone
+from .models import BillingGroup, Call, NumberRange, PhoneUsage, PrepaidEntry, VoipPhone
 
 
 def phone_card_list(*, customer_id: int) -> list[VoipPhone]:
@@ -50,6 +50,15 @@ def customer_call_invoices(*, customer_id: int) -> list[dict]:
 def phone_usage_get(*, phone: VoipPhone, period):
     """The phone's usage of ``period`` (None before its first rated call). One query."""
     return PhoneUsage.objects.filter(phone=phone, period=period).first()
+
+
+def prepaid_entries_page(*, phone: VoipPhone, page: int, per_page: int = 20):
+    """A prepaid phone's top-ups and corrections, newest first (a page and whether
+    another follows). One query."""
+    from core.paging import slice_page
+
+    return slice_page(PrepaidEntry.objects.filter(phone=phone)
+                      .select_related("created_by", "invoice"), page, per_page)
 
 
 def customer_phone_usage(*, customer_id: int, period) -> list:

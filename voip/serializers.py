@@ -23,6 +23,7 @@ from .models import (
     Call,
     NumberRange,
     PhoneNumber,
+    PrepaidEntry,
     PriceList,
     PriceRule,
     VoipPhone,
@@ -108,8 +109,10 @@ class VoipPhoneSerializer(serializers.ModelSerializer):
     has_voicemail_pin = serializers.SerializerMethodField()
     # "" when there is none: not an e-mail format the schema could promise
     voicemail_email = serializers.CharField(read_only=True)
-    blocked = serializers.BooleanField(read_only=True, help_text="Blocked for debt or over "
-                                                                 "the amount limit.")
+    blocked = serializers.BooleanField(read_only=True, help_text="Blocked for debt, over "
+                                                                 "the amount limit or with "
+                                                                 "its prepaid balance used "
+                                                                 "up.")
 
     class Meta:
         model = VoipPhone
@@ -117,8 +120,8 @@ class VoipPhoneSerializer(serializers.ModelSerializer):
                   "subscription", "billing_type", "free_minutes", "free_minute_groups",
                   "free_numbers_count", "free_numbers", "amount_limit", "notify_threshold",
                   "context", "has_voicemail_pin", "voicemail_email", "fax", "blocked_debt",
-                  "blocked_limit", "blocked", "provisioned_at", "provision_error",
-                  "created_at"]
+                  "blocked_limit", "blocked_prepaid", "prepaid_balance", "blocked",
+                  "provisioned_at", "provision_error", "created_at"]
         read_only_fields = fields
 
     def get_free_numbers(self, phone) -> list[str]:
@@ -190,6 +193,27 @@ class VoipPhoneBlockSerializer(serializers.Serializer):
         if not attrs:
             raise serializers.ValidationError(_("Give debt, limit or both."))
         return attrs
+
+
+class PrepaidEntrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PrepaidEntry
+        fields = ["id", "phone", "number", "kind", "amount", "balance_after", "invoice",
+                  "reference", "note", "created_at", "created_by"]
+        read_only_fields = fields
+
+
+class PrepaidEntryInputSerializer(serializers.Serializer):
+    """A top-up (above zero) or a correction (either sign, with a note)."""
+
+    kind = serializers.ChoiceField(choices=PrepaidEntry.Kind.choices, default="top_up")
+    # as text: the service parses it (no floats, no exponents)
+    amount = serializers.CharField(max_length=20, help_text="e.g. 20.00")
+    reference = serializers.CharField(max_length=100, required=False, allow_blank=True,
+                                      help_text="What the customer paid by.")
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    request_token = serializers.UUIDField(required=False, help_text=(
+        "A one-time token: the same request sent twice enters the money once."))
 
 
 # --------------------------------------------------------------------------- prices
@@ -310,3 +334,6 @@ class CdrImportResultSerializer(serializers.Serializer):
     amount = serializers.DecimalField(**MONEY, help_text="The amount of the rated calls.")
     blocked = serializers.ListField(child=serializers.IntegerField(),
                                     help_text="Phones blocked now over their amount limit.")
+    exhausted = serializers.ListField(child=serializers.IntegerField(),
+                                      help_text="Prepaid phones blocked now: their balance "
+                                                "ran out.")

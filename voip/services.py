@@ -23,6 +23,7 @@ from core.actionlog import N_, action_log, action_log_bulk, diff_fields, staff_o
 from core.sql import values_in
 from core.tenant_settings import setting_get
 
+from . import rating
 from .apps import ASTERISK_NAME
 from .models import (
     NUMBER_MAX_DIGITS,
@@ -32,6 +33,8 @@ from .models import (
     FreeNumber,
     NumberRange,
     PhoneNumber,
+    PhoneUsage,
+    PrepaidEntry,
     VoipPhone,
 )
 
@@ -208,15 +211,23 @@ def context_clean(value: str) -> str:
     return value
 
 
-def _money_clean(value, label) -> Decimal | None:
+AMOUNT_TEXT = re.compile(r"[-+]?[0-9]{1,12}(\.[0-9]{1,12})?")
+
+
+def _money_clean(value, label, *, signed: bool = False) -> Decimal | None:
+    """An amount to the grosz, 0.00 to 999 999.99 (``signed``: either sign)."""
     if value in (None, ""):
         return None
-    try:
-        amount = Decimal(str(value).replace(",", ".").strip())
-    except ArithmeticError:
-        raise ValidationError(_("%(f)s: not an amount.") % {"f": label}) from None
-    if not amount.is_finite() or amount < 0 or amount > Decimal("999999.99") \
-            or amount != amount.quantize(Decimal("0.01")):
+    text = str(value).replace(",", ".").replace(" ", "").strip()
+    # digits and a decimal point only: no exponents ("1e3"), NaN or Infinity
+    if not AMOUNT_TEXT.fullmatch(text):
+        raise ValidationError(_("%(f)s: not an amount.") % {"f": label})
+    amount = Decimal(text)
+    if not amount.is_finite() or abs(amount) > Decimal("999999.99") \
+            or (amount < 0 and not signed) or amount != amount.quantize(Decimal("0.01")):
+        if signed:
+            raise ValidationError(_("%(f)s: an amount up to 999 999.99 either way, to the "
+                                    "grosz.") % {"f": label})
         raise ValidationError(_("%(f)s: an amount from 0.00 to 999 999.99, to the grosz.")
                               % {"f": label})
     return amount.quantize(Decimal("0.01"))
@@ -224,6 +235,7 @@ def _money_clean(value, label) -> Decimal | None:
 
 PHONE_FIELDS = ("billing_type", "free_minutes", "free_numbers_count", "amount_limit",
                 "notify_threshold", "context", "voicemail_email", "fax", "server")
+BLOCK_FIELDS = ("blocked_limit", "blocked_prepaid")
 
 
 def _phone_values(values: dict) -> dict:
@@ -255,15 +267,10 @@ def _phone_values(values: dict) -> dict:
 
 
 def _billing_type_clean(value) -> str:
-    """Postpaid: the calls on the monthly invoice. Prepaid (calls taken off a balance paid
-    in advance) is refused until such a balance exists: its calls would be charged
-    nowhere."""
-    if value == VoipPhone.BillingType.PREPAID:
-        raise ValidationError(_("Prepaid phones are not available yet: their calls would "
-                                "be charged nowhere. Choose postpaid (the calls on the "
-                                "monthly invoice)."))
+    """Postpaid: the calls on the monthly invoice. Prepaid: the calls taken off the
+    phone's balance, topped up in advance (``prepaid_entry_add``)."""
     if value not in VoipPhone.BillingType.values:
-        raise ValidationError(_("Choose postpaid."))
+        raise ValidationError(_("Choose postpaid or prepaid."))
     return value
 
 
@@ -353,6 +360,10 @@ def _phone_create(*, actor, customer, numbers_range, number, password, free_minu
         phone = VoipPhone.objects.create(customer=customer, number=taken,
                                          subscription=subscription, created_by=staff_of(actor),
                                          request_token=request_token, **clean)
+        # a new prepaid phone has nothing to call with until it is topped up
+        phone.blocked_prepaid = _prepaid_blocked(phone)
+        if phone.blocked_prepaid:
+            phone.save(update_fields=["blocked_prepaid"])
         phone.free_minute_groups.set(groups)
         FreeNumber.objects.bulk_create([FreeNumber(tenant_id=phone.tenant_id, phone=phone,
                                                    number=n) for n in frees])
@@ -371,15 +382,29 @@ def phone_update(*, actor, phone: VoipPhone, free_minute_groups=None, free_numbe
     groups = _groups_clean(free_minute_groups) if free_minute_groups is not None else None
     with transaction.atomic():
         phone = VoipPhone.objects.select_for_update().select_related("number").get(pk=phone.pk)
-        before = {k: getattr(phone, k) for k in (*PHONE_FIELDS, "password", "voicemail_pin")}
+        before = {k: getattr(phone, k) for k in (*PHONE_FIELDS, *BLOCK_FIELDS, "password",
+                                                 "voicemail_pin")}
         for key, value in clean.items():
             setattr(phone, key, value)
+        if phone.billing_type != before["billing_type"] and phone.prepaid_balance != 0:
+            raise ValidationError({"billing_type": [
+                _("The phone's prepaid balance is %(b)s: bring it to zero (a correction, "
+                  "a refund) before changing the billing type.")
+                % {"b": phone.prepaid_balance}]})
+        phone.blocked_prepaid = _prepaid_blocked(phone)
+        if phone.amount_limit != before["amount_limit"]:
+            # the period under way judged again by the new limit (a block set by hand
+            # stays otherwise)
+            phone.blocked_limit = rating.limit_reached(_usage_now(phone), phone.amount_limit)
         count = phone.free_numbers_count
         frees = _free_numbers_clean(free_numbers, count) if free_numbers is not None else None
         if frees is None and phone.free_numbers.count() > count:
             raise ValidationError({"free_numbers_count": [
                 _("The phone has more free numbers than that; remove some first.")]})
-        changes = diff_fields(phone, before, PHONE_FIELDS)
+        changes = diff_fields(phone, before, (*PHONE_FIELDS, *BLOCK_FIELDS))
+        if "amount_limit" in changes:
+            PhoneUsage.objects.filter(phone=phone, period=_period_now()).update(
+                limit_reached=phone.blocked_limit)
         secret = [k for k in ("password", "voicemail_pin") if before[k] != getattr(phone, k)]
         phone.save()
         if groups is not None:
@@ -398,16 +423,21 @@ def phone_update(*, actor, phone: VoipPhone, free_minute_groups=None, free_numbe
 
 
 def phone_block_set(*, actor, phone: VoipPhone, debt: bool | None = None,
-                    limit: bool | None = None) -> VoipPhone:
-    """Block or unblock the phone for debt or for the amount limit; the blocked dialplan
-    context follows in Asterisk on commit."""
+                    limit: bool | None = None, prepaid: bool | None = None) -> VoipPhone:
+    """Block or unblock the phone for debt, for the amount limit or for its prepaid
+    balance used up; the blocked dialplan context follows in Asterisk on commit."""
     with transaction.atomic():
         phone = VoipPhone.objects.select_for_update().select_related("number").get(pk=phone.pk)
-        before = {"blocked_debt": phone.blocked_debt, "blocked_limit": phone.blocked_limit}
+        before = {"blocked_debt": phone.blocked_debt, "blocked_limit": phone.blocked_limit,
+                  "blocked_prepaid": phone.blocked_prepaid}
         if debt is not None:
             phone.blocked_debt = debt
         if limit is not None:
             phone.blocked_limit = limit
+            if limit:  # blocked for the period under way: a new period lifts it
+                _usage_now_row(phone).filter(limit_reached=False).update(limit_reached=True)
+        if prepaid is not None:
+            phone.blocked_prepaid = prepaid
         changes = diff_fields(phone, before, before)
         if changes:
             phone.save(update_fields=list(changes))
@@ -430,13 +460,17 @@ def phones_debt_block_follow(*, debtor_ids, customer_id: int | None = None,
         phones = VoipPhone.objects.all()
         if customer_id is not None:
             phones = phones.filter(customer_id=customer_id)
+        debtor_set = set(debtors)
         in_debt = Q(customer_id__in=values_in(debtors, "bigint"))
-        to_block = [] if lift_only else list(
-            phones.filter(in_debt, blocked_debt=False).select_for_update().order_by("pk")
-            .values_list("pk", "tenant_id", "customer_id"))
-        to_unblock = list(phones.filter(blocked_debt=True).exclude(in_debt)
-                          .select_for_update().order_by("pk")
-                          .values_list("pk", "tenant_id", "customer_id"))
+        changing = Q(blocked_debt=True) & ~in_debt
+        if not lift_only:
+            changing |= in_debt & Q(blocked_debt=False)
+        # one locking query in primary-key order (as the CDR import locks phones): two
+        # passes could wait on the import in a circle
+        rows = list(phones.filter(changing).select_for_update().order_by("pk")
+                    .values_list("pk", "tenant_id", "customer_id", "blocked_debt"))
+        to_block = [row[:3] for row in rows if not row[3] and row[2] in debtor_set]
+        to_unblock = [row[:3] for row in rows if row[3] and row[2] not in debtor_set]
         entries = []
         for rows, blocked, message in (
                 (to_block, True, N_("Phones blocked for debt: %(count)s.")),
@@ -460,6 +494,10 @@ def phone_remove(*, actor, phone: VoipPhone) -> None:
     """Remove the phone; its number goes to quarantine and Asterisk forgets it on commit."""
     with transaction.atomic():
         phone = VoipPhone.objects.select_for_update().select_related("number").get(pk=phone.pk)
+        if phone.prepaid_balance != 0:
+            raise ValidationError(_("The phone's prepaid balance is %(b)s: bring it to zero "
+                                    "(a correction, a refund) before removing the phone.")
+                                  % {"b": phone.prepaid_balance})
         number = PhoneNumber.objects.select_for_update().get(pk=phone.number_id)
         tenant_id, phone_id, digits = phone.tenant_id, phone.pk, number.number
         customer = phone.customer
@@ -468,6 +506,172 @@ def phone_remove(*, actor, phone: VoipPhone) -> None:
         action_log(actor=actor, customer=customer, kind="voipphone.remove",
                    message=N_("Phone %(n)s removed"), params={"n": f"+{digits}"})
         transaction.on_commit(lambda: _provision_task(tenant_id, phone_id))
+
+
+def _prepaid_blocked(phone: VoipPhone) -> bool:
+    return (phone.billing_type == VoipPhone.BillingType.PREPAID
+            and rating.prepaid_exhausted(phone.prepaid_balance))
+
+
+def _period_now() -> datetime.date:
+    return timezone.localdate().replace(day=1)
+
+
+def _usage_now_row(phone: VoipPhone):
+    """The phone's usage row of the period under way (made when missing), as a queryset."""
+    PhoneUsage.objects.get_or_create(phone=phone, period=_period_now(),
+                                     defaults={"tenant_id": phone.tenant_id})
+    return PhoneUsage.objects.filter(phone=phone, period=_period_now())
+
+
+def _usage_now(phone: VoipPhone) -> Decimal:
+    """What the phone's calls of the period under way cost so far."""
+    return (PhoneUsage.objects.filter(phone=phone, period=_period_now())
+            .values_list("amount", flat=True).first() or Decimal("0"))
+
+
+# A top-up larger than this is a typo (a number typed twice), not a payment.
+PREPAID_MAX = Decimal("10000.00")
+
+
+def prepaid_entry_add(*, actor, phone: VoipPhone, amount, kind=PrepaidEntry.Kind.TOP_UP,
+                      reference: str = "", note: str = "",
+                      request_token=None) -> PrepaidEntry:
+    """Put money on a prepaid phone's balance — a top-up, above zero, sold to the customer
+    on an invoice (``finance.services.invoice_issue``, the calls' VAT rate, the amount
+    gross) who pays it as any other — or take some off or put some back without a sale
+    (a correction, a refund: either sign, with a note saying why; its finance side, if
+    any, is the accountant's). A balance brought above zero unblocks the phone; one
+    brought to zero or below blocks it (the exchange's context on commit).
+
+    Locks the customer's finance account first (the invoice), then the phone.
+    ``request_token``: the form's one-time token — the same top-up sent twice is entered
+    once (the first entry is returned); the token sent with another phone, amount or kind
+    is refused."""
+    clean = _prepaid_values(amount=amount, kind=kind, reference=reference, note=note)
+    if request_token is not None:
+        existing = _prepaid_of_token(request_token, phone, clean)
+        if existing is not None:
+            return existing
+    try:
+        return _prepaid_enter(actor=actor, phone=phone, request_token=request_token, **clean)
+    except IntegrityError:
+        existing = (_prepaid_of_token(request_token, phone, clean)
+                    if request_token is not None else None)
+        if existing is None:
+            raise
+        return existing  # the same form won the race a moment ago
+
+
+def _prepaid_values(*, amount, kind, reference, note) -> dict:
+    errors = {}
+    try:
+        amount = _money_clean(amount, _("Amount"), signed=True)
+    except ValidationError as exc:
+        errors["amount"] = exc.messages
+    if kind not in PrepaidEntry.Kind.values:
+        errors["kind"] = [_("Choose a top-up or a correction.")]
+    reference, note = str(reference or "").strip(), str(note or "").strip()
+    if not errors:
+        if amount is None or amount == 0:
+            errors["amount"] = [_("Give an amount other than zero.")]
+        elif kind == PrepaidEntry.Kind.TOP_UP and amount < 0:
+            errors["amount"] = [_("A top-up is above zero; take money off by a correction.")]
+        elif abs(amount) > PREPAID_MAX:
+            errors["amount"] = [_("At most %(max)s at a time.") % {"max": PREPAID_MAX}]
+    if kind == PrepaidEntry.Kind.CORRECTION and not note:
+        errors["note"] = [_("Say why the balance is corrected.")]
+    if len(reference) > 100 or len(note) > 500:
+        errors["note"] = [_("The reference or the note is too long.")]
+    if errors:
+        raise ValidationError(errors)
+    return {"amount": amount, "kind": kind, "reference": reference, "note": note}
+
+
+def _prepaid_of_token(request_token, phone: VoipPhone, clean: dict) -> PrepaidEntry | None:
+    existing = PrepaidEntry.objects.filter(request_token=request_token).first()
+    if existing is not None and (existing.phone_id, existing.amount, existing.kind) != (
+            phone.pk, clean["amount"], clean["kind"]):
+        raise ValidationError(_("This form was already used for another entry; open it "
+                                "again."))
+    return existing
+
+
+def _prepaid_enter(*, actor, phone, amount, kind, reference, note, request_token):
+    from finance.money import net_from_gross
+    from finance.services import Line, invoice_issue
+
+    with transaction.atomic(durable=True):
+        phone = VoipPhone.objects.select_related("number", "customer").get(pk=phone.pk)
+        _prepaid_only(phone)
+        invoice = None
+        if kind == PrepaidEntry.Kind.TOP_UP:
+            rate = setting_get("voip.vat_rate")
+            invoice = invoice_issue(actor=actor, customer=phone.customer, nested=True, lines=[
+                Line(name=_("Prepaid top-up of phone +%(n)s") % {"n": phone.number.number},
+                     quantity=Decimal("1"), net_unit_price=net_from_gross(amount, rate),
+                     vat_rate=rate, gross=amount)])
+        phone = VoipPhone.objects.select_for_update().select_related("number").get(pk=phone.pk)
+        _prepaid_only(phone)  # switched to postpaid meanwhile: nothing of it stays
+        was_blocked = phone.blocked_prepaid
+        phone.prepaid_balance += amount
+        phone.blocked_prepaid = _prepaid_blocked(phone)
+        phone.save(update_fields=["prepaid_balance", "blocked_prepaid"])
+        entry = PrepaidEntry.objects.create(
+            phone=phone, customer_id=phone.customer_id, number=phone.number.number,
+            kind=kind, amount=amount, balance_after=phone.prepaid_balance, invoice=invoice,
+            reference=reference, note=note, created_by=staff_of(actor),
+            request_token=request_token)
+        params = {"n": f"+{phone.number.number}", "a": str(amount),
+                  "b": str(phone.prepaid_balance)}
+        if invoice is not None:
+            message = N_("Phone %(n)s topped up by %(a)s (invoice %(i)s); balance %(b)s")
+            params["i"] = invoice.number
+        else:
+            message = N_("Phone %(n)s: prepaid balance corrected by %(a)s (%(why)s); "
+                         "balance %(b)s")
+            params["why"] = note
+        action_log(actor=actor, customer=phone.customer, kind="voipphone.prepaid",
+                   message=message, params=params)
+        if was_blocked != phone.blocked_prepaid:
+            _provision_on_commit(phone)
+    return entry
+
+
+def _prepaid_only(phone: VoipPhone) -> None:
+    if phone.billing_type != VoipPhone.BillingType.PREPAID:
+        raise ValidationError({"amount": [_("The phone is postpaid: its calls are invoiced, "
+                                            "it has no balance.")]})
+
+
+def phones_limit_follow() -> int:
+    """A new billing period lifts the amount-limit blocks: a phone blocked over its limit
+    whose calls of the period under way stay below it (none yet, or a limit raised) is
+    unblocked, its context written to Asterisk on commit (beat, hourly). Locks those
+    phones. Returns how many were unblocked."""
+    with transaction.atomic():
+        blocked = list(VoipPhone.objects.filter(blocked_limit=True).select_for_update()
+                       .order_by("pk").values_list("pk", "tenant_id", "customer_id"))
+        if not blocked:
+            return 0
+        # a period under way whose usage says the limit was reached (by the calls, or by
+        # hand) keeps its block; one with no calls yet, or a limit raised since, lifts it
+        reached = set(PhoneUsage.objects.filter(
+            phone_id__in=values_in([row[0] for row in blocked], "bigint"),
+            period=_period_now(), limit_reached=True).values_list("phone_id", flat=True))
+        lifted = [row for row in blocked if row[0] not in reached]
+        if not lifted:
+            return 0
+        VoipPhone.objects.filter(pk__in=[row[0] for row in lifted]).update(blocked_limit=False)
+        counts: dict[int, int] = {}
+        for _pk, _t, customer in lifted:
+            counts[customer] = counts.get(customer, 0) + 1
+        action_log_bulk(actor=None, kind="voipphone.block", entries=[
+            (customer, N_("A new billing period: phones unblocked below their amount "
+                          "limit: %(count)s."), {"count": n}) for customer, n in counts.items()])
+        for pk, tenant_id, _c in lifted:
+            _provision_on_commit(VoipPhone(pk=pk, tenant_id=tenant_id))
+    return len(lifted)
 
 
 def _groups_clean(ids) -> list[BillingGroup]:

@@ -34,3 +34,19 @@ def cdr_import() -> int:
         with tenant_context(tenant):
             rated += cdr.cdr_import_asterisk(tenant=tenant).rated
     return rated
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError, InterfaceError),
+             retry_backoff=30, max_retries=3)
+def phones_limit_follow() -> int:
+    """Hourly (beat): each tenant's phones blocked over their amount limit in a period gone
+    by unblocked (``services.phones_limit_follow``). Returns how many, in all."""
+    from core.tenancy import tenant_context
+
+    from .services import phones_limit_follow as follow
+
+    lifted = 0
+    for tenant in Tenant.objects.order_by("pk"):
+        with tenant_context(tenant):
+            lifted += follow()
+    return lifted

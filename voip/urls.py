@@ -13,6 +13,8 @@ urlpatterns = [
     path(C + "phones/<int:voipphone_id>/live/", views.phone_live, name="phone_live"),
     path(C + "phones/<int:voipphone_id>/delete/", views.phone_delete, name="phone_delete"),
     path(C + "phones/<int:voipphone_id>/unblock/", views.phone_unblock, name="phone_unblock"),
+    path(C + "phones/<int:voipphone_id>/prepaid/", views.phone_prepaid_add,
+         name="phone_prepaid_add"),
     path("invoices/<int:financedocument_id>/calls.csv", views.invoice_calls_csv,
          name="invoice_calls_csv"),
     # Staff pages of the telephony (ranges, billing groups, price lists, CDR files, scripts)

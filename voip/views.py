@@ -3,18 +3,20 @@ and its buttons. A generated SIP password is shown once, in the answer that made
 
 import uuid
 
-from django.shortcuts import get_object_or_404, render
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.forms import form_write
+from core.paging import page_number
 from core.views import staff_view
 from customers.models import Customer
 from customers.views.base import render_section, section_call, section_done_showing
 
 from . import asterisk, selectors, services
-from .forms import PhoneForm
+from .forms import PhoneForm, PrepaidForm
 from .models import VoipPhone
 
 SECTION = "phones"
@@ -142,15 +144,47 @@ def invoice_calls_csv(request, financedocument_id):
 @staff_view("voip.view_voipphone")
 @require_GET
 def phone_window(request, customer_id, voipphone_id):
-    """A phone's window: its settings, its writing to the exchange, its usage this period;
-    the exchange's live state comes into it by ``phone_live`` (the page never waits for
-    the exchange)."""
+    """A phone's window: its settings, its writing to the exchange, its usage this period,
+    a prepaid phone's balance with its top-ups; the exchange's live state comes into it by
+    ``phone_live`` (the page never waits for the exchange)."""
     phone = _phone_or_404(customer_id, voipphone_id)
-    return render(request, "voip/phone_window.html", {
+    return _window(request, phone)
+
+
+def _window(request, phone, *, prepaid_form=None, status=200):
+    prepaid = phone.billing_type == VoipPhone.BillingType.PREPAID
+    context = {
         "phone": phone, "customer": phone.customer,
         "usage": selectors.phone_usage_get(phone=phone,
                                            period=timezone.localdate().replace(day=1)),
-        "provisioning": asterisk.enabled()})
+        "provisioning": asterisk.enabled(), "prepaid": prepaid}
+    if prepaid:
+        context["entries"] = selectors.prepaid_entries_page(
+            phone=phone, page=page_number(request.GET.get("page")))
+        if request.user.has_perm("voip.add_prepaidentry"):
+            context["prepaid_form"] = prepaid_form or PrepaidForm(
+                user=request.user, initial={"kind": "top_up", "request_token": uuid.uuid4()})
+    return render(request, "voip/phone_window.html", context, status=status)
+
+
+@staff_view("voip.add_prepaidentry")
+@require_POST
+def phone_prepaid_add(request, customer_id, voipphone_id):
+    """A prepaid phone's top-up (an invoice) or, for the accountant, a correction
+    (``services.prepaid_entry_add``)."""
+    phone = _phone_or_404(customer_id, voipphone_id)
+    if phone.billing_type != VoipPhone.BillingType.PREPAID:
+        messages.error(request, _("The phone is postpaid: its calls are invoiced, it has no "
+                                  "balance."))
+        return redirect("voip:phone_window", customer_id, phone.pk)
+    form = PrepaidForm(request.POST, user=request.user)
+    entry = form_write(form, lambda data: services.prepaid_entry_add(
+        actor=request.user, phone=phone, **data))
+    if entry is None:
+        return _window(request, phone, prepaid_form=form, status=400)
+    messages.success(request, _("Balance of +%(n)s: %(b)s zł.")
+                     % {"n": phone.number.number, "b": entry.balance_after})
+    return redirect("voip:phone_window", customer_id, phone.pk)
 
 
 @staff_view("voip.view_voipphone")

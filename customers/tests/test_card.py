@@ -348,5 +348,6 @@ def test_computers_and_phones_share_the_logins_tab_with_a_switch(staff_client, c
     assert "phones" not in visible and visible.count("computers") == 1
     switch = tree.xpath("//*[@id='section-phones']//*[contains(@class, 'card-category-switch')]"
                         "//*[@data-card-tab]")
-    assert [a.get("data-card-tab") for a in switch] == ["komputery", "telefony"]
+    # …and the STB decoders the warehouse issued (warehouse's "Dekodery STB")
+    assert [a.get("data-card-tab") for a in switch] == ["komputery", "telefony", "dekodery"]
     assert switch[1].get("aria-current") == "true"

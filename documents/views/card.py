@@ -5,17 +5,22 @@ other sections of the card do; files are served as downloads and recorded in
 "Historia pobrań".
 """
 
+from dataclasses import dataclass
+from datetime import date, datetime
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.forms import apply_service_errors
 from core.http import client_ip
+from core.sections import CardDocument, card_document_order, card_documents_for
 from core.views import staff_view
 from customers.models import Customer
 from customers.views.base import card_url, section_call, section_done
@@ -28,18 +33,43 @@ from .jobs import job_progress
 SECTION = "documents"
 
 
+@dataclass
+class DocumentRow:
+    """A row of the list: one of this app's documents or another app's (``other``)."""
+
+    date: date
+    at: datetime | None
+    document: Document | None = None
+    other: CardDocument | None = None
+
+
+def document_rows(documents: list[Document], others: list[CardDocument]) -> list[DocumentRow]:
+    """This app's documents and the other apps' (a WZ, a ZW: ``core.sections``) in one
+    list, newest first by date, at most as many as the card shows."""
+    rows = [DocumentRow(timezone.localdate(d.issued_at), d.issued_at, document=d)
+            for d in documents]
+    rows += [DocumentRow(o.date, o.at, other=o) for o in others]
+    rows.sort(key=card_document_order, reverse=True)  # stable: each list keeps its order
+    return rows[:selectors.CARD_DOCUMENTS_LIMIT]
+
+
 def documents_section_context(customer, request):
     """The card's "Documents" section: a constant number of queries whatever it holds.
 
     Queries: the newest documents and their files, scans and children
-    (``selectors.customer_document_list``); for a user who may issue, the tenant's
-    templates and the customer's contracts, which fill the forms' choices.
+    (``selectors.customer_document_list``); the other apps' documents of the customer
+    (``core.sections.card_documents_for``: the warehouse's WZ and ZW, one query); for a
+    user who may issue, the tenant's templates and the customer's contracts, which fill
+    the forms' choices.
     """
     can_issue = request.user.has_perm("documents.add_document")
     templates = selectors.template_list() if can_issue else []
     contracts = selectors.customer_contract_choices(customer=customer) if can_issue else []
+    documents = selectors.customer_document_list(customer=customer)
     return {
-        "documents": selectors.customer_document_list(customer=customer),
+        "documents": documents,
+        "document_rows": document_rows(documents, card_documents_for(
+            customer, request, limit=selectors.CARD_DOCUMENTS_LIMIT)),
         "issue_form": DocumentIssueForm(templates=templates, contracts=contracts,
                                         auto_id="document_issue_%s"),
         "letter_form": LetterForm(templates=templates, auto_id="letter_%s"),

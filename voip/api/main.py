@@ -29,7 +29,8 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -44,6 +45,7 @@ from ..models import (
     Call,
     NumberRange,
     PhoneNumber,
+    PrepaidEntry,
     PriceList,
     PriceRule,
     VoipPhone,
@@ -184,7 +186,7 @@ class PhoneFilter(django_filters.FilterSet):
         return queryset.filter(number__number__startswith=_digits(value))
 
     def filter_blocked(self, queryset, name, value):
-        blocked = Q(blocked_debt=True) | Q(blocked_limit=True)
+        blocked = Q(blocked_debt=True) | Q(blocked_limit=True) | Q(blocked_prepaid=True)
         return queryset.filter(blocked) if value else queryset.exclude(blocked)
 
 
@@ -217,7 +219,8 @@ class PhoneViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
     serializer_class = s.VoipPhoneSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = PhoneFilter
-    action_permissions = {"block": ["voip.change_voipphone"]}
+    action_permissions = {"block": ["voip.change_voipphone"],
+                          "prepaid_entry_add": ["voip.add_prepaidentry"]}
 
     def scoped_queryset(self):
         return phone_queryset()
@@ -253,6 +256,36 @@ class PhoneViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
         phone = self.get_object()
         data = self.parsed(s.VoipPhoneBlockSerializer)
         return self._fresh(services.phone_block_set(actor=request.user, phone=phone, **data))
+
+    def _phone_plain(self, request, pk) -> VoipPhone:
+        """The phone alone (the list's prefetches are not needed here); another tenant's
+        is a 404."""
+        phone = get_object_or_404(VoipPhone.objects.all(), pk=pk)
+        self.check_object_permissions(request, phone)
+        return phone
+
+    @extend_schema(responses={200: s.PrepaidEntrySerializer(many=True)},
+                   description="A prepaid phone's top-ups and corrections, newest first.")
+    @action(detail=True, methods=["get"], url_path="prepaid-entries")
+    def prepaid_entries(self, request, pk=None):
+        phone = self._phone_plain(request, pk)
+        page = self.paginate_queryset(PrepaidEntry.objects.filter(phone=phone))
+        return self.get_paginated_response(s.PrepaidEntrySerializer(page, many=True).data)
+
+    @extend_schema(request=s.PrepaidEntryInputSerializer,
+                   responses={201: s.PrepaidEntrySerializer},
+                   description="Top up a prepaid phone (or correct its balance): a balance "
+                               "above zero unblocks it.")
+    @prepaid_entries.mapping.post
+    def prepaid_entry_add(self, request, pk=None):
+        phone = self._phone_plain(request, pk)
+        data = self.parsed(s.PrepaidEntryInputSerializer)
+        if data["kind"] != PrepaidEntry.Kind.TOP_UP \
+                and not request.user.has_perm("voip.correct_prepaidentry"):
+            raise PermissionDenied(_("A correction of a prepaid balance is the "
+                                     "accountant's."))
+        entry = services.prepaid_entry_add(actor=request.user, phone=phone, **data)
+        return Response(s.PrepaidEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
 
 # --------------------------------------------------------------------------- prices

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from core import netguard
 from core.actionlog import N_, action_log, diff_fields
 
 from ..models import (
@@ -31,9 +32,12 @@ def _host_clean(value) -> str:
     if not host:
         raise ValidationError(_("Give the exchange's address."))
     try:
-        return str(ipaddress.ip_address(host))
+        address = str(ipaddress.ip_address(host))
     except ValueError:
         pass
+    else:
+        netguard.host_check(address, what=_("the exchange"))  # the platform's own: refused
+        return address
     if len(host) > 253 or not HOSTNAME.fullmatch(host):
         raise ValidationError(_("“%(h)s” is neither an IP address nor a host name.")
                               % {"h": host[:60]})

@@ -382,3 +382,13 @@ def test_peer_closes_after_a_failed_login():
         _send(sock, Action="Login", ActionID="x", Username=USER, Secret="bad", Events="off")
         assert _read_message(stream)["Message"] == "Authentication failed"
         assert stream.read() == b""
+
+
+def test_the_platforms_own_addresses_are_not_asked(settings):
+    """An exchange typed as loopback or a cloud's metadata address is never connected to
+    on a shared platform (core.netguard); the staff are told why."""
+    settings.PEER_ALLOWED_NETWORKS = []
+    for host in ("127.0.0.1", "localhost", "169.254.169.254"):
+        with pytest.raises(AmiConnectionError, match="not allowed"):
+            phone_status(host=host, port=5038, username="abonent", secret="x",
+                             endpoint="abonent-1-1", timeout=1)

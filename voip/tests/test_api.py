@@ -397,7 +397,8 @@ def test_a_cdr_file_is_rated_once_and_its_calls_are_listed_and_explained(
 
     assert first.status_code == 200, first.json()
     assert first.json() == {"read": 3, "rated": 2, "already": 0, "unknown_phone": ["1.3"],
-                            "out_of_range": [], "no_rule": 0, "amount": "0.30", "blocked": []}
+                            "out_of_range": [], "no_rule": 0, "amount": "0.30", "blocked": [],
+                            "exhausted": []}
     assert again.json()["rated"] == 0 and again.json()["already"] == 2
     assert Call.objects.count() == 2
     listed = api_client.get(f"{API}calls/").json()

@@ -128,14 +128,7 @@ def test_free_calls_ride_on_the_paid_ones_and_alone_make_no_invoice(
     assert invoices_of(other_customer_here) == [] and only_free.invoice_id is None
 
 
-def test_a_prepaid_phone_is_refused_and_a_removed_phones_calls_are_still_billed(
-        staff, customer, phone, groups):
-    from django.core.exceptions import ValidationError
-
-    with pytest.raises(ValidationError) as refused:  # its calls would be charged nowhere
-        services.phone_create(actor=staff, customer=customer,
-                              numbers_range=phone.number.range, billing_type="prepaid")
-    assert "billing_type" in refused.value.message_dict
+def test_a_removed_phones_calls_are_still_billed(staff, customer, phone, groups):
     kept = call(phone, amount="0.70")
     services.phone_remove(actor=staff, phone=phone)
     kept.refresh_from_db()

@@ -482,3 +482,13 @@ def test_deleting_a_range_leaves_other_ranges_and_tenants_alone(in_tenant, staff
     assert PhoneNumber.objects.filter(range=other).count() == 5
     with all_tenants_context():
         assert PhoneNumber.all_tenants.count() == 8
+
+
+def test_an_exchange_at_the_platforms_own_address_is_refused(in_tenant, staff, settings):
+    settings.PEER_ALLOWED_NETWORKS = []
+    for host in ("127.0.0.1", "169.254.169.254", "::1"):
+        with pytest.raises(ValidationError) as refused:
+            _exchange(staff, ami_host=host)
+        assert "ami_host" in refused.value.message_dict
+    assert not ExchangeServer.objects.exists()
+    assert _exchange(staff, ami_host="10.1.2.3").ami_host == "10.1.2.3"  # an ISP's own LAN

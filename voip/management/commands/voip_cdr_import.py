@@ -25,4 +25,5 @@ class Command(BaseCommand):
                 f"[{each.slug}] read {result.read}, rated {result.rated}, already rated "
                 f"{result.already}, no price rule {result.no_rule}, no known phone "
                 f"{len(result.unknown_phone)}, dates out of range {len(result.out_of_range)}, "
-                f"amount {result.amount:.2f}, blocked over the limit {len(result.blocked)}")
+                f"amount {result.amount:.2f}, blocked over the limit {len(result.blocked)}, "
+                f"prepaid balance used up {len(result.exhausted)}")
