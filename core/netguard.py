@@ -29,8 +29,23 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?"
-HOSTNAME = re.compile(rf"(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*\.?", re.ASCII)
+# A host name as RFC 1123 (2.1) has it: labels of 1 to 63 letters, digits and inner
+# hyphens, at most 253 characters without the root's final dot (which may be written).
+# No "_": a DNS label may hold one (SRV's "_sip._udp"), a host's name may not, and a
+# host is what staff type here.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+HOSTNAME = re.compile(rf"(?=.{{1,253}}\.?\Z){_LABEL}(?:\.{_LABEL})*\.?", re.ASCII)
+
+
+def hostname_valid(host: str) -> bool:
+    """``host`` is a host name (``HOSTNAME``) and not an IPv4 address in disguise: a
+    name whose last label is all digits (``127.1``, ``2130706433``, ``10.0.0.999``) is
+    no host's — top-level domains are never numeric (RFC 3696 2), and resolvers read
+    such a "name" as an address. Whether it may be connected to is ``host_addresses``'s
+    question."""
+    if not isinstance(host, str) or not HOSTNAME.fullmatch(host):
+        return False
+    return not host.rstrip(".").rsplit(".", 1)[-1].isdigit()
 
 
 def _allowed_networks() -> list:

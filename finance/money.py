@@ -28,6 +28,24 @@ def to_money(value) -> Decimal:
     return round_grosz(Decimal(text))
 
 
+# The most one document (an invoice's gross, a KP, a debit note…) may carry: far above
+# any ISP's document, far below what a balance (14 digits) holds, so that no sum of them
+# overflows a column into a database error.
+DOCUMENT_MAX = Decimal("99999999.99")
+
+
+def document_max_refusal(amount: Decimal) -> str:
+    """Why ``amount`` cannot be one document's ("" if it can)."""
+    if amount > DOCUMENT_MAX:
+        from django.utils.formats import number_format
+        from django.utils.translation import gettext as _
+
+        return _("At most %(max)s on one document.") % {
+            "max": number_format(DOCUMENT_MAX, decimal_pos=2, use_l10n=True,
+                                 force_grouping=True)}
+    return ""
+
+
 # VAT rates as an invoice line names them; the factor multiplies a rate's net total.
 VAT_RATES: dict[str, Decimal] = {
     "23": Decimal("0.23"), "8": Decimal("0.08"), "5": Decimal("0.05"),

@@ -38,7 +38,15 @@ from .models import (
     InvoiceLine,
     Kind,
 )
-from .money import VAT_RATES, line_net, net_from_gross, round_grosz, to_money, vat_summary
+from .money import (
+    VAT_RATES,
+    document_max_refusal,
+    line_net,
+    net_from_gross,
+    round_grosz,
+    to_money,
+    vat_summary,
+)
 from .numbering import (
     document_create,
     number_take,
@@ -256,6 +264,8 @@ def invoice_issue(*, actor, customer: Customer, lines, issue_date: date | None =
     gross = _gross(lines)
     if gross <= 0:
         raise ValidationError({"lines": [_("An invoice's total must be above zero.")]})
+    if refusal := document_max_refusal(gross):
+        raise ValidationError({"lines": [refusal]})
     issue_date = issue_date or timezone.localdate()
     due_date = due_date or issue_date + timedelta(days=setting_get("finance.payment_days"))
     if due_date < issue_date:
@@ -283,6 +293,8 @@ def invoice_update(*, actor, invoice: FinanceDocument, lines) -> FinanceDocument
     gross = _gross(lines)
     if gross <= 0:
         raise ValidationError({"lines": [_("An invoice's total must be above zero.")]})
+    if refusal := document_max_refusal(gross):
+        raise ValidationError({"lines": [refusal]})
     allowed = {s.strip() for s in setting_get("finance.edycja_faktur").split(",") if s.strip()}
     invoice = _own(invoice)
     with transaction.atomic(durable=True):
@@ -475,6 +487,8 @@ def _positive(amount, field="amount") -> Decimal:
         raise ValidationError({field: [_("Enter an amount.")]}) from None
     if value <= 0:
         raise ValidationError({field: [_("The amount must be above zero.")]})
+    if refusal := document_max_refusal(value):
+        raise ValidationError({field: [refusal]})
     return value
 
 
@@ -622,16 +636,19 @@ def bank_transfer_record(*, actor, customer: Customer, amount, booking_date: dat
 
 
 def debit_note_issue(*, actor, customer: Customer, amount, title: str,
-                     due_date: date | None = None, nested: bool = False) -> FinanceDocument:
-    """Nota obciążeniowa: a charge outside VAT (e.g. the fee of a payment demand).
-    ``nested``: called inside the caller's transaction, which then owns the commit."""
+                     due_date: date | None = None, issue_date: date | None = None,
+                     nested: bool = False) -> FinanceDocument:
+    """Nota obciążeniowa: a charge outside VAT (e.g. the fee of a payment demand), dated
+    ``issue_date`` (today when not given), due the tenant's payment days later unless
+    ``due_date`` is given. ``nested``: called inside the caller's transaction, which then
+    owns the commit."""
     if not (title or "").strip():
         raise ValidationError({"title": [_("A debit note needs its title.")]})
-    today = timezone.localdate()
+    issued = issue_date or timezone.localdate()
     return _simple_document(
         actor=actor, customer=customer, kind=Kind.DEBIT_NOTE, side="debit", amount=amount,
-        title=title.strip(),
-        due_date=due_date or today + timedelta(days=setting_get("finance.payment_days")),
+        title=title.strip(), issue_date=issue_date,
+        due_date=due_date or issued + timedelta(days=setting_get("finance.payment_days")),
         durable=not nested, log_message=N_("Debit note %(n)s: %(a)s"))
 
 

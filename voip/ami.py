@@ -200,9 +200,7 @@ async def _addresses(request: _Request) -> list[str]:
         infos = await asyncio.get_running_loop().getaddrinfo(
             request.host, request.port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError, OSError) as exc:
-        raise AmiConnectionError(
-            _("Cannot connect to the telephone exchange at %(address)s: %(reason)s.")
-            % {"address": request.address, "reason": _os_reason(exc)}) from None
+        raise _no_service(request, exc) from None
     try:
         return netguard.addresses_check(request.host, (info[4][0] for info in infos),
                                         what=_("the telephone exchange"))
@@ -236,14 +234,18 @@ async def _connect_any(request: _Request) -> "_OneShotManager":
 async def _phone_status(request: _Request) -> PhoneStatus:
     manager = None
     ids = _ActionIds()
+    logged_in = False
     try:
         try:
             async with asyncio.timeout(request.timeout) as deadline:
                 manager = await _connect_any(request)
                 await _login(manager, request, ids)
+                logged_in = True
                 details = await _show_endpoint(manager, request, ids)
                 channels = await _show_channels(manager, request, ids)
         except TimeoutError:
+            if not logged_in:  # no banner, no answer to the login: nothing is known to answer
+                raise _no_service(request, "timed out before the login") from None
             raise AmiTimeoutError(
                 _("The telephone exchange at %(address)s did not answer within %(seconds)s s.")
                 % {"address": request.address, "seconds": f"{request.timeout:g}"}
@@ -262,12 +264,21 @@ async def _connect(manager: _OneShotManager, request: _Request) -> None:
     try:
         await manager.connect()
     except OSError as exc:
-        raise AmiConnectionError(
-            _("Cannot connect to the telephone exchange at %(address)s: %(reason)s.")
-            % {"address": request.address, "reason": _os_reason(exc)}
-        ) from exc
+        raise _no_service(request, exc) from exc
     while manager.protocol is None:  # connection_made runs as a callback of the task
         await asyncio.sleep(0)
+
+
+def _no_service(request: _Request, reason) -> AmiConnectionError:
+    """Whatever kept the exchange from answering before the AMI login was taken — a name
+    that does not resolve, a port refused or silent, no AMI banner — told the same way:
+    which one it was would let whoever types an exchange's address probe what listens on
+    a host. The reason itself goes to the server's log."""
+    logger.info("AMI at %s: no service (%s)", request.address,
+                _os_reason(reason) if isinstance(reason, OSError) else reason)
+    return AmiConnectionError(
+        _("No AMI service answered at %(address)s (check the address, the port and the "
+          "firewall).") % {"address": request.address})
 
 
 def _os_reason(exc: OSError) -> str:

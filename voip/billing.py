@@ -8,9 +8,12 @@ billed yet become one invoice line per period and billing group ("Phone calls: M
 price list's prices are net. Each call billed keeps its invoice (``Call.invoice``): that
 is the invoice's call list, as CSV and as pages appended to the invoice's PDF.
 
-Calls rated as prepaid (taken off the phone's balance) are not invoiced. A customer whose
-calls of a period cost nothing gets no invoice for them; free calls ride on the customer's
-paid ones (they are listed on that invoice's call list).
+Calls rated as prepaid are not invoiced: their gross at the same VAT rate was taken off
+the phone's balance (``rating.prepaid_charge``), so a call costs the same either way (but
+for the rounding: the invoice rounds the VAT of a line's total, the balance each call's);
+a prepaid call keeps its net ``amount`` as every call does. A customer whose calls of a
+period cost nothing gets no invoice for them; free calls ride on the customer's paid ones
+(they are listed on that invoice's call list).
 """
 
 import csv

@@ -8,6 +8,15 @@ the period are kept in ``PhoneUsage`` and taken in the order the calls started.
 
 Which phone a CDR is: the endpoint's ``accountcode`` (``abonent-<tenant>-<phone>``, which
 ``voip.asterisk`` writes), else the caller's number among the tenant's phones.
+
+Which call a CDR is: its ``uniqueid`` — Asterisk (12 on) writes several CDRs of one
+channel (a Dial that failed, then one answered) with one ``uniqueid``, told apart by
+``sequence``: the channel's first CDR is the call ``uniqueid`` (as every call was before
+the sequence was read), a later one ``uniqueid~sequence``.
+
+Where the import from Asterisk stands (``CdrImportState.last_end``) is moved by that
+import only, never past now: an uploaded file (a line typed ending tomorrow) or a CDR of an
+exchange whose clock runs ahead must not make it skip the calls until then.
 """
 
 import csv
@@ -23,10 +32,12 @@ from django.utils.translation import gettext as _
 
 from core.events import publish
 from core.sql import array_param, column_any, rows_copy, values_in
+from core.tenant_settings import setting_get
 
 from . import rating
 from .asterisk import ALIAS, enabled
 from .models import (
+    NUMBER_MAX_DIGITS,
     Call,
     CdrImportState,
     FreeNumber,
@@ -45,6 +56,14 @@ BATCH = 20_000
 MASTER_CSV = ("accountcode", "src", "dst", "dcontext", "clid", "channel", "dstchannel",
               "lastapp", "lastdata", "start", "answer", "end", "duration", "billsec",
               "disposition", "amaflags", "uniqueid", "userfield")
+# What cdr_csv adds after them with ``newcdrcolumns=yes`` (its default is no).
+MASTER_CSV_NEW = ("peeraccount", "linkedid", "sequence")
+# A later CDR of a channel is the call ``uniqueid`` + this + its sequence (a sign Asterisk's
+# unique ids never hold, safe in a URL).
+SEQUENCE_MARK = "~"
+UNIQUE_ID_MAX = Call._meta.get_field("unique_id").max_length
+# A phone's id in an account code: more digits are no phone's (and past bigint).
+PHONE_ID_MAX_DIGITS = 18
 
 
 @dataclass(frozen=True)
@@ -56,6 +75,8 @@ class Cdr:
     start: datetime.datetime
     end: datetime.datetime | None
     seconds: int  # billsec: answered seconds
+    # Asterisk's CDR sequence (an exchange-wide counter); None: the source has none
+    sequence: int | None = None
 
 
 @dataclass
@@ -64,11 +85,13 @@ class ImportResult:
     rated: int = 0
     already: int = 0  # rated before (a repeated or concurrent import)
     unknown_phone: list[str] = field(default_factory=list)  # unique ids
-    # started before 2000, ended more than a day ahead of now, or answered longer than
-    # it lasted or than a day (an exchange's clock, a typo): not rated, and never moving
-    # where the next import starts
+    # impossible CDRs: started before 2000, ended more than a day ahead of now, answered
+    # longer than it lasted or than a day (an exchange's clock, a typo), or dialled a
+    # number longer than E.164 allows: not rated, and never moving where the next import
+    # starts
     out_of_range: list[str] = field(default_factory=list)  # unique ids
     no_rule: int = 0
+    internal: int = 0  # short numbers (extensions, emergency numbers): free, not priced
     amount: Decimal = Decimal("0")
     blocked: list[int] = field(default_factory=list)  # phones over their limit
     exhausted: list[int] = field(default_factory=list)  # prepaid phones now at zero
@@ -85,6 +108,12 @@ def destination_digits(dialled: str) -> str:
     if len(raw) == 9 and raw.isdigit() and raw[0] != "0":
         return "48" + raw
     return raw[:40]
+
+
+def destination_possible(destination: str) -> bool:
+    """A number (``destination_digits``) no longer than E.164 allows: a longer one is an
+    impossible CDR (and would not fit the call's ``destination``)."""
+    return not (destination.isdigit() and len(destination) > NUMBER_MAX_DIGITS)
 
 
 EARLIEST = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
@@ -109,7 +138,8 @@ def calls_rate(*, tenant, cdrs: list[Cdr]) -> ImportResult:
     """Rate ``cdrs`` of ``tenant`` (called in its tenant context) and store the calls; a
     phone that reaches its amount limit is blocked, one that reaches its notification
     threshold is announced (``voip.threshold_crossed``). Locks the tenant's import state,
-    then the usage rows of the phones concerned."""
+    then the usage rows of the phones concerned. Where the import from Asterisk stands is
+    not moved (``cdr_import_asterisk`` alone moves it)."""
     return _rate(_Run(tenant), cdrs)
 
 
@@ -145,6 +175,9 @@ class _Run:
         self.by_number: dict[int, _Phone | None] = {}
         self.explained: dict[int | None, object] = {}
         self.json = connection.vendor == "postgresql"  # priced_by as JSON text to COPY
+        # the lowest sequence of each (account code, unique id) met: of the account code
+        # under way only (Asterisk's CDRs are read account code by account code)
+        self.first_sequence: dict[tuple[str, str], int] = {}
 
     def prices_on(self, day: datetime.date) -> rating.PriceList:
         prices = self.on_day.get(day)
@@ -208,15 +241,14 @@ class _Slot:
         self.id, self.free_seconds, self.usage = pk, free_seconds, usage
 
 
-def _rate(run: _Run, cdrs: list[Cdr], *, advance: bool = True) -> ImportResult:
-    """``calls_rate`` of one batch; ``advance``: the import state's last end moved to the
-    batch's (the Asterisk import moves it once, when every batch is rated)."""
+def _rate(run: _Run, cdrs: list[Cdr]) -> ImportResult:
+    """``calls_rate`` of one batch (the import state locked, not moved)."""
     from .services import phone_block_set
 
     tenant = run.tenant
     result = ImportResult(read=len(cdrs))
     with transaction.atomic():
-        state = _state_lock(tenant)
+        _state_lock(tenant)  # two imports of the tenant wait for each other
         known = _rated_already([c.unique_id for c in cdrs])
         fresh = {}
         for cdr in cdrs:
@@ -229,7 +261,8 @@ def _rate(run: _Run, cdrs: list[Cdr], *, advance: bool = True) -> ImportResult:
         todo, keys = [], set()
         latest = timezone.now() + AHEAD
         for cdr in sorted(fresh.values(), key=_started):
-            if not in_range(cdr, latest):
+            destination = destination_digits(cdr.destination)
+            if not in_range(cdr, latest) or not destination_possible(destination):
                 result.out_of_range.append(cdr.unique_id)
                 continue
             phone = phones.get(cdr.unique_id)
@@ -239,11 +272,10 @@ def _rate(run: _Run, cdrs: list[Cdr], *, advance: bool = True) -> ImportResult:
             day = cdr.start.astimezone(tz).date()
             period = day.replace(day=1)
             keys.add((phone.pk, period))
-            todo.append((cdr, phone, day, period))
-        balances, gone = _phones_lock({phone.pk: phone for _c, phone, _d, _p in todo})
+            todo.append((cdr, phone, day, period, destination))
+        balances, gone = _phones_lock({t[1].pk: t[1] for t in todo})
         if gone:  # removed since the run met them: not rated here
-            result.unknown_phone += [c.unique_id for c, phone, _d, _p in todo
-                                     if phone.pk in gone]
+            result.unknown_phone += [t[0].unique_id for t in todo if t[1].pk in gone]
             todo = [t for t in todo if t[1].pk not in gone]
             keys = {k for k in keys if k[0] not in gone}
         slots = _usages_lock(tenant, keys, run.by_id)
@@ -254,16 +286,18 @@ def _rate(run: _Run, cdrs: list[Cdr], *, advance: bool = True) -> ImportResult:
             now = now.isoformat()
         rate, on_day, explanation = rating.rate, run.on_day, run.explanation
         amount, tenant_id = result.amount, tenant.pk
-        for cdr, phone, day, period in todo:
+        for cdr, phone, day, period, destination in todo:
             usage = slots[phone.pk, period].usage
-            destination = destination_digits(cdr.destination)
             rated = rate(destination=destination, seconds=cdr.seconds,
                          prices=on_day.get(day) or run.prices_on(day),
                          allowance=phone.allowance, usage=usage,
                          balance=balances.get(phone.pk) if phone.prepaid else None)
             rule = rated.rule
             if rule is None:
-                result.no_rule += 1
+                if rated.reason == "no_rule":
+                    result.no_rule += 1
+                else:  # a short number: an extension, an emergency number
+                    result.internal += 1
             amount += rated.amount
             # Over the limit in the period now under way: blocked; the threshold reached:
             # announced (a late CDR of a period gone by says so in its usage only).
@@ -293,13 +327,14 @@ def _rate(run: _Run, cdrs: list[Cdr], *, advance: bool = True) -> ImportResult:
             publish("voip.threshold_crossed", phone_id=phone.pk, customer_id=phone.customer_id,
                     number=str(phone.number), amount=str(total),
                     threshold=str(phone.notify_threshold))
-        ends = [c.end for c in cdrs if c.end is not None and in_range(c, latest)]
-        if advance and ends:
-            _state_advance(state, max(ends))
     return result
 
 
 def _state_advance(state: CdrImportState, last_end: datetime.datetime) -> None:
+    """Where the next import starts moved to ``last_end`` — never past now: a CDR ending
+    ahead (an exchange's clock) is rated, but the calls that end until then are still
+    read."""
+    last_end = min(last_end, timezone.now())
     if state.last_end is None or last_end > state.last_end:
         state.last_end = last_end
         state.save(update_fields=["last_end", "updated_at"])
@@ -319,6 +354,25 @@ def _state_lock(tenant) -> CdrImportState:
     return CdrImportState.objects.select_for_update().get()
 
 
+def _sequence_keys(cdrs: list[Cdr], first: dict[tuple[str, str], int]) -> list[Cdr]:
+    """``cdrs`` keyed as calls: a CDR whose channel (account code and unique id) has a
+    lower sequence among these and ``first`` (updated) is ``uniqueid~sequence`` (cut to
+    fit); the channel's first CDR and a CDR without a sequence stay the unique id."""
+    for cdr in cdrs:
+        if cdr.sequence is not None:
+            channel = cdr.accountcode, cdr.unique_id
+            seen = first.get(channel)
+            if seen is None or cdr.sequence < seen:
+                first[channel] = cdr.sequence
+    keyed = []
+    for cdr in cdrs:
+        if cdr.sequence is not None and first[cdr.accountcode, cdr.unique_id] != cdr.sequence:
+            mark = f"{SEQUENCE_MARK}{cdr.sequence}"
+            cdr = replace(cdr, unique_id=cdr.unique_id[:UNIQUE_ID_MAX - len(mark)] + mark)
+        keyed.append(cdr)
+    return keyed
+
+
 def _rated_already(unique_ids: list[str]) -> set[str]:
     if not unique_ids:
         return set()
@@ -332,9 +386,12 @@ def _phones_of(run: _Run, cdrs) -> dict[str, _Phone]:
     by_code, by_number = {}, {}
     for cdr in cdrs:
         code = cdr.accountcode or ""
-        if code.startswith(prefix) and code[cut:].isdigit():
+        if code.startswith(prefix) and code[cut:].isdigit() \
+                and len(code[cut:]) <= PHONE_ID_MAX_DIGITS:
             by_code[cdr.unique_id] = int(code[cut:])
-        elif (caller := destination_digits(cdr.caller)).isdigit():
+        # a caller's number longer than E.164's is no phone's (nor a bigint)
+        elif (caller := destination_digits(cdr.caller)).isdigit() \
+                and len(caller) <= NUMBER_MAX_DIGITS:
             by_number[cdr.unique_id] = int(caller)
     run.phones_load(by_code.values(), by_number.values())
     out = {}
@@ -427,7 +484,7 @@ def _phones_lock(phones: dict[int, "_Phone"]) -> tuple[dict[int, rating.Balance]
             .select_for_update().order_by("pk")
             .values_list("pk", "billing_type", "prepaid_balance", "blocked_prepaid",
                          "amount_limit", "notify_threshold"))
-    balances, found = {}, set()
+    balances, found, vat_rate = {}, set(), None
     for pk, billing_type, balance, blocked, limit, threshold in rows:
         found.add(pk)
         phone = phones[pk]
@@ -437,8 +494,9 @@ def _phones_lock(phones: dict[int, "_Phone"]) -> tuple[dict[int, rating.Balance]
                                   phone.allowance.notify_threshold):
             phone.allowance = replace(phone.allowance, amount_limit=limit,
                                       notify_threshold=threshold)
-        if phone.prepaid:
-            balances[pk] = rating.Balance(left=balance, exhausted=blocked)
+        if phone.prepaid:  # its calls come off gross: the calls' VAT rate, read once
+            vat_rate = vat_rate or setting_get("voip.vat_rate")
+            balances[pk] = rating.Balance(left=balance, exhausted=blocked, vat_rate=vat_rate)
     return balances, set(phones) - found
 
 
@@ -493,8 +551,13 @@ def cdr_import_asterisk(*, tenant) -> ImportResult:
     since = (state.last_end - LOOK_BACK) if state and state.last_end else None
     run, last_end = _Run(tenant), None
     for batch in _asterisk_batches(tenant, since):
-        result = _rate(run, batch, advance=False)
-        for name in ("read", "rated", "already", "no_rule", "amount"):
+        batch = _sequence_keys(batch, run.first_sequence)
+        # the rows come account code by account code: the codes done are forgotten
+        if batch:
+            code = batch[-1].accountcode
+            run.first_sequence = {k: v for k, v in run.first_sequence.items() if k[0] == code}
+        result = _rate(run, batch)
+        for name in ("read", "rated", "already", "no_rule", "internal", "amount"):
             setattr(total, name, getattr(total, name) + getattr(result, name))
         total.unknown_phone += result.unknown_phone
         total.out_of_range += result.out_of_range
@@ -519,15 +582,17 @@ def _asterisk_batches(tenant, since):
     tz = timezone.get_current_timezone()
     with connections[ALIAS].chunked_cursor() as cursor:
         cursor.execute(
-            'SELECT uniqueid, accountcode, src, dst, start, "end", billsec FROM cdr '
+            'SELECT uniqueid, accountcode, src, dst, start, "end", billsec, sequence FROM cdr '
             'WHERE accountcode LIKE %s AND "end" IS NOT NULL '
-            'AND (%s::timestamp IS NULL OR "end" >= %s) ORDER BY accountcode, start, uniqueid',
+            'AND (%s::timestamp IS NULL OR "end" >= %s) '
+            "ORDER BY accountcode, start, uniqueid, sequence",
             [f"abonent-{tenant.pk}-%", _naive(since), _naive(since)])
         while rows := cursor.fetchmany(BATCH):
             # Asterisk's times are local and naive: made aware as ``timezone.make_aware``
             # does, without its checks per value.
             yield [Cdr(r[0], r[1] or "", r[2] or "", r[3] or "", r[4].replace(tzinfo=tz),
-                       r[5].replace(tzinfo=tz), r[6] or 0) for r in rows if r[0] and r[4]]
+                       r[5].replace(tzinfo=tz), r[6] or 0, r[7])
+                   for r in rows if r[0] and r[4]]
 
 
 def _naive(moment):
@@ -545,8 +610,10 @@ class CdrFileError(ValueError):
 
 
 def cdr_file_parse(data: bytes) -> list[Cdr]:
-    """A CDR file in Asterisk's Master.csv layout; a line that is not one is refused with
-    its number (nothing of the file is rated then)."""
+    """A CDR file in Asterisk's Master.csv layout (with cdr_csv's ``newcdrcolumns``, the
+    CDRs of one channel told apart by their sequence; without, a channel's later CDRs are
+    its first call's, rated once); a line that is not one is refused with its number
+    (nothing of the file is rated then)."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -567,7 +634,7 @@ def cdr_file_parse(data: bytes) -> list[Cdr]:
         if len(row) < len(MASTER_CSV) - 1:
             raise CdrFileError(_("line %(n)s: %(c)s columns, not Master.csv's %(m)s.")
                                % {"n": number, "c": len(row), "m": len(MASTER_CSV)})
-        values = dict(zip(MASTER_CSV, row, strict=False))
+        values = dict(zip(MASTER_CSV + MASTER_CSV_NEW, row, strict=False))
         try:
             start = datetime.datetime.fromisoformat(values["start"])
             end = datetime.datetime.fromisoformat(values["end"]) if values["end"] else None
@@ -575,11 +642,21 @@ def cdr_file_parse(data: bytes) -> list[Cdr]:
         except ValueError:
             raise CdrFileError(_("line %(n)s: a date or a billsec that is not one.")
                                % {"n": number}) from None
+        sequence = (values.get("sequence") or "").strip() or None
+        if sequence is not None:
+            try:
+                sequence = int(sequence)
+            except ValueError:
+                sequence = None
+            if sequence is None or not -2**31 <= sequence < 2**31:  # an int of Asterisk
+                raise CdrFileError(_("line %(n)s: a sequence (the 21st column) that is not "
+                                     "a number.") % {"n": number})
         if not values["uniqueid"] or not 0 <= seconds <= MAX_SECONDS \
                 or not 1970 <= start.year <= 2100:
             raise CdrFileError(_("line %(n)s: no unique id, a billsec below 0 or above a day, "
                                  "or a start out of range.") % {"n": number})
-        cdrs.append(Cdr(unique_id=values["uniqueid"][:150], accountcode=values["accountcode"],
-                        caller=values["src"], destination=values["dst"], start=_aware(start),
-                        end=_aware(end), seconds=seconds))
-    return cdrs
+        cdrs.append(Cdr(unique_id=values["uniqueid"][:UNIQUE_ID_MAX],
+                        accountcode=values["accountcode"], caller=values["src"],
+                        destination=values["dst"], start=_aware(start), end=_aware(end),
+                        seconds=seconds, sequence=sequence))
+    return _sequence_keys(cdrs, {})

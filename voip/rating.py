@@ -3,6 +3,13 @@ costs — the one function every path calls (the CDR import, a re-rating, the be
 
 * **Price rule**: the longest prefix of the dialled number (E.164 digits) in the price
   list; a number no prefix matches is not rated (reported, never guessed).
+* **Short numbers** (fewer digits than any international number, or not digits at all:
+  an emergency number, an extension, ``s``) are never looked up among the price list's
+  prefixes, which are international ones (with ``1`` and ``998`` in the list, 112 is not
+  a call to the USA nor 998 — the fire brigade — one to Uzbekistan). An emergency or help
+  number (``EMERGENCY``) is free (``emergency``); any other short number is free and
+  counted as internal (``internal``): a price list has no way to name a rule for a short
+  number.
 * **Billing increment** ``first/next`` (60/60, 1/1, 30/6): a call of ``s`` answered
   seconds is billed ``first`` seconds if ``s <= first``, else ``first`` plus ``s - first``
   rounded up to a multiple of ``next``; an unanswered call (0 s) costs nothing.
@@ -12,14 +19,20 @@ costs — the one function every path calls (the CDR import, a re-rating, the be
   free minutes pays for the seconds past it (per second of the minute price), and the
   connection fee only when some of it is paid.
 * **Amount**: ``price per minute × paid seconds / 60 + connection fee``, to the grosz
-  (half up, ``finance.money.round_grosz``) per call, as the call list prints it.
-* **Limit and threshold**: the period's running total; the call that brings it to the
-  amount limit or past it says so (the phone is then blocked), and the one that first
-  reaches the notification threshold says so (the customer is told once a period).
-* **Prepaid balance**: a prepaid phone's calls are taken off its balance; the call that
-  brings the balance to zero or below says so (the phone is then blocked until a top-up
-  puts it above zero: ``prepaid_exhausted``). The call is charged in full even when it
-  costs more than was left — the exchange let it through.
+  (half up, ``finance.money.round_grosz``) per call, as the call list prints it. Net:
+  the price list's prices are net; a postpaid call's VAT is added on its invoice.
+* **Limit and threshold**: the period's running total of the calls' net amounts — what
+  the phone window and the customer's notice show ("zł netto") — for postpaid and prepaid
+  phones alike; the call that brings it to the amount limit or past it says so (the
+  phone is then blocked), and the one that first reaches the notification threshold says
+  so (the customer is told once a period).
+* **Prepaid balance**: money the customer paid gross (a top-up is invoiced gross at the
+  calls' VAT rate), so a prepaid phone's call takes its gross off it (``prepaid_charge``:
+  the net amount plus VAT at ``voip.vat_rate``, to the grosz per call) — the same as a
+  postpaid customer pays for it on the invoice. The call that brings the balance to zero
+  or below says so (the phone is then blocked until a top-up puts it above zero:
+  ``prepaid_exhausted``). The call is charged in full even when it costs more than was
+  left — the exchange let it through.
 
 Every rated call keeps what priced it (``Rated``): the rule, the seconds billed, the free
 seconds used, why it is free — a customer's question "why this amount" has an answer.
@@ -29,10 +42,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from finance.money import round_grosz
+from finance.money import gross_unit_price, round_grosz
 
 ZERO = Decimal("0")
 MAX_PREFIX = 15  # E.164
+# The shortest international numbers have 7 digits (Niue's +683 XXXX, Tokelau's): a
+# number of fewer digits, or with other signs than digits, is a short one.
+INTERNATIONAL_MIN_DIGITS = 7
+# Poland's emergency and help numbers ("numery alarmowe", three digits dialled without
+# any prefix, set by the telecommunications law and the national numbering plan; the
+# operator must connect them free of charge): 112 (the European one), 981 road, 984
+# river, 985 sea and mountain rescue, 986 municipal police (straż miejska), 987 crisis
+# management, 991–994 power, gas, heating and water emergency, 995 Child Alert, 996 the
+# anti-terrorist centre, 997 police, 998 fire brigade, 999 ambulance.
+EMERGENCY = frozenset({"112", "981", "984", "985", "986", "987", "991", "992", "993", "994",
+                       "995", "996", "997", "998", "999"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,15 +84,26 @@ class Usage:
 
 @dataclass(slots=True)
 class Balance:
-    """A prepaid phone's balance as the calls are rated."""
+    """A prepaid phone's balance as the calls are rated: gross money, so each call takes
+    its gross at ``vat_rate`` (the tenant's ``voip.vat_rate``, a key of
+    ``finance.money.VAT_RATES``) off it. The rate has no default: a balance without it
+    would be charged net prices."""
 
     left: Decimal = ZERO
     exhausted: bool = False
+    vat_rate: str = field(kw_only=True)
 
 
 def limit_reached(amount: Decimal, limit: Decimal | None) -> bool:
     """A period's calls costing ``amount`` have reached the phone's amount limit."""
     return limit is not None and amount >= limit
+
+
+def prepaid_charge(amount: Decimal, vat_rate: str) -> Decimal:
+    """What a prepaid call of net ``amount`` takes off the balance: its gross, net × (1 +
+    rate) half up to the grosz — finance's rounding of a net price to gross (the call is
+    one unit), the VAT a postpaid customer's invoice adds to the same call."""
+    return gross_unit_price(amount, vat_rate)
 
 
 def prepaid_exhausted(balance: Decimal) -> bool:
@@ -78,7 +113,8 @@ def prepaid_exhausted(balance: Decimal) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Allowance:
-    """What a phone may use in a period."""
+    """What a phone may use in a period; ``amount_limit`` and ``notify_threshold`` are of
+    the period's net total (``Usage.amount``)."""
 
     free_seconds: int = 0
     free_groups: frozenset = frozenset()
@@ -94,10 +130,13 @@ class Rated:
     free_seconds: int  # of the billed ones, taken from the free minutes
     paid_seconds: int
     amount: Decimal
-    reason: str  # "priced", "free_number", "free_minutes", "unanswered", "no_rule"
+    # "priced", "free_number", "free_minutes", "unanswered", "no_rule", "emergency",
+    # "internal"
+    reason: str
     limit_reached: bool = False  # this call brought the period to the amount limit
     threshold_crossed: bool = False  # this call first reached the notification threshold
     balance_exhausted: bool = False  # this call used up the prepaid balance
+    charged: Decimal = ZERO  # taken off the prepaid balance (gross); 0 when postpaid
 
 
 class PriceList:
@@ -130,10 +169,20 @@ def billed_seconds(seconds: int, first: int, following: int) -> int:
     return first + -(-(seconds - first) // following) * following
 
 
+def international(number: str) -> bool:
+    """``number`` (as ``cdr.destination_digits`` gives it) is in international form, as
+    the price list's prefixes are: digits only, at least as many as the shortest
+    international number has."""
+    return number.isdigit() and len(number) >= INTERNATIONAL_MIN_DIGITS
+
+
 def rate(*, destination: str, seconds: int, prices: PriceList, allowance: Allowance,
          usage: Usage, balance: Balance | None = None) -> Rated:
-    """Rate one call and update ``usage`` (the phone's period so far) with it, and
-    ``balance`` (a prepaid phone's) when given."""
+    """Rate one call and update ``usage`` (the phone's period so far, net) with it, and
+    ``balance`` (a prepaid phone's, gross) when given."""
+    if not international(destination):
+        return Rated(None, 0, 0, 0, ZERO,
+                     "emergency" if destination in EMERGENCY else "internal")
     rule = prices.match(destination)
     if rule is None:
         return Rated(None, 0, 0, 0, ZERO, "no_rule")
@@ -157,12 +206,14 @@ def rate(*, destination: str, seconds: int, prices: PriceList, allowance: Allowa
     if allowance.notify_threshold is not None and not usage.threshold_reached \
             and usage.amount >= allowance.notify_threshold:
         usage.threshold_reached = threshold = True
-    exhausted = False
+    exhausted, charged = False, ZERO
     if balance is not None:
-        balance.left -= amount
+        charged = prepaid_charge(amount, balance.vat_rate)
+        balance.left -= charged
         if not balance.exhausted and prepaid_exhausted(balance.left):
             balance.exhausted = exhausted = True
-    return Rated(rule, billed, free, paid, amount, "priced", limit, threshold, exhausted)
+    return Rated(rule, billed, free, paid, amount, "priced", limit, threshold, exhausted,
+                 charged)
 
 
 @dataclass

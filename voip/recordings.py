@@ -72,6 +72,8 @@ REASON_LABELS = {
     "free_minutes": gettext_lazy("free minutes"),
     "unanswered": gettext_lazy("unanswered"),
     "no_rule": gettext_lazy("no price rule"),
+    "emergency": gettext_lazy("emergency number"),
+    "internal": gettext_lazy("short or internal number"),
 }
 
 

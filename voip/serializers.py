@@ -291,7 +291,8 @@ class PriceRulesImportedSerializer(serializers.Serializer):
 
 class CallSerializer(serializers.ModelSerializer):
     """A rated call: what it cost and why (``reason``: priced, free_number, free_minutes,
-    unanswered, no_rule)."""
+    unanswered, no_rule, emergency — an emergency number, free —, internal — a short or
+    internal number, never matched against the international prefixes, free)."""
 
     number = E164Field(source="phone.number.number", allow_null=True, default=None,
                        help_text="The phone's number.")
@@ -328,9 +329,14 @@ class CdrImportResultSerializer(serializers.Serializer):
         child=serializers.CharField(), help_text="Unique ids of CDRs of no phone of this "
                                                  "operator (not stored).")
     no_rule = serializers.IntegerField(help_text="Calls no price rule matched.")
+    internal = serializers.IntegerField(
+        help_text="Calls to short or internal numbers (extensions, emergency numbers): "
+                  "free, never priced by the international prefixes.")
     out_of_range = serializers.ListField(
-        child=serializers.CharField(), help_text="Unique ids of CDRs started before 2000 or "
-                                                 "ending more than a day ahead (not rated).")
+        child=serializers.CharField(),
+        help_text="Unique ids of impossible CDRs (not rated): started before 2000, ending "
+                  "more than a day ahead, answered longer than they lasted, or a dialled "
+                  "number longer than 15 digits.")
     amount = serializers.DecimalField(**MONEY, help_text="The amount of the rated calls.")
     blocked = serializers.ListField(child=serializers.IntegerField(),
                                     help_text="Phones blocked now over their amount limit.")

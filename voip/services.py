@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.actionlog import N_, action_log, action_log_bulk, diff_fields, staff_of
+from core.amounts import amount_parse
 from core.sql import values_in
 from core.tenant_settings import setting_get
 
@@ -211,26 +212,18 @@ def context_clean(value: str) -> str:
     return value
 
 
-AMOUNT_TEXT = re.compile(r"[-+]?[0-9]{1,12}(\.[0-9]{1,12})?")
+# A phone's amount limit or threshold, or one prepaid entry: at most this much either way.
+MONEY_MAX = Decimal("999999.99")
 
 
 def _money_clean(value, label, *, signed: bool = False) -> Decimal | None:
-    """An amount to the grosz, 0.00 to 999 999.99 (``signed``: either sign)."""
-    if value in (None, ""):
-        return None
-    text = str(value).replace(",", ".").replace(" ", "").strip()
-    # digits and a decimal point only: no exponents ("1e3"), NaN or Infinity
-    if not AMOUNT_TEXT.fullmatch(text):
-        raise ValidationError(_("%(f)s: not an amount.") % {"f": label})
-    amount = Decimal(text)
-    if not amount.is_finite() or abs(amount) > Decimal("999999.99") \
-            or (amount < 0 and not signed) or amount != amount.quantize(Decimal("0.01")):
-        if signed:
-            raise ValidationError(_("%(f)s: an amount up to 999 999.99 either way, to the "
-                                    "grosz.") % {"f": label})
-        raise ValidationError(_("%(f)s: an amount from 0.00 to 999 999.99, to the grosz.")
-                              % {"f": label})
-    return amount.quantize(Decimal("0.01"))
+    """An amount to the grosz, 0.00 to 999 999.99 (``signed``: either sign); nothing
+    given (None, "", spaces) is None. Read by ``core.amounts``: no float, no exponent."""
+    try:
+        return amount_parse(value, maximum=MONEY_MAX, signed=signed, blank=True)
+    except ValidationError as exc:
+        raise ValidationError(_("%(f)s: %(error)s") % {"f": label, "error": exc.messages[0]},
+                              code=exc.code) from None
 
 
 PHONE_FIELDS = ("billing_type", "free_minutes", "free_numbers_count", "amount_limit",
@@ -239,7 +232,10 @@ BLOCK_FIELDS = ("blocked_limit", "blocked_prepaid")
 
 
 def _phone_values(values: dict) -> dict:
-    """Check what the form or the API gives; every error at once, keyed by field."""
+    """Check what the form or the API gives; every error at once, keyed by field. The
+    amount limit and the notification threshold are of the period's calls net (as the
+    phone window and the customer's notice show them, ``rating``), for a prepaid phone
+    too, whose balance is gross."""
     errors, clean = {}, {}
     checks = {
         "billing_type": _billing_type_clean,
@@ -491,7 +487,23 @@ def phones_debt_block_follow(*, debtor_ids, customer_id: int | None = None,
 
 
 def phone_remove(*, actor, phone: VoipPhone) -> None:
-    """Remove the phone; its number goes to quarantine and Asterisk forgets it on commit."""
+    """Remove the phone; its number goes to quarantine and Asterisk forgets it on commit.
+
+    A phone written to the exchange may have calls not imported yet (of the last minutes):
+    the tenant's CDRs are rated first (``cdr.cdr_import_asterisk``, before the transaction:
+    it reads the exchange's database), so they are billed — a prepaid phone's taken off
+    its balance, which must then be zero — not lost as CDRs of no known phone. Refused
+    while the exchange's database cannot be read."""
+    from django.db import InterfaceError, OperationalError
+
+    from . import cdr
+
+    if VoipPhone.objects.filter(pk=phone.pk, provisioned_at__isnull=False).exists():
+        try:
+            cdr.cdr_import_asterisk(tenant=phone.tenant)
+        except (OperationalError, InterfaceError):
+            raise ValidationError(_("The phone's last calls cannot be read from the telephone "
+                                    "exchange's database now; try again in a moment.")) from None
     with transaction.atomic():
         phone = VoipPhone.objects.select_for_update().select_related("number").get(pk=phone.pk)
         if phone.prepaid_balance != 0:
@@ -541,8 +553,10 @@ def prepaid_entry_add(*, actor, phone: VoipPhone, amount, kind=PrepaidEntry.Kind
     on an invoice (``finance.services.invoice_issue``, the calls' VAT rate, the amount
     gross) who pays it as any other — or take some off or put some back without a sale
     (a correction, a refund: either sign, with a note saying why; its finance side, if
-    any, is the accountant's). A balance brought above zero unblocks the phone; one
-    brought to zero or below blocks it (the exchange's context on commit).
+    any, is the accountant's). The balance is gross money: each call takes its gross off
+    it (``rating.prepaid_charge``, the same VAT rate), as a postpaid customer pays it on
+    the invoice. A balance brought above zero unblocks the phone; one brought to zero or
+    below blocks it (the exchange's context on commit).
 
     Locks the customer's finance account first (the invoice), then the phone.
     ``request_token``: the form's one-time token — the same top-up sent twice is entered

@@ -1,9 +1,13 @@
 """Celery tasks of the VoIP app: thin, named after what they call."""
 
+import logging
+
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from core.models import Tenant
+
+logger = logging.getLogger(__name__)
 
 
 # Retried while the exchange's database is away; a refusal (an endpoint another account
@@ -22,17 +26,28 @@ def phone_provision(tenant_id: int, phone_id: int) -> str:
 def cdr_import() -> int:
     """Every few minutes (beat): each tenant's new CDRs from Asterisk's ``cdr`` table rated
     (``cdr.cdr_import_asterisk``; a call is rated once, however often this runs). Returns
-    the calls rated in all; nothing when the exchange's database is not configured."""
+    the calls rated in all; nothing when the exchange's database is not configured.
+
+    A tenant whose import fails is logged and the next one imported: one tenant's CDRs
+    never hold up the others' billing. When a tenant failed because the exchange's
+    database was away, the task is retried once all were tried (the rated stay rated)."""
     from core.tenancy import tenant_context
 
     from . import asterisk, cdr
 
     if not asterisk.enabled():
         return 0
-    rated = 0
+    rated, away = 0, None
     for tenant in Tenant.objects.order_by("pk"):
-        with tenant_context(tenant):
-            rated += cdr.cdr_import_asterisk(tenant=tenant).rated
+        try:
+            with tenant_context(tenant):
+                rated += cdr.cdr_import_asterisk(tenant=tenant).rated
+        except Exception as exc:  # logged; the other tenants go on
+            logger.exception("voip: the CDR import of tenant %s failed", tenant.pk)
+            if isinstance(exc, OperationalError | InterfaceError):
+                away = away or exc
+    if away is not None:
+        raise away
     return rated
 
 

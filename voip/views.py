@@ -4,6 +4,7 @@ and its buttons. A generated SIP password is shown once, in the answer that made
 import uuid
 
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -75,16 +76,28 @@ def phone_add(request, customer_id):
 @staff_view("voip.add_voipphone")
 @require_GET
 def phone_form(request, customer_id):
-    """The add form prefilled from a tariff's subtariff script (``?tariff=<id>``)."""
+    """The add form prefilled from a tariff's subtariff script (``?tariff=<id>``); an id
+    that is no tariff of the tenant (not a number, another tenant's) is a 404."""
     from finance.models import Tariff
 
     customer = get_object_or_404(Customer, pk=customer_id)
     initial = None
     if request.GET.get("tariff"):
-        tariff = get_object_or_404(Tariff, pk=request.GET["tariff"])
+        tariff_id = _id_param(request.GET["tariff"])
+        if tariff_id is None:
+            raise Http404
+        tariff = get_object_or_404(Tariff, pk=tariff_id)
         initial = services.phone_defaults(tariff)
     return render_section(request, customer.pk, SECTION,
                           forms={"phone_form": _form(initial=initial)})
+
+
+def _id_param(value: str) -> int | None:
+    """A positive id as a query string gives it ("12"), else None; never past bigint."""
+    value = value.strip()
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:
+        return None
+    return int(value)
 
 
 def _phone_or_404(customer_id, phone_id) -> VoipPhone:

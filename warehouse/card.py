@@ -17,8 +17,6 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from finance.models import Tariff
-
 from . import selectors
 from .forms_card import DescriptionForm, IssueForm, OntRegisterForm, ReturnForm
 from .models import Olt, Product, StockDocument, Warehouse
@@ -43,8 +41,11 @@ def warehouse_choices() -> list[tuple[str, str]]:
 
 
 def tariff_choices() -> list[tuple[str, str]]:
-    """The active tariffs a lease may put on the customer (one query)."""
-    return [(str(pk), name) for pk, name in Tariff.objects.filter(is_active=True)
+    """The active tariffs a lease may put on the customer (one query: finance's
+    ``tariff_list``)."""
+    from finance.billing import tariff_list
+
+    return [(str(pk), name) for pk, name in tariff_list(active_only=True)
             .order_by("name", "pk").values_list("pk", "name")]
 
 
@@ -62,16 +63,18 @@ def olt_list() -> list[Olt]:
     return list(Olt.objects.only("id", "name", "active").order_by("name", "pk"))
 
 
-def issue_form(customer, data=None, *, warehouses=None, tariffs=None):
-    """"Wydaj z magazynu" for ``customer``: a fresh one-time token each time it is shown
-    (a refused form keeps the token it was sent with); the customer's installation
-    address chosen first. The addresses come with the card's customer (prefetched)."""
+def issue_form(customer, data=None, *, actor, warehouses=None, tariffs=None):
+    """"Wydaj z magazynu" for ``customer``, offering the settlements ``actor`` may charge
+    by: a fresh one-time token each time it is shown (a refused form keeps the token it
+    was sent with); the customer's installation address chosen first. The addresses come
+    with the card's customer (prefetched)."""
     import uuid
 
     addresses = list(customer.addresses.all())
     installation = next((a for a in addresses if a.kind == "installation"), None)
     return IssueForm(
-        data, warehouses=warehouse_choices() if warehouses is None else warehouses,
+        data, actor=actor,
+        warehouses=warehouse_choices() if warehouses is None else warehouses,
         tariffs=tariff_choices() if tariffs is None else tariffs, addresses=addresses,
         initial={"request_token": uuid.uuid4(),
                  "address": str(installation.pk) if installation else ""},
@@ -166,7 +169,8 @@ def equipment_section_context(customer, request):
                     olts=active_olts, item=item, auto_id=f"equipment_ont_{item.pk}_%s")
     return {
         "items": items,
-        "issue_form": issue_form(customer, warehouses=warehouses,
+        "counted": selectors.customer_counted_list(customer_id=customer.pk),
+        "issue_form": issue_form(customer, actor=user, warehouses=warehouses,
                                  tariffs=tariff_choices() if can_move else []),
         "return_form": return_form(items, warehouses=warehouses),
         "description_form": DescriptionForm(auto_id="equipment_description_%s"),

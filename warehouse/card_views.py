@@ -8,13 +8,12 @@ a 404 (every lookup goes through the tenant's scope and names the customer).
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.forms import form_write
+from core.http import pdf_response
 from core.views import staff_view
 from customers.models import Customer
 from customers.views.base import render_card, section_call, section_done
@@ -47,7 +46,7 @@ def _done(request, customer_id, *, form_name=None, form=None, message=None):
 def equipment_issue(request, customer_id):
     """"Wydaj z magazynu": a WZ of the scanned serials from the chosen warehouse."""
     customer = _customer_or_404(customer_id)
-    form = issue_form(customer, request.POST)
+    form = issue_form(customer, request.POST, actor=request.user)
     document = form_write(form, lambda data: services.issue_post(
         actor=request.user, customer=customer, **form.service_kwargs()))
     if document is None:
@@ -60,14 +59,8 @@ def _return_message(document) -> str:
     parts = [_("ZW %(n)s posted: returned to %(w)s.") % {"n": document.number,
                                                         "w": document.warehouse.name}]
     settled = getattr(document, "return_settlement", None)
-    for lease in getattr(settled, "leases_ended", []):
-        parts.append(_("The lease of %(wz)s ends on %(d)s.") % {
-            "wz": lease.issue_document.number, "d": lease.end_date.isoformat()})
-    for deposit in getattr(settled, "deposits", []):
-        parts.append(_("A deposit of %(a)s zł was taken by %(note)s (%(wz)s): refund it by a "
-                       "KW or settle it.") % {"a": deposit.amount,
-                                              "note": deposit.debit_note_number,
-                                              "wz": deposit.issue_document.number})
+    if settled is not None:
+        parts += [text for _level, text in settled.notices()]
     return " ".join(parts)
 
 
@@ -220,12 +213,11 @@ def ont_remove(request, customer_id, stockitem_id):
 @staff_view("warehouse.view_stockdocument")
 @require_GET
 def document_pdf(request, customer_id, stockdocument_id):
-    """The customer's WZ or ZW as printed (the documents engine's PDF with its barcode)."""
+    """The customer's WZ or ZW as printed (the documents engine's PDF with its barcode),
+    shown in the browser and named by its number as the stock pages name it
+    (``core.http.pdf_response``); another customer's document is a 404."""
     from .printing import document_pdf as pdf_of
 
     document = get_object_or_404(StockDocument, pk=stockdocument_id, customer_id=customer_id)
-    response = HttpResponse(pdf_of(document), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
-        False, f"{document.number.replace('/', '_')}.pdf")
-    return response
+    return pdf_response(pdf_of(document), document.number)
 

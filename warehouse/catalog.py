@@ -12,8 +12,7 @@ or a stock level names is *deactivated* instead (it stays in their history and i
 for nothing new); a supplier a PZ names stays. Deleting is for a mistake nothing uses yet.
 """
 
-import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -22,6 +21,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from core.actionlog import N_, action_log, diff_fields
+from core.amounts import amount_parse
 from core.selectors import member_users
 from core.tenancy import current_tenant
 from customers.validators import clean_nip, clean_phone
@@ -46,9 +46,6 @@ KEEP = object()
 VAT_RATE_CHOICES = tuple(rate for rate in FINANCE_VAT_RATES if rate in PRODUCT_VAT_RATES)
 DEFAULT_VAT_RATE = "23"
 
-# A price as typed: digits, a dot or a comma before the decimals; spaces between thousands.
-PRICE_TEXT = re.compile(r"[0-9]+(?:[.,][0-9]+)?")
-GROSZ = Decimal("0.01")
 PRICE_MAX = Decimal("999999999999.99")  # DecimalField(max_digits=14, decimal_places=2)
 
 Kind = Product.Kind
@@ -116,34 +113,9 @@ def _bool_clean(value) -> bool:
 
 def price_clean(value) -> Decimal:
     """A net price in złoty: not negative, at most two decimals, a comma or a dot before
-    them (``12,50`` as typed in Poland); no exponent (``1e3``), no NaN or infinity."""
-    if isinstance(value, bool) or value is None or isinstance(value, float):
-        # Money never passes through float: 0.1 is not exactly 0.1 there.
-        raise ValidationError(_("Not an amount."))
-    if isinstance(value, int):
-        amount = Decimal(value)
-    elif isinstance(value, Decimal):
-        amount = value
-    else:
-        text = str(value).strip().replace("\u00a0", "").replace(" ", "")
-        if text.startswith("-") and PRICE_TEXT.fullmatch(text[1:]):
-            raise ValidationError(_("The price may not be negative."))
-        if not PRICE_TEXT.fullmatch(text):
-            raise ValidationError(_("“%(value)s” is not an amount (e.g. 149.99 or 149,99).")
-                                  % {"value": str(value)[:20]})
-        try:
-            amount = Decimal(text.replace(",", "."))
-        except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
-            raise ValidationError(_("Not an amount.")) from None
-    if not amount.is_finite():
-        raise ValidationError(_("Not an amount."))
-    if amount < 0:
-        raise ValidationError(_("The price may not be negative."))
-    if amount != amount.quantize(GROSZ, rounding="ROUND_DOWN"):
-        raise ValidationError(_("At most 2 decimal places (grosze)."))
-    if amount > PRICE_MAX:
-        raise ValidationError(_("At most %(max)s.") % {"max": PRICE_MAX})
-    return amount.quantize(GROSZ)
+    them (``12,50`` as typed in Poland); no exponent (``1e3``), no NaN or infinity, no
+    float (``core.amounts``)."""
+    return amount_parse(value, maximum=PRICE_MAX)
 
 
 def _email_clean(value) -> str:

@@ -7,9 +7,11 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import BootstrapForm, DateField
 
+from .forms_documents import SettlementField, settlement_kwargs, settlements_offer
 from .models import StockDocument, StockDocumentLine
 
 ReturnState = StockDocumentLine.ReturnState
+Settlement = StockDocument.Settlement
 
 
 def serial_lines(text: str) -> list[str]:
@@ -20,7 +22,8 @@ def serial_lines(text: str) -> list[str]:
 
 class IssueForm(BootstrapForm):
     """"Wydaj z magazynu": a WZ from the card. Field names are the service's, so its
-    refusals land next to the field they are about."""
+    refusals land next to the field they are about. ``actor`` (who posts it) says which
+    settlements are offered (``forms_documents.settlements_offer``)."""
 
     warehouse = forms.ChoiceField(label=_("warehouse"), choices=[])
     lines = forms.CharField(
@@ -28,9 +31,7 @@ class IssueForm(BootstrapForm):
         widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off", "spellcheck": "false",
                                      "data-scan-field": "1"}),
         help_text=_("Scan or type the serials, one per line."))
-    settlement = forms.ChoiceField(label=_("settlement"),
-                                   choices=StockDocument.Settlement.choices,
-                                   initial=StockDocument.Settlement.NONE)
+    settlement = SettlementField()
     lease_tariff = forms.ChoiceField(label=_("lease tariff"), required=False, choices=[],
                                      help_text=_("For a lease: put on the customer monthly."))
     deposit = forms.CharField(label=_("deposit (zł)"), required=False, max_length=20,
@@ -42,19 +43,18 @@ class IssueForm(BootstrapForm):
     # One-time token: the same form sent twice posts one WZ (services.issue_post).
     request_token = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, warehouses=(), tariffs=(), addresses=(), **kwargs):
+    def __init__(self, *args, actor, warehouses=(), tariffs=(), addresses=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["warehouse"].choices = [("", "—"), *warehouses]
-        self.fields["lease_tariff"].choices = [("", "—"), *tariffs]
+        if Settlement.LEASE in settlements_offer(self, actor):
+            self.fields["lease_tariff"].choices = [("", "—"), *tariffs]
         self.fields["address"].choices = [("", _("— none —")), *(
             (str(a.pk), f"{a.get_kind_display()}: {a}") for a in addresses)]
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
         return {"warehouse": data["warehouse"], "lines": serial_lines(data["lines"]),
-                "settlement": data["settlement"],
-                "lease_tariff": data["lease_tariff"] or None,
-                "deposit": data["deposit"] or None, "address": data["address"] or None,
+                **settlement_kwargs(data), "address": data["address"] or None,
                 "issued_on": data["issued_on"], "note": data["note"],
                 "request_token": data["request_token"]}
 

@@ -266,7 +266,62 @@ class CustomerPicked(DocumentForm):
                                                   "min_value": _("No such customer.")})
 
 
+class SettlementField(forms.ChoiceField):
+    """A WZ's settlement, offering what ``settlements_offer`` leaves. A settlement not
+    offered (a forged form, or rights taken away since it was shown) is refused by the
+    form, saying so, not as an unknown choice; the service checks again when it issues."""
+
+    def __init__(self, **kwargs):
+        super().__init__(label=_("settlement"), choices=Settlement.choices,
+                         initial=Settlement.NONE, **kwargs)
+        self.error_messages["not_offered"] = _(
+            "You may not charge the customer by “%(kind)s”: choose one of the settlements "
+            "offered.")
+
+    def validate(self, value):
+        if value in Settlement.values and not self.valid_value(value):
+            raise forms.ValidationError(self.error_messages["not_offered"], code="not_offered",
+                                        params={"kind": Settlement(value).label})
+        super().validate(value)
+
+
+SETTLEMENT_FIELDS = {Settlement.LEASE: "lease_tariff", Settlement.DEPOSIT: "deposit"}
+
+
+def settlements_offer(form, actor) -> set[str]:
+    """Offer on ``form`` (a WZ's: ``settlement``, ``lease_tariff``, ``deposit``) the
+    settlements ``actor`` may charge by (``services.settlement.settlement_allowed``; "no
+    charge" always) and drop the tariff and the deposit of a settlement not offered.
+    Returns the settlements offered."""
+    from .services.settlement import settlement_allowed
+
+    offered = [(value, label) for value, label in Settlement.choices
+               if value == Settlement.NONE or settlement_allowed(actor, value)]
+    form.fields["settlement"].choices = offered
+    values = {value for value, _label in offered}
+    for settlement, name in SETTLEMENT_FIELDS.items():
+        if settlement not in values:
+            del form.fields[name]
+    return values
+
+
+def settlement_kwargs(data: dict) -> dict:
+    """A WZ form's settlement for ``issue_post``: the settlement chosen ("none" when left
+    out), and the tariff and the amount of deposit only for their own settlement (shown
+    for it alone — scan.js hides the others —, one left chosen under another is not
+    sent). The staff page's and the card's WZ forms both."""
+    settlement = data.get("settlement") or Settlement.NONE
+    return {"settlement": settlement,
+            "lease_tariff": (data.get("lease_tariff") or None)
+            if settlement == Settlement.LEASE else None,
+            "deposit": (data.get("deposit") or None)
+            if settlement == Settlement.DEPOSIT else None}
+
+
 class IssueForm(CustomerPicked):
+    """A WZ: ``actor`` (who posts it) says which settlements are offered
+    (``settlements_offer``)."""
+
     kind = Kind.WZ
     header = ("warehouse", "customer", "address", "settlement", "lease_tariff", "deposit")
     warehouse = _warehouse_field(_("issuing warehouse"))
@@ -274,26 +329,19 @@ class IssueForm(CustomerPicked):
     # is theirs)
     address = forms.IntegerField(label=_("installation address"), required=False,
                                  min_value=1, widget=forms.HiddenInput)
-    settlement = forms.ChoiceField(label=_("settlement"), choices=Settlement.choices,
-                                   initial=Settlement.NONE, required=False)
+    settlement = SettlementField(required=False)
     lease_tariff = forms.ChoiceField(label=_("lease tariff"), required=False)
     deposit = forms.CharField(label=_("deposit (PLN)"), required=False, max_length=30,
                               help_text=_("Empty: the lines' value."))
 
-    def __init__(self, *args, tariffs=(), **kwargs):
+    def __init__(self, *args, actor, tariffs=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["lease_tariff"].choices = _choices(tariffs, _("— choose —"))
+        # the tariffs are read only when a lease is offered
+        if Settlement.LEASE in settlements_offer(self, actor):
+            self.fields["lease_tariff"].choices = _choices(tariffs, _("— choose —"))
 
     def service_kwargs(self, rows):
-        kwargs = super().service_kwargs(rows)
-        settlement = kwargs["settlement"] = self.cleaned_data.get("settlement") or Settlement.NONE
-        # The tariff and the amount are shown for their settlement only (scan.js hides the
-        # others): one left chosen under another settlement is not sent.
-        if settlement != Settlement.LEASE:
-            kwargs["lease_tariff"] = None
-        if settlement != Settlement.DEPOSIT:
-            kwargs["deposit"] = None
-        return kwargs
+        return {**super().service_kwargs(rows), **settlement_kwargs(self.cleaned_data)}
 
 
 class ReturnForm(CustomerPicked):

@@ -298,6 +298,12 @@ class StockItem(TenantOwned):
             models.UniqueConstraint(fields=["olt", "olt_port", "ont_id"],
                                     condition=Q(olt__isnull=False, ont_id__isnull=False),
                                     name="stockitem_ont_place_uniq"),
+            # one device, one identity: a MAC or a GPON serial is the tenant's once (two
+            # concurrent PZs of one MAC: the second is refused by these, not by a check)
+            models.UniqueConstraint(fields=["tenant", "mac"], condition=~Q(mac=""),
+                                    name="stockitem_mac_uniq"),
+            models.UniqueConstraint(fields=["tenant", "gpon_serial"],
+                                    condition=~Q(gpon_serial=""), name="stockitem_gpon_uniq"),
         ]
         indexes = [
             # the stock page counts by these alone (an index-only scan)
@@ -305,10 +311,6 @@ class StockItem(TenantOwned):
                          name="stockitem_stock_idx", condition=Q(state="in_stock")),
             models.Index(fields=["tenant", "customer"], name="stockitem_customer_idx",
                          condition=Q(customer__isnull=False)),
-            models.Index(fields=["tenant", "mac"], name="stockitem_mac_idx",
-                         condition=~Q(mac="")),
-            models.Index(fields=["tenant", "gpon_serial"], name="stockitem_gpon_idx",
-                         condition=~Q(gpon_serial="")),
         ]
 
     def __str__(self):

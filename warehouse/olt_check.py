@@ -8,6 +8,12 @@ the log-in with enable mode is what every action needs. Where the OLT has an SNM
 community, ``sysUpTime.0`` is read too (what the status reads need). Nothing is written:
 a host key the OLT shows for the first time is only reported (with its fingerprint, to
 compare with the OLT's console); the first ONT action keeps it.
+
+What failed is said as precisely as tells staff nothing about the network beyond the OLT:
+before an SSH server answered, one text (``olt_ssh.no_service``) whether the port was
+refused, filtered, the host down or the name unknown; likewise one text for SNMP that did
+not answer. An OLT's address is typed by a tenant's staff: distinct texts would make this
+button a port scanner over the platform's networks.
 """
 
 import base64
@@ -22,7 +28,6 @@ from .models import Olt
 from .olt import VENDORS
 from .olt import snmp as olt_snmp
 from .olt import ssh as olt_ssh
-from .olt.address import host_addresses
 
 SYS_UPTIME = "1.3.6.1.2.1.1.3.0"
 
@@ -61,13 +66,17 @@ def olt_connection_check(*, olt: Olt) -> OltCheck:
     ``Olt.DoesNotExist``. Talks to the network: never call it inside a transaction."""
     olt = Olt.objects.get(pk=olt.pk)
     try:
-        address = host_addresses(olt.host)[0]
-    except ValidationError as exc:
+        address = ont.olt_address(olt)
+    except ValidationError as exc:  # the platform's rule for addresses
         return OltCheck(False, " ".join(exc.messages))
-    result = olt_ssh.run(vendor=VENDORS[olt.vendor], address=address, port=olt.ssh_port,
-                         username=olt.username, password=olt.password,
-                         enable_password=olt.enable_password, host_key=olt.host_key,
-                         steps=[], **ont._timeouts())  # the ONT actions' own
+    if address is None:  # the name does not resolve: told as no answer
+        result = olt_ssh.no_service(host=olt.host, port=olt.ssh_port)
+    else:
+        result = olt_ssh.run(vendor=VENDORS[olt.vendor], host=olt.host, address=address,
+                             port=olt.ssh_port, username=olt.username,
+                             password=olt.password, enable_password=olt.enable_password,
+                             host_key=olt.host_key, steps=[],
+                             **ont._timeouts())  # the ONT actions' own
     ok = result.outcome == olt_ssh.OK
     if ok:
         lines = [_("SSH: logged in to %(a)s port %(p)s as %(u)s and into the enable mode.")
@@ -81,13 +90,19 @@ def olt_connection_check(*, olt: Olt) -> OltCheck:
         lines = [_("SSH: %(e)s") % {"e": result.message}]
     if olt.snmp_community:
         try:
+            if address is None:  # the name does not resolve: told as no answer
+                raise olt_snmp.SnmpError("")
             values = olt_snmp.get(address=address, port=olt.snmp_port,
                                   community=olt.snmp_community, oids={"uptime": SYS_UPTIME},
                                   timeout=ont._setting("WAREHOUSE_OLT_SNMP_TIMEOUT", 2),
                                   retries=int(ont._setting("WAREHOUSE_OLT_SNMP_RETRIES", 1)))
-        except olt_snmp.SnmpError as exc:
+        except olt_snmp.SnmpError:
+            # UDP: a closed port, a filtered one, a wrong community and an unreachable
+            # network look alike — and are told alike, whatever pysnmp made of them.
             ok = False
-            lines.append(_("SNMP: %(e)s") % {"e": exc})
+            lines.append(_("SNMP: no answer at %(h)s port %(p)s (check the address, the "
+                           "port, the community and the firewall).")
+                         % {"h": olt.host, "p": olt.snmp_port})
         else:
             if values.get("uptime") is None:
                 ok = False

@@ -18,6 +18,8 @@ impossible, and the second is refused before it connects — and gives the place
 the OLT refused and nothing is left on it.
 """
 
+import socket
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -27,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_noop as N_
 
+from core import netguard
 from core.actionlog import action_log, diff_fields, staff_of
 
 from .models import Olt, OntAction, OntProfile, Product, StockDocument, StockItem
@@ -230,9 +233,35 @@ def ont_profile_set(*, actor, olt: Olt, tariff=None, line_profile: str,
             action_log(actor=actor, kind="olt.change",
                        message=N_("OLT %(o)s: ONT profile for %(t)s set"),
                        params={"o": olt.name,
-                               "t": tariff.name if tariff else gettext_lazy("any tariff")},
+                               "t": _tariff_label(tariff)},
                        changes=changes)
     return row
+
+
+def _tariff_label(tariff):
+    """A profile's tariff as the action log names it (the OLT's default: any tariff)."""
+    return tariff.name if tariff else gettext_lazy("any tariff")
+
+
+def ont_profile_delete(*, actor, profile: OntProfile) -> None:
+    """Delete an OLT's ONT profile (the tenant's own: another tenant's is
+    ``OntProfile.DoesNotExist``, as is one deleted meanwhile). A customer with that tariff
+    then gets the OLT's default at the next registration or profile apply
+    (``ont_profile_for``), or a refusal saying the OLT has none; what the OLT gave the
+    ONTs registered stays. Locks the OLT, as ``ont_profile_set`` does."""
+    olt_id = OntProfile.objects.values_list("olt_id", flat=True).get(pk=profile.pk)
+    with transaction.atomic():
+        olt = Olt.objects.select_for_update().get(pk=olt_id)
+        profile = OntProfile.objects.select_related("tariff").get(pk=profile.pk)
+        tariff = profile.tariff
+        changes = {key: [getattr(profile, key), None]
+                   for key in ("line_profile", "service_profile", "vlan")}
+        profile.delete()
+        action_log(actor=actor, kind="olt.change",
+                   message=N_("OLT %(o)s: ONT profile for %(t)s deleted"),
+                   params={"o": olt.name,
+                           "t": _tariff_label(tariff)},
+                   changes=changes)
 
 
 def olt_get(*, pk) -> Olt:
@@ -319,13 +348,36 @@ def ont_profile_for(*, olt: Olt, customer) -> Profile:
 
 # --------------------------------------------------------------------------- the dialogue
 
+def olt_address(olt: Olt) -> str | None:
+    """The address to connect to ``olt`` at: its name resolved now, every address checked
+    (``core.netguard``: one the platform refuses is a ``ValidationError`` naming its rule,
+    as when the OLT was saved). None when the name does not resolve: the caller says so in
+    the words of an OLT that does not answer (``olt_ssh.no_service``) — which names the
+    platform's resolver knows is no tenant's to probe. Talks to the resolver."""
+    try:
+        infos = socket.getaddrinfo(olt.host, None, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError, OSError):
+        return None
+    return netguard.addresses_check(olt.host, (info[4][0] for info in infos),
+                                    what=_("the OLT"))[0]
+
+
+def _snmp_no_answer() -> str:
+    # SNMP is UDP: a closed port, a filtered one, a wrong community and an unreachable
+    # network all look alike, and are told alike (as for SSH: no port scanner).
+    return _("The OLT did not answer SNMP within %(s)s s.") % {
+        "s": f"{_setting('WAREHOUSE_OLT_SNMP_TIMEOUT', 2):g}"}
+
+
 def _run(olt: Olt, vendor: Vendor, steps: list[Step], *,
          host_key: str | None = None) -> olt_ssh.RunResult:
     try:
-        address = host_addresses(olt.host)[0]
+        address = olt_address(olt)
     except ValidationError as exc:
         return olt_ssh.RunResult(olt_ssh.ERROR, " ".join(exc.messages))
-    return olt_ssh.run(vendor=vendor, address=address, port=olt.ssh_port,
+    if address is None:
+        return olt_ssh.no_service(host=olt.host, port=olt.ssh_port)
+    return olt_ssh.run(vendor=vendor, host=olt.host, address=address, port=olt.ssh_port,
                        username=olt.username, password=olt.password,
                        enable_password=olt.enable_password,
                        host_key=olt.host_key if host_key is None else host_key,
@@ -362,6 +414,11 @@ def _record(*, actor, item: StockItem, olt: Olt, action: str, outcome: str, comm
 
 
 def _failure_text(result: olt_ssh.RunResult) -> str:
+    """What a failed dialogue says, for its ``OntAction``, the action log and the page.
+    No more detail than "test connection" gives: the history is read by whoever sees ONT
+    actions (operators, accountants), and who may aim an OLT at any address could read
+    there what the check keeps to itself — so ``olt_ssh``'s words as they are, one text
+    for every failure before an SSH server answered."""
     if result.outcome == Outcome.FAILED and result.failed_step is not None:
         text = _("The OLT refused “%(c)s”: %(e)s") % {"c": result.failed_step.command,
                                                       "e": result.message}
@@ -550,18 +607,23 @@ def ont_status(*, actor, item: StockItem) -> OntAction:
     if oids:
         commands += [f"SNMP GET {oid}" for oid in oids.values()]
         try:
-            address = host_addresses(olt.host)[0]
+            address = olt_address(olt)
+            if address is None:  # the name does not resolve: told as no answer
+                raise olt_snmp.SnmpError("")
             values = olt_snmp.get(address=address, port=olt.snmp_port,
                                   community=olt.snmp_community, oids=oids,
                                   timeout=_setting("WAREHOUSE_OLT_SNMP_TIMEOUT", 2),
                                   retries=int(_setting("WAREHOUSE_OLT_SNMP_RETRIES", 1)))
+        except ValidationError as exc:  # the platform's rule for addresses
+            notes.append(exc.messages[0])
+        except olt_snmp.SnmpError:
+            notes.append(_snmp_no_answer())
+        else:
             answers += [f"{oids[name]} = {value}" for name, value in values.items()]
             if any(value is not None for value in values.values()):
                 reading = vendor.snmp_read(values)
             else:
                 notes.append(_("The OLT's SNMP agent has no values for this ONT."))
-        except (olt_snmp.SnmpError, ValidationError) as exc:
-            notes.append(str(exc.messages[0] if isinstance(exc, ValidationError) else exc))
     result = None
     if reading is None:
         result = _run(olt, vendor, vendor.status(place))

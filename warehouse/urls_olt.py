@@ -15,6 +15,8 @@ urlpatterns = [
     path(OLT + "check/", olts.olt_check, name="olt_check"),
     path(OLT + "forget-host-key/", olts.olt_forget_host_key, name="olt_forget_host_key"),
     path(OLT + "profiles/", olts.olt_profiles, name="olt_profiles"),
+    path(OLT + "profiles/<int:ontprofile_id>/delete/", olts.olt_profile_delete,
+         name="olt_profile_delete"),
     path(ONT, olts.ont_page, name="ont"),
     path(ONT + "register/", olts.ont_register, name="ont_register"),
     path(ONT + "profile/", olts.ont_profile, name="ont_profile"),

@@ -390,7 +390,9 @@ class PriceRuleFilter(django_filters.FilterSet):
 @extend_schema_view(
     create=_writes(s.PriceRuleInputSerializer, s.PriceRuleSerializer,
                    description="A rule of a price list; a prefix the list has already is "
-                               "changed, not doubled (the answer is the rule either way)."),
+                               "changed, not doubled (the answer is the rule either way). "
+                               "Adding takes voip.add_pricerule, changing "
+                               "voip.change_pricerule (403 otherwise)."),
     destroy=extend_schema(responses={204: None}),
 )
 class PriceRuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
@@ -400,13 +402,17 @@ class PriceRuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantV
     serializer_class = s.PriceRuleSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = PriceRuleFilter
-    action_permissions = {"create": ["voip.add_pricerule", "voip.change_pricerule"]}
+    # Adding a prefix's rule or changing the one it has: which one is known only under the
+    # price list's lock, so the service judges it (catalog.price_rule_set_allowed).
+    action_permissions = {"create": []}
 
     def scoped_queryset(self):
         return PriceRule.objects.select_related("billing_group").order_by(
             "price_list_id", "prefix")
 
     def create(self, request):
+        if not catalog.price_rule_set_allowed(request.user):
+            raise PermissionDenied
         data = self.parsed(s.PriceRuleInputSerializer)
         rule = catalog.price_rule_set(actor=request.user, **data)
         return self.respond(PriceRule.objects.select_related("billing_group").get(pk=rule.pk))

@@ -27,6 +27,7 @@ from .prices import (
     price_list_delete_refusal,
     price_rule_delete,
     price_rule_set,
+    price_rule_set_allowed,
     price_rules_import,
 )
 from .ranges import number_range_delete, number_range_delete_refusal
@@ -51,5 +52,6 @@ __all__ = [
     "price_list_delete_refusal",
     "price_rule_delete",
     "price_rule_set",
+    "price_rule_set_allowed",
     "price_rules_import",
 ]

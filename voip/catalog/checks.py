@@ -4,15 +4,17 @@ of a CSV file)."""
 
 import datetime
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from core.amounts import amount_parse
+
 from ..models import BillingGroup
 
 # PriceRule's prices: DecimalField(max_digits=12, decimal_places=4).
-PRICE_PLACES = Decimal("0.0001")
+PRICE_DECIMAL_PLACES = 4
 PRICE_MAX = Decimal("99999999.9999")
 INCREMENT_MIN, INCREMENT_MAX = 1, 3600
 PREFIX_MAX_DIGITS = 15
@@ -21,10 +23,6 @@ IMPORT_ERRORS_LISTED = 20
 IMPORT_MAX_LINES = 100_000
 AMI_SECRET_MAX_LENGTH = 255
 CODE = re.compile(r"[a-z0-9_-]{1,40}")
-_HOST_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-HOSTNAME = re.compile(rf"(?=.{{1,253}}\.?$){_HOST_LABEL}(?:\.{_HOST_LABEL})*\.?")
-AMOUNT = re.compile(r"-?[0-9]+(?:[.,][0-9]+)?")
-
 
 
 def text_clean(value, *, max_length: int, empty: str) -> str:
@@ -75,28 +73,7 @@ def int_clean(value, low: int, high: int) -> int:
 def price_clean(value) -> Decimal:
     """A price per minute or a connection fee: not negative, at most 4 decimal places;
     a comma or a dot before the decimals (``0,1234`` as in a Polish spreadsheet)."""
-    if isinstance(value, bool) or value is None:
-        raise ValidationError(_("Not an amount."))
-    if isinstance(value, Decimal | int):
-        amount = Decimal(value)
-    else:
-        text = str(value).strip().replace(" ", "").replace("\u00a0", "")
-        if not AMOUNT.fullmatch(text):
-            raise ValidationError(_("“%(value)s” is not an amount (e.g. 0.12 or 0,1234).")
-                                  % {"value": str(value)[:20]})
-        try:
-            amount = Decimal(text.replace(",", "."))
-        except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
-            raise ValidationError(_("Not an amount.")) from None
-    if not amount.is_finite():
-        raise ValidationError(_("Not an amount."))
-    if amount < 0:
-        raise ValidationError(_("The amount may not be negative."))
-    if amount != amount.quantize(PRICE_PLACES, rounding="ROUND_DOWN"):
-        raise ValidationError(_("At most 4 decimal places."))
-    if amount > PRICE_MAX:
-        raise ValidationError(_("At most %(max)s.") % {"max": PRICE_MAX})
-    return amount.quantize(PRICE_PLACES)
+    return amount_parse(value, places=PRICE_DECIMAL_PLACES, maximum=PRICE_MAX)
 
 
 def prefix_clean(value) -> str:

@@ -16,7 +16,6 @@ from ..models import (
 )
 from .checks import (
     AMI_SECRET_MAX_LENGTH,
-    HOSTNAME,
     check,
     has_control,
     int_clean,
@@ -38,7 +37,7 @@ def _host_clean(value) -> str:
     else:
         netguard.host_check(address, what=_("the exchange"))  # the platform's own: refused
         return address
-    if len(host) > 253 or not HOSTNAME.fullmatch(host):
+    if not netguard.hostname_valid(host):  # the platform's one rule of a host name
         raise ValidationError(_("“%(h)s” is neither an IP address nor a host name.")
                               % {"h": host[:60]})
     return host.lower()
@@ -110,8 +109,8 @@ def exchange_server_update(*, actor, server: ExchangeServer, name: str | None = 
                            is_active: bool | None = None) -> ExchangeServer:
     """Change an exchange; a value left None stays, and so does the secret when it is
     None or empty (the form never shows it) — unless the host or the port changes: then
-    the secret must be typed again (it is never sent to a new address unasked). Locks
-    the exchange."""
+    the secret must be typed again (it is never sent to a new address unasked); typed,
+    it is given even when it is the one kept. Locks the exchange."""
     given = {"name": name, "ami_host": ami_host, "ami_port": ami_port,
              "ami_username": ami_username, "ami_secret": ami_secret or None,
              "is_active": is_active}
@@ -126,7 +125,8 @@ def exchange_server_update(*, actor, server: ExchangeServer, name: str | None = 
         changes = diff_fields(server, before, EXCHANGE_FIELDS)
         secret_changed = before["ami_secret"] != server.ami_secret
         moved = server.ami_host != before["ami_host"] or server.ami_port != before["ami_port"]
-        if moved and not secret_changed:
+        # typed now (the same as kept or not): staff send it to the new address knowingly
+        if moved and "ami_secret" not in clean:
             # The kept secret would be sent to whatever now answers there.
             raise ValidationError({"ami_secret": [_(
                 "The exchange's address changed: type its AMI secret again.")]})

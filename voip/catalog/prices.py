@@ -4,7 +4,7 @@ import csv
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -116,9 +116,6 @@ def billing_group_delete(*, actor, group: BillingGroup) -> None:
                    changes={"code": [code, None]})
 
 
-
-
-
 def price_list_create(*, actor, name: str, valid_from, copy_from: PriceList | None = None,
                       ) -> PriceList:
     """A price list valid from ``valid_from`` (one per day); with ``copy_from`` (another
@@ -186,10 +183,28 @@ def price_list_delete(*, actor, price_list: PriceList) -> None:
                    params={"p": name, "d": valid_from}, changes={"rules": [count, None]})
 
 
+PRICE_RULE_ADD, PRICE_RULE_CHANGE = "voip.add_pricerule", "voip.change_pricerule"
+
+
+def price_rule_set_allowed(actor, *, exists: bool | None = None) -> bool:
+    """May ``actor`` set a price rule (``price_rule_set``): adding the rule of a new
+    prefix takes ``voip.add_pricerule``; a prefix the list has already is a change of
+    that rule's price, ``voip.change_pricerule``. ``exists`` None (a form not yet read):
+    may the actor do either? No actor (the system's own work): yes. The one rule of the
+    staff page, the API and the service."""
+    if actor is None:
+        return True
+    if exists is None:
+        return actor.has_perm(PRICE_RULE_ADD) or actor.has_perm(PRICE_RULE_CHANGE)
+    return actor.has_perm(PRICE_RULE_CHANGE if exists else PRICE_RULE_ADD)
+
+
 def price_rule_set(*, actor, price_list: PriceList, prefix, billing_group, price_per_minute,
                    first_increment=60, next_increment=60, connection_fee=0) -> PriceRule:
-    """Add the rule of ``prefix`` to the price list, or change the one it has. Locks the
-    price list (rules of one list are written one writer at a time)."""
+    """Add the rule of ``prefix`` to the price list, or change the one it has — each only
+    for an actor allowed to (``price_rule_set_allowed``, judged under the lock: a rule
+    added meanwhile is a change; ``PermissionDenied`` otherwise). Locks the price list
+    (rules of one list are written one writer at a time)."""
     errors: dict = {}
     try:
         clean = rule_clean(prefix=prefix, price_per_minute=price_per_minute,
@@ -204,6 +219,12 @@ def price_rule_set(*, actor, price_list: PriceList, prefix, billing_group, price
         price_list = PriceList.objects.select_for_update().get(pk=price_list.pk)
         rule = (PriceRule.objects.select_for_update()
                 .filter(price_list=price_list, prefix=clean["prefix"]).first())
+        if not price_rule_set_allowed(actor, exists=rule is not None):
+            raise PermissionDenied(
+                _("The price list has a rule for the prefix %(x)s; changing its price "
+                  "needs the permission to change price rules.") % {"x": clean["prefix"]}
+                if rule is not None else
+                _("Adding a rule needs the permission to add price rules."))
         values = {**clean, "billing_group_id": group.pk}
         if rule is None:
             rule = PriceRule.objects.create(price_list=price_list, **values)
@@ -285,11 +306,13 @@ def price_rules_import(*, actor, price_list: PriceList, text: str, replace: bool
                        ) -> int:
     """Rules from a CSV text, all or nothing: columns prefix; billing group code; price per
     minute (a comma or a dot); and optionally first increment, next increment (seconds,
-    60 each when left out) and connection fee (0). ``;`` or ``,`` between columns, an
-    optional header line. A prefix the list has is changed, a new one added; ``replace``:
-    the list's rules not in the file are deleted. Any bad line refuses the whole file,
-    with the lines (numbered from 1) and what is wrong. Returns the rules written. Locks
-    the price list."""
+    60 each when left out) and connection fee (0). ``;`` or ``,`` between columns (the
+    first line's decides), an optional header line; with ``,`` a decimal comma is quoted
+    (``"0,25"``) or written as a point — a whole price followed by a whole number
+    (``0,25``, ``1,60``) is refused, not guessed. A prefix the list has is changed, a
+    new one added; ``replace``: the list's rules not in the file are deleted. Any bad
+    line refuses the whole file, with the lines (numbered from 1) and what is wrong.
+    Returns the rules written. Locks the price list."""
     lines = _import_parse(text)
     with transaction.atomic():
         price_list = PriceList.objects.select_for_update().get(pk=price_list.pk)
@@ -355,7 +378,7 @@ def _import_parse(text: str) -> list[_Line]:
             header_possible = False
             if not any(ch.isdigit() for ch in cells[0]):
                 continue  # a header line ("prefix;group;price…"): a prefix has digits
-        problem = _import_line(number, cells, groups, seen, lines)
+        problem = _import_line(number, cells, groups, seen, lines, comma=delimiter == ",")
         if problem:
             errors.append((number, problem))
     if errors:
@@ -373,13 +396,23 @@ def _import_parse(text: str) -> list[_Line]:
 
 
 def _import_line(number: int, cells: list[str], groups: dict, seen: dict,
-                 lines: list[_Line]) -> str:
-    """One line's rule appended to ``lines``, or what is wrong with it."""
+                 lines: list[_Line], *, comma: bool = False) -> str:
+    """One line's rule appended to ``lines``, or what is wrong with it. ``comma``: the
+    columns are separated by commas."""
     if len(cells) < 3 or len(cells) > 6:
         return _("%(n)s columns; a line has 3 to 6: prefix, billing group code, price per "
                  "minute[, first increment, next increment, connection fee].") % {
             "n": len(cells)}
     prefix, code, price, *rest = cells
+    if comma and rest and _whole(price) and _whole(rest[0]):
+        # "4860,mobile,0,25": 0,25 zł written with a decimal comma reads as the price 0
+        # and a first increment of 25 s; "48,pl,1,60,60" may be 1,60 zł as well. Which
+        # was meant cannot be told, and a wrong guess prices every call: refused.
+        return f"{_FIELD_LABELS['price_per_minute']}: " + _(
+            "“%(a)s” followed by “%(b)s” may be the price %(a)s,%(b)s cut in two by the "
+            "commas between columns: write the price with a dot (%(a)s.%(b)s), in quotes "
+            "(\"%(a)s,%(b)s\"), or separate the columns by “;”.") % {
+            "a": price[:20], "b": rest[0][:20]}
     rest += [""] * (3 - len(rest))
     problems = []
     try:
@@ -408,3 +441,6 @@ def _import_line(number: int, cells: list[str], groups: dict, seen: dict,
     return ""
 
 
+def _whole(cell: str) -> bool:
+    """Digits only: a whole number, or either half of a decimal comma split in two."""
+    return cell.isascii() and cell.isdigit()

@@ -108,14 +108,20 @@ def _rule_form(data=None, **kwargs):
 @require_http_methods(["GET", "POST"])
 def price_list_detail(request, pricelist_id):
     """A price list's rules, searched by prefix (or the rule a whole number gets) and
-    paged; the form that adds a rule (or changes the one of its prefix)."""
+    paged; the form that adds a rule (or changes the one of its prefix: that takes the
+    permission to change rules, ``catalog.price_rule_set_allowed``)."""
     price_list = get_object_or_404(PriceList, pk=pricelist_id)
     form = _rule_form(request.POST or None)
+    status = 200
     if request.method == "POST":
-        if not request.user.has_perm("voip.add_pricerule"):
+        if not catalog.price_rule_set_allowed(request.user):
             raise PermissionDenied
-        rule = form_write(form, lambda data: catalog.price_rule_set(
-            actor=request.user, price_list=price_list, **data))
+        try:
+            rule = form_write(form, lambda data: catalog.price_rule_set(
+                actor=request.user, price_list=price_list, **data))
+        except PermissionDenied as refused:  # a prefix the list has, for an add-only user
+            form.add_error("prefix", str(refused))
+            rule, status = None, 403
         if rule is not None:
             messages.success(request, _("Rule %(x)s saved.") % {"x": rule.prefix})
             return redirect(reverse("voip:price_list", args=[price_list.pk])
@@ -130,7 +136,9 @@ def price_list_detail(request, pricelist_id):
                "query": query, "matched": matched, "extra": query_rest(q=query)}
     template = "voip/staff/_rules.html" if request.htmx and request.method == "GET" \
         else "voip/staff/price_list.html"
-    return render(request, template, context, status=400 if form.errors else 200)
+    if form.errors and status == 200:
+        status = 400
+    return render(request, template, context, status=status)
 
 
 @staff_view("voip.delete_pricelist")

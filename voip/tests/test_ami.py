@@ -217,15 +217,34 @@ def test_nothing_listening_is_a_quick_connection_error():
     assert "127.0.0.1" in str(raised.value)
 
 
-def test_peer_without_banner_times_out_within_the_timeout():
+def test_peer_without_banner_gives_up_within_the_timeout_as_if_nothing_listened():
+    """A port that accepts and stays silent is told exactly like a closed one (whoever
+    types an exchange's address must not learn what listens where)."""
     with AmiPeer(username=USER, secret=SECRET, banner=False) as silent:
         started = time.monotonic()
-        with pytest.raises(AmiTimeoutError) as raised:
+        with pytest.raises(AmiConnectionError) as raised:
             _ask(silent, timeout=1.0)
         elapsed = time.monotonic() - started
+        silent_port = silent.port
     assert 0.9 <= elapsed < 1.6
     assert isinstance(raised.value, AmiError)
-    assert "1 s" in str(raised.value)
+    closed = _closed_port()
+    with pytest.raises(AmiConnectionError) as refused:
+        phone_status(host="127.0.0.1", port=closed, username=USER, secret=SECRET,
+                     endpoint=PHONE)
+    assert str(raised.value).replace(str(silent_port), "PORT") \
+        == str(refused.value).replace(str(closed), "PORT") \
+        == "No AMI service answered at 127.0.0.1:PORT (check the address, the port and the " \
+           "firewall)."
+
+
+def test_an_exchange_slow_after_the_login_is_a_timeout_naming_the_time():
+    """Once the AMI login is taken, the exchange is known to answer: running out of time
+    after it says so."""
+    with AmiPeer(username=USER, secret=SECRET, endpoints=_endpoints(), channels=_channels(),
+                 delay=0.6) as slow, pytest.raises(AmiTimeoutError) as raised:
+        _ask(slow, timeout=1.0)
+    assert "did not answer within 1 s" in str(raised.value)
 
 
 def test_slow_peer_within_the_timeout_answers():

@@ -397,8 +397,8 @@ def test_a_cdr_file_is_rated_once_and_its_calls_are_listed_and_explained(
 
     assert first.status_code == 200, first.json()
     assert first.json() == {"read": 3, "rated": 2, "already": 0, "unknown_phone": ["1.3"],
-                            "out_of_range": [], "no_rule": 0, "amount": "0.30", "blocked": [],
-                            "exhausted": []}
+                            "out_of_range": [], "no_rule": 0, "internal": 0, "amount": "0.30",
+                            "blocked": [], "exhausted": []}
     assert again.json()["rated"] == 0 and again.json()["already"] == 2
     assert Call.objects.count() == 2
     listed = api_client.get(f"{API}calls/").json()
@@ -645,6 +645,32 @@ def test_a_read_only_role_cannot_change_prices(reader, in_tenant):
         assert response.status_code == 403
     assert BillingGroup.objects.count() == 1 and PriceList.objects.count() == 1
     assert not PriceRule.objects.exists()
+
+
+@pytest.mark.parametrize(("perm", "refused", "allowed"), [
+    ("voip.add_pricerule", "48", "4860"),     # adds, never overwrites a price
+    ("voip.change_pricerule", "4860", "48"),  # changes, never adds
+])
+def test_a_rule_is_added_or_changed_by_whoever_may_do_that(monkeypatch, tenant, in_tenant,
+                                                           perm, refused, allowed):
+    from core.roles import ROLE_PERMISSIONS
+
+    group = BillingGroup.objects.create(name="Stacjonarne", code="pl")
+    prices = PriceList.objects.create(name="2026", valid_from=datetime.date(2026, 1, 1))
+    PriceRule.objects.create(price_list=prices, prefix="48", billing_group=group,
+                             price_per_minute=D("0.10"))
+    monkeypatch.setitem(ROLE_PERMISSIONS, Role.TECHNICIAN, ("voip.view_*", perm))
+    client = token_client(make_staff(tenant, "cennik", role=Role.TECHNICIAN), tenant)
+    rule = {"price_list": prices.pk, "billing_group": group.pk, "price_per_minute": "9"}
+
+    no = client.post(f"{API}price-rules/", {**rule, "prefix": refused}, format="json")
+    yes = client.post(f"{API}price-rules/", {**rule, "prefix": allowed}, format="json")
+
+    assert no.status_code == 403, no.content
+    assert yes.status_code == 201, yes.content
+    # the refused post left the rules as they were; the allowed one wrote its price
+    assert dict(PriceRule.objects.values_list("prefix", "price_per_minute")) == {
+        "48": D("0.10"), allowed: D("9")}
 
 
 @pytest.mark.parametrize("listed", ["numbers", "billing-groups", "price-lists",

@@ -279,6 +279,45 @@ def test_import_with_commas_and_quoted_decimal_comma(in_tenant, staff, groups, p
     assert _rules(prices)["4850"][1:4] == (D("0.29"), 1, 1)
 
 
+def test_a_decimal_comma_split_by_comma_columns_is_refused_not_mispriced(
+        in_tenant, staff, groups, prices):
+    # "0,25 zł" in a comma-separated file reads as the price 0 and a first increment of
+    # 25 s: refused by its line, never imported as a free call.
+    with pytest.raises(ValidationError) as raised:
+        catalog.price_rules_import(actor=staff, price_list=prices,
+                                   text="48,pl,0.10\n4860,mobile,0,25\n")
+    messages = raised.value.message_dict["text"]
+    assert "1 lines are wrong" in messages[0]
+    assert messages[1].startswith("line 2: ") and "0,25" in messages[1]
+    assert "quotes" in messages[1] and "“;”" in messages[1]
+    assert not PriceRule.objects.exists()
+    # a whole price followed by the increments is as ambiguous ("1,60 zł" or 1 zł, 60 s?)
+    with pytest.raises(ValidationError) as raised:
+        catalog.price_rules_import(actor=staff, price_list=prices, text="48,pl,1,60,60")
+    assert raised.value.message_dict["text"][1].startswith("line 1: ")
+    assert not PriceRule.objects.exists()
+
+
+@pytest.mark.parametrize("text", [
+    '4860,mobile,"0,25"\n',       # the decimal comma in quotes
+    "4860;mobile;0,25\n",         # ";" between columns, as Polish spreadsheets write
+    "4860,mobile,0.25,60,60\n",   # a decimal point
+])
+def test_an_unambiguous_decimal_price_is_imported(in_tenant, staff, groups, prices, text):
+    assert catalog.price_rules_import(actor=staff, price_list=prices, text=text) == 1
+    assert _rules(prices) == {"4860": ("mobile", D("0.25"), 60, 60, D("0"))}
+
+
+def test_a_whole_price_alone_or_among_semicolons_is_imported(in_tenant, staff, groups,
+                                                             prices):
+    # nothing follows the price: nothing of it can have been split off
+    assert catalog.price_rules_import(actor=staff, price_list=prices, text="48,pl,1\n") == 1
+    assert catalog.price_rules_import(actor=staff, price_list=prices,
+                                      text="4860;mobile;1;60;60;0,05\n") == 1
+    assert _rules(prices) == {"48": ("pl", D("1"), 60, 60, D("0")),
+                              "4860": ("mobile", D("1"), 60, 60, D("0.05"))}
+
+
 def test_import_errors_name_their_lines_and_nothing_is_saved(in_tenant, staff, groups, prices):
     pl, _mobile = groups
     catalog.price_rule_set(actor=staff, price_list=prices, prefix="48", billing_group=pl,
@@ -420,6 +459,61 @@ def test_exchange_names_are_unique_and_hosts_may_be_names_or_ipv6(in_tenant, sta
     assert _exchange(staff, name="Zapasowa", ami_host="::1").ami_host == "::1"
 
 
+def test_an_exchange_moved_with_its_secret_typed_again_keeps_it(in_tenant, staff):
+    server = _exchange(staff)
+    # moved without the secret: refused (the kept secret would go to the new address)
+    with pytest.raises(ValidationError) as raised:
+        catalog.exchange_server_update(actor=staff, server=server, ami_host="10.9.9.9")
+    assert "type its AMI secret again" in raised.value.message_dict["ami_secret"][0]
+    # the same secret typed again is given: the exchange moves and keeps it
+    catalog.exchange_server_update(actor=staff, server=server, ami_host="10.9.9.9",
+                                   ami_port=5039, ami_secret="Tajne: hasło")
+    server.refresh_from_db()
+    assert (server.ami_host, server.ami_port, server.ami_secret) == (
+        "10.9.9.9", 5039, "Tajne: hasło")
+    changed = ActionLog.objects.get(kind="exchangeserver.change").changes
+    assert changed["ami_host"] == ["127.0.0.1", "10.9.9.9"]
+    assert "ami_secret" not in changed  # the secret did not change
+    # the same host and port again is no move: no secret needed
+    catalog.exchange_server_update(actor=staff, server=server, ami_host="10.9.9.9",
+                                   ami_port="5039", name="Centrala B")
+    server.refresh_from_db()
+    assert (server.name, server.ami_secret) == ("Centrala B", "Tajne: hasło")
+
+
+@pytest.mark.parametrize("host", [
+    "pbx_1.example.com",        # "_": a DNS label (SRV's _sip._udp), not a host name
+    "_sip._udp.example.com",
+    "127.1",                    # an IPv4 address in a resolver's shorthand, not a name
+    "2130706433",
+    "10.0.0.999",
+    "pbx.example.123",
+    "a" * 64 + ".example.com",  # a label of 64
+    ("a" * 62 + ".") * 4 + "pl",  # 254 characters
+    "pbx..example.com",
+    "pbx.example.com-",
+    "ｐｂｘ.example.com",         # full-width letters are not ASCII
+])
+def test_an_exchange_host_that_is_no_host_name_is_refused(in_tenant, staff, host):
+    from core import netguard
+
+    assert not netguard.hostname_valid(host)
+    with pytest.raises(ValidationError) as raised:
+        _exchange(staff, ami_host=host)
+    assert "neither an IP address nor a host name" in raised.value.message_dict["ami_host"][0]
+    assert not ExchangeServer.objects.exists()
+
+
+@pytest.mark.parametrize("host", ["pbx", "PBX-1.Example.com", "pbx.example.com.",
+                                  "1pbx.example.pl", "xn--pbx-zma.pl",
+                                  ("a" * 62 + ".") * 4 + "p"])
+def test_an_exchange_host_name_of_rfc_1123_is_taken(in_tenant, staff, host):
+    from core import netguard
+
+    assert netguard.hostname_valid(host)
+    assert _exchange(staff, ami_host=host).ami_host == host.lower()
+
+
 def test_exchange_used_by_a_phone_is_not_deleted(in_tenant, staff, numbers_range, customer):
     server = _exchange(staff)
     phone, _p = services.phone_create(actor=staff, customer=customer,
@@ -451,7 +545,7 @@ def test_exchange_check_of_a_closed_port_says_so(in_tenant, staff):
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     check = catalog.exchange_server_check(server=_exchange(staff, ami_port=port), timeout=3)
-    assert not check.ok and "Cannot connect" in check.message
+    assert not check.ok and "No AMI service answered at 127.0.0.1" in check.message
 
 
 # --------------------------------------------------------------------------- ranges

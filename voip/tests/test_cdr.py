@@ -66,7 +66,7 @@ MONTH = [
     _line("1733390000.3", "0048223999999", f"{M}-01 12:00:00", 3600),  # a free number
     _line("1733390000.4", "48501234567", f"{M}-01 14:00:00", 100),  # 0.50 + 0.05: 0.80
     _line("1733390000.5", "48501234567", f"{M}-01 15:00:00", 60),   # 0.35: 1.15, limit
-    _line("1733390000.6", "100", f"{M}-01 16:00:00", 30),           # an extension
+    _line("1733390000.6", "100", f"{M}-01 16:00:00", 30),           # an extension: free
     _line("1733390000.7", "48223000500", "2025-06-01 10:00:00", 120),  # the 2025 prices
 ]
 
@@ -86,14 +86,15 @@ def test_a_month_of_calls_is_rated_and_explained(phone, django_capture_on_commit
             result = cdr_import.calls_rate(tenant=phone.tenant, cdrs=cdrs)
     finally:
         events.unsubscribe("voip.threshold_crossed", got)
-    assert (result.read, result.rated, result.no_rule) == (7, 7, 1)
+    assert (result.read, result.rated, result.no_rule, result.internal) == (7, 7, 0, 1)
     calls = {c.unique_id[-1]: c for c in Call.objects.all()}
     assert (calls["1"].free_seconds, calls["1"].billed_seconds, calls["1"].amount) == (
         60, 120, D("0.10"))
     assert calls["1"].destination == "48223000500" and calls["1"].reason == "priced"
     assert calls["2"].amount == D("0.15") and calls["2"].priced_by["prefix"] == "4850"
     assert calls["3"].reason == "free_number" and calls["3"].amount == 0
-    assert calls["6"].reason == "no_rule" and calls["6"].destination == "100"
+    assert calls["6"].reason == "internal" and calls["6"].destination == "100"
+    assert calls["6"].amount == 0
     assert calls["7"].amount == D("1.00") and calls["7"].period == datetime.date(2025, 6, 1)
     november = PhoneUsage.objects.get(phone=phone, period=NOW)
     assert november.amount == D("1.15") and november.free_seconds_used == 60
@@ -249,3 +250,33 @@ def test_the_command_and_the_periodic_task_rate_each_tenants_new_cdrs_once(phone
     assert f"[{tenant.slug}] read 1, rated 1" in out.getvalue()
     assert cdr_import() == 0  # the beat's run: nothing new
     assert Call.objects.get().unique_id == "cmd.1"
+
+
+@pytest.mark.django_db(databases=BOTH)
+@pytest.mark.usefixtures("asterisk_db")
+def test_the_command_goes_on_past_a_failing_tenant_and_says_which(tenant, other_tenant,
+                                                                  monkeypatch):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    from voip import cdr
+
+    done = []
+
+    def import_or_fail(*, tenant):
+        if tenant.slug == first.slug:
+            raise RuntimeError("the exchange's table broke")
+        done.append(tenant.slug)
+        return cdr.ImportResult()
+
+    first = min((tenant, other_tenant), key=lambda t: t.slug)
+    second = max((tenant, other_tenant), key=lambda t: t.slug)
+    monkeypatch.setattr(cdr, "cdr_import_asterisk", import_or_fail)
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError) as raised:
+        call_command("voip_cdr_import", stdout=out, stderr=err)
+    assert second.slug in done and first.slug not in done
+    assert f"[{second.slug}] read 0, rated 0" in out.getvalue()
+    assert f"[{first.slug}] failed: RuntimeError: the exchange's table broke" in err.getvalue()
+    assert first.slug in str(raised.value)

@@ -12,11 +12,15 @@ from django.core.exceptions import ValidationError
 from django.db import connections
 from django.db.models import Sum
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from core.models import ActionLog
+from core.services import tenant_setting_set
 from core.tenancy import tenant_context
 from finance import billing as finance_billing
 from finance.models import FinanceDocument
+from finance.money import VAT_RATES, round_grosz, vat_summary
 from voip import cdr as cdr_import
 from voip import services
 from voip.models import Call, PhoneUsage, PrepaidEntry, VoipPhone
@@ -70,34 +74,40 @@ def test_a_new_prepaid_phone_is_blocked_until_topped_up_and_the_top_up_is_invoic
 @pytest.mark.usefixtures("asterisk_db")
 def test_calls_use_up_the_balance_block_the_phone_and_a_top_up_lifts_it(
         prepaid, staff, django_capture_on_commit_callbacks):
-    services.prepaid_entry_add(actor=staff, phone=prepaid, amount="1.00")
+    # The balance is money paid gross (the top-up's invoice): a call takes its net price
+    # plus the calls' VAT (23 %) off it, to the grosz per call.
+    services.prepaid_entry_add(actor=staff, phone=prepaid, amount="1.20")
     with django_capture_on_commit_callbacks(execute=True):
         result = cdr_import.calls_rate(tenant=prepaid.tenant, cdrs=_calls(
-            _line("p.1", "48501234567", f"{M}-01 10:00:00", 100),  # 0.50 + 0.05
-            _line("p.2", "48501234567", f"{M}-01 11:00:00", 60),   # 0.35: 0.10 left
-            _line("p.3", "48501234567", f"{M}-01 12:00:00", 60)))  # 0.35: -0.25, blocked
+            _line("p.1", "48501234567", f"{M}-01 10:00:00", 100),  # 0.55 net: 0.68 gross
+            _line("p.2", "48501234567", f"{M}-01 11:00:00", 60),   # 0.35: 0.43, 0.09 left
+            _line("p.3", "48501234567", f"{M}-01 12:00:00", 60)))  # 0.43: -0.34, blocked
     assert result.exhausted == [prepaid.pk] and result.rated == 3
     phone = _reload(prepaid)
     # charged in full: the exchange let the call through
-    assert phone.prepaid_balance == D("-0.25") and phone.blocked_prepaid
+    assert phone.prepaid_balance == D("-0.34") and phone.blocked_prepaid
     assert set(Call.objects.values_list("prepaid", flat=True)) == {True}
+    # the call keeps its net amount, as the call list shows every call
+    assert sorted(Call.objects.values_list("amount", flat=True)) == [
+        D("0.35"), D("0.35"), D("0.55")]
     assert asterisk_rows("ps_endpoints")[0]["context"] == "zablokowany"
     # a late CDR of a call made before the block reached the exchange: charged too, and
     # the phone is not blocked a second time
     result = cdr_import.calls_rate(tenant=prepaid.tenant, cdrs=_calls(
-        _line("p.4", "48223000500", f"{M}-01 12:30:00", 30)))  # 0.10
-    assert result.exhausted == [] and _reload(prepaid).prepaid_balance == D("-0.35")
-    # 0.35 owed: a top-up of 0.35 brings it to zero — still nothing to call with
-    services.prepaid_entry_add(actor=staff, phone=prepaid, amount="0.35")
+        _line("p.4", "48223000500", f"{M}-01 12:30:00", 30)))  # 0.10 net: 0.12
+    assert result.exhausted == [] and _reload(prepaid).prepaid_balance == D("-0.46")
+    # 0.46 owed: a top-up of 0.46 brings it to zero — still nothing to call with
+    services.prepaid_entry_add(actor=staff, phone=prepaid, amount="0.46")
     assert _reload(prepaid).blocked_prepaid
     with django_capture_on_commit_callbacks(execute=True):
         services.prepaid_entry_add(actor=staff, phone=prepaid, amount="0.01")
     phone = _reload(prepaid)
     assert phone.prepaid_balance == D("0.01") and not phone.blocked
     assert asterisk_rows("ps_endpoints")[0]["context"] == "default"
-    # the balance is what was put in less what the calls cost, to the grosz
+    # the balance is what was put in less what the calls cost gross, to the grosz per call
     put_in = PrepaidEntry.objects.aggregate(s=Sum("amount"))["s"]
-    spent = Call.objects.aggregate(s=Sum("amount"))["s"]
+    spent = sum(round_grosz(a * D("1.23")) for a in Call.objects.values_list("amount",
+                                                                              flat=True))
     assert put_in - spent == phone.prepaid_balance
 
 
@@ -114,10 +124,82 @@ def test_prepaid_calls_are_never_invoiced_and_postpaid_ones_still_are(
     finance_billing.billing_run(run_date=timezone.localdate(), actor=staff)
     [invoice] = FinanceDocument.objects.filter(customer=customer, kind="invoice").exclude(
         pk=top_up.invoice_id)  # the top-up's own invoice aside
-    assert invoice.lines.get().net == D("0.35")
+    assert (invoice.lines.get().net, invoice.debit) == (D("0.35"), D("0.43"))
     assert Call.objects.get(unique_id="q.1").invoice_id is None
     assert Call.objects.get(unique_id="q.2").invoice_id == invoice.pk
-    assert _reload(prepaid).prepaid_balance == D("9.65")
+    # The same call costs both customers the same: the postpaid one pays 0.43 gross on
+    # the invoice, the prepaid one has 0.43 taken off a balance bought gross (not the net
+    # 0.35, which would make prepaid calls 23 % cheaper).
+    assert _reload(prepaid).prepaid_balance == D("10.00") - invoice.debit == D("9.57")
+    assert Call.objects.get(unique_id="q.1").amount == D("0.35")  # net, as on call lists
+
+
+def test_a_prepaid_call_takes_its_gross_at_the_calls_vat_rate_rounded_half_up(
+        prepaid, staff, in_tenant):
+    services.prepaid_entry_add(actor=staff, phone=prepaid, amount="10.00")
+    cdr_import.calls_rate(tenant=prepaid.tenant, cdrs=_calls(
+        _line("g.1", "48223000500", f"{M}-01 10:00:00", 900)))  # 15 min × 0.10 = 1.50 net
+    # 1.50 × 1.23 = 1.845: half up to 1.85, as finance rounds (never to the even 1.84)
+    assert _reload(prepaid).prepaid_balance == D("8.15")
+    assert Call.objects.get(unique_id="g.1").amount == D("1.50")
+    # the tenant's VAT rate of calls decides it (the rate its top-ups are invoiced at)
+    tenant_setting_set(actor=staff, key="voip.vat_rate", raw_value="8")
+    cdr_import.calls_rate(tenant=prepaid.tenant, cdrs=_calls(
+        _line("g.2", "48501234567", f"{M}-01 11:00:00", 60)))  # 0.35 net × 1.08 = 0.378
+    assert _reload(prepaid).prepaid_balance == D("8.15") - D("0.38")
+    top_up = services.prepaid_entry_add(actor=staff, phone=prepaid, amount="10.80")
+    assert top_up.invoice.lines.get().vat_rate == "8"
+
+
+def test_rating_takes_the_gross_off_the_balance_and_counts_net_for_the_limit():
+    from voip import rating
+
+    prices = rating.PriceList([rating.Rule(1, "48", "pl", D("0.10"), 60, 60)])
+    allowance = rating.Allowance(amount_limit=D("0.20"), notify_threshold=D("0.10"))
+    usage, balance = rating.Usage(), rating.Balance(left=D("0.20"), vat_rate="23")
+    first = rating.rate(destination="48223000500", seconds=60, prices=prices,
+                        allowance=allowance, usage=usage, balance=balance)
+    # net 0.10 on the call and in the period's total; 0.12 gross off the balance
+    assert (first.amount, first.charged, usage.amount, balance.left) == (
+        D("0.10"), D("0.12"), D("0.10"), D("0.08"))
+    assert first.threshold_crossed and not first.limit_reached  # 0.10 net ≥ 0.10
+    assert not first.balance_exhausted
+    second = rating.rate(destination="48223000500", seconds=60, prices=prices,
+                         allowance=allowance, usage=usage, balance=balance)
+    # the limit, 0.20, is reached by the net total (0.20), though 0.24 left the balance
+    assert second.limit_reached and usage.amount == D("0.20")
+    assert second.balance_exhausted and balance.left == D("-0.04")
+    postpaid = rating.rate(destination="48223000500", seconds=60, prices=prices,
+                           allowance=rating.Allowance(), usage=rating.Usage())
+    assert (postpaid.amount, postpaid.charged) == (D("0.10"), D("0"))
+    with pytest.raises(TypeError):
+        rating.Balance(left=D("1"))  # no VAT rate: a net price would be taken off
+
+
+@given(cents=st.integers(min_value=0, max_value=10**9),
+       vat_rate=st.sampled_from(sorted(VAT_RATES)))
+def test_a_prepaid_call_costs_what_an_invoice_of_it_alone_would(cents, vat_rate):
+    from voip import rating
+
+    net = D(cents) / 100
+    assert rating.prepaid_charge(net, vat_rate) == vat_summary([(vat_rate, net)])[
+        vat_rate].gross
+
+
+def test_the_amount_limit_of_a_prepaid_phone_counts_the_calls_net(numbers_range, staff,
+                                                                  customer):
+    _prices()
+    phone, _p = services.phone_create(actor=staff, customer=customer,
+                                      numbers_range=numbers_range, billing_type="prepaid",
+                                      amount_limit="0.40")
+    services.prepaid_entry_add(actor=staff, phone=phone, amount="5.00")
+    cdr_import.calls_rate(tenant=phone.tenant, cdrs=_calls(
+        _line("n.1", "48501234567", f"{M}-01 10:00:00", 60)))  # 0.35 net, 0.43 gross
+    # the limit is of the period's net total (as the phone window and the customer's
+    # notice show it): 0.35 < 0.40, though 0.43 left the balance
+    phone = _reload(phone)
+    assert not phone.blocked_limit and phone.prepaid_balance == D("4.57")
+    assert PhoneUsage.objects.get(phone=phone, period=NOW).amount == D("0.35")
 
 
 @pytest.mark.parametrize(("amount", "kind", "note", "field"), [
@@ -262,7 +344,8 @@ def test_a_top_up_while_calls_are_rated_loses_neither(tenant, staff, asterisk_co
     for t in threads:
         t.join(30)
     with tenant_context(tenant):
-        assert _reload(phone).prepaid_balance == D("10.00") + D("3.00") - 5 * D("0.35")
+        # each call 0.35 net, 0.43 gross off the balance
+        assert _reload(phone).prepaid_balance == D("10.00") + D("3.00") - 5 * D("0.43")
 
 
 def test_the_amount_limit_block_is_lifted_in_a_new_period(numbers_range, staff, customer,
@@ -364,7 +447,8 @@ def test_a_phone_changed_while_its_calls_are_rated_waits_not_deadlocks(
     assert errors == []
     with tenant_context(tenant):
         phone = _reload(phone)
-        assert phone.amount_limit == D("50.00") and phone.prepaid_balance == D("9.65")
+        # 0.35 net, 0.43 gross off the balance
+        assert phone.amount_limit == D("50.00") and phone.prepaid_balance == D("9.57")
 
 
 def test_raising_the_limit_lifts_the_block_and_lowering_it_blocks(numbers_range, staff,

@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from voip.rating import (
+    EMERGENCY,
     Allowance,
     PriceList,
     Rule,
@@ -61,6 +62,48 @@ def test_amount_to_the_grosz_with_the_connection_fee():
     assert _rate("48223000000", 1).amount == D("0.10")  # a whole first minute
     assert _rate("48223000000", 0).reason == "unanswered"
     assert _rate("44207946000", 300).reason == "no_rule"
+
+
+SHORT_AND_WORLD = PriceList([
+    Rule(1, "1", "world", D("2.00")),
+    Rule(2, "998", "world", D("3.00")),
+    Rule(3, "48", "pl", D("0.10")),
+])
+
+
+@pytest.mark.parametrize(("number", "reason"), [
+    ("112", "emergency"), ("998", "emergency"), ("997", "emergency"), ("999", "emergency"),
+    ("986", "emergency"), ("987", "emergency"), ("991", "emergency"), ("101", "internal"),
+    ("1", "internal"), ("48", "internal"), ("116111", "internal"), ("19282", "internal"),
+    ("", "internal"), ("s", "internal"), ("*97", "internal"), ("1125550100#", "internal"),
+])
+def test_a_short_number_is_never_priced_as_a_country(number, reason):
+    """With ``1`` (the USA) and ``998`` (Uzbekistan) in the list, 112 and 998 — the fire
+    brigade — are emergency calls, free; an extension is internal, free."""
+    call = rate(destination=number, seconds=600, prices=SHORT_AND_WORLD,
+                allowance=NOTHING_FREE, usage=Usage())
+    assert (call.reason, call.rule, call.amount, call.billed_seconds) == (
+        reason, None, D("0"), 0)
+
+
+@pytest.mark.parametrize(("number", "rule", "amount"), [
+    ("12125550100", 1, D("20.00")), ("998712345678", 2, D("30.00")),
+    ("48223000000", 3, D("1.00")),
+    ("6834002", None, D("0")),  # Niue: 7 digits, international — no rule, not free
+])
+def test_an_international_number_is_priced_by_its_prefix(number, rule, amount):
+    call = rate(destination=number, seconds=600, prices=SHORT_AND_WORLD,
+                allowance=NOTHING_FREE, usage=Usage())
+    assert ((call.rule.id if call.rule else None), call.amount) == (rule, amount)
+    assert call.reason == ("priced" if rule else "no_rule")
+
+
+@given(number=st.text(alphabet="0123456789", max_size=6))
+def test_no_number_of_fewer_than_seven_digits_is_priced(number):
+    call = rate(destination=number, seconds=60, prices=SHORT_AND_WORLD,
+                allowance=NOTHING_FREE, usage=Usage())
+    assert call.rule is None and call.amount == 0
+    assert call.reason == ("emergency" if number in EMERGENCY else "internal")
 
 
 def test_free_minutes_run_out_in_the_middle_of_a_call():

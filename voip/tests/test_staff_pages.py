@@ -255,6 +255,51 @@ def test_a_rule_is_added_changed_and_deleted(staff_client, catalogue):
     assert not PriceRule.objects.filter(pk=rule.pk).exists()
 
 
+def _with_perms(monkeypatch, tenant, username, *perms) -> Client:
+    """A user whose role grants the telephony's reads and ``perms`` (no role of
+    core/roles.py is add-only for prices: the technician's is widened for the test)."""
+    from core.roles import ROLE_PERMISSIONS
+
+    monkeypatch.setitem(ROLE_PERMISSIONS, Role.TECHNICIAN, ("voip.view_*", *perms))
+    return _client(make_staff(tenant, username, role=Role.TECHNICIAN))
+
+
+def test_a_user_who_may_add_rules_but_not_change_them_cannot_overwrite_a_price(
+        monkeypatch, tenant, catalogue):
+    adder = _with_perms(monkeypatch, tenant, "dodaje", "voip.add_pricerule")
+    prices, mobile = catalogue["prices"], catalogue["mobile"]
+    url = reverse("voip:price_list", args=[prices.pk])
+    form = {"prefix": "4850", "billing_group": str(mobile.pk), "price_per_minute": "0,01",
+            "first_increment": "60", "next_increment": "60", "connection_fee": "0"}
+    # 4850 has a rule: posting it again would change its price — refused, kept, and the
+    # form says why
+    refused = adder.post(url, form)
+    assert refused.status_code == 403
+    assert "changing its price needs the permission to change price rules" in _html(refused)
+    assert PriceRule.objects.get(prefix="4850").price_per_minute == D("0.30")
+    assert not ActionLog.objects.filter(kind="pricerule.change").exists()
+    # a new prefix is an addition: saved
+    assert adder.post(url, {**form, "prefix": "4860"}).status_code == 302
+    assert PriceRule.objects.get(prefix="4860").price_per_minute == D("0.01")
+
+
+def test_a_user_who_may_change_rules_but_not_add_them_changes_only(monkeypatch, tenant,
+                                                                 catalogue):
+    changer = _with_perms(monkeypatch, tenant, "zmienia", "voip.change_pricerule")
+    prices, mobile = catalogue["prices"], catalogue["mobile"]
+    url = reverse("voip:price_list", args=[prices.pk])
+    form = {"prefix": "4860", "billing_group": str(mobile.pk), "price_per_minute": "0,01",
+            "first_increment": "60", "next_increment": "60", "connection_fee": "0"}
+    assert changer.post(url, form).status_code == 403
+    assert not PriceRule.objects.filter(prefix="4860").exists()
+    assert changer.post(url, {**form, "prefix": "4850"}).status_code == 302
+    assert PriceRule.objects.get(prefix="4850").price_per_minute == D("0.01")
+    # and neither: refused before the form is read
+    reader = _with_perms(monkeypatch, tenant, "czyta")
+    assert reader.post(url, {**form, "prefix": "4870"}).status_code == 403
+    assert not PriceRule.objects.filter(prefix="4870").exists()
+
+
 def test_rules_imported_from_a_csv_file(staff_client, catalogue):
     prices = catalogue["prices"]
     url = reverse("voip:price_import", args=[prices.pk])
@@ -299,7 +344,7 @@ def test_a_master_csv_file_is_rated_once(staff_client, staff, catalogue, numbers
     services.phone_create(actor=staff, customer=customer, numbers_range=numbers_range)
     lines = [_cdr("1.1", "223000500", "2025-06-02 10:00:00", 100),    # 2 min × 0.10
              _cdr("1.2", "+48501234567", "2025-06-02 11:00:00", 20),  # 20 s × 0.30/min
-             _cdr("1.3", "100", "2025-06-02 12:00:00", 30),           # no rule
+             _cdr("1.3", "100", "2025-06-02 12:00:00", 30),           # internal: free
              _cdr("1.4", "223000500", "2025-06-02 13:00:00", 10, src="48999999999"),
              _cdr("1.5", "223000500", "2099-06-02 13:00:00", 10)]  # a clock gone wrong
     data = "\n".join(lines).encode()
@@ -309,7 +354,8 @@ def test_a_master_csv_file_is_rated_once(staff_client, staff, catalogue, numbers
     assert response.status_code == 200
     assert 'id="cdr-read">5<' in html and 'id="cdr-rated">3<' in html
     assert 'id="cdr-out-of-range">1<' in html
-    assert 'id="cdr-no-rule">1<' in html and 'id="cdr-amount">0.30<' in html
+    assert 'id="cdr-no-rule">0<' in html and 'id="cdr-amount">0.30<' in html
+    assert Call.objects.get(unique_id="1.3").reason == "internal"
     assert "<code>1.4</code>" in html  # the CDR of no known phone
     assert sorted(Call.objects.values_list("unique_id", flat=True)) == ["1.1", "1.2", "1.3"]
     again = _html(staff_client.post(url, {"file": SimpleUploadedFile("Master.csv", data)}))
@@ -397,6 +443,26 @@ def test_an_exchange_is_added_tested_and_its_secret_never_shown(staff_client, in
     assert staff_client.post(reverse("voip:exchange_delete", args=[server.pk])).status_code == 302
     assert not ExchangeServer.objects.exists()
     assert ActionLog.objects.filter(kind__startswith="exchangeserver.").count() == 4
+
+
+def test_an_exchange_is_moved_in_the_form_with_its_secret_typed_again(staff_client, staff,
+                                                                      in_tenant):
+    server = catalog.exchange_server_create(actor=staff, name="Centrala", ami_host="127.0.0.1",
+                                            ami_port=5038, ami_username="abonent",
+                                            ami_secret="Sekret-Centrali")
+    url = reverse("voip:exchange_edit", args=[server.pk])
+    form = {"name": "Centrala", "ami_host": "10.9.9.9", "ami_port": "5038",
+            "ami_username": "abonent", "is_active": "on"}
+    # the same secret typed again (the only one staff know) is given: saved, moved
+    moved = staff_client.post(url, {**form, "ami_secret": "Sekret-Centrali"})
+    assert moved.status_code == 302, _html(moved)
+    server.refresh_from_db()
+    assert (server.ami_host, server.ami_secret) == ("10.9.9.9", "Sekret-Centrali")
+    # moved again without it: refused, nothing saved
+    refused = staff_client.post(url, {**form, "ami_host": "10.9.9.10", "ami_secret": ""})
+    assert refused.status_code == 400 and "type its AMI secret again" in _html(refused)
+    server.refresh_from_db()
+    assert server.ami_host == "10.9.9.9"
 
 
 # --------------------------------------------------------------------------- tenants

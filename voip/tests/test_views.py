@@ -64,7 +64,7 @@ def test_a_refused_phone_shows_why_and_saves_nothing(staff_client, numbers_range
     response = staff_client.post(_url("phone_add", customer), _form(
         numbers_range, amount_limit="-5", context="zły kontekst"), headers=HTMX)
     html = response.content.decode()
-    assert "A dialplan context" in html and "an amount from 0.00" in html
+    assert "A dialplan context" in html and "may not be negative" in html
     response = staff_client.post(_url("phone_add", customer), _form(
         numbers_range, number="+48 22 300 00 99"), headers=HTMX)
     assert "not in the range" in response.content.decode()
@@ -86,6 +86,26 @@ def test_the_form_starts_from_the_tariffs_script(staff_client, numbers_range, cu
                             headers=HTMX).content.decode()
     assert 'value="300"' in html and 'value="150.00"' in html and 'value="podstawowy"' in html
     assert 'value="3"' in html
+
+
+@pytest.mark.parametrize("tariff", ["abc", "1.5", "-1", "0x1", "99999999999999999999",
+                                    "other"])
+def test_a_bad_or_another_tenants_tariff_is_a_404_not_an_error(
+        staff_client, customer, tariff, other_tenant, other_staff):
+    from core.tenancy import tenant_context
+    from finance.billing import tariff_create
+
+    if tariff == "other":
+        with tenant_context(other_tenant):
+            other = tariff_create(actor=other_staff, name="VoIP B", net_price="9.00",
+                                  vat_rate="23")
+            services.tariff_script_set(actor=other_staff, tariff=other,
+                                       text="Darmowe_Minuty = 999;")
+        tariff = str(other.pk)
+    response = staff_client.get(_url("phone_form", customer) + f"?tariff={tariff}",
+                                headers=HTMX)
+    assert response.status_code == 404
+    assert 'value="999"' not in response.content.decode()  # nothing of its script shown
 
 
 def test_a_script_that_does_not_parse_is_refused_with_its_place(in_tenant, staff):

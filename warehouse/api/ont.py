@@ -5,7 +5,8 @@
   enable password and the SNMP community are written, never answered;
 * ``warehouse/olts/{olt_pk}/profiles/`` — the OLT's ONT profiles (the line and service
   profile and the VLAN per tariff, ``tariff: null`` the default): list, one, POST sets
-  the profile of a tariff (created or changed), PUT ``{id}`` changes one;
+  the profile of a tariff (created or changed), PUT ``{id}`` changes one, DELETE
+  ``{id}`` deletes one;
 * ``warehouse/items/{stockitem_pk}/ont/register|profile|reset|status|remove/`` — POST:
   the action sent to the ONT's OLT now, answered with the recorded ``OntAction`` (201,
   whatever the OLT said: ``outcome`` tells; a 400 when it was refused before any
@@ -113,6 +114,10 @@ OLT_PK = OpenApiParameter("olt_pk", OpenApiTypes.INT, OpenApiParameter.PATH,
         "for any other tariff): created, or changed when the tariff has one.")),
     update=_writes(s.OntProfileValuesSerializer, s.OntProfileSerializer, 200,
                    description="Change the profile's names and VLAN (its tariff stays)."),
+    destroy=extend_schema(description=(
+        "Delete the profile: a customer with its tariff then gets the OLT's default at the "
+        "next registration or profile apply (refused when the OLT has none); ONTs "
+        "registered keep what they have.")),
 )
 class OntProfileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     """An OLT's ONT profiles: the default first, then by tariff name."""
@@ -120,7 +125,8 @@ class OntProfileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenant
     model = OntProfile
     serializer_class = s.OntProfileSerializer
     action_permissions = {"list": [VIEW_OLT], "retrieve": [VIEW_OLT],
-                          "create": [CHANGE_OLT], "update": [CHANGE_OLT]}
+                          "create": [CHANGE_OLT], "update": [CHANGE_OLT],
+                          "destroy": [CHANGE_OLT]}
 
     @cached_property
     def olt(self) -> Olt:
@@ -147,6 +153,14 @@ class OntProfileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenant
         profile = self.get_object()
         return self._set(tariff=profile.tariff,
                          data=self.parsed(s.OntProfileValuesSerializer))
+
+    def destroy(self, request, olt_pk=None, pk=None):
+        profile = self.get_object()
+        try:
+            ont.ont_profile_delete(actor=request.user, profile=profile)
+        except OntProfile.DoesNotExist:  # deleted meanwhile
+            raise Http404 from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --------------------------------------------------------------------------- an ONT's actions

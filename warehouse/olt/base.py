@@ -9,6 +9,7 @@ no ``;`` — so a line break, which would be a second command, cannot be sent at
 """
 
 import re
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -149,7 +150,7 @@ def decimal_or_none(text: str | None) -> Decimal | None:
         return None
 
 
-class Vendor:
+class Vendor(ABC):
     """A vendor's CLI: the commands each action sends and how its answers read.
 
     Subclasses say which netmiko class speaks to the device, which ONT ids a port has,
@@ -165,8 +166,9 @@ class Vendor:
     config_enter: tuple[Step, ...] = ()
     config_leave: tuple[Step, ...] = ()
 
+    @abstractmethod
     def netmiko_class(self):
-        raise NotImplementedError
+        """Each vendor's own (``huawei``, ``zte``, ``dasan``)."""
 
     def place(self, port, ont_id) -> Place:
         return place_parse(port, ont_id, ont_ids=self.ont_ids)
@@ -181,24 +183,30 @@ class Vendor:
         return ""
 
     # The builders: each returns the steps from enable mode back to enable mode.
+    @abstractmethod
     def register(self, place: Place, serial: str, profile: Profile, *,
                  onu_type: str = "") -> list[Step]:
-        raise NotImplementedError
+        """Each vendor's own (``huawei``, ``zte``, ``dasan``)."""
 
+    @abstractmethod
     def profile(self, place: Place, profile: Profile) -> list[Step]:
-        raise NotImplementedError
+        """Each vendor's own (``huawei``, ``zte``, ``dasan``)."""
 
+    @abstractmethod
     def reset(self, place: Place) -> list[Step]:
-        raise NotImplementedError
+        """Each vendor's own (``huawei``, ``zte``, ``dasan``)."""
 
+    @abstractmethod
     def remove(self, place: Place) -> list[Step]:
-        raise NotImplementedError
+        """Each vendor's own (``huawei``, ``zte``, ``dasan``)."""
 
+    @abstractmethod
     def status(self, place: Place) -> list[Step]:
-        raise NotImplementedError
+        """Each vendor's own (``huawei``, ``zte``, ``dasan``)."""
 
+    @abstractmethod
     def status_read(self, outputs: list[str]) -> Reading:
-        raise NotImplementedError
+        """Each vendor's own: the status commands' answers read."""
 
     def undo(self, applied: list[Step]) -> list[Step]:
         """The steps that take back ``applied`` (the changing steps a failed action got
@@ -213,4 +221,6 @@ class Vendor:
         return None
 
     def snmp_read(self, values: dict) -> Reading:
-        raise NotImplementedError
+        """The SNMP values read (a vendor with ``snmp_oids``); none published: nothing
+        known, the CLI is asked (``ont.ont_status`` does so when there are no OIDs)."""
+        return Reading(source="snmp", raw=dict(values))

@@ -14,6 +14,15 @@ question, answered with its reply), and stops at the first answer the vendor rea
 refusal. It never raises for what the device does: the result says what was sent, what
 came back, which changing steps got through and how it ended (ok / failed / timeout /
 error). Never call it inside a database transaction.
+
+Whatever keeps an SSH server from answering — a refused or filtered port, a host that is
+down, a name that does not resolve, a service that is no SSH, a broken banner or key
+exchange — is one text and one outcome (``no_service``): an OLT's address and port are
+typed by a tenant's staff, and distinct texts would make "test connection" a port scanner
+over the platform's networks. What happens once an SSH server answered keeps its own
+words (the host key refused, the login refused, enable refused, the prompt not
+recognised): they help staff and tell nothing about other ports. The transport's own
+words go to the server's log, for the platform's operators.
 """
 
 import logging
@@ -25,6 +34,7 @@ from django.utils.translation import gettext as _
 from .base import Step, Vendor
 
 OK, FAILED, TIMEOUT, ERROR = "ok", "failed", "timeout", "error"
+log = logging.getLogger(__name__)
 
 
 class _ClosedSessionIsNoError(logging.Filter):
@@ -79,10 +89,14 @@ class HostKeyChanged(Exception):
 
 def _pinned(netmiko_class, host_key: str):
     """``netmiko_class`` that trusts ``host_key`` alone for the address (or, with none
-    kept, whatever key the OLT shows: it is then kept)."""
+    kept, whatever key the OLT shows: it is then kept). ``logged_in`` (on the class, made
+    per connection) turns true once the SSH server accepted the login: what fails before
+    is ``no_service`` unless it is the host key or the login refused."""
     import paramiko
 
     class Pinned(netmiko_class):
+        logged_in = False
+
         def _build_ssh_client(self):
             client = super()._build_ssh_client()
             if host_key:
@@ -93,6 +107,13 @@ def _pinned(netmiko_class, host_key: str):
                 client.set_missing_host_key_policy(paramiko.RejectPolicy())
             else:
                 client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+            connect = client.connect
+
+            def connect_and_note(*args, **kwargs):
+                connect(*args, **kwargs)  # returns once the password was accepted
+                Pinned.logged_in = True
+
+            client.connect = connect_and_note
             return client
 
         def establish_connection(self, *args, **kwargs):
@@ -120,16 +141,21 @@ def _prompt_regex(base_prompt: str) -> str:
     return re.escape(base_prompt) + r"(\([^\n]*\))?[>#]\s*$"
 
 
-def run(*, vendor: Vendor, address: str, port: int, username: str, password: str,
+def no_service(*, host: str, port: int) -> RunResult:
+    """The one text of an OLT at which no SSH server answered, whatever the cause (the
+    module's docstring says why): ``host`` as staff typed it — never what a name resolved
+    to."""
+    return RunResult(ERROR, _("No SSH service answered at %(h)s port %(p)s (check the "
+                              "address, the port and the firewall).") % {"h": host, "p": port})
+
+
+def run(*, vendor: Vendor, host: str, address: str, port: int, username: str, password: str,
         enable_password: str, host_key: str, steps: list[Step], connect_timeout: float,
         command_timeout: float) -> RunResult:
-    """Log in to the OLT at ``address`` (an IP address, already checked), go to enable
-    mode and type ``steps``."""
-    from netmiko.exceptions import (
-        NetmikoAuthenticationException,
-        NetmikoTimeoutException,
-        ReadTimeout,
-    )
+    """Log in to the OLT at ``address`` (an IP address, already checked; ``host`` is the
+    address as staff typed it, for the messages), go to enable mode and type ``steps``."""
+    import paramiko
+    from netmiko.exceptions import NetmikoAuthenticationException, ReadTimeout
 
     result = RunResult(outcome=OK)
     cls = _pinned(vendor.netmiko_class(), host_key)
@@ -146,22 +172,19 @@ def run(*, vendor: Vendor, address: str, port: int, username: str, password: str
                                   "clear its stored key."))
     except NetmikoAuthenticationException:
         return RunResult(ERROR, _("The OLT refused the user name or password."))
-    except (NetmikoTimeoutException, ReadTimeout, TimeoutError) as exc:
-        cause = exc.__context__ or exc
-        # paramiko gathers the refusal of each address it tried
-        refusals = list(getattr(cause, "errors", {}).values()) or [cause]
-        if all(isinstance(e, ConnectionRefusedError) for e in refusals):
-            return RunResult(ERROR, _("The OLT refused the connection to port %(p)s.")
-                             % {"p": port})
-        if isinstance(exc, ReadTimeout | TimeoutError) or isinstance(cause, TimeoutError) \
-                or "timed out" in str(cause).lower() or "timeout" in str(cause).lower():
-            return RunResult(TIMEOUT, _("The OLT did not answer within %(s)s s.")
-                             % {"s": _seconds(connect_timeout)})
-        return RunResult(ERROR, _("Could not open an SSH session to the OLT: %(e)s")
-                         % {"e": _short(cause)})
-    except (OSError, EOFError, ValueError) as exc:
-        return RunResult(ERROR, _("Could not open an SSH session to the OLT: %(e)s")
-                         % {"e": _short(exc)})
+    except (paramiko.SSHException, ReadTimeout, OSError, EOFError, ValueError) as exc:
+        if not cls.logged_in:
+            # netmiko wraps paramiko's error (a refused or silent port, a banner that is
+            # no SSH) in its own: the one it wrapped is what the log wants.
+            log.info("OLT %s port %s: no SSH session: %s", address, port,
+                     _short(exc.__context__ or exc))
+            return no_service(host=host, port=port)
+        if isinstance(exc, OSError | EOFError) and not isinstance(exc, TimeoutError):
+            return RunResult(ERROR, _("The SSH session to the OLT broke: %(e)s")
+                             % {"e": _short(exc)})
+        # Logged in, but netmiko's session preparation did not find the prompt it expects.
+        return RunResult(ERROR, _("Logged in, but the OLT's prompt was not recognised (is "
+                                  "the vendor right?)."))
     if not host_key:
         key = conn.remote_conn_pre.get_transport().get_remote_server_key()
         result.new_host_key = f"{key.get_name()} {key.get_base64()}"

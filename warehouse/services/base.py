@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -280,6 +280,38 @@ def items_lock(serials) -> dict[str, StockItem]:
     return {item.serial: item for item in rows}
 
 
+def _share_lock(table: str, pks: list[int]) -> None:
+    if pks and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id FROM {table} WHERE id = ANY(%s) "  # noqa: S608
+                           "ORDER BY id FOR SHARE", [pks])
+
+
+def stock_targets_hold(warehouses, products=()) -> None:
+    """The first locks of a document that puts stock into a warehouse (PZ, ZW, MM, the
+    inventory): its warehouses', then its products' rows held FOR SHARE (primary-key
+    order) and read again. Changing one (``catalog.warehouse_update`` deactivating,
+    ``catalog.product_update`` switching serial-tracked and counted: FOR UPDATE, each
+    counting the stock first) waits for the document, and a document after it finds the
+    change: an inactive warehouse, or a product tracked otherwise than its lines were
+    read — refused. Taken before anything else, so a document never waits for them
+    holding another lock. On SQLite (one writer at a time) only read again."""
+    warehouse_pks = sorted({w.pk for w in warehouses})
+    products = {p.pk: p for p in products}
+    _share_lock(Warehouse._meta.db_table, warehouse_pks)
+    _share_lock(Product._meta.db_table, sorted(products))
+    for warehouse in Warehouse.objects.filter(pk__in=warehouse_pks).order_by("pk"):
+        if not warehouse.active:
+            raise ValidationError({"warehouse": [_("The warehouse %(w)s is not active.")
+                                                 % {"w": warehouse.name}]})
+    changed = [product.name for product in Product.objects.filter(pk__in=list(products))
+               .order_by("name") if product.serial_tracked != products[product.pk].serial_tracked]
+    if changed:
+        raise ValidationError({"lines": [_(
+            "%(p)s was just changed between serial-tracked and counted: check the lines and "
+            "post them again.") % {"p": name} for name in changed]})
+
+
 def levels_lock(pairs, *, create: bool) -> dict[tuple[int, int], StockLevel]:
     """The stock levels of ``(warehouse id, product id)`` pairs, locked in primary-key
     order; ``create``: missing ones made at zero first (a receipt's first stock)."""
@@ -300,7 +332,16 @@ def levels_lock(pairs, *, create: bool) -> dict[tuple[int, int], StockLevel]:
 
 
 def levels_save(levels) -> None:
-    StockLevel.objects.bulk_update(list(levels), ["quantity"])
+    """The levels as changed; one above the largest quantity a level holds
+    (``QUANTITY_MAX``) refuses the document, naming the warehouse and the product."""
+    levels = list(levels)
+    over = [level for level in levels if level.quantity > QUANTITY_MAX]
+    if over:
+        raise ValidationError({"lines": [
+            _("%(w)s would hold more %(p)s than a stock level can (at most %(max)s).")
+            % {"w": level.warehouse.name, "p": level.product.name,
+               "max": quantity_text(QUANTITY_MAX)} for level in over]})
+    StockLevel.objects.bulk_update(levels, ["quantity"])
 
 
 def unit_text(product: Product) -> str:
@@ -376,9 +417,20 @@ def item_words(items) -> list[str]:
     return [f"{item.product.name} S/N {item.serial}" for item in items]
 
 
+def quantity_plain(value: Decimal) -> Decimal:
+    """A quantity without its trailing zeros (``30.000`` → 30, ``2.500`` → 2.5), shown in
+    the reader's own number format."""
+    return value.quantize(Decimal(1)) if value == value.to_integral() else value.normalize()
+
+
+def quantity_text(value: Decimal) -> str:
+    """A quantity as people write it: ``30``, ``2.5``, ``0`` (no trailing zeros)."""
+    return f"{value.normalize():f}" if value else "0"
+
+
 def quantity_words(rows) -> list[str]:
     """``Kabel UTP 25 m`` for each (product, quantity)."""
-    return [f"{product.name} {quantity.normalize():f} {unit_text(product)}".strip()
+    return [f"{product.name} {quantity_text(quantity)} {unit_text(product)}".strip()
             for product, quantity in rows]
 
 

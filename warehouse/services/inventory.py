@@ -26,6 +26,7 @@ from .base import (
     product_pk,
     products_own,
     serial_clean,
+    stock_targets_hold,
     warehouse_own,
     where_text,
 )
@@ -62,8 +63,9 @@ def inventory_post(*, actor, warehouse, serials=None, quantities=(), products=No
         counted = _counted_parse(quantities, scope)
         if not counted:
             raise ValidationError({"serials": [_("Scan the serials or count the products.")]})
-        if scope is None:
-            scope = {line.product.pk: line.product for line in counted}
+        # the products chosen but not counted (a serial-tracked one among them) are not
+        # counted: taken as counted, their serials would all be booked lost
+        scope = {line.product.pk: line.product for line in counted}
         scanned = []
     else:
         scanned = _scanned_parse(serials)
@@ -126,19 +128,23 @@ def _items_lock(warehouse, scanned: list[str], scope) -> list[StockItem]:
     return list(StockItem.objects.select_for_update().filter(condition).order_by("pk"))
 
 
+def scan_refusal(item, serial: str, warehouse, scope=None) -> str:
+    """Why a serial scanned by an inventory of ``warehouse`` (of the products of
+    ``scope``, when given) cannot be counted there ("" if it can): it must be known, of
+    the scope, and in that warehouse — or lost (found again)."""
+    if item is None:
+        return _("%(s)s is not known: receive it by a PZ.") % {"s": serial}
+    if scope is not None and item.product_id not in scope:
+        return _("%(s)s is not among the products of this inventory.") % {"s": serial}
+    if item.state != State.LOST and (item.state != State.IN_STOCK
+                                     or item.warehouse_id != warehouse.pk):
+        return _("%(s)s is %(where)s.") % {"s": serial, "where": where_text(item)}
+    return ""
+
+
 def _scanned_refused(warehouse, scanned: list[str], items: dict, scope) -> None:
-    problems = []
-    for serial in scanned:
-        item = items.get(serial)
-        if item is None:
-            problems.append(_("%(s)s is not known: receive it by a PZ.") % {"s": serial})
-        elif scope is not None and item.product_id not in scope:
-            problems.append(_("%(s)s is not among the products of this inventory.")
-                            % {"s": serial})
-        elif item.state == State.LOST:
-            continue
-        elif item.state != State.IN_STOCK or item.warehouse_id != warehouse.pk:
-            problems.append(_("%(s)s is %(where)s.") % {"s": serial, "where": where_text(item)})
+    problems = [problem for serial in scanned
+                if (problem := scan_refusal(items.get(serial), serial, warehouse, scope))]
     if problems:
         raise ValidationError({"serials": [_(
             "Scanned serials that are not in this warehouse; move each here by its own "
@@ -148,6 +154,7 @@ def _scanned_refused(warehouse, scanned: list[str], items: dict, scope) -> None:
 def _inventory_write(*, actor, warehouse, issued_on, note, scope, scanned, counted,
                      request_token) -> StockDocument:
     with transaction.atomic():
+        stock_targets_hold([warehouse], [line.product for line in counted])
         rows = _items_lock(warehouse, scanned, scope)
         items = {item.serial: item for item in rows}
         _scanned_refused(warehouse, scanned, items, scope)

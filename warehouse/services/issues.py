@@ -23,6 +23,7 @@ from .base import (
     moves_create,
     note_clean,
     posted_once,
+    quantity_text,
     quantity_words,
     serials_refused,
     unit_text,
@@ -76,14 +77,18 @@ def issue_post(*, actor, warehouse, customer, lines, issued_on=None, address=Non
         request_token=request_token)).document
 
 
-def serial_issue_refusal(item, serial: str, warehouse) -> str:
-    """Why a serial cannot leave ``warehouse`` ("" if it can): it must be there, in
-    stock and working."""
+def serial_issue_refusal(item, serial: str, warehouse, *, faulty_refused: bool = False
+                         ) -> str:
+    """Why a serial cannot leave ``warehouse`` ("" if it can): it must be there and in
+    stock; ``faulty_refused`` (to a customer: a WZ), working too."""
     if item is None:
         return _("The serial %(s)s is not known: receive it by a PZ first.") % {"s": serial}
     if item.state != State.IN_STOCK or item.warehouse_id != warehouse.pk:
         return _("The serial %(s)s is not in the warehouse %(w)s: it is %(where)s.") % {
             "s": serial, "w": warehouse.name, "where": where_text(item)}
+    if faulty_refused and item.condition == Condition.FAULTY:
+        return _("The serial %(s)s is faulty: it is not issued to a customer.") % {
+            "s": serial}
     return ""
 
 
@@ -92,9 +97,9 @@ def quantity_refusal(line: LineIn, level, warehouse) -> str:
     have = level.quantity if level is not None else 0
     if line.quantity > have:
         return _("Only %(have)s %(unit)s of %(p)s in the warehouse %(w)s; %(want)s asked.") % {
-            "have": f"{have.normalize():f}" if have else "0", "unit": unit_text(line.product),
+            "have": quantity_text(have), "unit": unit_text(line.product),
             "p": line.product.name, "w": warehouse.name,
-            "want": f"{line.quantity.normalize():f}"}
+            "want": quantity_text(line.quantity)}
     return ""
 
 
@@ -110,11 +115,8 @@ def stock_take(parsed: list[LineIn], warehouse, *, faulty_refused: bool, target=
     problems = []
     for line in parsed:
         if line.serial:
-            item = items.get(line.serial)
-            problem = serial_issue_refusal(item, line.serial, warehouse)
-            if not problem and faulty_refused and item.condition == Condition.FAULTY:
-                problem = _("The serial %(s)s is faulty: it is not issued to a customer.") % {
-                    "s": line.serial}
+            problem = serial_issue_refusal(items.get(line.serial), line.serial, warehouse,
+                                           faulty_refused=faulty_refused)
         else:
             problem = quantity_refusal(line, levels.get((warehouse.pk, line.product.pk)),
                                        warehouse)

@@ -20,6 +20,7 @@ from .base import (
     note_clean,
     posted_once,
     quantity_words,
+    stock_targets_hold,
     warehouse_own,
 )
 from .issues import stock_take
@@ -64,6 +65,8 @@ def _move_write(*, actor, warehouse, target, issued_on, note, parsed, request_to
                 ) -> StockDocument:
     counted = [line for line in parsed if line.quantity is not None]
     with transaction.atomic():
+        stock_targets_hold([target], [line.product for line in parsed
+                                      if line.quantity is not None])
         items, levels = stock_take(parsed, warehouse, faulty_refused=False, target=target)
         document = document_create(
             kind=Kind.MM, issued_on=issued_on, actor=actor, request_token=request_token,

@@ -22,12 +22,15 @@ from .base import (
     posted_once,
     quantity_words,
     serials_refused,
+    stock_targets_hold,
     warehouse_own,
     where_text,
 )
 from .lines import LineIn, SerialIn, receipt_lines_parse
 
 Kind = StockDocument.Kind
+# the tenant's unique identities of a device (``StockItem.Meta.constraints``)
+IDENTITY_CONSTRAINTS = ("stockitem_serial_uniq", "stockitem_mac_uniq", "stockitem_gpon_uniq")
 
 
 def receipt_post(*, actor, supplier, warehouse, lines, issued_on=None,
@@ -63,6 +66,7 @@ def _receipt_write(*, actor, supplier, warehouse, issued_on, supplier_document, 
     new = [(line, serial) for line in parsed for serial in line.serials]
     counted = [line for line in parsed if line.quantity is not None]
     with transaction.atomic():
+        stock_targets_hold([warehouse], [line.product for line in parsed])
         _known_refused([serial for _line, serial in new])
         levels = levels_lock([(warehouse.pk, line.product.pk) for line in counted], create=True)
         document = document_create(
@@ -127,8 +131,9 @@ def _twice_in_document(serials: list[SerialIn], field: str) -> list[str]:
 
 
 def _items_create(warehouse, new) -> list[StockItem]:
-    """The new serials in stock; one received by another PZ a moment ago is refused like
-    one known before (the tenant's unique serial decides)."""
+    """The new serials in stock; one received by another PZ a moment ago (its serial, MAC
+    or GPON serial) is refused like one known before (the tenant's unique constraints
+    decide)."""
     try:
         with transaction.atomic():
             return StockItem.objects.bulk_create([
@@ -138,8 +143,9 @@ def _items_create(warehouse, new) -> list[StockItem]:
                           tenant_id=warehouse.tenant_id)
                 for line, serial in new])
     except IntegrityError as exc:
-        if "stockitem_serial_uniq" not in str(exc):
+        if not any(name in str(exc) for name in IDENTITY_CONSTRAINTS):
             raise
-        raise ValidationError({"lines": [_("One of these serials was received by another "
-                                           "document a moment ago; check the list and post "
-                                           "it again.")]}) from None
+        raise ValidationError({"lines": [_("One of these serials, MAC addresses or GPON "
+                                           "serials was received by another document a "
+                                           "moment ago; check the list and post it again.")]}
+                              ) from None

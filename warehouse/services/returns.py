@@ -23,11 +23,15 @@ from .base import (
     moves_create,
     note_clean,
     posted_once,
+    quantity_text,
     quantity_words,
     serials_refused,
+    stock_targets_hold,
+    unit_text,
     warehouse_own,
     where_text,
 )
+from .counted import counted_at_customer
 from .lines import LineIn, stock_lines_parse
 from .settlement import account_first, return_settle, return_settlement_get
 
@@ -54,9 +58,13 @@ def return_post(*, actor, customer, warehouse, lines, issued_on=None, note: str 
     that customer. A counted quantity comes back working (onto the stock level) or to
     scrap (nowhere). A returned serial loses its login and its OLT place.
 
-    The WZs the serials came by (``settlement.return_settle``): a **lease** whose last
-    serial comes back ends on the ZW's date (or on the last day already invoiced, when
-    later), in the ZW's transaction; a lease of counted goods only is ended by hand. A
+    A counted quantity comes back only as far as the customer has it (issued by WZs less
+    returned), covering their WZs oldest first (``counted``).
+
+    The WZs the equipment came by (``settlement.return_settle``): a **lease** whose
+    equipment is all back (its serials, and its counted goods by first in, first out) ends
+    on the ZW's date (or on the last day already invoiced, when later), in the ZW's
+    transaction. A
     **deposit** is not refunded automatically — staff refund it by a KW or settle it by a
     correction —, but the result says it was taken: ``document.return_settlement``
     (``ReturnSettlement``: ``leases_ended`` and ``deposits``, each naming its WZ; the
@@ -109,14 +117,31 @@ def serial_return_refusal(item, serial: str, customer) -> str:
     return ""
 
 
+def _counted_refusals(parsed: list[LineIn], customer) -> list[str]:
+    """A counted quantity comes back only as far as the customer has it (issued by WZs
+    less returned: ``counted.counted_at_customer``; a product is on one line of a
+    document). Read under the customer's account lock."""
+    counted = [line for line in parsed if line.quantity is not None]
+    have = counted_at_customer(customer.pk, [line.product.pk for line in counted])
+    return [_("Line %(n)s: the customer has %(have)s %(unit)s of %(p)s (issued by WZ and not "
+              "returned); %(want)s returned.") % {
+                "n": line.index, "have": quantity_text(have[line.product.pk]),
+                "unit": unit_text(line.product), "p": line.product.name,
+                "want": quantity_text(line.quantity)}
+            for line in counted if line.quantity > have[line.product.pk]]
+
+
 def _return_write(*, actor, customer, warehouse, issued_on, note, parsed: list[LineIn],
                   request_token) -> StockDocument:
     with transaction.atomic():
+        stock_targets_hold([warehouse], [line.product for line in parsed
+                                         if line.quantity is not None])
         account_first(customer)
         items = items_lock(line.serial for line in parsed if line.serial)
         serials_refused([_("Line %(n)s: %(m)s") % {"n": line.index, "m": problem}
                          for line in parsed if line.serial and (problem := serial_return_refusal(
-                             items.get(line.serial), line.serial, customer))])
+                             items.get(line.serial), line.serial, customer))]
+                        + _counted_refusals(parsed, customer))
         working = [line for line in parsed if line.quantity is not None
                    and line.state == ReturnState.WORKING]
         levels = levels_lock([(warehouse.pk, line.product.pk) for line in working],

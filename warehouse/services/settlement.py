@@ -5,7 +5,8 @@ the WZ's own transaction.
   linked on ``StockDocument.invoice``;
 * **lease**: the lease tariff chosen on the WZ put on the customer
   (``finance.billing.subscription_add``, billed monthly by the billing run), linked on
-  ``StockDocument.subscription``; a ZW that brings back the WZ's last serial ends it
+  ``StockDocument.subscription``; a ZW that brings back the last of the WZ's equipment
+  (its serials; its counted goods, first in, first out: ``counted``) ends it
   (``finance.billing.subscription_end``);
 * **deposit**: a debit note ("nota obciążeniowa": a deposit is no sale, so outside VAT)
   for the deposit (``finance.services.debit_note_issue``), linked on
@@ -19,9 +20,11 @@ that does not work, a line it does not take) refuses the whole document, told on
 
 Lock order, the same in every path that moves stock and money, so that two WZs of one
 customer, a WZ and a payment, or a ZW and the billing run never wait on each other in a
-circle: **the customer's finance account** (``finance.services.account_lock``, the lock
-every money service and the billing run take first) → the serials in primary-key order →
-the stock levels → the warehouse document's number series → what finance locks after its
+circle: the warehouse a document puts stock into and its products, FOR SHARE
+(``base.stock_targets_hold``: only changing them waits for that, taking no other lock) →
+**the customer's finance account** (``finance.services.account_lock``, the lock every
+money service and the billing run take first) → the serials in primary-key order → the
+stock levels → the warehouse document's number series → what finance locks after its
 account (its number series; the subscription row). A WZ with a settlement and every ZW take
 the account first (``account_first``); a WZ with no settlement touches no money and skips
 it.
@@ -41,6 +44,7 @@ from finance.models import Tariff
 from finance.money import round_grosz
 
 from ..models import ItemMove, StockDocument, StockItem
+from . import counted
 from .base import own
 
 Settlement = StockDocument.Settlement
@@ -200,7 +204,8 @@ def _settle(*, actor, document: StockDocument, plan: SettlementPlan, lines
     amount = plan.deposit or lines_value(lines)
     document.invoice = debit_note_issue(
         actor=actor, customer=document.customer, amount=amount,
-        title=DEPOSIT_TITLE.format(number=document.number), nested=True)
+        title=DEPOSIT_TITLE.format(number=document.number), issue_date=document.issued_on,
+        nested=True)
     return N_("%(n)s: deposit of %(a)s charged by debit note %(d)s"), {
         "d": document.invoice.number, "a": money(document.invoice.debit)}
 
@@ -249,24 +254,68 @@ class ReturnSettlement:
     leases_ended: list[LeaseEnded] = field(default_factory=list)
     deposits: list[DepositTaken] = field(default_factory=list)
 
+    def notices(self) -> list[tuple[str, str]]:
+        """What staff are told after the ZW, as ``(level, text)`` ("info" a lease ended,
+        "warning" a deposit to refund or still held) — the card and the staff page say
+        the same."""
+        from django.utils.formats import date_format
+
+        from core.templatetags.money import money_format
+
+        notices = [("info", _("All the equipment of %(w)s is back: its lease ends on %(d)s.")
+                    % {"w": lease.issue_document.number,
+                       "d": date_format(lease.end_date, "SHORT_DATE_FORMAT")})
+                   for lease in self.leases_ended]
+        for deposit in self.deposits:
+            params = {"w": deposit.issue_document.number, "a": money_format(deposit.amount),
+                      "d": deposit.debit_note_number}
+            if deposit.all_back:
+                text = _("%(w)s took a deposit of %(a)s (debit note %(d)s) and all its "
+                         "equipment is back: the deposit is not refunded automatically — "
+                         "refund it by a KW or settle it by a correction.") % params
+            else:
+                text = _("%(w)s took a deposit of %(a)s (debit note %(d)s); some of its "
+                         "equipment is still at the customer.") % params
+            notices.append(("warning", text))
+        return notices
+
+
+SETTLED = (Settlement.LEASE, Settlement.DEPOSIT)
+
+
+def _counted_products(zw: StockDocument) -> set[int]:
+    return set(zw.lines.filter(item__isnull=True).values_list("product_id", flat=True))
+
 
 def _issue_documents_of(zw: StockDocument) -> list[StockDocument]:
-    """The lease and deposit WZs the ZW's serials came by: each serial's last WZ before
-    this ZW in its history (a counted quantity has no history: it ends no lease)."""
+    """The lease and deposit WZs the ZW brings equipment back from: each serial's last WZ
+    before this ZW in its history, and each WZ whose counted goods this ZW is the first
+    to cover entirely (first in, first out: ``counted``)."""
     last_wz = (ItemMove.objects.filter(item_id=OuterRef("item_id"), document__kind=Kind.WZ,
                                        pk__lt=OuterRef("pk"))
                .order_by("-pk").values("document_id")[:1])
     ids = set(ItemMove.objects.filter(document=zw).annotate(wz=Subquery(last_wz))
               .values_list("wz", flat=True)) - {None}
-    return list(StockDocument.objects.filter(
-        pk__in=ids, settlement__in=[Settlement.LEASE, Settlement.DEPOSIT])
-        .select_related("invoice", "subscription").order_by("pk"))
+    products = _counted_products(zw)
+    if products:
+        before = counted.issues_out(zw.customer_id, products, upto_document=zw.pk - 1)
+        after = counted.issues_out(zw.customer_id, products, upto_document=zw.pk)
+        ids |= before - after
+    return list(StockDocument.objects.filter(pk__in=ids, settlement__in=SETTLED)
+                .select_related("invoice", "subscription").order_by("pk"))
 
 
-def _still_out(documents) -> set[int]:
-    """Of these WZs, those with a serial still at the customer by them."""
-    return set(StockItem.objects.filter(issue_document__in=[d.pk for d in documents])
-               .values_list("issue_document_id", flat=True).distinct())
+def _still_out(zw: StockDocument, documents) -> set[int]:
+    """Of these WZs, those with a serial still at the customer by them, or counted goods
+    not all back as of ``zw``."""
+    out = set(StockItem.objects.filter(issue_document__in=[d.pk for d in documents])
+              .values_list("issue_document_id", flat=True).distinct())
+    counted_lines = set(StockDocument.objects.filter(
+        pk__in=[d.pk for d in documents], lines__item__isnull=True)
+        .values_list("lines__product_id", flat=True))
+    if counted_lines:
+        out |= counted.issues_out(zw.customer_id, counted_lines, upto_document=zw.pk)
+    return out
 
 
 def lease_end_date(subscription, returned_on: date) -> date | None:
@@ -280,14 +329,14 @@ def lease_end_date(subscription, returned_on: date) -> date | None:
 
 def return_settle(*, actor, document: StockDocument) -> ReturnSettlement:
     """Inside the ZW's transaction, after its serials are back (the account locked first,
-    ``account_first``): the lease of each WZ whose last serial this ZW brings back ends on
+    ``account_first``): the lease of each WZ whose last equipment this ZW brings back ends on
     the ZW's date (``subscription_end(nested=True)``: locks the subscription); a deposit is
     only reported. A ZW dated before the lease starts is refused on ``issued_on``.
     Returns what the page shows (``ReturnSettlement``)."""
     from finance.billing import subscription_end
 
     documents = _issue_documents_of(document)
-    out = _still_out(documents)
+    out = _still_out(document, documents)
     ended = []
     for wz in documents:
         if wz.settlement != Settlement.LEASE or wz.pk in out or wz.subscription is None:
@@ -320,7 +369,7 @@ def return_settlement_get(document: StockDocument) -> ReturnSettlement:
     """The same for a ZW already posted (its form sent again): the deposits as they stand,
     the leases of its WZs that are all back and ended."""
     documents = _issue_documents_of(document)
-    out = _still_out(documents)
+    out = _still_out(document, documents)
     return ReturnSettlement(
         leases_ended=[LeaseEnded(wz, wz.subscription.pk, wz.subscription.end_date)
                       for wz in documents if wz.settlement == Settlement.LEASE

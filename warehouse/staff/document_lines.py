@@ -23,6 +23,7 @@ from ..forms_documents import FORMS, Row, row_from, rows_parse
 from ..models import Product, StockDocument, StockItem, Warehouse
 from ..selectors import customer_equipment_list
 from ..services import serial_clean, where_text
+from ..services.inventory import scan_refusal
 from ..services.issues import serial_issue_refusal
 from ..services.returns import serial_return_refusal
 
@@ -65,24 +66,20 @@ def _serial_status(kind: str, row: Row, item, *, warehouse, customer) -> None:
         row.product_row = item.product
     if kind in TAKES_FROM_WAREHOUSE:
         if warehouse is not None:
-            row.problem = serial_issue_refusal(item, row.serial, warehouse)
+            row.problem = serial_issue_refusal(item, row.serial, warehouse,
+                                               faulty_refused=kind == Kind.WZ)
         elif item is None:
             row.problem = _("Not known: receive it by a PZ first.")
-        if not row.problem and kind == Kind.WZ and item.condition == StockItem.Condition.FAULTY:
-            row.problem = _("Faulty: it is not issued to a customer.")
     elif kind == Kind.ZW:
         if customer is not None:
             row.problem = serial_return_refusal(item, row.serial, customer)
         elif item is None:
             row.problem = _("Not known.")
     elif kind == Kind.INW:
-        if item is None:
-            row.problem = _("Not known: receive it by a PZ first.")
-        elif item.state == State.LOST:
+        if warehouse is not None or item is None:
+            row.problem = scan_refusal(item, row.serial, warehouse)
+        if item is not None and item.state == State.LOST:
             row.notice = _("Lost: it will be booked as found here.")
-        elif warehouse is not None and (item.state != State.IN_STOCK
-                                        or item.warehouse_id != warehouse.pk):
-            row.problem = _("Not in this warehouse: it is %(where)s.") % {"where": row.where}
 
 
 def rows_show(kind: str, rows: list[Row], *, warehouse=None, customer=None) -> list[Row]:

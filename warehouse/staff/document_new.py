@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from core.forms import form_write
-from core.templatetags.money import money_format
 from core.views import staff_view
 from finance.billing import tariff_list
 
@@ -54,18 +53,21 @@ def _titles(kind: str) -> str:
     }[kind]
 
 
-def _form_kwargs(kind: str) -> tuple[dict, dict]:
+def _form_kwargs(kind: str, actor) -> tuple[dict, dict]:
     """The choices the kind's form offers, and the products the lines may add: a PZ
     receives active products (serial-tracked ones scanned, counted ones by quantity);
-    other kinds take any counted product (an inactive one's stock still moves). Queries:
-    the warehouses, the products, and a PZ's suppliers or a WZ's lease tariffs."""
+    other kinds take any counted product (an inactive one's stock still moves); a WZ
+    offers the settlements ``actor`` may charge by. Queries: the warehouses, the
+    products, and a PZ's suppliers or, when a lease is offered, a WZ's lease tariffs
+    (read by the form only then)."""
     kwargs = {"warehouses": list(Warehouse.objects.filter(active=True).order_by("name", "pk"))}
     products = Product.objects.order_by("name", "pk")
     if kind == Kind.PZ:
         products = products.filter(active=True)
         kwargs["suppliers"] = list(Supplier.objects.order_by("name", "pk"))
     elif kind == Kind.WZ:
-        kwargs["tariffs"] = list(tariff_list(active_only=True).order_by("name", "pk"))
+        kwargs["actor"] = actor
+        kwargs["tariffs"] = tariff_list(active_only=True).order_by("name", "pk")
     products = list(products)
     if kind == Kind.INW:
         kwargs["products"] = products
@@ -112,22 +114,14 @@ def _posted_messages(request, document) -> None:
     settled = getattr(document, "return_settlement", None)
     if settled is None:
         return
-    for lease in settled.leases_ended:
-        messages.info(request, _("All the equipment of %(w)s is back: its lease ends on "
-                                 "%(d)s.") % {"w": lease.issue_document.number,
-                                              "d": lease.end_date})
-    for deposit in settled.deposits:
-        messages.warning(request, _(
-            "%(w)s took a deposit of %(a)s (debit note %(d)s): it is not refunded "
-            "automatically — refund it by a KW or settle it by a correction.") % {
-            "w": deposit.issue_document.number, "a": money_format(deposit.amount),
-            "d": deposit.debit_note_number})
+    for level, text in settled.notices():
+        getattr(messages, level)(request, text)
 
 
 def document_page(request, kind: str):
     """The kind's page: GET the empty form (a link may preset the warehouse, the
     customer…), POST the document."""
-    form_kwargs, lists = _form_kwargs(kind)
+    form_kwargs, lists = _form_kwargs(kind, request.user)
     data = request.POST if request.method == "POST" else None
     form = FORMS[kind](data, initial=_preset(request), **form_kwargs)
     rows: list[Row] = []

@@ -1,7 +1,6 @@
 """The stock documents: the list (by kind, warehouse, dates, a number, a customer or a
 serial it moved), a document's page with its lines and the serials it moved, its PDF."""
 
-from decimal import Decimal
 
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -15,6 +14,7 @@ from .. import selectors
 from ..forms_documents import DocumentFilterForm
 from ..models import StockDocument, StockItem, Warehouse
 from ..printing import document_pdf
+from ..services.base import quantity_plain
 from .common import query_rest
 from .document_lines import ADD
 from .items import object_or_404
@@ -23,12 +23,6 @@ VIEW = "warehouse.view_stockdocument"
 Kind = StockDocument.Kind
 # The kinds the "New document" buttons offer, in the order staff meet them.
 NEW_KINDS = (Kind.PZ, Kind.WZ, Kind.ZW, Kind.MM, Kind.RW, Kind.INW)
-
-
-def quantity_plain(value: Decimal) -> Decimal:
-    """A quantity without its trailing zeros (``30.000`` → 30, ``2.500`` → 2.5), shown in
-    the reader's own number format."""
-    return value.quantize(Decimal(1)) if value == value.to_integral() else value.normalize()
 
 
 @staff_view(VIEW)

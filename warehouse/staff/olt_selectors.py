@@ -19,6 +19,12 @@ def olt_profile_list(*, olt_id: int):
             .order_by(F("tariff__name").asc(nulls_first=True), "pk"))
 
 
+def olt_profile_get(*, olt_id: int, pk: int) -> OntProfile:
+    """One ONT profile of the OLT (``OntProfile.DoesNotExist`` when it is another OLT's
+    or another tenant's), the tariff joined. Queries: one."""
+    return OntProfile.objects.select_related("tariff").get(olt_id=olt_id, pk=pk)
+
+
 def ont_action_list(*, item_id: int | None = None, olt_id: int | None = None,
                     action: str = "", outcome: str = ""):
     """Recorded ONT actions, newest first, with their item, OLT and author joined.

@@ -1,7 +1,7 @@
 """The tenant's OLTs ("OLT-y"): the list, add and edit (secrets never shown back), "test
-connection", "forget the host key" (an OLT replaced), the ONT profiles per tariff; and an
-ONT's page — its place on an OLT, the actions (register, profile and VLAN, reset, status,
-remove) and every recorded dialogue with the OLT.
+connection", "forget the host key" (an OLT replaced), the ONT profiles per tariff (set and
+deleted); and an ONT's page — its place on an OLT, the actions (register, profile and
+VLAN, reset, status, remove) and every recorded dialogue with the OLT.
 
 Each view parses, calls one service (``warehouse.ont``, ``warehouse.olt_check``) or
 selector and renders. The ONT actions talk to the OLT in the request — the services keep
@@ -24,7 +24,7 @@ from core.views import staff_view
 from .. import ont, selectors
 from ..forms_card import OntRegisterForm
 from ..forms_olt import OltForm, OntProfileForm
-from ..models import Olt, OntAction, Product
+from ..models import Olt, OntAction, OntProfile, Product
 from ..olt_check import host_key_fingerprint, olt_connection_check
 from . import olt_selectors
 from .common import confirm_page
@@ -144,6 +144,22 @@ def olt_profiles(request, olt_id):
         "olt": olt, "form": form,
         "profiles": list(olt_selectors.olt_profile_list(olt_id=olt.pk)),
     }, status=400 if form.errors else 200)
+
+
+@staff_view(CHANGE)
+@require_POST
+def olt_profile_delete(request, olt_id, ontprofile_id):
+    """Delete one of the OLT's ONT profiles (``ont.ont_profile_delete``; the page's button
+    asks first). A profile of another OLT or tenant is a 404."""
+    olt = _olt_or_404(olt_id)
+    try:
+        profile = olt_selectors.olt_profile_get(olt_id=olt.pk, pk=ontprofile_id)
+        ont.ont_profile_delete(actor=request.user, profile=profile)
+    except OntProfile.DoesNotExist:
+        raise Http404 from None
+    messages.success(request, _("ONT profile for %(t)s deleted.") % {
+        "t": profile.tariff.name if profile.tariff else _("any other tariff")})
+    return redirect("warehouse:olt_profiles", olt_id=olt.pk)
 
 
 # --------------------------------------------------------------------------- an ONT

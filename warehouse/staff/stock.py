@@ -10,8 +10,8 @@ from core.views import staff_view
 from .. import selectors
 from ..forms_documents import StockFilterForm
 from ..models import Product, Warehouse
+from ..services.base import quantity_plain
 from .common import query_rest
-from .documents import quantity_plain
 
 VIEW = "warehouse.view_stockitem"
 

@@ -162,6 +162,7 @@ def test_another_tenants_olt_and_its_profiles_are_404s(api_client, in_tenant, th
     assert api_client.put(f"{base}{profile.pk}/", {"line_profile": "X",
                                                    "service_profile": "X", "vlan": 5},
                           format="json").status_code == 404
+    assert api_client.delete(f"{base}{profile.pk}/").status_code == 404
     with tenant_context(theirs["olt"].tenant):
         assert Olt.objects.get(pk=olt.pk).name == "OLT Beta"
         assert OntProfile.objects.get(pk=profile.pk).line_profile == "LP-100M"
@@ -196,6 +197,42 @@ def test_profiles_are_set_per_tariff_changed_and_listed(api_client, staff, huawe
         body = api_client.get(base).json()
     assert [(p["tariff_name"], p["line_profile"], p["vlan"]) for p in body["results"]] == [
         ("", "LP-50M", 101), ("Światłowód 300", "LP-500M", 201)]
+
+
+def test_a_profile_is_deleted_logged_and_the_default_serves_its_tariff(
+        api_client, staff, huawei, item, customer, huawei_peer):
+    from finance.billing import subscription_add
+
+    tariff = tariff_create(actor=staff, name="Światłowód 300", net_price="80.00",
+                           vat_rate="23")
+    subscription_add(actor=staff, customer=customer, tariff=tariff,
+                     start_date=item.created_at.date())
+    profile = a_profile(staff, huawei, line="LP-300M", service="SP-4ETH", vlan=200,
+                        tariff=tariff)
+    base = f"{API}olts/{huawei.pk}/profiles/"
+
+    response = api_client.delete(f"{base}{profile.pk}/")
+
+    assert response.status_code == 204
+    assert [p["tariff_name"] for p in api_client.get(base).json()["results"]] == [""]
+    entry = ActionLog.objects.filter(kind="olt.change").latest("id")
+    assert entry.text == "OLT OLT Centrala: ONT profile for Światłowód 300 deleted"
+    assert api_client.delete(f"{base}{profile.pk}/").status_code == 404
+    # the tariff's customer now gets the OLT's default
+    response = api_client.post(_ont(item, "register"), {"olt": huawei.pk, "port": "0/1/0",
+                                                        "ont_id": 5}, format="json")
+    assert response.status_code == 201
+    assert response.json()["message"] == ("Registered at 0/1/0 as ONT 5: line profile "
+                                          "LP-100M, service profile SP-1ETH, VLAN 100.")
+
+
+def test_a_profile_of_another_olt_is_a_404_under_this_one(api_client, staff, huawei,
+                                                          huawei_peer):
+    other = an_olt(staff, huawei_peer, name="OLT Zapas")
+    profile = a_profile(staff, other, line="LP-Z", service="SP-Z")
+    assert api_client.delete(f"{API}olts/{huawei.pk}/profiles/{profile.pk}/").status_code \
+        == 404
+    assert OntProfile.objects.filter(pk=profile.pk).exists()
 
 
 @pytest.mark.parametrize("field,value", [
@@ -313,6 +350,9 @@ def test_the_accountant_reads_but_sends_nothing(accountant, staff, huawei, item,
     assert accountant.post(f"{API}olts/{huawei.pk}/profiles/", {
         "line_profile": "X", "service_profile": "X", "vlan": 5},
         format="json").status_code == 403
+    default = OntProfile.objects.get()
+    assert accountant.delete(f"{API}olts/{huawei.pk}/profiles/{default.pk}/").status_code \
+        == 403
     assert huawei_peer.logins == logins
     assert accountant.get(f"{API}olts/").status_code == 200
     assert accountant.get(f"{API}olts/{huawei.pk}/profiles/").status_code == 200
@@ -327,6 +367,10 @@ def test_the_technician_acts_but_does_not_change_olts(technician, huawei):
     assert technician.post(f"{API}olts/{huawei.pk}/profiles/", {
         "line_profile": "X", "service_profile": "X", "vlan": 5},
         format="json").status_code == 403
+    default = OntProfile.objects.get()
+    assert technician.delete(f"{API}olts/{huawei.pk}/profiles/{default.pk}/").status_code \
+        == 403
+    assert OntProfile.objects.get().line_profile == "LP-100M"
 
 
 def test_another_tenants_ont_is_a_404_and_their_olt_a_400(api_client, huawei, item, theirs,

@@ -111,11 +111,32 @@ def test_the_sections_queries_do_not_grow_with_the_equipment(staff_client, staff
     # 11: the customer for the card (joined with its panel account) and its prefetches;
     # 5: the equipment with products, WZs and logins; the active warehouses and tariffs
     #    (the issue and return forms); the customer's logins (binding); the OLTs (an ONT
-    #    is among the equipment).
+    #    is among the equipment);
+    # 1: the counted goods issued to the customer (none: what was issued and returned is
+    #    not read).
     for shown, count in ((customer, 1), (neighbour, 4)):
-        with django_assert_num_queries(4 + 11 + 5):
+        with django_assert_num_queries(4 + 11 + 5 + 1):
             response = section(staff_client, shown)
         assert len(serials_shown(response)) == count
+
+
+def test_the_section_shows_the_counted_goods_the_customer_still_has(staff_client, staff,
+                                                                   stock, customer, neighbour):
+    factories.receive(staff, warehouse=stock.main, product=stock.cable, quantity=100)
+    factories.issue(staff, warehouse=stock.main, customer=customer,
+                    quantities=[(stock.cable, "30")])
+    factories.issue(staff, warehouse=stock.main, customer=customer,
+                    quantities=[(stock.cable, "2.5")])
+    services.return_post(actor=staff, customer=customer, warehouse=stock.main,
+                         lines=[{"product": stock.cable.pk, "quantity": "12"}])
+    factories.issue(staff, warehouse=stock.main, customer=neighbour,
+                    quantities=[(stock.cable, "7")])
+    cells = texts(section(staff_client, customer), "//tr[@class='equipment-counted-row']/td")
+    assert cells == ["Kabel UTP kat. 5e", "20.5 m"]
+    services.return_post(actor=staff, customer=customer, warehouse=stock.main,
+                         lines=[{"product": stock.cable.pk, "quantity": "20.5"}])
+    response = section(staff_client, customer)
+    assert not tree(response).xpath("//*[@id='equipment-counted']")
 
 
 # --------------------------------------------------------------------------- WZ
@@ -342,6 +363,23 @@ def test_the_wz_and_zw_are_in_the_documents_list_merged_by_date(staff_client, st
     assert answer.content.startswith(b"%PDF")
 
 
+def test_the_cards_pdf_is_the_customers_own_document_named_by_its_number(
+        staff_client, staff, stock, customer, neighbour):
+    wz = issue(staff, stock, customer, ["ONT1"])
+    theirs = issue(staff, stock, neighbour, ["ONT2"])
+    answer = staff_client.get(url("card_document_pdf", customer, stockdocument_id=wz.pk))
+    assert answer.status_code == 200 and answer["Content-Type"] == "application/pdf"
+    assert answer.content.startswith(b"%PDF")
+    assert "/" in wz.number  # the default pattern, e.g. WZ/1/2026: no slash in a file name
+    # shown in the browser, named as the stock pages name it
+    assert answer["Content-Disposition"] == \
+        f'inline; filename="{wz.number.replace("/", "_")}.pdf"'
+    # the neighbour's WZ (of this tenant) is no document of this card, nor a made-up id
+    for document_id in (theirs.pk, theirs.pk + 1000):
+        assert staff_client.get(url("card_document_pdf", customer,
+                                    stockdocument_id=document_id)).status_code == 404
+
+
 # --------------------------------------------------------------------------- tenants, roles
 
 def test_another_tenants_customer_item_and_document_are_404(staff_client, staff, stock,
@@ -452,3 +490,21 @@ def test_without_javascript_the_card_shows_the_outcome(staff_client, staff, stoc
     edit = staff_client.get(url("card_description", customer, stockitem_id=item.pk))
     assert tree(edit).xpath(f"//*[@id='equipment-description-{item.pk}']"
                             "//input[@name='description']")
+
+
+def test_a_return_on_the_card_tells_a_deposit_still_held_and_one_all_back(staff_client, staff,
+                                                                          stock, customer):
+    wz = issue(staff, stock, customer, ["ONT1", "ONT2"], settlement="deposit", deposit="80")
+    first, second = (StockItem.objects.get(serial=s) for s in ("ONT1", "ONT2"))
+
+    def back(item):
+        return staff_client.post(url("card_return", customer), {
+            "warehouse": stock.main.pk, f"state_{item.pk}": "working",
+            "request_token": str(uuid.uuid4())}, headers=HTMX).content.decode()
+
+    page = " ".join(back(first).split())
+    assert f"{wz.number} took a deposit of PLN 80.00" in page
+    assert "some of its equipment is still at the customer" in page
+    assert "refund it by a KW" not in page
+    page = " ".join(back(second).split())
+    assert "all its equipment is back" in page and "refund it by a KW" in page

@@ -166,3 +166,32 @@ def test_a_serials_history_shows_every_step_and_who_had_it(stock, staff, custome
         (mm.number, "Magazyn główny", "Van Tomka", None, "in_stock", "faulty"),
     ]
     assert other.pk not in {m.customer_id for m in history}
+
+
+def test_counting_cable_with_the_onts_chosen_but_none_scanned_loses_no_ont(stock, staff):
+    """"Count only these products": ONT and cable chosen, the cable counted and nothing
+    scanned — only the cable is counted; the ONTs are not booked lost."""
+    services.inventory_post(actor=staff, warehouse=stock.main,
+                            products=[stock.ont.pk, stock.cable.pk],
+                            quantities=[{"product": stock.cable.pk, "quantity": "45"}])
+    assert _level(stock.main, stock.cable) == 45
+    assert not StockItem.objects.filter(state="lost").exists()
+    assert StockItem.objects.filter(state="in_stock", warehouse=stock.main).count() == 4
+
+
+def test_a_level_that_would_overflow_refuses_the_document(stock, staff, customer):
+    """A stock level holds at most 999 999 999.999: a PZ or an MM that would take one
+    beyond is refused with the reason — no server error, nothing posted."""
+    factories.receive(staff, warehouse=stock.van, product=stock.cable, quantity="999999999")
+    with pytest.raises(ValidationError) as err:
+        factories.receive(staff, warehouse=stock.van, product=stock.cable, quantity="1")
+    assert err.value.message_dict["lines"] == [
+        "Van Tomka would hold more Kabel UTP kat. 5e than a stock level can (at most "
+        "999999999.999)."]
+    with pytest.raises(ValidationError) as err:
+        services.move_post(actor=staff, warehouse=stock.main, target_warehouse=stock.van,
+                           lines=[{"product": stock.cable.pk, "quantity": "5"}])
+    assert "would hold more" in err.value.message_dict["lines"][0]
+    assert (_level(stock.main, stock.cable), _level(stock.van, stock.cable)) == (
+        50, 999999999)
+    assert StockDocument.objects.filter(kind="MM").count() == 0

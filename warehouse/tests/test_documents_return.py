@@ -180,3 +180,29 @@ def test_another_tenants_serial_or_login_is_not_found(stock, staff, customer, lo
 def test_a_return_is_priced_at_nothing(stock, staff, customer):
     zw = _return(staff, stock, customer, ["ONT1"])
     assert zw.lines.get().unit_price == Decimal("0.00")
+
+
+def test_counted_goods_come_back_only_as_far_as_the_customer_has_them(stock, staff, customer,
+                                                                       neighbour):
+    """10 m issued (the fixture's WZ): 4 m back, then 7 m more is refused (6 m left); a
+    neighbour with none returns none."""
+    level = StockLevel.objects.get(warehouse=stock.main, product=stock.cable)
+    assert level.quantity == 10
+    _return(staff, stock, customer, [{"product": stock.cable.pk, "quantity": 4}])
+    with pytest.raises(ValidationError) as err:
+        _return(staff, stock, customer, ["ONT1", {"product": stock.cable.pk, "quantity": 7,
+                                                  "state": "scrap"}])
+    assert err.value.message_dict["lines"] == [
+        "Line 2: the customer has 6 m of Kabel UTP kat. 5e (issued by WZ and not returned); "
+        "7 returned."]
+    assert StockItem.objects.get(serial="ONT1").customer_id == customer.pk
+    with pytest.raises(ValidationError) as err:
+        _return(staff, stock, neighbour, [{"product": stock.cable.pk, "quantity": "0.5"}])
+    assert "the customer has 0 m of Kabel UTP kat. 5e" in err.value.message_dict["lines"][0]
+    level.refresh_from_db()
+    assert level.quantity == 14  # 10 + the 4 m back; nothing of the refused ones
+    _return(staff, stock, customer, [{"product": stock.cable.pk, "quantity": "6.000"}])
+    level.refresh_from_db()
+    assert level.quantity == 20
+    with pytest.raises(ValidationError):
+        _return(staff, stock, customer, [{"product": stock.cable.pk, "quantity": "0.001"}])

@@ -14,9 +14,10 @@ from core.actionlog import render_text
 from core.models import ActionLog
 from core.tenancy import tenant_context
 from warehouse import ont
-from warehouse.models import Olt, OntAction, StockDocument, StockItem
+from warehouse.models import Olt, OntAction, OntProfile, StockDocument, StockItem
 
 from .conftest import PASSWORD, a_profile, an_issued_ont, an_olt
+from .tcp_listeners import HTTP, SSH_NONSENSE, free_port, listening
 
 pytestmark = pytest.mark.usefixtures("olt_settings")
 
@@ -454,20 +455,46 @@ def test_a_wrong_enable_password_is_an_error(peers, staff, customer):
     assert item.olt is None
 
 
-def test_nothing_listening_is_a_quick_error(peers, staff, customer):
-    import socket
+NO_SSH = ("No SSH service answered at {host} port {port} (check the address, the port and "
+          "the firewall).")
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed_port = probe.getsockname()[1]
+
+def test_whatever_kept_an_ssh_server_from_answering_is_recorded_alike(peers, staff, customer,
+                                                                      settings):
+    """A refused port, a silent one, a web server, nonsense after an SSH banner: one text
+    and one outcome in the history, which operators read and which must not tell a
+    tenant's staff what listens where."""
+    settings.WAREHOUSE_OLT_CONNECT_TIMEOUT = 1  # how long the silent port is waited for
     _peer, olt, item = setup_ont("huawei", peers, staff, customer)
-    Olt.objects.filter(pk=olt.pk).update(ssh_port=closed_port)
+    port = free_port()
+    ont.olt_update(actor=staff, olt=olt, ssh_port=port, password=PASSWORD)
 
-    record = register(staff, item, olt, "huawei")
+    records = [register(staff, item, olt, "huawei")]
+    for says in (b"", HTTP, SSH_NONSENSE):
+        with listening(port, says=says):
+            records.append(register(staff, item, olt, "huawei"))
+
+    expected = NO_SSH.format(host="127.0.0.1", port=port) + " Nothing to take back."
+    assert [(r.outcome, r.message, r.commands, r.answer) for r in records] == [
+        (OntAction.Outcome.ERROR, expected, "", "")] * 4
+    logged = [e.params for e in ActionLog.objects.filter(kind="ont.register")]
+    assert len({str(p) for p in logged}) == 1 and expected in str(logged[0])
+    item.refresh_from_db()
+    assert item.olt is None  # the place given back each time
+
+
+def test_a_name_that_no_longer_resolves_is_told_as_no_answer(peers, staff, customer):
+    """SNMP and SSH alike: which names the platform's resolver knows is not told."""
+    peer, olt, item = setup_ont("huawei", peers, staff, customer, community="abonent-ro")
+    register(staff, item, olt, "huawei")
+    # it resolved when saved (the service checks that) and does not now
+    Olt.objects.filter(pk=olt.pk).update(host="olt.invalid")
+
+    record = ont.ont_status(actor=staff, item=item)
 
     assert record.outcome == OntAction.Outcome.ERROR
-    assert f"refused the connection to port {closed_port}" in record.message
-    assert record.commands == ""
+    assert record.message == ("The OLT did not answer SNMP within 1 s. "
+                              + NO_SSH.format(host="olt.invalid", port=peer.port))
 
 
 # --------------------------------------------------------------------------- before connecting
@@ -634,6 +661,25 @@ def test_a_new_address_forgets_the_host_key_and_needs_the_password(in_tenant, st
     assert entry.changes["password"] == ["•••", "•••"]
 
 
+def test_a_profile_is_deleted_only_in_its_own_tenant(in_tenant, staff, other_tenant,
+                                                    other_staff, peers):
+    with tenant_context(other_tenant):
+        theirs = a_profile(other_staff, an_olt(other_staff, peers["huawei"]), line="LP-B",
+                           service="SP-B")
+    olt = an_olt(staff, peers["huawei"])
+    ours = a_profile(staff, olt, line="LP-A", service="SP-A")
+
+    with pytest.raises(OntProfile.DoesNotExist):
+        ont.ont_profile_delete(actor=staff, profile=theirs)
+    ont.ont_profile_delete(actor=staff, profile=ours)
+
+    assert not OntProfile.objects.exists()
+    with tenant_context(other_tenant):
+        assert OntProfile.objects.get().line_profile == "LP-B"
+    with pytest.raises(ValidationError, match="has no default ONT profile"):
+        ont.ont_profile_for(olt=olt, customer=None)
+
+
 # --------------------------------------------------------------------------- at once
 
 @pytest.mark.django_db(transaction=True)
@@ -675,3 +721,20 @@ def test_the_same_place_asked_twice_at_once_is_registered_once(
         assert StockItem.objects.filter(olt=olt, ont_id=5).count() == 1
     assert len(peer.onts) == 1
     peer.reset()
+
+
+
+
+def test_no_prompt_after_the_login_is_told_as_such(peers, staff, customer):
+    """Once an SSH server let us in, what fails is said as it is — not as no SSH service."""
+    peer, olt, item = setup_ont("huawei", peers, staff, customer)
+    # the first line of netmiko's session preparation: no prompt comes back (a hang_on
+    # would do too, in netmiko's own 50 s)
+    peer.drop_on = r"^undo smart"
+
+    record = register(staff, item, olt, "huawei")
+
+    assert (record.outcome, record.message) == (
+        OntAction.Outcome.ERROR, "Logged in, but the OLT's prompt was not recognised (is the "
+        "vendor right?). Nothing to take back.")
+    assert peer.logins == ["abonent"]

@@ -425,3 +425,76 @@ def test_a_wz_charges_only_as_its_author_may_issue_in_finance(stock, staff, cust
         assert StockItem.objects.get(serial="ONT1").state == "in_stock"
     else:
         assert allowed and wz.settlement == settlement
+
+
+@pytest.mark.django_db
+def test_a_lease_of_counted_goods_ends_when_they_are_all_back_oldest_first(stock, staff,
+                                                                          customer):
+    """Cable given earlier with no charge and cable leased later: returns cover the oldest
+    WZ first; the lease ends with the return that covers its last metre, and its serial."""
+    tariff = _lease_tariff(staff, name="Dzierżawa okablowania")
+    _issue(staff, stock, customer, [{"product": stock.cable.pk, "quantity": 5}])
+    lease = _issue(staff, stock, customer, ["ONT1", {"product": stock.cable.pk, "quantity": 3}],
+                   settlement="lease", lease_tariff=tariff.pk)
+    subscription = Subscription.objects.get(pk=lease.subscription_id)
+
+    first = _return(staff, stock, customer, ["ONT1", {"product": stock.cable.pk, "quantity": 6}])
+    assert first.return_settlement.leases_ended == []  # 5 m of the gift, 1 m of the lease
+    second = _return(staff, stock, customer, [{"product": stock.cable.pk, "quantity": 1}])
+    assert second.return_settlement.leases_ended == []
+    subscription.refresh_from_db()
+    assert subscription.end_date is None
+
+    last_day = lease.issued_on + timedelta(days=2)
+    third = _return(staff, stock, customer, [{"product": stock.cable.pk, "quantity": 1}],
+                    issued_on=last_day)
+    [ended] = third.return_settlement.leases_ended
+    assert (ended.issue_document.pk, ended.end_date) == (lease.pk, last_day)
+    subscription.refresh_from_db()
+    assert subscription.end_date == last_day
+    # read back when the same ZW's form comes again
+    assert services.settlement.return_settlement_get(third).leases_ended[0].end_date == last_day
+
+
+@pytest.mark.django_db
+def test_a_lease_with_cable_still_out_does_not_end_when_its_serial_comes_back(stock, staff,
+                                                                             customer):
+    tariff = _lease_tariff(staff)
+    lease = _issue(staff, stock, customer, ["ONT1", {"product": stock.cable.pk, "quantity": 2}],
+                   settlement="lease", lease_tariff=tariff.pk)
+    back = _return(staff, stock, customer, ["ONT1"])
+    assert back.return_settlement.leases_ended == []
+    assert Subscription.objects.get(pk=lease.subscription_id).end_date is None
+    rest = _return(staff, stock, customer, [{"product": stock.cable.pk, "quantity": 2}])
+    assert [e.issue_document.pk for e in rest.return_settlement.leases_ended] == [lease.pk]
+
+
+@pytest.mark.django_db
+def test_a_deposit_of_a_wz_dated_earlier_is_dated_with_it(stock, staff, customer):
+    """The debit note is the WZ's paper: a WZ typed in today for equipment handed over
+    three days ago charges the deposit on that day, due the tenant's payment days later."""
+    handed_over = timezone.localdate() - timedelta(days=3)
+    _issue(staff, stock, customer, ["ONT1"], settlement="deposit", deposit="50",
+           issued_on=handed_over)
+    note = FinanceDocument.objects.get(kind="debit_note")
+    assert note.issue_date == handed_over
+    assert note.due_date == handed_over + timedelta(days=14)
+
+
+@pytest.mark.django_db
+def test_a_sale_or_deposit_above_what_one_document_carries_is_refused(stock, staff, customer):
+    """One ONT at 999 999 999 999.99 net: the invoice would overflow — refused with the
+    reason on the settlement, nothing posted (no server error)."""
+    with pytest.raises(ValidationError) as err:
+        _issue(staff, stock, customer, [{"serial": "ONT1", "unit_price": "999999999999,99"}],
+               settlement="sale")
+    assert err.value.message_dict["settlement"] == [
+        "Finance did not issue the invoice of the sale: At most 99,999,999.99 on one "
+        "document."]
+    with pytest.raises(ValidationError) as err:
+        _issue(staff, stock, customer, ["ONT1"], settlement="deposit",
+               deposit="100000000.00")
+    assert "At most 99,999,999.99 on one document." in err.value.message_dict["settlement"][0]
+    assert not StockDocument.objects.filter(kind="WZ").exists()
+    assert not FinanceDocument.objects.exists()
+    assert StockItem.objects.get(serial="ONT1").state == "in_stock"

@@ -5,6 +5,8 @@ ONT profiles set or refused; an ONT registered, refused, timed out, read, reset 
 removed from its page with every dialogue shown; who may do what; another tenant's ids
 as 404s."""
 
+import socket
+
 import lxml.html
 import pytest
 from django.db import connection
@@ -20,6 +22,7 @@ from warehouse import ont
 from warehouse.models import Olt, OntAction, OntProfile, StockItem
 
 from .conftest import PASSWORD, a_profile, an_issued_ont, an_olt
+from .tcp_listeners import HTTP, SSH_NONSENSE, free_port, listening
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("olt_settings")]
 
@@ -217,6 +220,60 @@ def test_test_connection_shows_a_refused_login(staff_client, staff, in_tenant, h
         _messages(response))
 
 
+NO_SSH = ("No SSH service answered at {host} port {port} (check the address, the port and "
+          "the firewall).")
+
+
+def test_test_connection_says_the_same_whatever_kept_ssh_from_answering(
+        staff_client, staff, in_tenant, huawei_peer, settings):
+    """An OLT's address and port are typed by a tenant's staff: "refused", "timed out"
+    and "not SSH" told apart would make the button a port scanner over the platform."""
+    settings.WAREHOUSE_OLT_CONNECT_TIMEOUT = 1  # how long the silent port is waited for
+    olt = an_olt(staff, huawei_peer)
+    port = free_port()
+    ont.olt_update(actor=staff, olt=olt, ssh_port=port, password=PASSWORD)
+    url = reverse("warehouse:olt_check", args=[olt.pk])
+
+    def check() -> str:
+        return " ".join(_texts(staff_client.post(url, headers=HTMX), "//span"))
+
+    refused = check()
+    with listening(port):  # accepts, never speaks: a timeout
+        silent = check()
+    with listening(port, says=HTTP):  # a web server
+        web = check()
+    with listening(port, says=SSH_NONSENSE):  # an SSH banner, then nonsense
+        broken = check()
+
+    expected = "✗ SSH: " + NO_SSH.format(host="127.0.0.1", port=port)
+    assert refused == silent == web == broken == expected
+    # a name that resolved when saved and no longer does: the same words
+    Olt.objects.filter(pk=olt.pk).update(host="olt.invalid")
+    assert check() == "✗ SSH: " + NO_SSH.format(host="olt.invalid", port=port)
+    # once an SSH server answered, what it refused is said: the login here
+    ont.olt_update(actor=staff, olt=olt, host="127.0.0.1", ssh_port=huawei_peer.port,
+                   password="wrong-pass")
+    wrong_password = check()
+    assert wrong_password == "✗ SSH: The OLT refused the user name or password."
+    assert huawei_peer.logins == ["abonent"]
+
+
+def test_the_ont_history_tells_no_more_than_the_check(technician, staff, huawei, item):
+    port = free_port()
+    ont.olt_update(actor=staff, olt=huawei, ssh_port=port, password=PASSWORD)
+
+    response = technician.post(reverse("warehouse:ont_register", args=[item.pk]),
+                               {"olt": str(huawei.pk), "port": "0/1/0", "ont_id": "5"},
+                               follow=True)
+
+    expected = NO_SSH.format(host="127.0.0.1", port=port)
+    assert f"connection error — register: {expected} Nothing to take back." in " ".join(
+        _messages(response))
+    row = _texts(response, '//tr[contains(@class, "ont-action")]')[0]
+    assert f"register connection error {expected}" in row
+    assert "refused" not in row.lower() and "timed out" not in row.lower()
+
+
 def test_test_connection_of_a_replaced_olt_refuses_its_new_key(staff_client, staff,
                                                                in_tenant, huawei_peer):
     olt = an_olt(staff, huawei_peer)
@@ -236,11 +293,18 @@ def test_test_connection_asks_snmp_when_the_olt_has_a_community(staff_client, st
                                    headers=HTMX))
     assert "✓" in text and f"SNMP: answers on port {snmp_state.port} (up " in text
 
-    ont.olt_update(actor=staff, olt=olt, snmp_community="wrong-community")
-    text = _html(staff_client.post(reverse("warehouse:olt_check", args=[olt.pk]),
-                                   headers=HTMX))
-    assert "✗" in text and "SSH: logged in" in text
-    assert "SNMP: The OLT did not answer SNMP within 1 s." in text
+    # A wrong community and a port nothing listens on: UDP, so alike — and told alike.
+    udp_port = free_port(socket.SOCK_DGRAM)
+    seen = []
+    for change in ({"snmp_community": "wrong-community"}, {"snmp_port": udp_port}):
+        ont.olt_update(actor=staff, olt=olt, **change)
+        text = " ".join(_texts(staff_client.post(reverse("warehouse:olt_check", args=[olt.pk]),
+                                                 headers=HTMX), "//span"))
+        assert text.startswith("✗ SSH: logged in")
+        seen.append(text.split(" SNMP: ")[1])
+    assert seen == [
+        f"no answer at 127.0.0.1 port {port} (check the address, the port, the community "
+        "and the firewall)." for port in (snmp_state.port, udp_port)]
 
 
 def test_the_host_key_is_forgotten_for_a_replaced_olt(staff_client, staff, huawei, item,
@@ -279,8 +343,8 @@ def test_profiles_are_set_per_tariff_and_changed(staff_client, staff, in_tenant,
                             "service_profile": "SP-1ETH", "vlan": "101"})
 
     rows = _cells(staff_client.get(url), '//tr[starts-with(@id, "profile-")]')
-    assert rows == [["any other tariff (default)", "LP-50M", "SP-1ETH", "101"],
-                    ["Światłowód 300", "LP-300M", "SP-4ETH", "200"]]
+    assert rows == [["any other tariff (default)", "LP-50M", "SP-1ETH", "101", "Delete"],
+                    ["Światłowód 300", "LP-300M", "SP-4ETH", "200", "Delete"]]
     assert OntProfile.objects.count() == 2
 
 
@@ -315,6 +379,92 @@ def test_another_tenants_tariff_is_not_a_choice(staff_client, huawei, other_tena
                                        "service_profile": "SP-1", "vlan": "300"})
     assert response.status_code == 400
     assert OntProfile.objects.count() == 1
+
+
+def _tariff_profile(staff, olt, name="Światłowód 300"):
+    tariff = tariff_create(actor=staff, name=name, net_price="80.00", vat_rate="23")
+    return tariff, a_profile(staff, olt, line="LP-300M", service="SP-4ETH", vlan=200,
+                             tariff=tariff)
+
+
+def test_a_profile_is_deleted_after_a_question_and_logged(staff_client, staff, huawei):
+    tariff, profile = _tariff_profile(staff, huawei)
+    page = reverse("warehouse:olt_profiles", args=[huawei.pk])
+    delete = reverse("warehouse:olt_profile_delete", args=[huawei.pk, profile.pk])
+    form = lxml.html.fromstring(_html(staff_client.get(page))).xpath(
+        f'//tr[@id="profile-{profile.pk}"]//form[@action="{delete}"]')[0]
+    assert form.get("data-confirm") == (
+        "Delete the ONT profile for Światłowód 300? Its customers' ONTs then get the OLT's "
+        "default profile when registered or applied again.")
+    assert staff_client.get(delete).status_code == 405  # a link followed deletes nothing
+
+    response = staff_client.post(delete, follow=True)
+
+    assert response.redirect_chain[-1][0] == page
+    assert "ONT profile for Światłowód 300 deleted." in _messages(response)
+    assert _cells(response, '//tr[starts-with(@id, "profile-")]') == [
+        ["any other tariff (default)", "LP-100M", "SP-1ETH", "100", "Delete"]]
+    entry = ActionLog.objects.filter(kind="olt.change").latest("id")
+    assert entry.text == "OLT OLT Centrala: ONT profile for Światłowód 300 deleted"
+    assert entry.changes == {"line_profile": ["LP-300M", None],
+                             "service_profile": ["SP-4ETH", None], "vlan": [200, None]}
+    assert staff_client.post(delete).status_code == 404  # gone: twice is a 404
+
+
+def test_after_its_profile_is_deleted_a_tariff_gets_the_default_then_a_refusal(
+        staff_client, technician, staff, huawei, item, customer, huawei_peer):
+    tariff, profile = _tariff_profile(staff, huawei)
+    subscription_add(actor=staff, customer=customer, tariff=tariff,
+                     start_date=item.created_at.date())
+    staff_client.post(reverse("warehouse:olt_profile_delete", args=[huawei.pk, profile.pk]))
+    register = reverse("warehouse:ont_register", args=[item.pk])
+    values = {"olt": str(huawei.pk), "port": "0/1/0", "ont_id": "5"}
+
+    response = technician.post(register, values, follow=True)
+
+    assert any("register: Registered at 0/1/0 as ONT 5: line profile LP-100M, service "
+               "profile SP-1ETH, VLAN 100." in m for m in _messages(response))
+    ont.ont_remove(actor=staff, item=item)
+    default = OntProfile.objects.get(tariff__isnull=True)
+    staff_client.post(reverse("warehouse:olt_profile_delete", args=[huawei.pk, default.pk]))
+    logins = len(huawei_peer.logins)
+
+    response = technician.post(register, values)
+
+    assert response.status_code == 400
+    assert ("The OLT OLT Centrala has no ONT profile for the tariff Światłowód 300 and no "
+            "default one: add one.") in " ".join(_texts(response, '//div[@role="alert"]'))
+    assert len(huawei_peer.logins) == logins  # refused before connecting
+    assert "No ONT profiles yet" in _html(staff_client.get(
+        reverse("warehouse:olt_profiles", args=[huawei.pk])))
+
+
+def test_a_profile_of_another_olt_or_tenant_is_a_404_and_stays(
+        staff_client, staff, huawei, huawei_peer, other_tenant, other_staff):
+    with tenant_context(other_tenant):
+        their_olt = an_olt(other_staff, huawei_peer, name="OLT Beta")
+        theirs = a_profile(other_staff, their_olt, line="LP-B", service="SP-B")
+    second = an_olt(staff, huawei_peer, name="OLT Zapas")
+    ours_elsewhere = a_profile(staff, second, line="LP-Z", service="SP-Z")
+    logged = ActionLog.all_tenants.count()
+    for olt_pk, profile_pk in ((huawei.pk, theirs.pk), (their_olt.pk, theirs.pk),
+                               (huawei.pk, ours_elsewhere.pk), (huawei.pk, 0)):
+        url = reverse("warehouse:olt_profile_delete", args=[olt_pk, profile_pk])
+        assert staff_client.post(url).status_code == 404, url
+    assert OntProfile.objects.count() == 2
+    with tenant_context(other_tenant):
+        assert OntProfile.objects.get(pk=theirs.pk).line_profile == "LP-B"
+    assert ActionLog.all_tenants.count() == logged
+
+
+def test_who_may_not_change_the_olt_deletes_no_profile(operator, technician, huawei):
+    profile = OntProfile.objects.get()
+    page = reverse("warehouse:olt_profiles", args=[huawei.pk])
+    delete = reverse("warehouse:olt_profile_delete", args=[huawei.pk, profile.pk])
+    assert delete not in _html(operator.get(page))
+    for client in (operator, technician):
+        assert client.post(delete).status_code == 403
+    assert OntProfile.objects.get().line_profile == "LP-100M"
 
 
 # --------------------------------------------------------------------------- who may

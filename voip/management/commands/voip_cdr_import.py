@@ -18,12 +18,21 @@ class Command(BaseCommand):
         if not asterisk.enabled():
             raise CommandError("ASTERISK_DATABASE_URL is not set: there is no cdr table.")
         tenants = tenants_chosen(tenant)
+        failed = []
         for each in tenants:
-            with tenant_context(each):
-                result = cdr.cdr_import_asterisk(tenant=each)
+            try:
+                with tenant_context(each):
+                    result = cdr.cdr_import_asterisk(tenant=each)
+            except Exception as exc:  # one tenant's failure never stops the others
+                failed.append(each.slug)
+                self.stderr.write(f"[{each.slug}] failed: {exc.__class__.__name__}: {exc}")
+                continue
             self.stdout.write(
                 f"[{each.slug}] read {result.read}, rated {result.rated}, already rated "
-                f"{result.already}, no price rule {result.no_rule}, no known phone "
-                f"{len(result.unknown_phone)}, dates out of range {len(result.out_of_range)}, "
+                f"{result.already}, no price rule {result.no_rule}, short or internal "
+                f"{result.internal}, no known phone "
+                f"{len(result.unknown_phone)}, impossible CDRs {len(result.out_of_range)}, "
                 f"amount {result.amount:.2f}, blocked over the limit {len(result.blocked)}, "
                 f"prepaid balance used up {len(result.exhausted)}")
+        if failed:
+            raise CommandError(f"the import failed for: {', '.join(failed)}")

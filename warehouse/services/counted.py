@@ -1,0 +1,71 @@
+"""Counted goods (cable, consumables: a quantity, no serial) at a customer.
+
+A counted quantity has no history of its own: what a customer has of a product is what
+the WZs issued to them less what the ZWs brought back. A ZW never brings back more than
+that. Which WZ a returned quantity belongs to is decided **first in, first out**: the
+returned quantity of a product covers the customer's WZ lines of it oldest first (by the
+WZ's date, then its number in the order posted). A WZ's counted goods are "all back" when
+every one of its counted lines is covered; a lease WZ ends then (with its serials back),
+``settlement.return_settle``.
+
+Read inside the ZW's transaction, after the customer's finance account is locked (every
+ZW takes it first): two ZWs of one customer never read the same quantity at once. A WZ
+posted meanwhile only adds to what the customer has."""
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import Sum
+
+from ..models import StockDocument, StockDocumentLine
+
+Kind = StockDocument.Kind
+ZERO = Decimal("0")
+
+
+def _returned(customer_id: int, product_ids, *, upto_document=None) -> dict[int, Decimal]:
+    """Per product, the counted quantity the customer's ZWs brought back (those posted up
+    to ``upto_document``'s primary key, when given)."""
+    lines = StockDocumentLine.objects.filter(
+        document__kind=Kind.ZW, document__customer_id=customer_id, item__isnull=True,
+        product_id__in=list(product_ids))
+    if upto_document is not None:
+        lines = lines.filter(document_id__lte=upto_document)
+    return {row["product_id"]: row["total"] for row in
+            lines.values("product_id").annotate(total=Sum("quantity")).order_by()}
+
+
+def counted_at_customer(customer_id: int, product_ids) -> dict[int, Decimal]:
+    """Per product of ``product_ids``, the quantity the customer has now (issued less
+    returned, never below zero); a product never issued to them is 0."""
+    product_ids = list(product_ids)
+    issued = {row["product_id"]: row["total"] for row in StockDocumentLine.objects.filter(
+        document__kind=Kind.WZ, document__customer_id=customer_id, item__isnull=True,
+        product_id__in=product_ids).values("product_id").annotate(total=Sum("quantity"))
+        .order_by()}
+    returned = _returned(customer_id, product_ids)
+    return {pk: max(issued.get(pk, ZERO) - returned.get(pk, ZERO), ZERO)
+            for pk in product_ids}
+
+
+def issues_out(customer_id: int, product_ids, *, upto_document=None) -> set[int]:
+    """The customer's WZs (their primary keys) with a counted line of ``product_ids`` not
+    yet covered by the returns (first in, first out; only the ZWs up to
+    ``upto_document``'s primary key when given)."""
+    product_ids = list(product_ids)
+    if not product_ids:
+        return set()
+    left = defaultdict(lambda: ZERO, _returned(customer_id, product_ids,
+                                               upto_document=upto_document))
+    out = set()
+    for line in (StockDocumentLine.objects
+                 .filter(document__kind=Kind.WZ, document__customer_id=customer_id,
+                         item__isnull=True, product_id__in=product_ids)
+                 .order_by("document__issued_on", "document_id", "id")
+                 .only("document_id", "product_id", "quantity")):
+        covered = min(left[line.product_id], line.quantity)
+        left[line.product_id] -= covered
+        if covered < line.quantity:
+            out.add(line.document_id)
+    return out
+
