@@ -419,6 +419,8 @@ def correction_issue(*, actor, invoice: FinanceDocument, lines, reason: str,
         before = invoice_current_lines(invoice=invoice)  # the state this one corrects
         lines = _gross_keep(lines, before if before else list(invoice.lines.all()))
         new_total = _gross(lines) if lines else ZERO
+        if refusal := document_max_refusal(new_total):
+            raise ValidationError({"lines": [refusal]})
         difference = new_total - settlement.total
         number = number_take(Kind.CORRECTION, issue_date)
         correction = document_create(

@@ -87,8 +87,8 @@ class ImportResult:
     unknown_phone: list[str] = field(default_factory=list)  # unique ids
     # impossible CDRs: started before 2000, ended more than a day ahead of now, answered
     # longer than it lasted or than a day (an exchange's clock, a typo), or dialled a
-    # number longer than E.164 allows: not rated, and never moving where the next import
-    # starts
+    # number longer than E.164 allows: not rated; impossible dates never move where the
+    # next import starts
     out_of_range: list[str] = field(default_factory=list)  # unique ids
     no_rule: int = 0
     internal: int = 0  # short numbers (extensions, emergency numbers): free, not priced
@@ -175,9 +175,6 @@ class _Run:
         self.by_number: dict[int, _Phone | None] = {}
         self.explained: dict[int | None, object] = {}
         self.json = connection.vendor == "postgresql"  # priced_by as JSON text to COPY
-        # the lowest sequence of each (account code, unique id) met: of the account code
-        # under way only (Asterisk's CDRs are read account code by account code)
-        self.first_sequence: dict[tuple[str, str], int] = {}
 
     def prices_on(self, day: datetime.date) -> rating.PriceList:
         prices = self.on_day.get(day)
@@ -249,7 +246,7 @@ def _rate(run: _Run, cdrs: list[Cdr]) -> ImportResult:
     result = ImportResult(read=len(cdrs))
     with transaction.atomic():
         _state_lock(tenant)  # two imports of the tenant wait for each other
-        known = _rated_already([c.unique_id for c in cdrs])
+        known = _rated_already(cdrs)
         fresh = {}
         for cdr in cdrs:
             if cdr.unique_id in known or cdr.unique_id in fresh:
@@ -354,30 +351,43 @@ def _state_lock(tenant) -> CdrImportState:
     return CdrImportState.objects.select_for_update().get()
 
 
-def _sequence_keys(cdrs: list[Cdr], first: dict[tuple[str, str], int]) -> list[Cdr]:
-    """``cdrs`` keyed as calls: a CDR whose channel (account code and unique id) has a
-    lower sequence among these and ``first`` (updated) is ``uniqueid~sequence`` (cut to
-    fit); the channel's first CDR and a CDR without a sequence stay the unique id."""
-    for cdr in cdrs:
-        if cdr.sequence is not None:
-            channel = cdr.accountcode, cdr.unique_id
-            seen = first.get(channel)
-            if seen is None or cdr.sequence < seen:
-                first[channel] = cdr.sequence
+def _sequence_keys(cdrs: list[Cdr]) -> list[Cdr]:
+    """``cdrs`` keyed as calls, the same whatever else is read with them: a CDR with its
+    sequence (Asterisk 12 and later: one channel may write several CDRs — a failed Dial,
+    then the answered one — sharing the unique id) is ``uniqueid~sequence`` (cut to fit);
+    one without (Master.csv's default layout) is the unique id. A call rated before the
+    sequence was read (keyed by the bare unique id) is found again by ``_rated_already``."""
     keyed = []
     for cdr in cdrs:
-        if cdr.sequence is not None and first[cdr.accountcode, cdr.unique_id] != cdr.sequence:
+        if cdr.sequence is not None:
             mark = f"{SEQUENCE_MARK}{cdr.sequence}"
             cdr = replace(cdr, unique_id=cdr.unique_id[:UNIQUE_ID_MAX - len(mark)] + mark)
         keyed.append(cdr)
     return keyed
 
 
-def _rated_already(unique_ids: list[str]) -> set[str]:
-    if not unique_ids:
+def _bare(unique_id: str) -> str:
+    return unique_id.split(SEQUENCE_MARK, 1)[0]
+
+
+def _rated_already(cdrs: list[Cdr]) -> set[str]:
+    """The keys of ``cdrs`` rated before: a call of the same key, or — for a CDR keyed with
+    its sequence — a call keyed by its bare unique id with the same start and answered
+    seconds (the same CDR, rated before the sequence was read, or from a file without
+    it). Queries: one."""
+    if not cdrs:
         return set()
-    return set(Call.objects.filter(column_any(Call, "unique_id", unique_ids))
-               .values_list("unique_id", flat=True))
+    wanted = {cdr.unique_id for cdr in cdrs} | {_bare(cdr.unique_id) for cdr in cdrs}
+    rated = {unique_id: (started_at, seconds) for unique_id, started_at, seconds in
+             Call.objects.filter(column_any(Call, "unique_id", sorted(wanted)))
+             .values_list("unique_id", "started_at", "seconds")}
+    already = set()
+    for cdr in cdrs:
+        same_bare = cdr.sequence is not None and rated.get(_bare(cdr.unique_id)) == (
+            cdr.start, max(cdr.seconds, 0))
+        if cdr.unique_id in rated or same_bare:
+            already.add(cdr.unique_id)
+    return already
 
 
 def _phones_of(run: _Run, cdrs) -> dict[str, _Phone]:
@@ -551,11 +561,7 @@ def cdr_import_asterisk(*, tenant) -> ImportResult:
     since = (state.last_end - LOOK_BACK) if state and state.last_end else None
     run, last_end = _Run(tenant), None
     for batch in _asterisk_batches(tenant, since):
-        batch = _sequence_keys(batch, run.first_sequence)
-        # the rows come account code by account code: the codes done are forgotten
-        if batch:
-            code = batch[-1].accountcode
-            run.first_sequence = {k: v for k, v in run.first_sequence.items() if k[0] == code}
+        batch = _sequence_keys(batch)
         result = _rate(run, batch)
         for name in ("read", "rated", "already", "no_rule", "internal", "amount"):
             setattr(total, name, getattr(total, name) + getattr(result, name))
@@ -659,4 +665,4 @@ def cdr_file_parse(data: bytes) -> list[Cdr]:
                         accountcode=values["accountcode"], caller=values["src"],
                         destination=values["dst"], start=_aware(start), end=_aware(end),
                         seconds=seconds, sequence=sequence))
-    return _sequence_keys(cdrs, {})
+    return _sequence_keys(cdrs)

@@ -7,9 +7,12 @@ costs — the one function every path calls (the CDR import, a re-rating, the be
   an emergency number, an extension, ``s``) are never looked up among the price list's
   prefixes, which are international ones (with ``1`` and ``998`` in the list, 112 is not
   a call to the USA nor 998 — the fire brigade — one to Uzbekistan). An emergency or help
-  number (``EMERGENCY``) is free (``emergency``); any other short number is free and
-  counted as internal (``internal``): a price list has no way to name a rule for a short
-  number.
+  number (``EMERGENCY``, and the European ``116…`` numbers of social value) is free
+  (``emergency``); an extension (up to ``EXTENSION_MAX_DIGITS`` digits), a feature code
+  (``*97``) or ``s`` is free and counted as internal (``internal``); any other short
+  number — a 5- or 6-digit service number (``19xxx``, ``118xxx``, often paid), one with
+  ``#`` or other signs — is not rated (``no_rule``: reported for staff to see, never
+  silently free), as a price list has no way to name a rule for it.
 * **Billing increment** ``first/next`` (60/60, 1/1, 30/6): a call of ``s`` answered
   seconds is billed ``first`` seconds if ``s <= first``, else ``first`` plus ``s - first``
   rounded up to a multiple of ``next``; an unanswered call (0 s) costs nothing.
@@ -55,6 +58,11 @@ INTERNATIONAL_MIN_DIGITS = 7
 # river, 985 sea and mountain rescue, 986 municipal police (straż miejska), 987 crisis
 # management, 991–994 power, gas, heating and water emergency, 995 Child Alert, 996 the
 # anti-terrorist centre, 997 police, 998 fire brigade, 999 ambulance.
+# The European harmonised numbers of social value (116 000 missing children, 116 111 the
+# children's helpline, 116 123 emotional support): free to call, as the emergency ones.
+HARMONISED_PREFIX = "116"
+# Internal extensions of an exchange have at most this many digits.
+EXTENSION_MAX_DIGITS = 4
 EMERGENCY = frozenset({"112", "981", "984", "985", "986", "987", "991", "992", "993", "994",
                        "995", "996", "997", "998", "999"})
 
@@ -176,13 +184,24 @@ def international(number: str) -> bool:
     return number.isdigit() and len(number) >= INTERNATIONAL_MIN_DIGITS
 
 
+def short_number_reason(number: str) -> str:
+    """Why a number not in international form costs nothing (module docstring): an
+    emergency or help number, an internal one, or one no rule can price."""
+    if number in EMERGENCY or (len(number) == 6 and number.isdigit()
+                               and number.startswith(HARMONISED_PREFIX)):
+        return "emergency"
+    if (number.isdigit() and len(number) <= EXTENSION_MAX_DIGITS) or number in ("", "s") \
+            or (number.startswith("*") and number[1:].isdigit()):
+        return "internal"
+    return "no_rule"
+
+
 def rate(*, destination: str, seconds: int, prices: PriceList, allowance: Allowance,
          usage: Usage, balance: Balance | None = None) -> Rated:
     """Rate one call and update ``usage`` (the phone's period so far, net) with it, and
     ``balance`` (a prepaid phone's, gross) when given."""
     if not international(destination):
-        return Rated(None, 0, 0, 0, ZERO,
-                     "emergency" if destination in EMERGENCY else "internal")
+        return Rated(None, 0, 0, 0, ZERO, short_number_reason(destination))
     rule = prices.match(destination)
     if rule is None:
         return Rated(None, 0, 0, 0, ZERO, "no_rule")

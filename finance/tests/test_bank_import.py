@@ -147,3 +147,22 @@ def test_payment_settles_the_oldest_unpaid_invoice(three_customers, staff):
     import_csv(staff, ("N", "", f"nr klienta {customer.number}", "70,00", "P1", ""))
     assert services.invoice_settlement(old).status == "settled"
     assert services.invoice_settlement(new).paid == Decimal("8.50")
+
+
+def test_a_transfer_above_one_documents_maximum_is_left_for_staff(three_customers, staff):
+    """A statement line of 100 000 000,00 (a bank's test line, a typo in a file): not
+    booked automatically even when identified; assigned by hand, refused with the reason;
+    the line next to it is booked."""
+    first = three_customers[0]
+    batch = import_csv(
+        staff,
+        ("Y", "", f"opłata nr klienta {first.number}", "100000000,00", "R1", ""),
+        ("Y", "", f"opłata nr klienta {first.number}", "99999999,99", "R2", ""))
+    assert batch.lines_unidentified == 1
+    huge = BankLine.objects.get(bank_reference="R1")
+    assert (huge.status, huge.document_id) == ("unidentified", None)
+    assert BankLine.objects.get(bank_reference="R2").status == "booked"
+    with pytest.raises(ValidationError) as err:
+        bank_line_assign(actor=staff, line=huge, customer=first)
+    assert "At most 99,999,999.99 on one document." in str(err.value)
+    assert services.ledger_balance(first) == Decimal("99999999.99")

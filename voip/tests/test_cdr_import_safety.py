@@ -218,7 +218,7 @@ def test_a_channels_later_cdr_is_billed_once(phone, tenant):
     first = cdr_import.cdr_import_asterisk(tenant=tenant)
     assert (first.rated, first.already) == (2, 0)
     calls = dict(Call.objects.values_list("unique_id", "amount"))
-    assert calls == {"s.1": D("0"), "s.1~41": D("0.20")}
+    assert calls == {"s.1~40": D("0"), "s.1~41": D("0.20")}
     again = cdr_import.cdr_import_asterisk(tenant=tenant)
     assert (again.rated, again.already) == (0, 2)
     CdrImportState.objects.update(last_end=None)  # the whole table read again
@@ -253,7 +253,41 @@ def test_a_channels_cdrs_in_two_batches_are_keyed_as_in_one(phone, tenant, monke
     monkeypatch.setattr(cdr_import, "BATCH", 1)
     assert cdr_import.cdr_import_asterisk(tenant=tenant).rated == 3
     assert sorted(Call.objects.values_list("unique_id", flat=True)) == [
-        "s.3", "s.3~61", "s.3~62"]
+        "s.3~60", "s.3~61", "s.3~62"]
+
+
+def test_a_file_with_a_channels_later_cdr_then_the_import_with_both_bills_each_once(
+        phone, tenant):
+    """A file cut by date holds only the channel's later CDR (sequence 41); the import
+    then reads both: the later one is not billed again, the earlier (answered) one is."""
+    now = _local_now().replace(microsecond=0)  # a Master.csv line has whole seconds
+    first_start = now - datetime.timedelta(minutes=10)
+    later_start = now - datetime.timedelta(minutes=5)
+    _cdr(phone, "s.4", "48223000500", first_start, 60, sequence=40)
+    _cdr(phone, "s.4", "48223000501", later_start, 30, sequence=41)
+    line = _new_columns(_file_line("s.4", "223000501", later_start, 30), 41)
+    uploaded = cdr_import.calls_rate(tenant=tenant, cdrs=cdr_import.cdr_file_parse(
+        line.encode()))
+    assert uploaded.rated == 1
+    imported = cdr_import.cdr_import_asterisk(tenant=tenant)
+    assert (imported.rated, imported.already) == (1, 1)
+    assert dict(Call.objects.values_list("unique_id", "seconds")) == {"s.4~40": 60,
+                                                                      "s.4~41": 30}
+
+
+def test_a_file_without_the_sequence_then_the_import_bills_the_same_cdr_once(phone,
+                                                                              tenant):
+    """The channel's CDR uploaded from a Master.csv of the default layout (no sequence:
+    keyed by the bare unique id), then read by the import with its sequence: the same
+    start and seconds — the same call, not billed again."""
+    start = _local_now().replace(microsecond=0) - datetime.timedelta(minutes=10)
+    _cdr(phone, "s.5", "48223000500", start, 45, sequence=70)
+    uploaded = cdr_import.calls_rate(tenant=tenant, cdrs=cdr_import.cdr_file_parse(
+        _file_line("s.5", "223000500", start, 45).encode()))
+    assert uploaded.rated == 1
+    imported = cdr_import.cdr_import_asterisk(tenant=tenant)
+    assert (imported.rated, imported.already) == (0, 1)
+    assert list(Call.objects.values_list("unique_id", flat=True)) == ["s.5"]
 
 
 def _new_columns(line, sequence, linkedid="1733390000.1"):
@@ -271,7 +305,7 @@ def test_a_master_csv_with_cdr_csvs_new_columns_keeps_a_channels_cdrs_apart(phon
     result = cdr_import.calls_rate(tenant=tenant, cdrs=cdrs)
     assert result.rated == 4
     ids = set(Call.objects.values_list("unique_id", flat=True))
-    assert ids == {"1733390000.1", "1733390000.1~9", long_id, "x" * 147 + "~12"}
+    assert ids == {"1733390000.1~7", "1733390000.1~9", "x" * 148 + "~3", "x" * 147 + "~12"}
     assert Call.objects.get(unique_id="1733390000.1~9").amount == D("0.20")
     again = cdr_import.calls_rate(tenant=tenant, cdrs=cdr_import.cdr_file_parse(
         "\n".join(reversed(lines)).encode()))  # the order of the lines does not matter

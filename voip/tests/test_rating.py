@@ -16,6 +16,7 @@ from voip.rating import (
     billed_seconds,
     group_totals,
     rate,
+    short_number_reason,
 )
 
 D = Decimal
@@ -74,12 +75,17 @@ SHORT_AND_WORLD = PriceList([
 @pytest.mark.parametrize(("number", "reason"), [
     ("112", "emergency"), ("998", "emergency"), ("997", "emergency"), ("999", "emergency"),
     ("986", "emergency"), ("987", "emergency"), ("991", "emergency"), ("101", "internal"),
-    ("1", "internal"), ("48", "internal"), ("116111", "internal"), ("19282", "internal"),
-    ("", "internal"), ("s", "internal"), ("*97", "internal"), ("1125550100#", "internal"),
+    ("1", "internal"), ("48", "internal"), ("1234", "internal"), ("116111", "emergency"),
+    ("116000", "emergency"), ("", "internal"), ("s", "internal"), ("*97", "internal"),
+    # not priceable, shown to staff as unrated rather than silently free: a 5- or 6-digit
+    # service number (often paid), a number with other signs (a feature prefix kept)
+    ("19282", "no_rule"), ("118913", "no_rule"), ("1125550100#", "no_rule"),
+    ("#31#0048501234567", "no_rule"), ("*97#", "no_rule"), ("11600", "no_rule"),
 ])
 def test_a_short_number_is_never_priced_as_a_country(number, reason):
     """With ``1`` (the USA) and ``998`` (Uzbekistan) in the list, 112 and 998 — the fire
-    brigade — are emergency calls, free; an extension is internal, free."""
+    brigade — are emergency calls, free; an extension is internal, free; a service number
+    is not rated and reported."""
     call = rate(destination=number, seconds=600, prices=SHORT_AND_WORLD,
                 allowance=NOTHING_FREE, usage=Usage())
     assert (call.reason, call.rule, call.amount, call.billed_seconds) == (
@@ -103,7 +109,10 @@ def test_no_number_of_fewer_than_seven_digits_is_priced(number):
     call = rate(destination=number, seconds=60, prices=SHORT_AND_WORLD,
                 allowance=NOTHING_FREE, usage=Usage())
     assert call.rule is None and call.amount == 0
-    assert call.reason == ("emergency" if number in EMERGENCY else "internal")
+    assert call.reason == short_number_reason(number)
+    assert call.reason in ("emergency", "internal", "no_rule")
+    if number in EMERGENCY:
+        assert call.reason == "emergency"
 
 
 def test_free_minutes_run_out_in_the_middle_of_a_call():

@@ -12,19 +12,16 @@ allowed; ``PEER_ALLOWED_NETWORKS`` / ``PEER_DENIED_NETWORKS``).
 """
 
 import ipaddress
-import re
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from core import netguard
 
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-HOSTNAME = re.compile(rf"(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*", re.ASCII)
-
 
 def host_clean(value) -> str:
-    """An IP address (normalised) or a host name (lower-case)."""
+    """An IP address (normalised) or a host name (lower-case; ``core.netguard``'s rule:
+    not ``127.1`` nor another address in disguise)."""
     host = value.strip() if isinstance(value, str) else ""
     if not host:
         raise ValidationError(_("Give the OLT's address."))
@@ -32,7 +29,7 @@ def host_clean(value) -> str:
         return str(ipaddress.ip_address(host))
     except ValueError:
         pass
-    if not HOSTNAME.fullmatch(host):
+    if not netguard.hostname_valid(host):
         raise ValidationError(_("“%(h)s” is neither an IP address nor a host name.")
                               % {"h": repr(host)[1:-1][:60]})
     return host.lower()

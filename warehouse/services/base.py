@@ -287,7 +287,7 @@ def _share_lock(table: str, pks: list[int]) -> None:
                            "ORDER BY id FOR SHARE", [pks])
 
 
-def stock_targets_hold(warehouses, products=()) -> None:
+def stock_targets_hold(warehouses, products=(), *, field: str = "warehouse") -> None:
     """The first locks of a document that puts stock into a warehouse (PZ, ZW, MM, the
     inventory): its warehouses', then its products' rows held FOR SHARE (primary-key
     order) and read again. Changing one (``catalog.warehouse_update`` deactivating,
@@ -295,15 +295,16 @@ def stock_targets_hold(warehouses, products=()) -> None:
     counting the stock first) waits for the document, and a document after it finds the
     change: an inactive warehouse, or a product tracked otherwise than its lines were
     read — refused. Taken before anything else, so a document never waits for them
-    holding another lock. On SQLite (one writer at a time) only read again."""
+    holding another lock. On SQLite (one writer at a time) only read again. ``field``:
+    where an inactive warehouse is told (an MM's target: ``target_warehouse``)."""
     warehouse_pks = sorted({w.pk for w in warehouses})
     products = {p.pk: p for p in products}
     _share_lock(Warehouse._meta.db_table, warehouse_pks)
     _share_lock(Product._meta.db_table, sorted(products))
     for warehouse in Warehouse.objects.filter(pk__in=warehouse_pks).order_by("pk"):
         if not warehouse.active:
-            raise ValidationError({"warehouse": [_("The warehouse %(w)s is not active.")
-                                                 % {"w": warehouse.name}]})
+            raise ValidationError({field: [_("The warehouse %(w)s is not active.")
+                                           % {"w": warehouse.name}]})
     changed = [product.name for product in Product.objects.filter(pk__in=list(products))
                .order_by("name") if product.serial_tracked != products[product.pk].serial_tracked]
     if changed:

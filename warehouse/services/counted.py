@@ -2,11 +2,12 @@
 
 A counted quantity has no history of its own: what a customer has of a product is what
 the WZs issued to them less what the ZWs brought back. A ZW never brings back more than
-that. Which WZ a returned quantity belongs to is decided **first in, first out**: the
-returned quantity of a product covers the customer's WZ lines of it oldest first (by the
-WZ's date, then its number in the order posted). A WZ's counted goods are "all back" when
-every one of its counted lines is covered; a lease WZ ends then (with its serials back),
-``settlement.return_settle``.
+that. Which WZ a returned quantity belongs to: the returned quantity of a product covers
+the customer's WZ lines of it **leased or on deposit first** (what is lent comes back;
+what was sold or given is the customer's own), each group in the order the WZs were
+posted (not by their dates: a WZ typed in later with an earlier date changes nothing
+already covered). A WZ's counted goods are "all back" when every one of its counted lines
+is covered; a lease WZ ends then (with its serials back), ``settlement.return_settle``.
 
 Read inside the ZW's transaction, after the customer's finance account is locked (every
 ZW takes it first): two ZWs of one customer never read the same quantity at once. A WZ
@@ -20,6 +21,8 @@ from django.db.models import Sum
 from ..models import StockDocument, StockDocumentLine
 
 Kind = StockDocument.Kind
+# what a WZ lends (its goods come back first)
+LENT = (StockDocument.Settlement.LEASE, StockDocument.Settlement.DEPOSIT)
 ZERO = Decimal("0")
 
 
@@ -50,22 +53,24 @@ def counted_at_customer(customer_id: int, product_ids) -> dict[int, Decimal]:
 
 def issues_out(customer_id: int, product_ids, *, upto_document=None) -> set[int]:
     """The customer's WZs (their primary keys) with a counted line of ``product_ids`` not
-    yet covered by the returns (first in, first out; only the ZWs up to
-    ``upto_document``'s primary key when given)."""
+    yet covered by the returns (lent first, each in the order posted: module docstring;
+    only the ZWs up to ``upto_document``'s primary key when given)."""
     product_ids = list(product_ids)
     if not product_ids:
         return set()
     left = defaultdict(lambda: ZERO, _returned(customer_id, product_ids,
                                                upto_document=upto_document))
     out = set()
-    for line in (StockDocumentLine.objects
-                 .filter(document__kind=Kind.WZ, document__customer_id=customer_id,
-                         item__isnull=True, product_id__in=product_ids)
-                 .order_by("document__issued_on", "document_id", "id")
-                 .only("document_id", "product_id", "quantity")):
-        covered = min(left[line.product_id], line.quantity)
-        left[line.product_id] -= covered
-        if covered < line.quantity:
-            out.add(line.document_id)
+    lines = (StockDocumentLine.objects
+             .filter(document__kind=Kind.WZ, document__customer_id=customer_id,
+                     item__isnull=True, product_id__in=product_ids)
+             .values_list("document_id", "id", "product_id", "quantity",
+                          "document__settlement"))
+    for document_id, _pk, product_id, quantity, _settlement in sorted(
+            lines, key=lambda row: (row[4] not in LENT, row[0], row[1])):
+        covered = min(left[product_id], quantity)
+        left[product_id] -= covered
+        if covered < quantity:
+            out.add(document_id)
     return out
 

@@ -66,7 +66,7 @@ def _move_write(*, actor, warehouse, target, issued_on, note, parsed, request_to
     counted = [line for line in parsed if line.quantity is not None]
     with transaction.atomic():
         stock_targets_hold([target], [line.product for line in parsed
-                                      if line.quantity is not None])
+                                      if line.quantity is not None], field="target_warehouse")
         items, levels = stock_take(parsed, warehouse, faulty_refused=False, target=target)
         document = document_create(
             kind=Kind.MM, issued_on=issued_on, actor=actor, request_token=request_token,

@@ -151,7 +151,9 @@ def settlement_value_check(plan: SettlementPlan, lines) -> None:
 
 def account_first(customer) -> None:
     """The customer's finance account, locked (created when missing): the first lock of a
-    WZ with a settlement and of every ZW, as of every money service (module docstring)."""
+    WZ with a settlement, and of a ZW after its warehouse and products (``base.
+    stock_targets_hold``, which only changing those waits for); every money service takes
+    it first (module docstring)."""
     from finance.services import account_lock
 
     account_lock(customer)

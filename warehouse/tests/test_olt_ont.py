@@ -621,6 +621,18 @@ def test_loopback_is_refused_unless_allowed(in_tenant, staff, settings):
                           username="admin", password="x").host == "127.0.0.1"
 
 
+@pytest.mark.parametrize("host", ["127.1", "2130706433", "10.0.0.999", "olt_1.example",
+                                  "-olt.example", "olt..example"])
+def test_an_address_in_disguise_or_a_bad_name_is_refused(in_tenant, staff, host):
+    """``127.1`` and ``2130706433`` are 127.0.0.1 to a resolver: no host's names (the
+    platform's one host-name rule, ``core.netguard.hostname_valid``)."""
+    with pytest.raises(ValidationError) as refused:
+        ont.olt_create(actor=staff, name="OLT X", vendor="huawei", host=host,
+                       username="admin", password="x")
+    assert refused.value.message_dict["host"] == [
+        f"“{host}” is neither an IP address nor a host name."]
+
+
 def test_private_addresses_are_allowed_and_secrets_kept_encrypted(in_tenant, staff):
     olt = ont.olt_create(actor=staff, name="OLT Centrala", vendor="zte", host="10.20.0.2",
                          username="abonent", password="p@ss w0rd", enable_password="zxr10",

@@ -428,32 +428,34 @@ def test_a_wz_charges_only_as_its_author_may_issue_in_finance(stock, staff, cust
 
 
 @pytest.mark.django_db
-def test_a_lease_of_counted_goods_ends_when_they_are_all_back_oldest_first(stock, staff,
-                                                                          customer):
-    """Cable given earlier with no charge and cable leased later: returns cover the oldest
-    WZ first; the lease ends with the return that covers its last metre, and its serial."""
+def test_a_lease_of_counted_goods_ends_when_they_are_all_back_lent_goods_first(stock, staff,
+                                                                             customer):
+    """Cable given with no charge, then cable leased: returned cable covers the leased
+    metres first (what is lent comes back); the lease ends with the return that covers its
+    last metre (its serial back too); more cable back is the given one."""
     tariff = _lease_tariff(staff, name="Dzierżawa okablowania")
     _issue(staff, stock, customer, [{"product": stock.cable.pk, "quantity": 5}])
     lease = _issue(staff, stock, customer, ["ONT1", {"product": stock.cable.pk, "quantity": 3}],
                    settlement="lease", lease_tariff=tariff.pk)
     subscription = Subscription.objects.get(pk=lease.subscription_id)
 
-    first = _return(staff, stock, customer, ["ONT1", {"product": stock.cable.pk, "quantity": 6}])
-    assert first.return_settlement.leases_ended == []  # 5 m of the gift, 1 m of the lease
-    second = _return(staff, stock, customer, [{"product": stock.cable.pk, "quantity": 1}])
-    assert second.return_settlement.leases_ended == []
+    first = _return(staff, stock, customer, ["ONT1", {"product": stock.cable.pk, "quantity": 2}])
+    assert first.return_settlement.leases_ended == []  # 1 m of the lease still out
     subscription.refresh_from_db()
     assert subscription.end_date is None
 
     last_day = lease.issued_on + timedelta(days=2)
-    third = _return(staff, stock, customer, [{"product": stock.cable.pk, "quantity": 1}],
-                    issued_on=last_day)
-    [ended] = third.return_settlement.leases_ended
+    second = _return(staff, stock, customer, [{"product": stock.cable.pk, "quantity": 1}],
+                     issued_on=last_day)
+    [ended] = second.return_settlement.leases_ended
     assert (ended.issue_document.pk, ended.end_date) == (lease.pk, last_day)
     subscription.refresh_from_db()
     assert subscription.end_date == last_day
     # read back when the same ZW's form comes again
-    assert services.settlement.return_settlement_get(third).leases_ended[0].end_date == last_day
+    assert services.settlement.return_settlement_get(second).leases_ended[0].end_date \
+        == last_day
+    third = _return(staff, stock, customer, [{"product": stock.cable.pk, "quantity": 4}])
+    assert third.return_settlement.leases_ended == []
 
 
 @pytest.mark.django_db
