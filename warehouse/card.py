@@ -154,7 +154,7 @@ def equipment_section_context(customer, request):
     (``selectors.customer_equipment_list``); for a user who may issue or return, the
     active warehouses and tariffs; who may bind a login, the customer's logins; with an
     ONT among the equipment, the tenant's OLTs; the counted goods at the customer (one
-    query, three when some were issued: ``selectors.customer_counted_list``)."""
+    query, two when the customer has some: ``selectors.customer_counted_list``)."""
     user = request.user
     items = selectors.customer_equipment_list(customer_id=customer.pk)
     can_move = user.has_perm("warehouse.add_stockdocument")

@@ -216,18 +216,17 @@ def customer_equipment_list(*, customer_id: int) -> list[StockItem]:
 def customer_counted_list(*, customer_id: int) -> list[tuple[Product, Decimal]]:
     """The counted goods at the customer (cable, consumables): each product issued to them
     by WZ with the quantity they still have (issued less returned), by product name; none
-    left, not listed; each quantity without trailing zeros (``20.5``, ``30``). Queries: three
-    (the products, what was issued, what returned; one when none was issued)."""
+    left, not listed; each quantity without trailing zeros (``20.5``, ``30``). Queries: two
+    (the quantities, their products; one when the customer has none)."""
     from .services.base import quantity_plain
     from .services.counted import counted_at_customer
 
-    issued = StockDocumentLine.objects.filter(
-        document__kind=StockDocument.Kind.WZ, document__customer_id=customer_id,
-        item__isnull=True).values("product_id")
-    products = {product.pk: product for product in Product.objects.filter(pk__in=issued)}
-    have = counted_at_customer(customer_id, products)
-    return sorted(((products[pk], quantity_plain(quantity)) for pk, quantity in have.items()
-                   if quantity > 0),
+    have = {pk: quantity for pk, quantity in counted_at_customer(customer_id).items()
+            if quantity > 0}
+    if not have:
+        return []
+    products = Product.objects.filter(pk__in=list(have))
+    return sorted(((product, quantity_plain(have[product.pk])) for product in products),
                   key=lambda row: (row[0].name, row[0].pk))
 
 

@@ -16,7 +16,8 @@ posted meanwhile only adds to what the customer has."""
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
 
 from ..models import StockDocument, StockDocumentLine
 
@@ -38,17 +39,26 @@ def _returned(customer_id: int, product_ids, *, upto_document=None) -> dict[int,
             lines.values("product_id").annotate(total=Sum("quantity")).order_by()}
 
 
-def counted_at_customer(customer_id: int, product_ids) -> dict[int, Decimal]:
-    """Per product of ``product_ids``, the quantity the customer has now (issued less
-    returned, never below zero); a product never issued to them is 0."""
-    product_ids = list(product_ids)
-    issued = {row["product_id"]: row["total"] for row in StockDocumentLine.objects.filter(
-        document__kind=Kind.WZ, document__customer_id=customer_id, item__isnull=True,
-        product_id__in=product_ids).values("product_id").annotate(total=Sum("quantity"))
-        .order_by()}
-    returned = _returned(customer_id, product_ids)
-    return {pk: max(issued.get(pk, ZERO) - returned.get(pk, ZERO), ZERO)
-            for pk in product_ids}
+def counted_at_customer(customer_id: int, product_ids=None) -> dict[int, Decimal]:
+    """Per product of ``product_ids`` (None: every product ever issued to the customer
+    counted), the quantity the customer has now (issued less returned, never below zero);
+    a product never issued to them is 0. Queries: one (none for no products)."""
+    lines = StockDocumentLine.objects.filter(
+        document__kind__in=[Kind.WZ, Kind.ZW], document__customer_id=customer_id,
+        item__isnull=True)
+    if product_ids is not None:
+        product_ids = list(product_ids)
+        if not product_ids:
+            return {}
+        lines = lines.filter(product_id__in=product_ids)
+    totals = {row["product_id"]: max(row["issued"] - row["returned"], ZERO) for row in
+              lines.values("product_id").annotate(
+                  issued=Coalesce(Sum("quantity", filter=Q(document__kind=Kind.WZ)), ZERO),
+                  returned=Coalesce(Sum("quantity", filter=Q(document__kind=Kind.ZW)), ZERO))
+              .order_by()}
+    if product_ids is None:
+        return totals
+    return {pk: totals.get(pk, ZERO) for pk in product_ids}
 
 
 def issues_out(customer_id: int, product_ids, *, upto_document=None) -> set[int]:

@@ -112,8 +112,7 @@ def test_the_sections_queries_do_not_grow_with_the_equipment(staff_client, staff
     # 5: the equipment with products, WZs and logins; the active warehouses and tariffs
     #    (the issue and return forms); the customer's logins (binding); the OLTs (an ONT
     #    is among the equipment);
-    # 1: the counted goods issued to the customer (none: what was issued and returned is
-    #    not read).
+    # 1: the counted goods at the customer (none: their products are not read).
     for shown, count in ((customer, 1), (neighbour, 4)):
         with django_assert_num_queries(4 + 11 + 5 + 1):
             response = section(staff_client, shown)
