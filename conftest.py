@@ -132,6 +132,19 @@ def django_db_setup(django_db_setup, django_db_blocker):
     # The superuser again, to drop the test database.
     connection.settings_dict["OPTIONS"].pop("assume_role", None)
     connection.close()
+    with django_db_blocker.unblock():
+        _left_sessions_end(connection)
+
+
+def _left_sessions_end(connection) -> None:
+    """End the test database's sessions other threads left open (a thread's connection is
+    its own: one of a live server or a concurrency test that ended without closing it
+    stays until the process exits), which would stop the database from being dropped
+    ("is being accessed by other users")."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                       "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    connection.close()
 
 
 @pytest.fixture(autouse=True)

@@ -98,13 +98,22 @@ def _refused(what: str, addresses: str) -> ValidationError:
           "network in PEER_ALLOWED_NETWORKS).") % {"what": what, "a": addresses})
 
 
+# The code of the refusal of a name that does not resolve (``ValidationError.code``): a
+# caller that tells it otherwise (as a peer that does not answer) tells it by this.
+UNRESOLVED = "unresolved"
+
+
+def _unresolved(host: str) -> ValidationError:
+    return ValidationError(_("The name “%(h)s” does not resolve to an address.")
+                           % {"h": host}, code=UNRESOLVED)
+
+
 def addresses_check(host: str, addresses, *, what: str) -> list[str]:
     """The addresses ``host`` resolved to, each checked (a name's are not named in the
     refusal); in the order given, without repeats."""
     addresses = list(dict.fromkeys(addresses))
     if not addresses:
-        raise ValidationError(_("The name “%(h)s” does not resolve to an address.")
-                              % {"h": host})
+        raise _unresolved(host)
     if not all(address_allowed(a) for a in addresses):
         try:
             ipaddress.ip_address(host)
@@ -129,10 +138,9 @@ def host_check(host: str, *, what: str) -> None:
 def host_addresses(host: str, *, what: str) -> list[str]:
     """At connecting: every address ``host`` resolves to, each checked; connect to the
     first. ``ValidationError`` (with a message for staff) when the name does not resolve
-    or any of its addresses is refused."""
+    (its ``code`` is ``UNRESOLVED``) or any of its addresses is refused."""
     try:
         infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError, OSError):
-        raise ValidationError(_("The name “%(h)s” does not resolve to an address.")
-                              % {"h": host}) from None
+        raise _unresolved(host) from None
     return addresses_check(host, (info[4][0] for info in infos), what=what)

@@ -171,6 +171,12 @@ ADMIN_ONLY = {"core.change_tenantsetting", "core.change_membership", "core.add_m
               "lmsimport.run_import"}
 
 
+def role_grants_key(role: str) -> tuple:
+    """What ``role_grants(role, ·)`` answers from: two roles with equal keys are granted
+    the same permissions (``core.templatetags.staff_menu`` renders a menu once per key)."""
+    return role, tuple(ROLE_PERMISSIONS.get(role, ())), frozenset(ADMIN_ONLY)
+
+
 def role_grants(role: str, perm: str) -> bool:
     if perm in ADMIN_ONLY:
         return role == Role.ADMIN

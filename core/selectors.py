@@ -1,16 +1,22 @@
+from .backends import role_remember
 from .models import ApiToken, Membership, Tenant
 
 
 def membership_tenant_for(*, user, tenant_id) -> Tenant | None:
     """The tenant ``tenant_id`` if ``user`` is a member of it, else their first tenant.
-    A membership a tenant admin deactivated opens its tenant no more."""
+    A membership a tenant admin deactivated opens its tenant no more. The role read with
+    it is remembered for this request's permission checks (``core.backends``): a staff
+    page asks for the membership once."""
     memberships = Membership.objects.filter(user=user, is_active=True).select_related("tenant")
+    chosen = None
     if tenant_id is not None:
         chosen = memberships.filter(tenant_id=tenant_id).first()
-        if chosen is not None:
-            return chosen.tenant
-    first = memberships.order_by("tenant__name").first()
-    return first.tenant if first else None
+    if chosen is None:
+        chosen = memberships.order_by("tenant__name").first()
+    if chosen is None:
+        return None
+    role_remember(user, chosen.tenant_id, chosen.role)
+    return chosen.tenant
 
 
 def membership_list(*, user):

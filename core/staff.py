@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
 from .actionlog import action_log
+from .backends import role_forget
 from .http import client_ip
 from .models import Membership, StaffSession, Tenant, User
 from .roles import Role
@@ -169,7 +170,7 @@ def staff_role_set(*, actor, membership: Membership, role: str) -> Membership:
                    changes={"user": locked.user.get_username(), "role": [before, role]})
     # The actor's own permissions of this request were read under the old role.
     if actor is not None:
-        actor.__dict__.pop("_tenant_role_cache", None)
+        role_forget(actor)
     return locked
 
 

@@ -366,7 +366,7 @@ def tariff_template(*, tariff, document_type: str) -> DocumentTemplate | None:
 def _fault_fee_check(*, document_type: str, subscription, fault_fee):
     """A termination by the customer's fault charges a debit note: only a termination of a
     subscription, and an amount above zero."""
-    from finance.money import to_money
+    from finance.money import document_max_refusal, to_money
 
     if document_type != DocumentType.TERMINATION or subscription is None:
         raise ValidationError({"fault_fee": [_(
@@ -377,6 +377,9 @@ def _fault_fee_check(*, document_type: str, subscription, fault_fee):
         fee = None
     if fee is None or fee <= 0:
         raise ValidationError({"fault_fee": [_("The debit note's amount must be above zero.")]})
+    # Refused here, before the termination is issued: the debit note comes after it.
+    if refusal := document_max_refusal(fee):
+        raise ValidationError({"fault_fee": [refusal]})
     return fee
 
 

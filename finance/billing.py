@@ -33,7 +33,11 @@ account lock and never ended):
   batch at most;
 * one run at a time per tenant (a partial unique index); a run records its progress and
   a heartbeat after each batch, so one that died is seen, and resumed (it continues after
-  the last customer done; periods already billed are never billed again) or abandoned.
+  the last customer done; periods already billed are never billed again) or abandoned;
+* an invoice above what one document may carry (``money.DOCUMENT_MAX``, the decision of
+  ``services.document_amount_check``) is not issued: its customer gets nothing from the
+  run (``_refuse_oversized``), the entry on their history and the run's summary say so,
+  and the other customers are billed.
 """
 
 import calendar
@@ -62,6 +66,7 @@ from core.actionlog import (
 )
 from core.billing_usage import usage_customers, usage_lines, usage_sources
 from core.events import publish
+from core.models import ActionLog
 from core.numbering import number_block, pattern_validate
 from core.sql import ids_reserve, rows_copy, values_in
 from core.tenancy import current_tenant
@@ -80,7 +85,9 @@ from .models import (
     Tariff,
 )
 from .money import (
+    DOCUMENT_MAX,
     VAT_RATES,
+    document_max_refusal,
     lines_gross_fill,
     net_from_gross,
     round_grosz,
@@ -618,6 +625,8 @@ class Plan:
     invoices: list[PlannedInvoice] = field(default_factory=list)
     skipped: list[PlannedLine] = field(default_factory=list)  # fully suspended periods
     capped: int = 0  # subscriptions with more periods due than one run bills
+    # invoices above what one document may carry: their customers get nothing this run
+    refused: list[PlannedInvoice] = field(default_factory=list)
 
 
 def _due_subscriptions(run_date: date, customer_ids=None):
@@ -684,6 +693,24 @@ def _totals(invoice: PlannedInvoice) -> None:
     summary = vat_summary(items)
     invoice.net = sum((t.net for t in summary.values()), ZERO)
     invoice.gross = sum((t.gross for t in summary.values()), ZERO)
+
+
+def _refuse_oversized(plan: Plan) -> None:
+    """A customer with an invoice above what one document may carry (the decision of
+    ``services.document_amount_check``: ``money.document_max_refusal``) gets nothing from
+    this run — none of their invoices, no period of theirs recorded as dealt with (a
+    suspended one either: a subscription's ``billed_until`` moves past every period before
+    it), no usage marked billed —, so it all waits, unbilled, until staff fix the cause (a
+    price, a discount, a subscription too many) and a later run bills it. The invoices
+    move to ``Plan.refused``, which the run reports; every other customer is billed."""
+    over = {invoice.customer_id for invoice in plan.invoices
+            if document_max_refusal(invoice.gross)}
+    if not over:
+        return
+    plan.refused += [invoice for invoice in plan.invoices if invoice.customer_id in over]
+    plan.invoices = [invoice for invoice in plan.invoices if invoice.customer_id not in over]
+    plan.skipped = [line for line in plan.skipped
+                    if line.subscription.customer_id not in over]
 
 
 def _usage_attach(plan: Plan, run_date: date, customer_ids, *, lock: bool) -> None:
@@ -834,6 +861,9 @@ class Preview:
     skipped: int = 0
     capped: int = 0  # subscriptions with more periods due than one run bills
     first: list = field(default_factory=list)  # (customer, PlannedInvoice, PlannedLine)
+    # customers the run would not bill: an invoice above what one document may carry
+    refused: int = 0
+    refused_first: list = field(default_factory=list)  # (customer, PlannedInvoice)
 
 
 PREVIEW_ROWS = 50
@@ -853,6 +883,9 @@ def _preview(run_date: date) -> Preview:
         subscriptions, suspensions = _load(run_date, chunk)
         plan = _plan(subscriptions, suspensions, run_date, max_periods)
         _usage_attach(plan, run_date, chunk, lock=False)
+        _refuse_oversized(plan)
+        preview.refused += len({invoice.customer_id for invoice in plan.refused})
+        preview.refused_first += plan.refused[:PREVIEW_ROWS - len(preview.refused_first)]
         preview.invoices += len(plan.invoices)
         preview.skipped += len(plan.skipped)
         preview.capped += plan.capped
@@ -866,9 +899,12 @@ def _preview(run_date: date) -> Preview:
                 if len(preview.first) < PREVIEW_ROWS:
                     preview.first.append((invoice, line))
     shown = {c.pk: c for c in Customer.objects.filter(
-        pk__in={invoice.customer_id for invoice, _line in preview.first})}
+        pk__in={invoice.customer_id for invoice, _line in preview.first}
+        | {invoice.customer_id for invoice in preview.refused_first})}
     preview.first = [(shown[invoice.customer_id], invoice, line)
                      for invoice, line in preview.first]
+    preview.refused_first = [(shown[invoice.customer_id], invoice)
+                             for invoice in preview.refused_first]
     return preview
 
 
@@ -1058,6 +1094,14 @@ def billing_run(*, run_date: date, dry_run: bool = False, actor=None,
             "(%(n)s subscriptions have more periods due than one run bills: the next "
             "run continues)"), {"n": run.subscriptions_capped},
             count=run.subscriptions_capped)] if run.subscriptions_capped else []
+        refused = billing_run_refusals(run).values("customer_id").distinct().count()
+        if refused:
+            more.append(sentence(plural_noop(
+                "(%(n)s customer not billed: their invoice would be above the most one "
+                "document may carry; see the customer's history)",
+                "(%(n)s customers not billed: their invoices would be above the most one "
+                "document may carry; see the customers' history)"), {"n": refused},
+                count=refused))
         action_log(actor=actor, kind="finance.billing_run",
                    message=N_("Billing run for %(d)s: %(i)s invoices, %(g)s gross"),
                    params={"d": run_date, "i": run.invoices, "g": money(run.gross_total)},
@@ -1110,6 +1154,7 @@ def _run_chunk(run, token, customer_ids, run_date, due_date, pattern, max_period
         subscriptions, suspensions = _load(run_date, customer_ids)
         plan = _plan(subscriptions, suspensions, run_date, max_periods)
         _usage_attach(plan, run_date, customer_ids, lock=True)
+        _refuse_oversized(plan)
         numbers = number_block(series=f"finance.{Kind.INVOICE}", pattern=pattern,
                                when=run_date, count=len(plan.invoices))
         document_ids = ids_reserve(FinanceDocument, len(plan.invoices))
@@ -1168,6 +1213,7 @@ def _run_chunk(run, token, customer_ids, run_date, due_date, pattern, max_period
         action_log_bulk(actor=actor, kind="finance.invoice", entries=[
             (invoice.customer_id, message, {"n": invoice.number, "a": money(invoice.gross)})
             for invoice in plan.invoices])
+        _refusals_log(run, plan.refused, actor)
         # Credit only exists where the balance was above zero: everyone else has nothing
         # to allocate, and allocate_open costs queries per customer.
         with_credit = [customer_id for _pk, customer_id, balance in accounts
@@ -1184,6 +1230,36 @@ def _run_chunk(run, token, customer_ids, run_date, due_date, pattern, max_period
         if documents:  # after this batch commits: the invoices by e-mail, ...
             publish("billing.invoices_issued", run_id=run.pk,
                     invoice_ids=[invoice.pk for invoice in plan.invoices])
+
+
+# The entry on a customer the run did not bill (``_refuse_oversized``), one per invoice.
+REFUSED_MESSAGE = N_("Billing run for %(d)s: invoice for %(s)s – %(e)s not issued, "
+                     "%(a)s gross.")
+
+
+def _refusals_log(run: BillingRun, refused: list[PlannedInvoice], actor) -> None:
+    """Each refused invoice on its customer's history, with the reason and what follows;
+    ``run`` in the parameters ties the entries to the run (``billing_run_refusals``)."""
+    if not refused:
+        return
+    customers = Customer.objects.in_bulk({invoice.customer_id for invoice in refused})
+    more = [sentence(N_("At most %(max)s on one document."), {"max": money(DOCUMENT_MAX)}),
+            sentence(N_("Nothing was billed to this customer: their subscriptions stay "
+                        "unbilled until the invoice is made smaller, and the next run "
+                        "bills them."))]
+    for invoice in refused:
+        action_log(actor=actor, kind="finance.billing_run", message=REFUSED_MESSAGE,
+                   customer=customers[invoice.customer_id], more=more,
+                   params={"d": run.run_date, "s": invoice.period_start,
+                           "e": invoice.period_end, "a": money(invoice.gross), "run": run.pk})
+
+
+def billing_run_refusals(run: BillingRun):
+    """The invoices ``run`` did not issue, as their customers' history entries (newest
+    first, with their customer): an invoice above what one document may carry."""
+    return (ActionLog.objects.filter(at__gte=run.started_at, kind="finance.billing_run",
+                                     message=REFUSED_MESSAGE, params__run=run.pk)
+            .select_related("customer"))
 
 
 def _advance_subscriptions(items) -> None:

@@ -8,6 +8,7 @@ from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from core.amounts import amount_parse
 from core.forms import BootstrapForm, DateInput
 from core.templatetags.money import money_format
 
@@ -50,8 +51,11 @@ class RadioList(_ChoiceList, forms.RadioSelect):
 
 
 class TypedDecimalField(forms.DecimalField):
-    """A decimal as people type it, "1 234,56" too: a text input, since a number input
-    refuses the Polish decimal comma."""
+    """A decimal as people type it, "1 234,56" or "1234.56", read by the one parser of
+    amounts (``core.amounts.amount_parse``): a text input, since a number input refuses
+    the Polish decimal comma. Signed (a negative is the service's to refuse, with its
+    message); refused with the parser's reason: an exponent ("1e3"), NaN, infinity, more
+    decimal places than the field's or more than its digits hold."""
 
     widget = forms.TextInput
 
@@ -60,9 +64,12 @@ class TypedDecimalField(forms.DecimalField):
         self.widget.attrs.update({"inputmode": "decimal"})
 
     def to_python(self, value):
-        if isinstance(value, str):
-            value = value.replace("\u00a0", "").replace(" ", "").replace(",", ".")
-        return super().to_python(value)
+        if value in self.empty_values:
+            return None
+        places = self.decimal_places
+        maximum = (Decimal(10) ** (self.max_digits - places)
+                   - Decimal(1).scaleb(-places))
+        return amount_parse(value, maximum=maximum, places=places, signed=True, blank=True)
 
 
 class AmountField(TypedDecimalField):

@@ -11,6 +11,12 @@ invoiced as exactly 59.99, which no net price in grosze reproduces for every amo
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
+from django.core.exceptions import ValidationError
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from core.amounts import amount_parse
+
 GROSZ = Decimal("0.01")
 
 
@@ -20,26 +26,42 @@ def round_grosz(amount: Decimal) -> Decimal:
     return amount.quantize(GROSZ, rounding=ROUND_HALF_UP)
 
 
+# What a money column holds (``models.MONEY``: 14 digits, 2 of them decimal places).
+AMOUNT_MAX = Decimal("999999999999.99")
+
+
+class AmountError(ValidationError, ValueError):
+    """``to_money``'s refusal: a ValidationError saying what is wrong with the amount (the
+    messages of ``core.amounts.amount_parse``), and a ValueError too, for callers that
+    catch what ``Decimal`` raised before ``to_money`` read amounts that way."""
+
+
 def to_money(value) -> Decimal:
-    """Parse a user's or a file's amount ("1 234,56", "1234.56") into Decimal; never float."""
+    """A user's or a file's amount ("1 234,56", "1234.56", "-5", an ``int`` or a
+    ``Decimal``) as the one parser of amounts reads it (``core.amounts.amount_parse``):
+    signed, at most two decimal places ("12,345" is refused, never rounded), at most what a
+    money column holds (``AMOUNT_MAX``); NaN, infinity, exponents ("1e3") and text that
+    is no amount are refused with ``AmountError``. Float is a programming error
+    (``TypeError``): money never passes through it."""
     if isinstance(value, float):
         raise TypeError("money must not pass through float")
-    text = str(value).strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
-    return round_grosz(Decimal(text))
+    try:
+        return amount_parse(value, maximum=AMOUNT_MAX, signed=True)
+    except ValidationError as error:
+        raise AmountError(error.error_list) from None
 
 
 # The most one document (an invoice's gross, a KP, a debit note…) may carry: far above
 # any ISP's document, far below what a balance (14 digits) holds, so that no sum of them
-# overflows a column into a database error.
+# overflows a column into a database error. ``finance.services.document_amount_check``
+# refuses more, where every document is written.
 DOCUMENT_MAX = Decimal("99999999.99")
 
 
 def document_max_refusal(amount: Decimal) -> str:
-    """Why ``amount`` cannot be one document's ("" if it can)."""
+    """Why ``amount`` cannot be one document's ("" if it can): the decision alone, for
+    ``services.document_amount_check`` and for the bank import's set-based booking."""
     if amount > DOCUMENT_MAX:
-        from django.utils.formats import number_format
-        from django.utils.translation import gettext as _
-
         return _("At most %(max)s on one document.") % {
             "max": number_format(DOCUMENT_MAX, decimal_pos=2, use_l10n=True,
                                  force_grouping=True)}

@@ -11,23 +11,44 @@ transaction.
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.amounts import amount_parse
 from core.api import TenantPrimaryKeyRelatedField
 
 from .models import MONEY, Allocation, CashPosition, CashRegister, FinanceDocument, InvoiceLine
-from .money import VAT_RATES
+from .money import AMOUNT_MAX, VAT_RATES
 from .selectors import STATUS_CHOICES
 
 GTU_CODES = [f"GTU_{n:02d}" for n in range(1, 14)]
 POSITIVE = {"min_value": _("The amount must be above zero.")}
 
 
+class MoneyField(serializers.DecimalField):
+    """``money_field``'s field: an amount read by the one parser of amounts
+    (``core.amounts.amount_parse``) — "12.50", "12,50", "1 234,56", a JSON number —, an
+    exponent ("1e3"), NaN, infinity or a fraction of a grosz refused with its reason."""
+
+    def to_internal_value(self, data):
+        # A JSON number with a point or an exponent arrives parsed as a float: its shortest
+        # text (12.5 → "12.5"; a float too large for that text, 1e+21, is refused).
+        if isinstance(data, float):
+            data = repr(data)
+        if isinstance(data, str) and not data.strip():
+            self.fail("invalid")
+        try:
+            return amount_parse(data, maximum=AMOUNT_MAX, signed=True)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages, code=error.code) from None
+
+
 def money_field(**kwargs) -> serializers.DecimalField:
-    """An amount in PLN: a decimal string with at most two decimal places."""
-    return serializers.DecimalField(**MONEY, **kwargs)
+    """An amount in PLN: a decimal string (or a JSON number) with at most two decimal
+    places, read as ``MoneyField`` reads it."""
+    return MoneyField(**MONEY, **kwargs)
 
 
 def amount_field(**kwargs) -> serializers.DecimalField:

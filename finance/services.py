@@ -22,11 +22,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
 from core.actionlog import action_log, money, sentence, staff_of
+from core.amounts import amount_parse
 from core.events import publish
 from core.tenancy import current_tenant
 from core.tenant_settings import setting_get
 from customers.models import Customer
 
+from . import numbering
 from .allocation import payment_shares
 from .models import (
     Allocation,
@@ -40,6 +42,7 @@ from .models import (
 )
 from .money import (
     VAT_RATES,
+    AmountError,
     document_max_refusal,
     line_net,
     net_from_gross,
@@ -48,7 +51,6 @@ from .money import (
     vat_summary,
 )
 from .numbering import (
-    document_create,
     number_take,
     register_patterns_validate,
     title_recogniser,
@@ -57,8 +59,8 @@ from .selectors import invoice_current_lines
 
 ZERO = Decimal("0.00")
 _SUM = {"output_field": DecimalField(max_digits=14, decimal_places=2)}
-
-
+# The largest quantity of an invoice line (``InvoiceLine.quantity``: 12 digits, 3 places).
+QUANTITY_MAX = Decimal("999999999.999")
 
 
 def account_lock(customer: Customer) -> CustomerAccount:
@@ -81,6 +83,32 @@ def account_lock(customer: Customer) -> CustomerAccount:
 def _own(document: FinanceDocument) -> FinanceDocument:
     """The document as the active tenant sees it: another tenant's is DoesNotExist (404)."""
     return FinanceDocument.objects.select_related("customer").get(pk=document.pk)
+
+
+def document_amount_check(*amounts: Decimal | None, field: str | None = None) -> None:
+    """The most one document may carry (``money.DOCUMENT_MAX``), checked where every
+    document is written: ``document_create`` (each new one: invoices, corrections, KP, KW,
+    transfers, debit and interest notes, technical transactions) and ``invoice_update`` (an
+    invoice's new total). The bank import's set-based booking asks the same decision
+    (``money.document_max_refusal``). ``None`` amounts are skipped. Refused with a
+    ValidationError on ``field`` — the form's field the amount came from — or on the whole
+    form."""
+    for amount in amounts:
+        if amount is not None and (refusal := document_max_refusal(amount)):
+            error = ValidationError(refusal, code="document_max")
+            raise ValidationError({field: [error]}) if field else error
+
+
+def document_create(*, amount_field: str | None = None,
+                    corrected_total: Decimal | None = None, **fields) -> FinanceDocument:
+    """A new ledger document (``numbering.document_create``: a number clash is a clear
+    error), refused before it is written when it carries more than one document may
+    (``document_amount_check``): its debit, its credit and — a correction — the total of
+    the invoice as corrected. ``amount_field``: the form's field a refusal names. Called in
+    the transaction that took the number, which a refusal rolls back."""
+    document_amount_check(fields.get("debit"), fields.get("credit"), corrected_total,
+                          field=amount_field)
+    return numbering.document_create(**fields)
 
 
 def ledger_post(account: CustomerAccount, document: FinanceDocument) -> None:
@@ -190,12 +218,20 @@ def _clean_lines(lines, *, allow_negative=False, allow_zero=False) -> list[Line]
     cleaned = []
     for index, raw in enumerate(lines, start=1):
         line = raw if isinstance(raw, Line) else Line(**raw)
+        # Read as every amount is (core.amounts): NaN, infinity, "1e3", more places than
+        # the column keeps are refused with the reason, never rounded.
         try:
-            quantity = Decimal(str(line.quantity))
+            quantity = amount_parse(line.quantity, maximum=QUANTITY_MAX, places=3,
+                                    signed=True)
+        except ValidationError as error:
+            raise ValidationError({"lines": [_("Line %(n)s, quantity: %(reason)s") % {
+                "n": index, "reason": " ".join(error.messages)}]}) from None
+        try:
             price = to_money(line.net_unit_price)
-        except (ArithmeticError, ValueError, TypeError):
-            raise ValidationError({"lines": [_("Line %(n)s: the quantity or the price is not "
-                                               "a number.") % {"n": index}]}) from None
+            gross = None if line.gross is None else to_money(line.gross)
+        except AmountError as error:
+            raise ValidationError({"lines": [_("Line %(n)s, price: %(reason)s") % {
+                "n": index, "reason": " ".join(error.messages)}]}) from None
         if not line.name.strip():
             raise ValidationError({"lines": [_("Line %(n)s needs a name.") % {"n": index}]})
         if line.vat_rate not in VAT_RATES:
@@ -205,7 +241,6 @@ def _clean_lines(lines, *, allow_negative=False, allow_zero=False) -> list[Line]
                                                                  and not allow_zero)):
             raise ValidationError({"lines": [_("Line %(n)s: the quantity must be positive and "
                                                "the price not negative.") % {"n": index}]})
-        gross = None if line.gross is None else to_money(line.gross)
         cleaned.append(Line(line.name.strip(), quantity, price, line.vat_rate,
                             line.unit or "szt.", line.gtu or "", bool(line.annex15), gross))
     if len({line.gross is None for line in cleaned}) > 1:
@@ -264,8 +299,6 @@ def invoice_issue(*, actor, customer: Customer, lines, issue_date: date | None =
     gross = _gross(lines)
     if gross <= 0:
         raise ValidationError({"lines": [_("An invoice's total must be above zero.")]})
-    if refusal := document_max_refusal(gross):
-        raise ValidationError({"lines": [refusal]})
     issue_date = issue_date or timezone.localdate()
     due_date = due_date or issue_date + timedelta(days=setting_get("finance.payment_days"))
     if due_date < issue_date:
@@ -275,7 +308,7 @@ def invoice_issue(*, actor, customer: Customer, lines, issue_date: date | None =
         number = number_take(Kind.INVOICE, issue_date)
         invoice = document_create(
             customer=customer, kind=Kind.INVOICE, number=number, issue_date=issue_date,
-            due_date=due_date, debit=gross, created_by=staff_of(actor))
+            due_date=due_date, debit=gross, created_by=staff_of(actor), amount_field="lines")
         _write_lines(invoice, lines)
         ledger_post(account, invoice)
         allocate_open(customer, actor)
@@ -293,8 +326,7 @@ def invoice_update(*, actor, invoice: FinanceDocument, lines) -> FinanceDocument
     gross = _gross(lines)
     if gross <= 0:
         raise ValidationError({"lines": [_("An invoice's total must be above zero.")]})
-    if refusal := document_max_refusal(gross):
-        raise ValidationError({"lines": [refusal]})
+    document_amount_check(gross, field="lines")  # the edited invoice is one document still
     allowed = {s.strip() for s in setting_get("finance.edycja_faktur").split(",") if s.strip()}
     invoice = _own(invoice)
     with transaction.atomic(durable=True):
@@ -419,15 +451,14 @@ def correction_issue(*, actor, invoice: FinanceDocument, lines, reason: str,
         before = invoice_current_lines(invoice=invoice)  # the state this one corrects
         lines = _gross_keep(lines, before if before else list(invoice.lines.all()))
         new_total = _gross(lines) if lines else ZERO
-        if refusal := document_max_refusal(new_total):
-            raise ValidationError({"lines": [refusal]})
         difference = new_total - settlement.total
         number = number_take(Kind.CORRECTION, issue_date)
         correction = document_create(
             customer=invoice.customer, kind=Kind.CORRECTION, number=number,
             issue_date=issue_date, due_date=invoice.due_date if difference > 0 else None,
             debit=max(difference, ZERO), credit=max(-difference, ZERO), corrects=invoice,
-            reason=reason, created_by=staff_of(actor))
+            reason=reason, created_by=staff_of(actor), corrected_total=new_total,
+            amount_field="lines")
         if lines:
             _write_lines(correction, lines)
         if difference < 0:
@@ -483,14 +514,16 @@ def _settle_group(correction, group, actor) -> None:
 # --------------------------------------------------------------------------- payments
 
 def _positive(amount, field="amount") -> Decimal:
+    """An amount typed, above zero; what one document may carry is checked where the
+    document is written (``document_create``)."""
+    if amount is None or (isinstance(amount, str) and not amount.strip()):
+        raise ValidationError({field: [_("Enter an amount.")]})
     try:
         value = to_money(amount)
-    except (ArithmeticError, ValueError, TypeError):
-        raise ValidationError({field: [_("Enter an amount.")]}) from None
+    except AmountError as error:
+        raise ValidationError({field: error.error_list}) from None
     if value <= 0:
         raise ValidationError({field: [_("The amount must be above zero.")]})
-    if refusal := document_max_refusal(value):
-        raise ValidationError({field: [refusal]})
     return value
 
 
@@ -502,8 +535,12 @@ def _cash_positions(positions) -> list[tuple[str, Decimal]]:
         if not name:
             errors.append(_("Position %(n)s: enter what was paid for.") % {"n": index})
         try:
-            value = _positive(amount)
-        except ValidationError:
+            value = to_money(amount)
+        except AmountError as error:  # not an amount: why, said of the position
+            errors.append(_("Position %(n)s: %(reason)s") % {
+                "n": index, "reason": " ".join(error.messages)})
+            continue
+        if value <= 0:
             errors.append(_("Position %(n)s: the amount must be above zero.") % {"n": index})
             continue
         if len(name) > 250:
@@ -570,7 +607,8 @@ def kp_issue(*, actor, customer: Customer, register: CashRegister, amount=None,
                               + ([] if amount is not None else [n for n, _a in free]))
         kp = document_create(
             customer=customer, kind=Kind.KP, number=number, issue_date=issue_date, credit=value,
-            cash_register=register, created_by=staff_of(actor), title=title[:500])
+            cash_register=register, created_by=staff_of(actor), title=title[:500],
+            amount_field="amount" if amount is not None else "positions")
         # bulk_create skips save(): the tenant is set here.
         CashPosition.objects.bulk_create(
             CashPosition(tenant=kp.tenant, document=kp, position=index, name=name[:250],
@@ -605,7 +643,7 @@ def _simple_document(*, actor, customer, kind, side, amount, title, log_message,
         document = document_create(
             customer=customer, kind=kind, number=number, issue_date=issue_date,
             due_date=due_date if side == "debit" else None, title=title, reason=reason,
-            created_by=staff_of(actor), **{side: value}, **extra)
+            created_by=staff_of(actor), amount_field="amount", **{side: value}, **extra)
         ledger_post(account, document)
         allocate_open(customer, actor)
         action_log(actor=actor, customer=customer, kind=f"finance.{kind}",

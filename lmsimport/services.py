@@ -11,7 +11,6 @@ it calls ``lmsimport.runner.import_run`` with a progress callback writing to the
 
 import ipaddress
 import logging
-import re
 from datetime import date, timedelta
 
 import psycopg
@@ -23,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 from psycopg import conninfo
 
+from core import netguard
 from core.actionlog import action_log, sentence
 from core.tenancy import all_tenants_context, current_tenant, tenant_context
 
@@ -45,20 +45,17 @@ def import_supported() -> bool:
     return connection.vendor == "postgresql"
 
 
-HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
-
-
 def lms_host_clean(host: str) -> str:
-    """An IP address or a DNS name of letters, digits, hyphens and dots (an IDN given in
-    its ASCII form): what libpq can resolve; anything else is refused before connecting."""
+    """An IP address or a host name by the platform's one rule
+    (``core.netguard.hostname_valid``: letters, digits, hyphens and dots, an IDN given in
+    its ASCII form, no address in disguise such as ``127.1``): what libpq can resolve;
+    anything else is refused before connecting."""
     host = (host or "").strip()
     try:
         return str(ipaddress.ip_address(host))
     except ValueError:
         pass
-    name = host.rstrip(".")
-    if name and len(name) <= 253 and all(HOST_LABEL.fullmatch(label)
-                                         for label in name.split(".")):
+    if netguard.hostname_valid(host):
         return host
     raise ValidationError({"host": [_("Enter the LMS server as a host name or an IP "
                                       "address.")]})

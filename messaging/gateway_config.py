@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
+from core import netguard
 from core.actionlog import action_log, diff_fields, sentence
 
 from .models import Channel, Gateway
@@ -36,8 +37,6 @@ RATE_MAX = 10_000
 LOGGED = ("kind", "host", "port", "url", "username", "use_tls", "use_ssl", "from_address",
           "rate_per_second")
 
-_HOST_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_HOSTNAME = re.compile(rf"{_HOST_LABEL}(?:\.{_HOST_LABEL})*\.?")
 # An SMS sender: a name of up to 11 letters and digits (operators' rule) or a number.
 _SMS_SENDER = re.compile(r"[A-Za-z0-9][A-Za-z0-9 .\-]{0,10}|\+?[0-9]{3,15}")
 
@@ -64,13 +63,13 @@ def gateway_report_url(gateway: Gateway) -> str:
 
 
 def _host_valid(host: str) -> bool:
-    if len(host) > 253:
-        return False
+    """An IP address, or a host name by the platform's one rule
+    (``core.netguard.hostname_valid``)."""
     try:
         validate_ipv46_address(host)
         return True
     except ValidationError:
-        return bool(_HOSTNAME.fullmatch(host))
+        return netguard.hostname_valid(host)
 
 
 def gateway_clean(*, channel: str, kind: str, host: str = "", port=None, url: str = "",

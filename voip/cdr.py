@@ -11,8 +11,9 @@ Which phone a CDR is: the endpoint's ``accountcode`` (``abonent-<tenant>-<phone>
 
 Which call a CDR is: its ``uniqueid`` — Asterisk (12 on) writes several CDRs of one
 channel (a Dial that failed, then one answered) with one ``uniqueid``, told apart by
-``sequence``: the channel's first CDR is the call ``uniqueid`` (as every call was before
-the sequence was read), a later one ``uniqueid~sequence``.
+``sequence``: a CDR read with its sequence is the call ``uniqueid~sequence``, one without
+(a Master.csv of the default layout, calls rated before the sequence was read) the call
+``uniqueid``. The same CDR read both ways is one call: ``_not_rated`` decides.
 
 Where the import from Asterisk stands (``CdrImportState.last_end``) is moved by that
 import only, never past now: an uploaded file (a line typed ending tomorrow) or a CDR of an
@@ -27,6 +28,8 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.db import connection, connections, transaction
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -246,13 +249,8 @@ def _rate(run: _Run, cdrs: list[Cdr]) -> ImportResult:
     result = ImportResult(read=len(cdrs))
     with transaction.atomic():
         _state_lock(tenant)  # two imports of the tenant wait for each other
-        known = _rated_already(cdrs)
-        fresh = {}
-        for cdr in cdrs:
-            if cdr.unique_id in known or cdr.unique_id in fresh:
-                result.already += 1
-            else:
-                fresh[cdr.unique_id] = cdr
+        fresh = {cdr.unique_id: cdr for cdr in _not_rated(run, cdrs)}
+        result.already = len(cdrs) - len(fresh)
         phones = _phones_of(run, fresh.values())
         tz = timezone.get_current_timezone()
         todo, keys = [], set()
@@ -355,8 +353,8 @@ def _sequence_keys(cdrs: list[Cdr]) -> list[Cdr]:
     """``cdrs`` keyed as calls, the same whatever else is read with them: a CDR with its
     sequence (Asterisk 12 and later: one channel may write several CDRs — a failed Dial,
     then the answered one — sharing the unique id) is ``uniqueid~sequence`` (cut to fit);
-    one without (Master.csv's default layout) is the unique id. A call rated before the
-    sequence was read (keyed by the bare unique id) is found again by ``_rated_already``."""
+    one without (Master.csv's default layout) is the unique id. The same CDR rated under
+    the other key is found again by ``_not_rated``."""
     keyed = []
     for cdr in cdrs:
         if cdr.sequence is not None:
@@ -370,24 +368,126 @@ def _bare(unique_id: str) -> str:
     return unique_id.split(SEQUENCE_MARK, 1)[0]
 
 
-def _rated_already(cdrs: list[Cdr]) -> set[str]:
-    """The keys of ``cdrs`` rated before: a call of the same key, or — for a CDR keyed with
-    its sequence — a call keyed by its bare unique id with the same start and answered
-    seconds (the same CDR, rated before the sequence was read, or from a file without
-    it). Queries: one."""
+def _sequenced(key: str) -> bool:
+    """A call's key ending in a CDR's sequence (``uniqueid~41``), not a bare unique id nor
+    a bare one told apart by its start (``uniqueid~t…``)."""
+    _, mark, suffix = key.partition(SEQUENCE_MARK)
+    return bool(mark) and suffix.lstrip("-").isdigit()
+
+
+def _started_key(cdr: Cdr) -> str:
+    """The key of a CDR without its sequence whose unique id another call of the tenant
+    holds (a channel's later CDR in a Master.csv of the default layout): told apart by its
+    start and answered seconds, never a sequence's key."""
+    start = cdr.start.timestamp()
+    mark = f"{SEQUENCE_MARK}t{int(start)}"
+    if start != int(start):
+        mark += f"{cdr.start.microsecond:06d}"
+    mark += f"s{max(cdr.seconds, 0)}"
+    return cdr.unique_id[:UNIQUE_ID_MAX - len(mark)] + mark
+
+
+def _instant(moment: datetime.datetime) -> datetime.datetime:
+    """``moment`` in UTC: a CDR's start (the exchange's zone) and a call's (the database's)
+    compared as instants — in the hour the clocks go back Python never finds two moments
+    of different zones equal."""
+    return moment.astimezone(datetime.UTC)
+
+
+def _customers_at(customers, starts):
+    """Calls of these customers started at these moments (their ``customer, started_at``
+    index), the starts of a whole file as one parameter."""
+    customers, starts = sorted(customers), sorted(starts)
+    if connection.vendor != "postgresql":
+        return Q(customer_id__in=customers, started_at__in=starts)
+    column = connection.ops.quote_name(Call._meta.db_table) + ".started_at"
+    return Q(column_any(Call, "customer", customers, "bigint"),
+             RawSQL(f"{column} = ANY(%s::timestamptz[])", [starts],  # noqa: S611
+                    output_field=BooleanField()))
+
+
+def _not_rated(run: _Run, cdrs: list[Cdr]) -> list[Cdr]:
+    """The CDRs of ``cdrs`` not rated before, each once, keyed as its call — the one place
+    that decides whether a CDR is rated already, for the import and for files alike.
+
+    A CDR is one of the tenant's calls (or of the CDRs before it in ``cdrs``) when that
+    call has its key, or — where one of the two lacks the sequence — the same unique id
+    (the call's key without its ``~…``) and the same start and answered seconds: the same
+    CDR rated before the sequence was read, from a Master.csv without it, or read with it
+    after such a file. A channel's CDRs (a transfer, a failed Dial and the answered one)
+    share the unique id and differ in their start or seconds, so a CDR without its sequence
+    is the one call of them it matches, not every one. One without its sequence whose
+    unique id another call holds is keyed ``uniqueid~t<start>s<seconds>``.
+
+    Queries: one (the calls of these keys and unique ids, and — for CDRs without a
+    sequence — the calls of their phones' customers at their starts); a second only where
+    a channel read with its sequences has a call keyed by its bare unique id (a file
+    without the sequence came first: the channel's other calls of that file, found by
+    customer and start). Also the phones of CDRs without a sequence not met yet by the
+    run (which the rating reads anyway)."""
     if not cdrs:
-        return set()
-    wanted = {cdr.unique_id for cdr in cdrs} | {_bare(cdr.unique_id) for cdr in cdrs}
-    rated = {unique_id: (started_at, seconds) for unique_id, started_at, seconds in
-             Call.objects.filter(column_any(Call, "unique_id", sorted(wanted)))
-             .values_list("unique_id", "started_at", "seconds")}
-    already = set()
+        return []
+    bare = [cdr for cdr in cdrs if cdr.sequence is None]
+    # a CDR without its sequence may be stored under its start's key (its phone's customer
+    # since changed, or none): looked up by that key too
+    keys = ({cdr.unique_id for cdr in cdrs} | {_bare(cdr.unique_id) for cdr in cdrs}
+            | {_started_key(cdr) for cdr in bare})
+    found = Q(column_any(Call, "unique_id", sorted(keys)))
+    if bare:  # a channel's calls keyed with their sequences: found by customer and start
+        customers = {phone.customer_id for phone in _phones_of(run, bare).values()}
+        if customers:
+            found |= _customers_at(customers, {cdr.start for cdr in bare})
+    taken: set[str] = set()
+    # unique id → the (start, seconds) of its calls: those without a sequence (what a CDR
+    # with one may be); every one (what a CDR without one may be)
+    unsequenced: dict[str, set] = {}
+    every: dict[str, set] = {}
+
+    def known(calls) -> dict[str, int]:
+        """The calls taken in; returns the customers of those keyed by a bare unique id."""
+        customers = {}
+        for key, start, seconds, customer_id in calls.values_list(
+                "unique_id", "started_at", "seconds", "customer_id"):
+            if key in taken:
+                continue
+            taken.add(key)
+            unique_id = _bare(key)
+            if key == unique_id:
+                customers[key] = customer_id
+            same = (_instant(start), seconds)
+            if not _sequenced(key):
+                unsequenced.setdefault(unique_id, set()).add(same)
+            every.setdefault(unique_id, set()).add(same)
+        return customers
+
+    customers = known(Call.objects.filter(found))
+    if customers:  # the channel's calls told apart by their start (a file came first)
+        later = [cdr for cdr in cdrs if cdr.sequence is not None
+                 and customers.get(_bare(cdr.unique_id)) is not None]
+        if later:
+            known(Call.objects.filter(_customers_at(
+                {customers[_bare(cdr.unique_id)] for cdr in later},
+                {cdr.start for cdr in later})))
+    fresh = []
     for cdr in cdrs:
-        same_bare = cdr.sequence is not None and rated.get(_bare(cdr.unique_id)) == (
-            cdr.start, max(cdr.seconds, 0))
-        if cdr.unique_id in rated or same_bare:
-            already.add(cdr.unique_id)
-    return already
+        key, same = cdr.unique_id, (_instant(cdr.start), max(cdr.seconds, 0))
+        if cdr.sequence is not None:
+            if key in taken or (unsequenced and same in unsequenced.get(_bare(key), ())):
+                continue
+            if bare:
+                every.setdefault(_bare(key), set()).add(same)
+        else:
+            if same in every.get(key, ()):
+                continue
+            if key in taken:  # the channel's other CDR holds the unique id
+                cdr = replace(cdr, unique_id=_started_key(cdr))
+                if cdr.unique_id in taken:  # cut to fit, another unique id's: left out
+                    continue
+            unsequenced.setdefault(key, set()).add(same)
+            every.setdefault(key, set()).add(same)
+        taken.add(cdr.unique_id)
+        fresh.append(cdr)
+    return fresh
 
 
 def _phones_of(run: _Run, cdrs) -> dict[str, _Phone]:
@@ -617,8 +717,8 @@ class CdrFileError(ValueError):
 
 def cdr_file_parse(data: bytes) -> list[Cdr]:
     """A CDR file in Asterisk's Master.csv layout (with cdr_csv's ``newcdrcolumns``, the
-    CDRs of one channel told apart by their sequence; without, a channel's later CDRs are
-    its first call's, rated once); a line that is not one is refused with its number
+    CDRs of one channel told apart by their sequence; without, by their start and
+    answered seconds); a line that is not one is refused with its number
     (nothing of the file is rated then)."""
     try:
         text = data.decode("utf-8")

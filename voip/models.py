@@ -13,7 +13,9 @@ Asterisk reads each phone from its own database's realtime tables (``ps_endpoint
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Left, StrIndex
+from django.db.models.lookups import GreaterThan
 from django.utils.translation import gettext_lazy as _
 
 from core.crypto import EncryptedTextField
@@ -331,6 +333,16 @@ class Call(TenantOwned):
     customer = models.ForeignKey("customers.Customer", null=True, on_delete=models.PROTECT,
                                  related_name="+", verbose_name=_("customer"), db_index=False)
     unique_id = models.CharField(_("call id"), max_length=150)
+    # The channel's bare ${UNIQUEID}: the key up to its first "~" (``voip.cdr``'s
+    # ``SEQUENCE_MARK``), which names the channel's recording file. Written by the
+    # database (never in an INSERT or COPY), so a recording finds its channel's calls by
+    # equality on an index, not by a prefix of the key.
+    channel = models.GeneratedField(
+        expression=Case(
+            When(GreaterThan(StrIndex("unique_id", Value("~")), 0),
+                 then=Left("unique_id", StrIndex("unique_id", Value("~")) - 1)),
+            default=F("unique_id")),
+        output_field=models.CharField(max_length=150), db_persist=True)
     caller = models.CharField(_("caller"), max_length=20)
     destination = models.CharField(_("destination"), max_length=40)
     started_at = models.DateTimeField(_("started"))
@@ -368,7 +380,8 @@ class Call(TenantOwned):
                                 condition=Q(invoice__isnull=True, prepaid=False),
                                 name="call_unbilled_idx"),
                    models.Index(fields=["customer", "started_at"],
-                                name="call_customer_started_idx")]
+                                name="call_customer_started_idx"),
+                   models.Index(fields=["tenant", "channel"], name="call_channel_idx")]
 
 
 class Recording(TenantOwned):

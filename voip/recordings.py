@@ -16,9 +16,18 @@ which the dialplan writes as, e.g.::
 files of that shape it finds; a file outside the tenant's directory — by its name or,
 through a symbolic link, by where it really lies — is never registered nor served.
 
+A recording belongs to its channel's call. The file is named by the channel's
+${UNIQUEID}; the rating keys a call by it bare, or — one channel writing several CDRs (a
+failed Dial, then the answered one) — as ``<uniqueid>~<sequence>`` or
+``<uniqueid>~t<start>s<seconds>`` (``voip.cdr``). The database keeps each call's
+``channel``, its key up to the first ``~``, indexed with the tenant: the channel's calls
+are those whose channel is the unique id (``_channel_calls``); of several, the
+recording is the answered one's: the most seconds, then the latest start, then the
+highest id.
+
 A recording may arrive before its CDR is rated: it is linked when the call is rated
-(``recordings_link``, which the rating calls with the unique ids it stored), and every
-read resolves a recording by the call's unique id, so an unlinked one is not lost.
+(``recordings_link``, which the rating calls with the keys it stored), and every read
+resolves a recording by its channel's calls, so an unlinked one is not lost.
 """
 
 import datetime
@@ -32,7 +41,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
@@ -137,7 +146,7 @@ def recording_register(*, unique_id: str, path: str, recorded_at: datetime.datet
     content_type = _content_type(path, content_type)
     if timezone.is_naive(recorded_at):
         recorded_at = timezone.make_aware(recorded_at)
-    call_id = Call.objects.filter(unique_id=unique_id).values_list("pk", flat=True).first()
+    call_id = _channel_calls(unique_id).values_list("pk", flat=True).first()
     try:
         with transaction.atomic():
             return Recording.objects.create(
@@ -149,26 +158,68 @@ def recording_register(*, unique_id: str, path: str, recorded_at: datetime.datet
         raise
 
 
+# A channel's call a recording belongs to, of several: the answered one (a failed Dial
+# has 0 s), then the latest, then the last stored — the same everywhere.
+ANSWERED_FIRST = ("-seconds", "-started_at", "-pk")
+
+
+def _channel_calls(unique_id):
+    """The active tenant's calls of the channel ``unique_id`` (a string, or an expression
+    such as ``OuterRef("unique_id")``), the one a recording belongs to first: those whose
+    ``Call.channel`` — the key up to its first ``~`` — is the unique id. Equality on the
+    (tenant, channel) index: never a longer unique id ("1733.4" is not "1733.42~7"), nor
+    one that only looks alike to LIKE ("%", "_")."""
+    return Call.objects.filter(channel=unique_id).order_by(*ANSWERED_FIRST)
+
+
 def recordings_link(*, unique_ids) -> int:
-    """Link the active tenant's recordings of the calls ``unique_ids`` (just rated) that
-    wait for their call; returns how many. One UPDATE."""
-    unique_ids = list(unique_ids)
-    if not unique_ids:
+    """Give the active tenant's recordings of the channels of the keys ``unique_ids`` just
+    rated (``uniqueid``, ``uniqueid~sequence`` …) their channel's answered call
+    (``ANSWERED_FIRST``, of all the channel's calls): those waiting for their call, and
+    those linked to another call of the channel before the answered one was rated (a
+    failed Dial in an earlier batch, import or file); returns how many. One probe when
+    the tenant has no recording, else one UPDATE: the recordings of those channels (their
+    unique-id index) whose call is not the answered one, each given it by the channel
+    index."""
+    from .cdr import _bare  # voip.cdr imports this module
+
+    channels = sorted({_bare(key) for key in unique_ids})
+    if not channels:
         return 0
-    waiting = Recording.objects.filter(call__isnull=True)
-    if not waiting.exists():  # the usual case: the import pays one probe, not a join
+    if not Recording.objects.exists():  # the usual case: the import pays one probe
         return 0
-    return (waiting.filter(column_any(Recording, "unique_id", unique_ids))
-            .update(call=Subquery(Call.objects.filter(unique_id=OuterRef("unique_id"))
-                                  .values("pk")[:1])))
+    calls = _channel_calls(OuterRef("unique_id"))
+    answered = Subquery(calls.values("pk")[:1])
+    return (Recording.objects
+            .filter(column_any(Recording, "unique_id", channels), Exists(calls))
+            .filter(Q(call__isnull=True) | ~Q(call_id=answered))
+            .update(call=answered))
 
 
 def with_call(queryset):
     """``queryset`` of recordings annotated with ``linked_call_id``: the linked call, else
-    the tenant's call of the same unique id (rated after the recording came)."""
+    the tenant's call of the recording's channel (rated after the recording came; the
+    answered one of several)."""
     return queryset.annotate(linked_call_id=Coalesce(
-        "call_id", Subquery(Call.objects.filter(unique_id=OuterRef("unique_id"))
-                            .values("pk")[:1])))
+        "call_id", Subquery(_channel_calls(OuterRef("unique_id")).values("pk")[:1])))
+
+
+def recordings_of_calls(*, calls) -> dict[int, list[Recording]]:
+    """call id → the recordings shown with it, oldest first, of ``calls`` (a page of the
+    call history, loaded from the database): linked to it, or waiting and of its channel
+    and it the channel's answered call (``with_call``) — a failed Dial's row shows none.
+    One query; none for no calls."""
+    calls = list(calls)
+    found: dict[int, list[Recording]] = {}
+    if not calls:
+        return found
+    wanted = {call.pk for call in calls}
+    for recording in with_call(Recording.objects.filter(
+            unique_id__in=sorted({call.channel for call in calls}))).order_by(
+            "recorded_at", "pk"):
+        if recording.linked_call_id in wanted:
+            found.setdefault(recording.linked_call_id, []).append(recording)
+    return found
 
 
 # --------------------------------------------------------------------------- the scan
@@ -275,7 +326,7 @@ def recording_access(*, recording: Recording, user, signature: str) -> Path:
         raise LinkRefused(_("This link to the recording was made for someone else: open "
                             "the call history yourself."))
     real = _real_file(recording.path, tenant)
-    call = recording.call or (Call.objects.filter(unique_id=recording.unique_id)
+    call = recording.call or (_channel_calls(recording.unique_id)
                               .select_related("customer", "phone__customer").first())
     customer = None
     if call is not None:

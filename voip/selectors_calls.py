@@ -32,19 +32,6 @@ def customer_call_page(*, customer_id: int, phone_id: int | None = None,
                       max(1, page_number), per_page)
 
 
-def recordings_by_unique_id(*, unique_ids) -> dict[str, list[Recording]]:
-    """The recordings of the calls ``unique_ids``, found by the call's unique id (so one
-    not linked yet is shown too), oldest first. One query; none for no ids."""
-    found: dict[str, list[Recording]] = {}
-    unique_ids = list(unique_ids)
-    if not unique_ids:
-        return found
-    for recording in Recording.objects.filter(unique_id__in=unique_ids).order_by(
-            "recorded_at", "pk"):
-        found.setdefault(recording.unique_id, []).append(recording)
-    return found
-
-
 def billing_group_names() -> dict[str, str]:
     """code → name of the tenant's billing groups (a call keeps its group's code). One
     query."""

@@ -59,7 +59,8 @@ def _month(value) -> datetime.date | None:
 def calls_context(customer, request) -> dict:
     """One page of the customer's calls under the request's filters. Queries: the
     customer's phones (the filter), the page of calls with their numbers, the page's
-    recordings (by the calls' unique ids), the billing groups' names."""
+    recordings (each on its channel's answered call: a failed Dial's row shows none), the
+    billing groups' names."""
     phones = selectors_calls.customer_phone_choices(customer_id=customer.pk)
     phone_id = _int(request.GET.get(PREFIX + "phone"))
     if phone_id not in {phone.pk for phone in phones}:
@@ -68,8 +69,7 @@ def calls_context(customer, request) -> dict:
     page = selectors_calls.customer_call_page(
         customer_id=customer.pk, phone_id=phone_id, month=month,
         page_number=page_number(request.GET.get(PREFIX + "page")))
-    found = selectors_calls.recordings_by_unique_id(
-        unique_ids=[call.unique_id for call in page.rows])
+    found = recordings.recordings_of_calls(calls=page.rows)
     groups = selectors_calls.billing_group_names() if page.rows else {}
     can_listen = request.user.has_perm("voip.view_recording")
     for call in page.rows:
@@ -79,7 +79,7 @@ def calls_context(customer, request) -> dict:
         call.recording_links = [
             (recording, recordings.recording_link(recording=recording, user=request.user)
              if can_listen else None)
-            for recording in found.get(call.unique_id, [])]
+            for recording in found.get(call.pk, [])]
     filters = {PREFIX + "phone": phone_id or "",
                PREFIX + "month": month.strftime("%Y-%m") if month else ""}
     return {

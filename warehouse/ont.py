@@ -18,8 +18,6 @@ impossible, and the second is refused before it connects — and gives the place
 the OLT refused and nothing is left on it.
 """
 
-import socket
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -355,11 +353,11 @@ def olt_address(olt: Olt) -> str | None:
     the words of an OLT that does not answer (``olt_ssh.no_service``) — which names the
     platform's resolver knows is no tenant's to probe. Talks to the resolver."""
     try:
-        infos = socket.getaddrinfo(olt.host, None, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError, OSError):
-        return None
-    return netguard.addresses_check(olt.host, (info[4][0] for info in infos),
-                                    what=_("the OLT"))[0]
+        return host_addresses(olt.host)[0]
+    except ValidationError as exc:
+        if exc.code == netguard.UNRESOLVED:
+            return None
+        raise
 
 
 def _snmp_no_answer() -> str:

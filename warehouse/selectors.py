@@ -132,10 +132,12 @@ def stock_levels(*, warehouse_id: int | None = None, product_kind: str = "", sea
 # --------------------------------------------------------------------------- serials
 
 def item_get(*, pk) -> StockItem:
-    """A serial's card: its product, where it is, the WZ it is at the customer by, its
-    login and OLT. Another tenant's is DoesNotExist. Queries: one."""
-    return StockItem.objects.select_related(
-        "product", "warehouse", "customer", "issue_document", "login", "olt").get(pk=pk)
+    """A serial's card: its product and where it is; the customer, the WZ it is at the
+    customer by, its login and OLT are read when used and it has them. Another tenant's is
+    DoesNotExist. Queries: one, and one for each of those four it has (each a lookup by
+    primary key: joined, every table's row-level-security test costs the planner more than
+    the lookup — bench/warehouse.py, the serial page)."""
+    return StockItem.objects.select_related("product", "warehouse").get(pk=pk)
 
 
 def item_history(*, item_id: int) -> list[ItemMove]:

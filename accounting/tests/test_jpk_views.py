@@ -162,9 +162,9 @@ def test_purchase_list_searches_and_pages(jpk_tenant, staff, staff_client,
         purchase(staff, number=f"FV/{n}/2026", supplier_name=f"Dostawca {n}")
     url = reverse("accounting:purchase_list")
     staff_client.get(url)  # warm caches
-    # Queries: session, user, membership with tenant, role's permissions, the count, the
+    # Queries: session, user, membership with tenant and role (permissions), the count, the
     # page of 50.
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = staff_client.get(url)
     assert response.content.decode().count("Dostawca ") == 50
     second = staff_client.get(url, {"page": 2}).content.decode()
@@ -180,9 +180,9 @@ def test_filing_list_query_count(jpk_tenant, staff, staff_client, django_assert_
         jpk.jpk_filing_create(actor=staff, year=2026, month=month)
     url = reverse("accounting:jpk")
     staff_client.get(url, {"period": "2026-13"})
-    # Queries: session, user, membership with tenant, role's permissions, the count, the
+    # Queries: session, user, membership with tenant and role (permissions), the count, the
     # page of files with their authors (no preview: the month is invalid).
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = staff_client.get(url, {"period": "2026-13"})
     assert response.status_code == 400
     assert response.content.decode().count("/download/") == 3

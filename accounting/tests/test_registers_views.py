@@ -79,11 +79,11 @@ def test_page_reads_a_fixed_number_of_queries(staff_client, staff, register_comp
     for _n in range(4):
         services.correction_issue(actor=staff, invoice=issue(staff, register_company),
                                   reason="Rabat", issue_date=MARCH, lines=[])
-    # Session, user, membership, role (4); invoice nets by rate (1); the month's
+    # Session, user, membership with its role (3); invoice nets by rate (1); the month's
     # corrections with their lines, corrected invoices' lines, those invoices' corrections
     # and their lines (5); the seller's settings (1); the count (1); the page's documents
     # with the same four prefetches (5); the KSeF references (1).
-    assert queries() == few == 18
+    assert queries() == few == 17
 
 
 def test_page_two_continues_the_numbering(staff_client, staff, register_company):

@@ -61,3 +61,31 @@ def test_an_address_typed_is_refused_at_saving_a_name_only_when_connecting(setti
         netguard.host_check("169.254.169.254", what="the exchange")
     netguard.host_check("localhost", what="the exchange")  # resolved when connecting
     netguard.host_check("10.0.0.5", what="the exchange")
+
+
+_LONGEST = ("a" * 63 + ".") * 3 + "a" * 61  # 253 characters
+
+
+@pytest.mark.parametrize(("host", "valid"), [
+    ("a" * 63 + ".pl", True), ("a" * 64 + ".pl", False),  # a label: at most 63
+    (_LONGEST, True), (_LONGEST + ".", True),  # the root's dot is not counted
+    (_LONGEST + "a", False), (_LONGEST + "a.", False),  # 254
+    ("-smtp.example.pl", False), ("smtp-.example.pl", False), ("smtp.example.pl-", False),
+    ("a..b", False), (".example.pl", False), ("", False), (".", False),
+    ("zażółć.pl", False), ("xn--za-6ja4f8n1l.pl", True),  # an IDN in its ASCII form
+    ("smtp_1.example.pl", False),
+    ("127.1", False), ("2130706433", False), ("10.0.0.999", False),  # addresses in disguise
+    ("1smtp.example.pl", True), ("SMTP.Example.PL", True),
+])
+def test_the_one_host_name_rule(host, valid):
+    assert netguard.hostname_valid(host) is valid
+
+
+def test_a_name_that_does_not_resolve_is_told_apart_from_one_refused(settings):
+    settings.PEER_ALLOWED_NETWORKS = []
+    with pytest.raises(ValidationError) as unresolved:
+        netguard.host_addresses("no-such-host.invalid", what="the exchange")
+    assert unresolved.value.code == netguard.UNRESOLVED
+    with pytest.raises(ValidationError) as refused:
+        netguard.host_addresses("localhost", what="the exchange")
+    assert refused.value.code != netguard.UNRESOLVED

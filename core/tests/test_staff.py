@@ -82,9 +82,9 @@ def test_staff_list_queries_do_not_grow_with_the_staff(admin_client, tenant,
     for name in ("ewa", "jan", "iza"):
         make_staff(tenant, name, role=Role.TECHNICIAN)
         logged_in_client(name)
-    # The session, the user, the tenant (middleware), the role, the staff with their
+    # The session, the user, the tenant with the role (middleware), the staff with their
     # open sessions (one query): the same however many people work here.
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         response = admin_client.get(LIST_URL)
     assert response.content.decode().count('class="staff-row') == 4
 

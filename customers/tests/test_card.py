@@ -149,9 +149,9 @@ def test_header_queries_do_not_grow_with_logins_and_documents(staff_client, staf
         with CaptureQueriesContext(connection) as queries:
             assert staff_client.get(card_url(shown)).status_code == 200
         counts.append(len(queries))
-    # 4 session and role, 11 the customer and its rows, 3 the header (balance, open
+    # 3 session, user and role, 11 the customer and its rows, 3 the header (balance, open
     # receivables, logins): the same for a customer with nothing and one with everything.
-    assert counts == [18, 18]
+    assert counts == [17, 17]
 
 
 def test_summary_alone_refreshes_after_a_change(staff_client, customer, busy):

@@ -227,11 +227,11 @@ def test_search_page_query_count(staff_client, staff, customer, pool,
         someone = person(staff, "Jan", f"Kowalski{n}")
         login_add(staff, someone, f"kowalski{n}", pool=pool)
         customer_services.phone_add(actor=staff, customer=someone, number=f"60123456{n}")
-    # session, user, membership, role (permissions); radius: the login exactly and by its
+    # session, user, membership with the role (permissions); radius: the login exactly and by its
     # start (finance and documents ask nothing: "kowalski" has no digit); the page of
     # customers, their phones, e-mails, addresses and bank accounts; the groups of the
     # filter; the session saved (savepoint, update, release) — whatever the number of rows.
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(14):
         page = rows(found(staff_client, "kowalski"))
     assert page.count("login: kowalski") == 5
 

@@ -111,9 +111,9 @@ def test_list_query_count(staff_client, staff, in_tenant, django_assert_num_quer
         services.address_add(actor=staff, customer=c, kind="residence", building_no="1",
                              postal_code="00-950", city="Warszawa")
     staff_client.get(reverse("customers:list"))  # the first request stores the tenant
-    # session, user, membership (tenant), role (permissions), page of customers (one row
+    # session, user, membership (tenant, with the role: permissions), page of customers (one row
     # more than shown, so no COUNT), their phones, their residence addresses, the groups
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = staff_client.get(reverse("customers:list"))
     assert "Warszawa" in response.content.decode()
 
@@ -168,7 +168,7 @@ def test_card_query_count_does_not_grow_with_rows(staff_client, staff, customer)
     _fill_card(staff, big, 5)
     assert ActionLog.objects.filter(customer=big).count() > \
         ActionLog.objects.filter(customer=small).count()
-    # 4: session, user, membership (active tenant), role (permissions);
+    # 3: session, user, membership (active tenant, with the role: permissions);
     # 11: the customer joined with its panel account; its phones, e-mails, consents,
     #     addresses, attributes (joined with types), folders, scans (joined with folders),
     #     bank accounts, group memberships (joined with groups), annotations (joined with
@@ -179,7 +179,7 @@ def test_card_query_count_does_not_grow_with_rows(staff_client, staff, customer)
     #    offers sending the PIN by SMS: messaging's template tag).
     # The card shows that one section; the others load when their tab is opened
     # (customers/tests/test_card.py counts each section's).
-    expected = 19
+    expected = 18
     staff_client.get(reverse("customers:list"))  # the first request stores the tenant
     assert _card_queries(staff_client, small) == expected
     assert _card_queries(staff_client, big) == expected

@@ -151,8 +151,8 @@ def test_group_defaults_page_query_count(staff_client, staff, groups, templates,
     staff_client.get(reverse("documents:group_templates"))
     for n in range(3):
         customer_services.group_create(actor=staff, name=f"G{n}")
-    # session, user, membership, role (staff_view) + templates, groups' defaults, groups.
-    with django_assert_num_queries(7):
+    # session, user, membership with the role (staff_view) + templates, groups' defaults, groups.
+    with django_assert_num_queries(6):
         response = staff_client.get(reverse("documents:group_templates"))
     assert response.status_code == 200 and "G2" in response.content.decode()
 
@@ -247,6 +247,21 @@ def test_fault_fee_refused_outside_a_termination_and_nothing_issued(staff_client
     missing = staff_client.post(url, {"document_type": "termination", "fault": "on"})
     assert "Enter the debit note" in missing.content.decode()
     assert not Document.objects.exists()
+    assert not FinanceDocument.objects.filter(kind=Kind.DEBIT_NOTE).exists()
+
+
+def test_a_fault_fee_above_what_one_document_carries_issues_no_termination(
+        staff_client, staff, customer, fiber, templates):
+    subscription = billing.subscription_add(actor=staff, customer=customer, tariff=fiber,
+                                            start_date=TODAY)
+    contract = services.document_issue(actor=staff, customer=customer,
+                                        document_type="contract", subscription=subscription)
+    url = reverse("documents:subscription_issue", args=[subscription.pk])
+    response = staff_client.post(url, {"document_type": "termination", "parent": contract.pk,
+                                       "fault": "on", "fault_fee": "100000000.00"})
+    assert response.status_code == 400
+    assert "At most 99,999,999.99 on one document." in response.content.decode()
+    assert list(Document.objects.values_list("document_type", flat=True)) == ["contract"]
     assert not FinanceDocument.objects.filter(kind=Kind.DEBIT_NOTE).exists()
 
 

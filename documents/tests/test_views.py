@@ -262,14 +262,14 @@ def test_card_query_count_does_not_grow_with_documents(staff_client, staff, cust
     _fill_documents(staff, big, 2)  # 4 documents
     assert Document.objects.filter(customer=big).count() == 4
     staff_client.get(reverse("customers:list"))  # the first request stores the tenant
-    # 18: the customers app's card with its summary header (see
+    # 17: the customers app's card with its summary header (see
     #     customers/tests/test_views.py), the documents section open instead of the data;
     # 7: the documents section: the documents (joined with issuer, approver and parent,
     #    the downloads counted), their files, scans and children; the other apps'
     #    documents merged in (the warehouse's WZ and ZW: core.sections card documents);
     #    the tenant's templates and the customer's contracts for the forms.
     for shown in (small, big):
-        with django_assert_num_queries(18 + 7):
+        with django_assert_num_queries(17 + 7):
             response = staff_client.get(card_url(shown), {"sekcja": "dokumenty"})
         assert response.status_code == 200
 
@@ -284,13 +284,13 @@ def test_card_section_query_count_with_one_and_four_documents(staff_client, staf
     services.document_issue(actor=staff, customer=customer, document_type="contract")
     _fill_documents(staff, big, 2)
     staff_client.get(reverse("customers:list"))  # the first request stores the tenant
-    # 4: session, user, membership (active tenant), role (permissions);
+    # 3: session, user, membership (active tenant, with the role: permissions);
     # 11: the customer for the card (joined with its panel account) and its prefetches;
     # 7: the documents (joined with issuer, approver, parent; downloads counted), their
     #    files, scans, children; the warehouse's WZ and ZW (core.sections card
     #    documents); the tenant's templates, the customer's contracts.
     for shown in (customer, big):
-        with django_assert_num_queries(22):
+        with django_assert_num_queries(21):
             staff_client.get(section_url(shown), headers=HTMX)
 
 

@@ -47,7 +47,7 @@ from customers.services import bank_account_add
 from .. import services as ledger
 from ..allocation import Recogniser, payment_shares
 from ..models import Allocation, BankImport, BankLine, CustomerAccount, FinanceDocument, Kind
-from ..money import DOCUMENT_MAX
+from ..money import document_max_refusal
 from ..numbering import title_recogniser
 from ..seller import party_snapshots
 from .parsers import StatementLine, StatementParseError, parse_statement
@@ -280,10 +280,12 @@ def _book(actor, batch: BankImport, account: str, lines, report: Progress) -> No
     tenant_id, staff = current_tenant().pk, staff_of(actor)
     staff_id = staff.pk if staff is not None else None
     now = timezone.now()
-    # a transfer above what one document carries (``money.DOCUMENT_MAX``) is left
-    # unidentified for staff to see: booked by hand it is refused with the reason
+    # a transfer above what one document carries (the decision of
+    # ``services.document_amount_check``) is left unidentified for staff to see: booked by
+    # hand it is refused with the reason
+    too_big = {id(line) for line in incoming if document_max_refusal(line.amount)}
     booked = [line for line in incoming if who[id(line)].customer_id is not None
-              and line.amount <= DOCUMENT_MAX]
+              and id(line) not in too_big]
     document_ids = _next_ids(FinanceDocument, len(booked))
     document_of = dict(zip(map(id, booked), document_ids, strict=True))
     # Each transfer keeps its parties as they are now, as bank_transfer_record does.
@@ -300,7 +302,7 @@ def _book(actor, batch: BankImport, account: str, lines, report: Progress) -> No
         rule = match = ""
         if line.amount <= 0:
             status = outgoing
-        elif found.customer_id is None or line.amount > DOCUMENT_MAX:
+        elif found.customer_id is None or id(line) in too_big:
             status = unidentified
             batch.lines_unidentified += 1
         else:

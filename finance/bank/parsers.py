@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
-from finance.money import round_grosz
+from finance.money import AmountError, round_grosz, to_money
 
 if TYPE_CHECKING:
     from finance.bank.csv_profiles import CsvProfile
@@ -220,20 +220,20 @@ _STRAY = re.compile("[^\x00-\x7f" + "".join(sorted(POLISH_LETTERS)) + "]")
 
 # Shared helpers for the format modules.
 
-_AMOUNT_TEXT = re.compile(r"[+-]?\d+(\.\d+)?")
+_AMOUNT_TEXT = re.compile(r"[+-]?\d+(\.\d+)?", re.ASCII)
 
 
 def money(text: str, *, line: int | None) -> Decimal:
-    """An amount already normalised to "-1234.56"; refuses fractions of a grosz."""
+    """An amount its format's own grammar has normalised to "-1234.56", read by the one
+    parser of amounts (``finance.money.to_money``): fractions of a grosz and more than a
+    money column holds are refused with the line, never rounded."""
     if not _AMOUNT_TEXT.fullmatch(text):
         raise StatementParseError(line, _("“%(amount)s” is not an amount") % {"amount": text})
-    amount = Decimal(text)
-    if round_grosz(amount) != amount:
-        raise StatementParseError(
-            line,
-            _("the amount “%(amount)s” has more than two decimal places") % {"amount": text},
-        )
-    return round_grosz(amount)
+    try:
+        return to_money(text)
+    except AmountError as error:
+        raise StatementParseError(line, _("the amount “%(amount)s”: %(reason)s") % {
+            "amount": text, "reason": " ".join(error.messages)}) from None
 
 
 def booking_amount(text: str, *, debit: bool, line: int | None, entry,

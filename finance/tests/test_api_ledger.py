@@ -178,7 +178,7 @@ def test_amount_errors_say_what_is_wrong(api_client, customer, register):
 
     assert error("0.00") == "The amount must be above zero."
     assert error("-5") == "The amount must be above zero."
-    assert error("1.999") == "Ensure that there are no more than 2 decimal places."
+    assert error("1.999") == "At most 2 decimal places."
     assert error("") == "A valid number is required."
 
 

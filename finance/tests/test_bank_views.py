@@ -158,11 +158,11 @@ def test_pages_query_count_does_not_grow_with_lines(staff_client, staff, custome
              "2,00", f"B{i}-{j}") for j in range(rows)]), csv_profile=PROFILES["generic_pl"])
         return BankImport.objects.order_by("-id").first()
 
-    # 4: the session, the user, the membership with its tenant, the role's permissions;
+    # 3: the session, the user, the membership with its tenant and role (permissions);
     # then the list page: the tenant's CSV profiles (for the form), the count, one page;
     # the queue: the count, one page of lines joined with customer, document and import;
     # an import: the import, the count of its lines, one page of them (joined likewise).
-    expected = {"imports": 4 + 3, "unidentified": 4 + 2, "import": 4 + 3}
+    expected = {"imports": 3 + 3, "unidentified": 3 + 2, "import": 3 + 3}
     for i, rows in enumerate((2, 30)):
         batch = one_more_import(i, rows)
         urls = {"imports": reverse("finance:bank_imports"),

@@ -18,7 +18,6 @@ its subject ``Re: [#<number>] <title>`` so the customer's answer threads back.
 import contextlib
 import ipaddress
 import logging
-import re
 import ssl
 from collections import Counter
 from datetime import timedelta
@@ -31,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
+from core import netguard
 from core.actionlog import action_log, diff_fields, sentence
 from core.tenancy import current_tenant
 
@@ -49,8 +49,6 @@ HOURLY_LIMIT_MAX = 10_000
 LOGGED = ("address", "host", "port", "security", "username", "folder", "is_active",
           "case_type", "queue", "sender_hourly_limit")
 
-_HOST_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_HOSTNAME = re.compile(rf"{_HOST_LABEL}(?:\.{_HOST_LABEL})*\.?")
 LOOPBACK_NAMES = ("localhost", "localhost.")
 
 
@@ -71,13 +69,13 @@ def _is_loopback(host: str) -> bool:
 
 
 def _host_valid(host: str) -> bool:
-    if len(host) > 253:
-        return False
+    """An IP address, or a host name by the platform's one rule
+    (``core.netguard.hostname_valid``)."""
     try:
         ipaddress.ip_address(host)
         return True
     except ValueError:
-        return bool(_HOSTNAME.fullmatch(host))
+        return netguard.hostname_valid(host)
 
 
 def mailbox_clean(*, address: str, host: str, port=None, security: str = ImapSecurity.SSL,

@@ -115,7 +115,7 @@ def test_queue_detail_query_count(staff_client, staff, fault_type, first_line,
     staff_client.get(url)
     # Four of the staff middleware (session, user, membership, tenant settings), the
     # queue, the page of cases with owner/type/customer, the user's membership of it.
-    with django_assert_num_queries(7) as ctx:
+    with django_assert_num_queries(6) as ctx:
         html = staff_client.get(url).content.decode()
     queries = len(ctx.captured_queries)
     for i in range(12, 30):

@@ -1,12 +1,13 @@
 """The helpdesk mailbox page and the list of the e-mails read."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from conftest import make_staff
 from core.roles import Role
 from helpdesk.models import HelpdeskMailbox
-from helpdesk.services.mail import message_ingest
+from helpdesk.services.mail import mailbox_clean, message_ingest
 from helpdesk.tests.fixtures_mail import IMAP_PASSWORD, IMAP_USER, mail_bytes
 
 pytestmark = pytest.mark.django_db
@@ -56,6 +57,31 @@ def test_invalid_settings_are_refused_on_the_field(staff_client, mail_case_type,
     assert not HelpdeskMailbox.objects.exists()
 
 
+_LONGEST = ("a" * 63 + ".") * 3 + "a" * 61  # 253 characters
+
+
+@pytest.mark.parametrize(("host", "valid"), [
+    ("a" * 64 + ".example.pl", False), ("-imap.example.pl", False),
+    ("imap-.example.pl", False), ("a..b", False), (_LONGEST + "a", False),
+    ("zażółć.pl", False), ("imap_1.example.pl", False),
+    ("127.1", False), ("10.0.0.999", False),  # an address in disguise (core.netguard's rule)
+    ("a" * 63 + ".example.pl", True), (_LONGEST, True), (_LONGEST + ".", True),
+    ("xn--za-6ja4f8n1l.pl", True), ("10.0.0.25", True), ("2001:db8::25", True),
+])
+def test_the_imap_host_is_a_host_name_or_an_address(mail_case_type, mail_queue, host,
+                                                     valid):
+    values = {"address": "bok@alfa.example", "host": host, "security": "ssl",
+              "username": IMAP_USER, "password": IMAP_PASSWORD,
+              "case_type": mail_case_type, "queue": mail_queue}
+    if valid:
+        assert mailbox_clean(**values)["host"] == host
+    else:
+        with pytest.raises(ValidationError) as refused:
+            mailbox_clean(**values)
+        assert refused.value.message_dict == {
+            "host": ["Enter a valid host name or IP address."]}
+
+
 def test_test_connection_says_what_the_server_said(staff_client, helpdesk_mailbox, staff):
     response = staff_client.post(reverse("helpdesk:mailbox_test"), follow=True)
     assert "Connected: 0 messages" in response.content.decode()
@@ -86,7 +112,7 @@ def test_ingest_list_is_paged_filtered_and_counted(staff_client, helpdesk_mailbo
     message_ingest(mailbox=helpdesk_mailbox,
                    raw=mail_bytes(subject="urlop", headers={"X-Autoreply": "yes"}))
     url = reverse("helpdesk:mailingest_list")
-    # The request's own: session, user, membership with tenant, role (and the session's
+    # The request's own: session, user, membership with tenant and role (and the session's
     # save, three statements, when it changed); the page's: the count and one page of rows
     # joined with their cases (no query per row).
     with django_assert_max_num_queries(9) as captured:

@@ -90,7 +90,7 @@ def test_unknown_table_or_format_refused(staff_client, in_tenant):
 
 
 def test_export_query_count(staff_client, report_data, django_assert_num_queries):
-    # The staff request: session, user, membership, role (4); the one grouped query of
+    # The staff request: session, user, membership with the role (3); the one grouped query of
     # the table; the session saved (savepoint, update, release: 3).
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         staff_client.get(EXPORT, {**QUERY, "table": "queue_load", "format": "xlsx"})

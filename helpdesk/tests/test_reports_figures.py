@@ -152,12 +152,12 @@ def test_page_refuses_a_reversed_or_too_long_period(staff_client, in_tenant):
 
 
 def test_page_query_count(staff_client, report_data, django_assert_num_queries):
-    # The staff request: session, user, membership, role (4) and the session saved
+    # The staff request: session, user, membership with the role (3) and the session saved
     # (savepoint, update, release: 3); queue load (1); SLA
     # (1); per topic per day: interactions, topics, their ancestors (3); per topic:
     # interactions, topics, ancestors (3); per agent: interactions, agents (2); case
     # times: grouped and total (2).
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(18):
         assert staff_client.get(PAGE, QUERY).status_code == 200
 
 

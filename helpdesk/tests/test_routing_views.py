@@ -16,8 +16,8 @@ def test_list_shows_rules_in_order_with_one_query_for_the_page(
     routing_rule_make(name="Awarie", action="case", case_type="fault", case_queue="second")
     url = reverse("helpdesk:routing_rules")
     staff_client.get(url)
-    # 4: session, user, membership, role; 2: the count and the page of rules (joined).
-    with django_assert_num_queries(6):
+    # 3: session, user, membership with the role; 2: the count and the page of rules (joined).
+    with django_assert_num_queries(5):
         response = staff_client.get(url)
     html = response.content.decode()
     assert html.index("Nocna sprzedaż") < html.index("Awarie")

@@ -61,10 +61,10 @@ def test_calendar_query_count_is_constant(staff_client, django_assert_num_querie
         services.event_create(actor=staff, event_type=visit_type, title=f"E{n}",
                               starts_at=_soon(days=n % 3 + 1), staff=[staff], customer=customer)
     staff_client.get(reverse("helpdesk:calendar"))  # warm the session and permissions
-    # Session, user, membership (tenant), the role (permission), the event types, the
+    # Session, user, membership (tenant, with the role: permission), the event types, the
     # events with type/customer/place/login/case, their assignees with users, the staff
     # choices of the filter.
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = staff_client.get(reverse("helpdesk:calendar"), {"view": "month"})
     assert response.status_code == 200
 
@@ -79,9 +79,9 @@ def test_list_filters_and_query_count(staff_client, django_assert_num_queries, s
     services.event_close(actor=staff, event=call, note="Zrobione")
     url = reverse("helpdesk:event_list")
     staff_client.get(url)
-    # Session, user, membership, the role, the types, the staff member chosen (form
+    # Session, user, membership with the role, the types, the staff member chosen (form
     # validation), the page, its assignees, and the type and staff choices rendered.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = staff_client.get(url, {"staff": tech.pk})
     html = response.content.decode()
     assert html.count("Wizyta ") >= 4 and "Oddzwonić" not in html

@@ -70,11 +70,11 @@ def test_paging_without_counting(calls):
 
 def test_list_page_queries(calls, tok_tree, staff_client, django_assert_num_queries):
     url = reverse("helpdesk:interaction_list")
-    # Queries: session, user, membership with tenant, role's permissions, the form's topic
+    # Queries: session, user, membership with tenant and role (permissions), the form's topic
     # tree, its agents and its queues, the topic's subtree, the page with
     # customer/topic/agent/queue joined, the reasons (level-1 names).
     staff_client.get(url, {"topic": tok_tree["failure"].pk})  # warm caches
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = staff_client.get(url, {"topic": tok_tree["failure"].pk})
     text = response.content.decode()
     assert "Brak internetu" in text and "Jan Kowalski" in text

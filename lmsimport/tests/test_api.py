@@ -5,6 +5,7 @@ import pytest
 
 from conftest import make_staff, token_client
 from lmsimport.models import ImportRun
+from lmsimport.services import lms_host_clean
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +55,9 @@ def test_unreachable_lms_is_a_400_and_nothing_is_queued(api_client, tenant):
 
 
 @pytest.mark.parametrize("host", ["\x9a\xab\x9f[9", "lms server", "-lms.example.pl",
-                                  "a" * 64 + ".pl", "lms..example.pl", ""])
+                                  "lms-.example.pl", "a" * 64 + ".pl", "lms..example.pl", "",
+                                  ("a" * 63 + ".") * 3 + "a" * 62, "zażółć.pl",
+                                  "lms_1.example.pl", "127.1", "10.0.0.999"])
 def test_a_host_libpq_cannot_resolve_is_refused_before_connecting(api_client, tenant, host):
     response = api_client.post(URL, {"host": host, "port": 5432, "database": "lms",
                                      "user": "lms"}, format="json")
@@ -84,3 +87,10 @@ def test_accountant_reads_but_cannot_start_and_operator_neither(tenant, lms_db):
     assert operator.get(URL).status_code == 403
     assert operator.post(URL, body(lms_db.dsn), format="json").status_code == 403
     assert ImportRun.all_tenants.count() == 0
+
+
+@pytest.mark.parametrize("host", ["a" * 63 + ".pl", ("a" * 63 + ".") * 3 + "a" * 61,
+                                  ("a" * 63 + ".") * 3 + "a" * 61 + ".",
+                                  "xn--za-6ja4f8n1l.pl", "lms.example.pl"])
+def test_a_host_name_at_its_limits_is_taken(host):
+    assert lms_host_clean(f" {host} ") == host

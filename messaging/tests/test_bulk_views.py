@@ -109,9 +109,9 @@ def test_list_with_one_query_for_the_sends(staff_client, staff, template, five,
         bulk.bulk_send_start(actor=staff, channel="sms", template=template,
                              audience=bulk.audience_clean())
     staff_client.get(reverse("messaging:bulk_list"))  # the first request stores the tenant
-    # 4: session, user, membership (active tenant), role (permissions); 1: the sends
+    # 3: session, user, membership (active tenant, with the role: permissions); 1: the sends
     #    joined with their template and author.
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         response = staff_client.get(reverse("messaging:bulk_list"))
     assert response.content.decode().count("Saldo") == 3
 

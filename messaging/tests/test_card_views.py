@@ -118,9 +118,9 @@ def test_history_page_query_count(staff_client, customer, card_phone, staff,
         card_message(customer, body=f"SMS {n}", author=staff, status=Status.SENT)
     url = reverse("messaging:history", args=[customer.pk, "sms"])
     staff_client.get(url, headers=HTMX)  # the session's first request
-    # 1 session, 2 user, 3 membership (tenant), 4 role (permission), 5 the customer,
-    # 6 count for the page, 7 the page with authors and numbers of attachments.
-    with django_assert_num_queries(7):
+    # 1 session, 2 user, 3 membership (tenant, with the role: permission), 4 the
+    # customer, 5 count for the page, 6 the page with authors and numbers of attachments.
+    with django_assert_num_queries(6):
         response = staff_client.get(url, {"page": 1}, headers=HTMX)
     assert response.content.decode().count('id="message-') == 10
     # Still waiting for delivery reports: the history refreshes itself.

@@ -77,6 +77,27 @@ def test_ip_addresses_and_default_port_are_accepted(in_tenant, staff):
     assert (gateway.host, gateway.port) == ("::1", 587)
 
 
+_LONGEST = ("a" * 63 + ".") * 3 + "a" * 61  # 253 characters
+
+
+@pytest.mark.parametrize("host", [
+    "a" * 64 + ".example.pl", "-smtp.example.pl", "smtp-.example.pl", "a..b",
+    _LONGEST + "a", "zażółć.pl", "smtp_1.example.pl",
+    "127.1", "10.0.0.999",  # an address in disguise (core.netguard's rule)
+])
+def test_an_smtp_host_that_is_no_host_name_is_refused(in_tenant, staff, host):
+    errors = refused(lambda: gateway_config.gateway_create(actor=staff,
+                                                           **{**SMTP, "host": host}))
+    assert errors["host"] == ["Enter a valid host name or IP address."]
+    assert not Gateway.objects.exists()
+
+
+@pytest.mark.parametrize("host", ["a" * 63 + ".example.pl", _LONGEST, _LONGEST + ".",
+                                  "xn--za-6ja4f8n1l.pl", "10.0.0.25", "2001:db8::25"])
+def test_an_smtp_host_name_at_its_limits_or_an_address_is_taken(in_tenant, staff, host):
+    assert gateway_config.gateway_create(actor=staff, **{**SMTP, "host": host}).host == host
+
+
 @pytest.mark.parametrize("field, value", [
     ("url", ""),
     ("url", "ftp://127.0.0.1/sendsms"),

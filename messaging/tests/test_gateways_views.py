@@ -29,8 +29,8 @@ def kannel(in_tenant, staff):
 def test_list_shows_both_channels_never_the_password(staff_client, smtp, kannel,
                                                      django_assert_num_queries):
     staff_client.get(reverse("messaging:gateways"))  # the first request stores the tenant
-    # 4: session, user, membership (active tenant), role (permissions); 1: the gateways.
-    with django_assert_num_queries(5):
+    # 3: session, user, membership (active tenant, with the role: permissions); 1: the gateways.
+    with django_assert_num_queries(4):
         response = staff_client.get(reverse("messaging:gateways"))
     html = response.content.decode()
     assert "smtp.example.pl" in html and "127.0.0.1:13013" in html

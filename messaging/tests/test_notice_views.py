@@ -146,10 +146,10 @@ def test_tab_query_count(staff_client, staff, customer, notice_login, notice_com
                          notice_reloads, django_assert_num_queries):
     for n in range(3):
         notice_commit(notices.notice_send, customer=customer, text=f"N{n}", actor=staff)
-    # the session, the user, the membership, the role (permissions), the customer, the
+    # the session, the user, the membership with the role (permissions), the customer, the
     # notices with their authors, the session saved (savepoint, update, release) — the
     # same for three notices as for one.
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = staff_client.get(tab_url(customer), **HTMX)
     assert response.content.decode().count('class="notice-row"') == 3
 

@@ -24,8 +24,8 @@ def test_list_shows_templates_with_one_query_for_them(staff_client, staff, templ
     templates_admin.message_template_create(actor=staff, channel="email", name="Faktura",
                                             subject="Faktura", body="Treść")
     staff_client.get(reverse("messaging:templates"))  # the first request stores the tenant
-    # 4: session, user, membership (active tenant), role (permissions); 1: the templates.
-    with django_assert_num_queries(5):
+    # 3: session, user, membership (active tenant, with the role: permissions); 1: the templates.
+    with django_assert_num_queries(4):
         response = staff_client.get(reverse("messaging:templates"))
     html = response.content.decode()
     assert "Saldo" in html and "Faktura" in html

@@ -209,10 +209,10 @@ def test_list_query_count(staff_client, staff, customer, network, logins,
     for n in range(10):
         login_create(actor=staff, customer=customer, login=f"k{n:03d}", password="haslo-123F",
                      pool=network[0], nases=[network[3]])
-    # session, user, membership, role (permissions); the page of logins with customer,
+    # session, user, membership with the role (permissions); the page of logins with customer,
     # address, pool and tariff; their open sessions with NAS; their bound NAS; the NAS, pool
     # and tariff choices of the filter form (3); the session saved (savepoint, update,
     # release) — whatever the number of rows.
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         response = staff_client.get(LIST)
     assert response.status_code == 200 and "k009" in response.content.decode()

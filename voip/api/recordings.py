@@ -2,7 +2,8 @@
 
 * ``GET /api/v1/voip/recordings/?unique_id=…&recorded_from=YYYY-MM-DD&recorded_to=…``:
   the tenant's recordings, newest first (dates inclusive, in the tenant's time zone);
-  ``call`` is the rated call of the same unique id, linked or not yet.
+  ``call`` is the rated call of its channel (the answered one of the channel's calls:
+  the most seconds, then the latest), linked or not yet.
 * ``GET …/{id}/``: one recording. Its file's place is never given.
 * ``GET …/{id}/link/``: a fresh signed link for the caller, valid
   ``voip.recording_link_minutes``: ``url`` plays it in a staff session (the card's
@@ -30,8 +31,9 @@ from ..models import Recording
 
 
 class RecordingSerializer(serializers.ModelSerializer):
-    call = serializers.IntegerField(source="linked_call_id", allow_null=True, read_only=True,
-                                    help_text="The rated call of this unique id, if any.")
+    call = serializers.IntegerField(
+        source="linked_call_id", allow_null=True, read_only=True,
+        help_text="The rated call of its channel (the answered one), if any.")
 
     class Meta:
         model = Recording

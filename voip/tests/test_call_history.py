@@ -221,3 +221,37 @@ def test_the_section_costs_the_same_queries_for_one_call_or_many(staff_client, t
         _call(phones[n % 2], f"q.{n}", timezone.now() - datetime.timedelta(minutes=n))
         _record(root, tenant, f"q.{n}")
     assert count() == one
+
+
+def test_channels_recordings_cost_the_same_queries_for_2_calls_or_20(staff_client, tenant,
+                                                                      root, phones, customer):
+    """Each channel a failed Dial (0 s) and the answered call (90 s), keyed with Asterisk's
+    sequence; its recording linked, or waiting (found by the channel): the page's
+    recordings stay one query, each on its channel's answered call."""
+    def channel(n):
+        started = timezone.now() - datetime.timedelta(minutes=2 * n)
+        _call(phones[n % 2], f"ch.{n}~1", started - datetime.timedelta(seconds=30), seconds=0)
+        answered = _call(phones[n % 2], f"ch.{n}~2", started, seconds=90)
+        recording = _record(root, tenant, f"ch.{n}")
+        if n % 2:
+            type(recording).objects.filter(pk=recording.pk).update(call=None)
+        return answered
+
+    def shown():
+        with CaptureQueriesContext(connection) as queries:
+            html = _section(staff_client, customer)
+        players = {pk: html.split(f'id="call-{pk}"')[1].split("</tr>")[0].count("<audio ")
+                   for pk in _rows(html)}
+        return len(queries), {pk for pk, count in players.items() if count == 1}, players
+
+    answered = [channel(0)]
+    shown()  # the first request of a test asks once for what is cached then
+    two, with_player, players = shown()
+    assert len(players) == 2 and with_player == {answered[0].pk}
+    answered += [channel(n) for n in range(1, 10)]
+
+    twenty, with_player, players = shown()
+
+    assert twenty == two
+    assert len(players) == 20 and sum(players.values()) == 10
+    assert with_player == {call.pk for call in answered}

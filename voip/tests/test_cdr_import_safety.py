@@ -234,11 +234,12 @@ def test_a_call_rated_before_the_sequence_was_read_is_not_billed_twice(phone, te
          sequence=50)
     _cdr(phone, "s.2", "48223000501", now - datetime.timedelta(minutes=5), 30, sequence=52)
     read = cdr_import._asterisk_batches
-    with pytest.MonkeyPatch.context() as patch:  # the import as it was: no sequence read
-        patch.setattr(cdr_import, "_asterisk_batches", lambda tenant, since: (
-            [replace(c, sequence=None) for c in batch] for batch in read(tenant, since)))
+    with pytest.MonkeyPatch.context() as patch:  # the import as it was: no sequence read,
+        patch.setattr(cdr_import, "_asterisk_batches", lambda tenant, since: (  # one rated
+            [replace(c, sequence=None) for c in batch if c.sequence == 50]
+            for batch in read(tenant, since)))
         before = cdr_import.cdr_import_asterisk(tenant=tenant)
-    assert (before.rated, before.already) == (1, 1)
+    assert (before.rated, before.already) == (1, 0)
     CdrImportState.objects.update(last_end=None)
     after = cdr_import.cdr_import_asterisk(tenant=tenant)
     assert (after.rated, after.already) == (1, 1)
@@ -312,13 +313,18 @@ def test_a_master_csv_with_cdr_csvs_new_columns_keeps_a_channels_cdrs_apart(phon
     assert (again.rated, again.already) == (0, 4)
 
 
-def test_a_master_csv_without_the_sequence_still_rates_a_channel_once(phone, tenant):
+def test_a_master_csv_without_the_sequence_rates_each_of_a_channels_cdrs_once(phone,
+                                                                            tenant):
+    """A failed Dial, then the answered one: one unique id, told apart by the seconds."""
     when = _local_now() - datetime.timedelta(hours=1)
     lines = [_file_line("1733390001.1", "48501234567", when, 0),
              _file_line("1733390001.1", "223000500", when, 90)]
     result = cdr_import.calls_rate(tenant=tenant, cdrs=cdr_import.cdr_file_parse(
         "\n".join(lines).encode()))
-    assert (result.rated, result.already) == (1, 1)
+    assert (result.rated, result.already, result.amount) == (2, 0, D("0.20"))
+    again = cdr_import.calls_rate(tenant=tenant, cdrs=cdr_import.cdr_file_parse(
+        "\n".join(reversed(lines)).encode()))
+    assert (again.rated, again.already) == (0, 2)
 
 
 @pytest.mark.parametrize("sequence", ["x", "1.5", "-", "99999999999"])

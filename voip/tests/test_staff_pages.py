@@ -216,10 +216,10 @@ def test_rules_page_query_count(staff_client, staff, catalogue, django_assert_nu
     text = "\n".join(f"{n};mobile;0,1" for n in range(4900, 4960))
     catalog.price_rules_import(actor=staff, price_list=catalogue["prices"], text=text)
     url = reverse("voip:price_list", args=[catalogue["prices"].pk])
-    # session, user, membership and role (permissions), the price list, the billing
+    # session, user, membership with the role (permissions), the price list, the billing
     # groups of the form, the page of rules with their groups; the session saved
     # (savepoint, update, release) — whatever the number of rules.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = staff_client.get(url)
     assert response.status_code == 200
 
@@ -227,9 +227,9 @@ def test_rules_page_query_count(staff_client, staff, catalogue, django_assert_nu
 def test_ranges_page_query_count(staff_client, staff, numbers_range, django_assert_num_queries):
     services.number_range_create(actor=staff, name="Kraków", first="+48123000000",
                                  last="+48123000099")
-    # session, user, membership and role, the ranges with their counts; the session saved
+    # session, user, membership with the role, the ranges with their counts; the session saved
     # (savepoint, update, release) — whatever the number of ranges.
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = staff_client.get(reverse("voip:ranges"))
     assert "Kraków" in _html(response)
 

@@ -107,14 +107,14 @@ def test_the_sections_queries_do_not_grow_with_the_equipment(staff_client, staff
     issue(staff, stock, neighbour, ["ONT2", "ONT3", "STB1", "STB2"])
     login_create(actor=staff, customer=customer, login="jan-pc", password="haslo-123")
     staff_client.get(reverse("customers:list"))  # the first request stores the tenant
-    # 4: session, user, membership (active tenant), role (permissions);
+    # 3: session, user, membership (active tenant, with the role: permissions);
     # 11: the customer for the card (joined with its panel account) and its prefetches;
     # 5: the equipment with products, WZs and logins; the active warehouses and tariffs
     #    (the issue and return forms); the customer's logins (binding); the OLTs (an ONT
     #    is among the equipment);
     # 1: the counted goods at the customer (none: their products are not read).
     for shown, count in ((customer, 1), (neighbour, 4)):
-        with django_assert_num_queries(4 + 11 + 5 + 1):
+        with django_assert_num_queries(3 + 11 + 5 + 1):
             response = section(staff_client, shown)
         assert len(serials_shown(response)) == count
 

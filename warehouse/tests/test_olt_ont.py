@@ -497,6 +497,23 @@ def test_a_name_that_no_longer_resolves_is_told_as_no_answer(peers, staff, custo
                               + NO_SSH.format(host="olt.invalid", port=peer.port))
 
 
+def test_an_olt_address_is_resolved_and_checked_when_connecting(in_tenant, staff, settings):
+    """None for a name that does not resolve (told as an OLT that does not answer); a
+    refusal naming the OLT, not the address, for a name that now resolves to one the
+    platform may not reach."""
+    settings.PEER_ALLOWED_NETWORKS = ["127.0.0.0/8", "::1/128"]
+    olt = ont.olt_create(actor=staff, name="OLT lo", vendor="huawei", host="localhost",
+                         username="admin", password="x")
+    assert ont.olt_address(olt) in ("127.0.0.1", "::1")
+    settings.PEER_ALLOWED_NETWORKS = []
+    with pytest.raises(ValidationError) as refused:
+        ont.olt_address(olt)
+    assert "the OLT" in refused.value.messages[0]
+    assert "127.0.0.1" not in refused.value.messages[0]
+    olt.host = "olt.invalid"
+    assert ont.olt_address(olt) is None
+
+
 # --------------------------------------------------------------------------- before connecting
 
 def test_a_model_that_would_inject_is_refused_before_connecting(peers, staff, customer):

@@ -253,9 +253,9 @@ def test_warehouse_list_query_count(staff_client, staff, tenant, in_tenant,
     for n in range(10):
         keeper = make_staff(tenant, f"tech{n}", role=Role.TECHNICIAN)
         a_warehouse(staff, f"Auto {n}", kind="van", keeper=keeper)
-    # session, user, membership and role (permissions); the page of warehouses with their
+    # session, user, membership with the role (permissions); the page of warehouses with their
     # keepers; the session saved (savepoint, update, release) — whatever the number of rows.
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = staff_client.get(reverse("warehouse:warehouses"))
     assert "Tech9 Testowy" in _html(response)
 
@@ -305,9 +305,9 @@ def test_a_supplier_named_by_a_receipt_is_not_deleted(staff_client, catalogue):
 def test_supplier_list_query_count(staff_client, staff, in_tenant, django_assert_num_queries):
     for n in range(10):
         a_supplier(staff, f"Dostawca {n}")
-    # session, user, membership and role; the page of suppliers; the session saved
+    # session, user, membership with the role; the page of suppliers; the session saved
     # (savepoint, update, release).
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = staff_client.get(reverse("warehouse:suppliers"), {"q": "dostawca"})
     assert "Dostawca 9" in _html(response)
 
@@ -389,9 +389,9 @@ def test_products_are_searched_by_producer_and_filtered_by_type(staff_client, ca
 def test_product_list_query_count(staff_client, staff, in_tenant, django_assert_num_queries):
     for n in range(10):
         a_product(staff, f"Router {n}", kind="router")
-    # session, user, membership and role; the page of products; the session saved
+    # session, user, membership with the role; the page of products; the session saved
     # (savepoint, update, release).
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = staff_client.get(reverse("warehouse:products"))
     assert "Router 9" in _html(response)
 

@@ -431,9 +431,9 @@ def test_the_document_page_reads_in_a_fixed_number_of_queries(staff_client, rece
                          quantities=[(received.cable, "3")])
     url = reverse("warehouse:document", args=[wz.pk])
     staff_client.get(url)  # the session settled (its first save)
-    # session, user, membership and role; the document with its parties, its lines with
+    # session, user, membership with the role; the document with its parties, its lines with
     # their products and serials, its moves with their serials.
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         staff_client.get(url)
 
 
@@ -505,9 +505,9 @@ def test_the_list_reads_in_a_fixed_number_of_queries(staff_client, documents,
                                                      django_assert_num_queries):
     url = reverse("warehouse:documents")
     staff_client.get(url)  # the session settled (its first save)
-    # session, user, membership and role; the warehouses of the filter; the page of
+    # session, user, membership with the role; the warehouses of the filter; the page of
     # documents with their parties and line counts — whatever the number of documents.
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = staff_client.get(url, {"q": "ONT"})
     assert response.status_code == 200
 

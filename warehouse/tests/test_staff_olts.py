@@ -137,9 +137,9 @@ def test_olt_list_query_count(staff_client, staff, in_tenant, django_assert_num_
     for n in range(10):
         ont.olt_create(actor=staff, name=f"OLT {n}", vendor="dasan", host=f"10.0.0.{n + 1}",
                        username="admin", password="x")
-    # session, user, membership and role (permissions); the OLTs with their ONT counts;
+    # session, user, membership with the role (permissions); the OLTs with their ONT counts;
     # the session saved (savepoint, update, release) — whatever the number of OLTs.
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = staff_client.get(reverse("warehouse:olts"))
     assert "OLT 9" in _html(response)
 
@@ -680,10 +680,11 @@ def test_the_history_is_paged_newest_first(staff_client, staff, huawei, item,
                                  reading={"source": "cli", "online": True, "state": "online",
                                           "rx_power_dbm": "-20.10"})
     page = reverse("warehouse:ont", args=[item.pk])
-    # session, user, membership and role; the item (product, place, customer joined);
-    # the page of actions (OLT and author joined); the session saved (savepoint,
-    # update, release). Registered: no OLTs are read for the register form.
-    with django_assert_num_queries(9):
+    # session, user, membership with the role; the item (product and place joined), its
+    # customer and its OLT (each by its key: selectors.item_get); the page of actions (OLT
+    # and author joined); the session saved (savepoint, update, release). Registered: no
+    # OLTs are read for the register form.
+    with django_assert_num_queries(10):
         first = staff_client.get(page)
     rows = _texts(first, '//tr[contains(@class, "ont-action")]')
     assert len(rows) == 20 and "read 24" in rows[0] and "read 05" in rows[19]

@@ -107,14 +107,14 @@ def test_the_stock_page_reads_in_a_few_queries(staff_client, stock, staff,
         factories.receive(staff, warehouse=warehouse, product=stock.ont, count=3)
         factories.receive(staff, warehouse=warehouse, product=stock.cable, quantity=5)
     staff_client.get(reverse("warehouse:stock"))  # the session settled (its first save)
-    # session, user, membership and role; the warehouses of the filter; the serials in
+    # session, user, membership with the role; the warehouses of the filter; the serials in
     # stock counted per warehouse, product and condition; the counted products' levels;
     # the names of the warehouses and products shown — whatever their number. With a type
     # or a search, the products they name first.
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = staff_client.get(reverse("warehouse:stock"))
     assert len(_levels(response)) == 24
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         staff_client.get(reverse("warehouse:stock"), {"kind": "ont", "q": "dasan"},
                          headers={"HX-Request": "true"})
 
@@ -140,8 +140,8 @@ def test_the_serials_list_is_paged_and_reads_in_a_few_queries(staff_client, stoc
     url = reverse("warehouse:stock_items")
     params = {"warehouse": stock.van.pk, "product": stock.ont.pk}
     staff_client.get(url, params)  # the session settled (its first save)
-    # session, user, membership and role; the warehouse; the product; the page of serials.
-    with django_assert_num_queries(7):
+    # session, user, membership with the role; the warehouse; the product; the page of serials.
+    with django_assert_num_queries(6):
         first = staff_client.get(url, params)
     assert _html(first).split('id="item-list"')[1].count('id="item-') == 50
     second = _html(staff_client.get(url, {**params, "page": 2}))
@@ -183,9 +183,9 @@ def test_a_serials_page_reads_in_a_fixed_number_of_queries(staff_client, stock,
                                                            django_assert_num_queries):
     item = StockItem.objects.get(serial="STB1")
     staff_client.get(reverse("warehouse:item", args=[item.pk]))  # the session settled
-    # session, user, membership and role; the item with its product and place; its
+    # session, user, membership with the role; the item with its product and place; its
     # history with documents, warehouses and customers.
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         staff_client.get(reverse("warehouse:item", args=[item.pk]))
 
 
