@@ -6,8 +6,9 @@ commit (``tasks.message_send``), so a gateway that is down loses nothing. The ha
 is three steps so that no transaction is open while the network is used:
 
 1. ``_claim``: lock the queued messages (``SKIP LOCKED``: two workers never take the same
-   one), open an attempt for each (or take up the one a temporary error left) and mark
-   it *sending*; commit.
+   one; one held locked for a moment by another transaction is tried again after a short
+   wait, ``CLAIM_WAITS``), open an attempt for each (or take up the one a temporary error
+   left) and mark it *sending*; commit.
 2. the gateway sends (outside any transaction);
 3. ``_record``: write what the gateway answered; a temporary error is tried again later
    (bounded, with backoff), a permanent one ends the message as failed with the reply.
@@ -302,16 +303,42 @@ def _cancel_checked(messages: list[Message]) -> list[Message]:
     return [m for m in messages if m.pk not in cancel]
 
 
+# Seconds to wait before claiming again the queued messages another transaction held
+# locked (a refused "Ponów" click, a delivery report, a worker's own claim): the row is
+# held for a moment; the hand-over must not be lost for it.
+CLAIM_WAITS = (0.05, 0.2, 0.5)
+
+
 def _claim(ids) -> list[tuple[Message, MessageAttempt]]:
-    """Lock the queued messages of ``ids`` and open an attempt for each (see module doc)."""
+    """Lock the queued messages of ``ids`` and open an attempt for each (see module doc).
+    A queued message SKIP LOCKED passed over is tried again after a short wait
+    (``CLAIM_WAITS``): once its holder is done it is claimed, or — a task delivered twice —
+    found in the other worker's hands and left to it."""
+    ids, claimed = list(ids), []
+    for wait in (*CLAIM_WAITS, None):
+        taken, busy = _claim_once(ids)
+        claimed += taken
+        if not busy or wait is None:
+            break
+        time.sleep(wait)
+        ids = busy
+    return claimed
+
+
+def _claim_once(ids) -> tuple[list[tuple[Message, MessageAttempt]], list[int]]:
+    """One claim (``_claim``); also the queued messages of ``ids`` it passed over because
+    another transaction held them locked."""
     claimed = []
     with transaction.atomic():
         messages = list(Message.objects.select_for_update(skip_locked=True, of=("self",))
-                        .filter(pk__in=list(ids), status=Status.QUEUED).defer("raw")
+                        .filter(pk__in=ids, status=Status.QUEUED).defer("raw")
                         .order_by("pk"))
+        locked = [] if len(messages) == len(ids) else sorted(
+            set(Message.objects.filter(pk__in=ids, status=Status.QUEUED)
+                .values_list("pk", flat=True)) - {m.pk for m in messages})
         messages = _cancel_checked(messages)
         if not messages:
-            return []
+            return [], locked
         open_attempts = {a.message_id: a for a in MessageAttempt.objects.select_for_update()
                          .filter(message__in=messages,
                                  state__in=[MessageAttempt.State.TEMPORARY,
@@ -335,7 +362,7 @@ def _claim(ids) -> list[tuple[Message, MessageAttempt]]:
         _rows_update(MessageAttempt, ["state", "tries"], taken)
         Message.objects.filter(pk__in=[a.message_id for a in new]) \
             .update(attempts_count=F("attempts_count") + 1)
-    return claimed
+    return claimed, locked
 
 
 def _rows_update(model, fields: list[str], objs) -> None:
